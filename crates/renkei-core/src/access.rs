@@ -1,0 +1,239 @@
+//! The one access decision. Everything that reads shared data asks
+//! [`can_read`]; store backends express the same rule in SQL, and the store's
+//! property test proves the two agree for generated worlds.
+//!
+//! The rule, level by level (TLP 2.0 read as need-to-know on a platform):
+//!
+//! | level | who may read |
+//! |---|---|
+//! | CLEAR | everyone, signed in or not |
+//! | GREEN | the owner organisation; members of an audience community (terms accepted); organisations in an audience sector; audience organisations; named users. With no audience at all: every member organisation of the platform |
+//! | AMBER, AMBER+STRICT | the owner organisation; audience communities, sectors, organisations, named users as for GREEN. No audience means the owner only. The two differ in what recipients may do (re-share to clients), not in who the platform shows it to: passing AMBER on to clients is the recipient's act, so the platform never widens it automatically |
+//! | RED | the person who shared it and the named users; nobody else, whatever their role |
+//!
+//! No role bypasses the rule: a coordinator or an administrator reads what
+//! their organisation and they themselves are entitled to, nothing more.
+//! A community membership counts only once its confidentiality terms have
+//! been accepted and while it has not ended.
+
+use crate::{CommunityId, Marking, OrgId, OrgKind, Role, Sector, Tlp, UserId};
+
+/// Who is asking, with everything the decision needs, resolved by the store
+/// from its tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Viewer {
+    pub user: Option<UserId>,
+    pub org: Option<OrgId>,
+    pub sector: Option<Sector>,
+    /// Communities the organisation is an active member of (terms accepted).
+    pub communities: Vec<CommunityId>,
+    pub role: Option<Role>,
+    pub org_kind: Option<OrgKind>,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+}
+
+/// May `viewer` read a record with `marking`?
+pub fn can_read(viewer: &Viewer, marking: &Marking) -> bool {
+    let aud = &marking.audience;
+    let named = viewer.user.is_some_and(|u| aud.users.contains(&u));
+    match marking.tlp {
+        Tlp::Clear => true,
+        Tlp::Red => named || (viewer.user.is_some() && viewer.user == marking.created_by),
+        Tlp::Green | Tlp::Amber | Tlp::AmberStrict => {
+            let Some(org) = viewer.org else { return false };
+            org == marking.owner_org
+                || named
+                || aud.orgs.contains(&org)
+                || viewer
+                    .sector
+                    .as_ref()
+                    .is_some_and(|s| aud.sectors.contains(s))
+                || viewer
+                    .communities
+                    .iter()
+                    .any(|c| aud.communities.contains(c))
+                || (marking.tlp == Tlp::Green && aud.is_empty())
+        }
+    }
+}
+
+/// Someone acting, for the audit chain: the viewer plus how to name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub viewer: Viewer,
+    /// E-mail, token name or `system`.
+    pub label: String,
+    /// Client address, or `cli`.
+    pub source: String,
+    /// The local command line: administers the directory without a user
+    /// account. It never bypasses [`can_read`].
+    pub system: bool,
+}
+
+impl Actor {
+    pub fn system(source: &str) -> Self {
+        Self {
+            viewer: Viewer::anonymous(),
+            label: "system".into(),
+            source: source.into(),
+            system: true,
+        }
+    }
+
+    pub fn anonymous(source: &str) -> Self {
+        Self {
+            viewer: Viewer::anonymous(),
+            label: "anonymous".into(),
+            source: source.into(),
+            system: false,
+        }
+    }
+}
+
+/// An administrator of a coordinator organisation runs the platform's
+/// directory (organisations, communities, links) and sees the whole audit log.
+pub fn is_platform_admin(viewer: &Viewer) -> bool {
+    viewer.role == Some(Role::Admin) && viewer.org_kind == Some(OrgKind::Coordinator)
+}
+
+/// May `actor` manage the users, tokens and audit entries of `org`?
+/// Platform admins for every organisation, organisation admins for their own.
+pub fn can_administer(actor: &Actor, org: OrgId) -> bool {
+    actor.system
+        || is_platform_admin(&actor.viewer)
+        || (actor.viewer.role == Some(Role::Admin) && actor.viewer.org == Some(org))
+}
+
+/// May `viewer` share a new record (or a new version) with `marking`?
+/// Viewers read only; a record is shared in the name of the sharer's own
+/// organisation; RED must be shared by a person, not an organisation token.
+pub fn can_write(viewer: &Viewer, marking: &Marking) -> bool {
+    let Some(org) = viewer.org else { return false };
+    let role_ok = matches!(
+        viewer.role,
+        Some(Role::Admin | Role::CoordinatorAnalyst | Role::Reporter)
+    );
+    role_ok
+        && org == marking.owner_org
+        && marking.created_by == viewer.user
+        && (marking.tlp != Tlp::Red || viewer.user.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Audience;
+
+    fn viewer(user: i64, org: i64, sector: &str, communities: &[i64]) -> Viewer {
+        Viewer {
+            user: Some(UserId(user)),
+            org: Some(OrgId(org)),
+            sector: Some(Sector::parse(sector).expect("sector")),
+            communities: communities.iter().map(|c| CommunityId(*c)).collect(),
+            role: Some(Role::Viewer),
+            org_kind: Some(OrgKind::Operator),
+        }
+    }
+
+    fn marking(tlp: Tlp, audience: Audience) -> Marking {
+        Marking {
+            tlp,
+            pap: None,
+            audience,
+            owner_org: OrgId(1),
+            created_by: Some(UserId(10)),
+        }
+    }
+
+    #[test]
+    fn clear_is_public() {
+        assert!(can_read(
+            &Viewer::anonymous(),
+            &marking(Tlp::Clear, Audience::default())
+        ));
+    }
+
+    #[test]
+    fn green_without_audience_reaches_members_not_the_public() {
+        let m = marking(Tlp::Green, Audience::default());
+        assert!(can_read(&viewer(20, 2, "finance", &[]), &m));
+        assert!(!can_read(&Viewer::anonymous(), &m));
+    }
+
+    #[test]
+    fn amber_reaches_owner_and_audience_only() {
+        let m = marking(
+            Tlp::Amber,
+            Audience {
+                sectors: vec![Sector::parse("medical").expect("sector")],
+                ..Audience::default()
+            },
+        );
+        assert!(can_read(&viewer(11, 1, "finance", &[]), &m), "owner org");
+        assert!(
+            can_read(&viewer(20, 2, "medical", &[]), &m),
+            "audience sector"
+        );
+        assert!(
+            !can_read(&viewer(30, 3, "finance", &[]), &m),
+            "other sector"
+        );
+        let strict = marking(Tlp::AmberStrict, Audience::default());
+        assert!(!can_read(&viewer(20, 2, "finance", &[]), &strict));
+    }
+
+    #[test]
+    fn community_membership_counts() {
+        let m = marking(
+            Tlp::Green,
+            Audience {
+                communities: vec![CommunityId(5)],
+                ..Audience::default()
+            },
+        );
+        assert!(can_read(&viewer(20, 2, "finance", &[5]), &m));
+        assert!(!can_read(&viewer(20, 2, "finance", &[6]), &m));
+    }
+
+    #[test]
+    fn red_is_for_named_people_even_inside_the_owner_org() {
+        let m = marking(
+            Tlp::Red,
+            Audience {
+                users: vec![UserId(20)],
+                ..Audience::default()
+            },
+        );
+        assert!(can_read(&viewer(20, 2, "finance", &[]), &m));
+        assert!(can_read(&viewer(10, 1, "finance", &[]), &m), "the sharer");
+        let mut colleague = viewer(11, 1, "finance", &[]);
+        colleague.role = Some(Role::Admin);
+        assert!(
+            !can_read(&colleague, &m),
+            "an admin of the owner org is not named"
+        );
+    }
+
+    #[test]
+    fn viewers_cannot_share_and_nobody_shares_for_another_org() {
+        let m = Marking {
+            created_by: Some(UserId(20)),
+            owner_org: OrgId(2),
+            ..marking(Tlp::Green, Audience::default())
+        };
+        let mut v = viewer(20, 2, "finance", &[]);
+        assert!(!can_write(&v, &m));
+        v.role = Some(Role::Reporter);
+        assert!(can_write(&v, &m));
+        let other = Marking {
+            owner_org: OrgId(3),
+            ..m.clone()
+        };
+        assert!(!can_write(&v, &other));
+    }
+}

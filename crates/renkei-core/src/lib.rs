@@ -1,0 +1,70 @@
+//! renkei's domain: organisations, people, communities, markings and the one
+//! access decision. No I/O here: the store and the server depend on this crate,
+//! never the other way round.
+
+pub mod access;
+pub mod audit;
+pub mod marking;
+pub mod model;
+pub mod org;
+
+pub use access::{Actor, Viewer, can_administer, can_read, can_write, is_platform_admin};
+pub use audit::{AuditEntry, AuditOutcome, ChainBreak, ChainVerifier, GENESIS_HASH, verify_chain};
+pub use marking::{Audience, Marking, Pap, Tlp};
+pub use org::{CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink, UserId};
+
+/// A domain value could not be parsed. `field` names the input that was wrong
+/// so the edge can tell the caller exactly what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ParseError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch, UTC: the one time representation in the
+/// store, so SQLite and PostgreSQL order and compare it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        let now = time::OffsetDateTime::now_utc();
+        Self((now.unix_timestamp_nanos() / 1_000) as i64)
+    }
+
+    pub fn to_offset_date_time(self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// RFC 3339 in UTC with microseconds, as used on the wire and in hashes.
+    pub fn to_rfc3339(self) -> String {
+        self.to_offset_date_time()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+
+    /// Japan Standard Time for people reading the portal (JST has no DST).
+    pub fn to_jst_display(self) -> String {
+        let fmt =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] JST");
+        self.to_offset_date_time()
+            .to_offset(time::macros::offset!(+9))
+            .format(&fmt)
+            .unwrap_or_default()
+    }
+
+    pub fn plus_seconds(self, secs: i64) -> Self {
+        Self(self.0.saturating_add(secs.saturating_mul(1_000_000)))
+    }
+}

@@ -1,0 +1,240 @@
+//! Who is calling: passwords (argon2id), sessions in the store, API bearer
+//! tokens (stored as SHA-256 hashes), CSRF tokens and sign-in throttling.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use rand::RngCore;
+use renkei_core::model::User;
+use renkei_core::{Actor, Viewer};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "renkei_session";
+/// Double-submit token protecting the sign-in form, which has no session yet.
+pub const LOGIN_CSRF_COOKIE: &str = "renkei_login_csrf";
+pub const TOKEN_PREFIX: &str = "rk_";
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A hash to spend the same time on unknown e-mail addresses as on known
+/// ones, so response time does not reveal which accounts exist.
+pub fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("renkei-timing-equaliser").unwrap_or_default())
+}
+
+/// Passwords: at least 12 characters, at most 1,024.
+pub fn check_password_policy(password: &str) -> Result<(), renkei_core::ParseError> {
+    let n = password.chars().count();
+    if n < 12 {
+        return Err(renkei_core::ParseError::new(
+            "password",
+            "must be at least 12 characters",
+        ));
+    }
+    if n > 1024 {
+        return Err(renkei_core::ParseError::new(
+            "password",
+            "must be at most 1,024 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// 32 random bytes, hex: session ids, CSRF tokens, API token secrets.
+pub fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// What the store keeps instead of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time comparison for CSRF tokens.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The caller of a request, resolved once per request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub actor: Actor,
+    /// The signed-in person (sessions), if any.
+    pub user: Option<User>,
+    /// The session's CSRF token (portal forms).
+    pub csrf: Option<String>,
+    /// Hash of the session id, to sign out.
+    pub session_hash: Option<String>,
+    /// Authenticated by an API token.
+    pub via_token: bool,
+}
+
+impl Principal {
+    pub fn is_authenticated(&self) -> bool {
+        self.user.is_some() || self.via_token
+    }
+
+    pub fn require(&self) -> Result<&Self, ApiError> {
+        if self.is_authenticated() {
+            Ok(self)
+        } else {
+            Err(ApiError::unauthorized())
+        }
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.actor.viewer
+    }
+}
+
+fn client_source(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(p.clone());
+        }
+        let source = client_source(parts);
+        let store = &state.store;
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let p = if let Some(secret) = bearer {
+            let Some(token) = store.token_by_hash(&secret_hash(secret)).await? else {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "Invalid token",
+                    "the bearer token is unknown or revoked",
+                ));
+            };
+            let viewer = store.viewer_for_token(&token).await?;
+            Principal {
+                actor: Actor {
+                    viewer,
+                    label: format!("token:{}:{}", token.id, token.name),
+                    source,
+                    system: false,
+                },
+                user: None,
+                csrf: None,
+                session_hash: None,
+                via_token: true,
+            }
+        } else {
+            let jar = CookieJar::from_headers(&parts.headers);
+            let session = match jar.get(SESSION_COOKIE) {
+                Some(c) => {
+                    let h = secret_hash(c.value());
+                    store
+                        .session_by_hash(&h, renkei_core::Timestamp::now())
+                        .await?
+                        .map(|s| (s, h))
+                }
+                None => None,
+            };
+            match session {
+                Some((s, h)) => {
+                    let user = store.get_user(s.user).await?;
+                    let viewer = store.viewer_for_user(user.id).await?;
+                    Principal {
+                        actor: Actor {
+                            viewer,
+                            label: user.email.to_string(),
+                            source,
+                            system: false,
+                        },
+                        user: Some(user),
+                        csrf: Some(s.csrf_token),
+                        session_hash: Some(h),
+                        via_token: false,
+                    }
+                }
+                None => Principal {
+                    actor: Actor::anonymous(&source),
+                    user: None,
+                    csrf: None,
+                    session_hash: None,
+                    via_token: false,
+                },
+            }
+        };
+        parts.extensions.insert(p.clone());
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").expect("hash");
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a phc string"));
+    }
+
+    #[test]
+    fn password_policy_names_the_field() {
+        assert_eq!(
+            check_password_policy("short").map_err(|e| e.field),
+            Err("password")
+        );
+        assert!(check_password_policy("long enough password").is_ok());
+    }
+
+    #[test]
+    fn secrets_compare_in_constant_shape() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert_eq!(random_secret().len(), 64);
+        assert_ne!(random_secret(), random_secret());
+    }
+}

@@ -1,0 +1,115 @@
+//! Typed configuration: defaults, then a TOML file, then `RENKEI__*`
+//! environment variables (`RENKEI__DATABASE_URL`, `RENKEI__LISTEN`, …).
+//! Secrets are wrapped so `Debug` and logs never show them.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite:…` or `postgres://…`; may carry a password, so it is secret.
+    pub database_url: SecretString,
+    /// Mark cookies `Secure`: set when renkei is served over TLS (directly
+    /// or behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+    /// Public URL, used in links the server prints.
+    pub public_url: Option<String>,
+    pub session_hours: i64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Failed sign-ins per e-mail address (or per client address, ×4)
+    /// within `login_window_minutes` before further attempts are refused.
+    pub login_max_failures: i64,
+    pub login_window_minutes: i64,
+    /// Log as JSON lines instead of human-readable text.
+    pub log_json: bool,
+}
+
+/// The defaults as a serialisable layer (figment needs one).
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    database_url: &'static str,
+    secure_cookies: bool,
+    session_hours: i64,
+    max_body_bytes: usize,
+    login_max_failures: i64,
+    login_window_minutes: i64,
+    log_json: bool,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "127.0.0.1:8080",
+    database_url: "sqlite:renkei-data/renkei.db",
+    secure_cookies: false,
+    session_hours: 12,
+    max_body_bytes: 2 * 1024 * 1024,
+    login_max_failures: 5,
+    login_window_minutes: 15,
+    log_json: false,
+};
+
+impl Settings {
+    /// Loads defaults → `file` (if given) → `RENKEI__*` environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(DEFAULTS));
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    f.display()
+                ))));
+            }
+            fig = fig.merge(Toml::file(f));
+        }
+        fig.merge(Env::prefixed("RENKEI__").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// Defaults only (tests, the demo).
+    pub fn defaults() -> Self {
+        Figment::from(Serialized::defaults(DEFAULTS))
+            .extract()
+            .expect("defaults are valid")
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_override_defaults_and_secrets_stay_hidden() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "renkei.toml",
+                "listen = \"127.0.0.1:9000\"\ndatabase_url = \"postgres://renkei:hunter2@db/renkei\"\nsession_hours = 4\n",
+            )?;
+            jail.set_env("RENKEI__SESSION_HOURS", "8");
+            let s = Settings::load(Some(Path::new("renkei.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen.port(), 9000);
+            assert_eq!(s.session_hours, 8, "environment beats file");
+            assert_eq!(s.max_body_bytes, 2 * 1024 * 1024, "default kept");
+            let dbg = format!("{s:?}");
+            assert!(!dbg.contains("hunter2"), "secret leaked into Debug: {dbg}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        assert!(Settings::load(Some(Path::new("/nonexistent/renkei.toml"))).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! How failures become HTTP responses, in one place.
+//!
+//! Policy: every client error is `application/problem+json` (RFC 9457) with a
+//! `title`, a `detail` a person can act on, and, when one input was wrong,
+//! `field` naming it. Store conflicts are 409, invalid input 422, refusals
+//! 403, unknown or unreadable records 404 (the same answer, so existence is
+//! not revealed). Server faults are 500 with no internals in the body; the
+//! cause goes to the log.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use renkei_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub title: &'static str,
+    pub detail: String,
+    pub field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+
+    pub fn field(field: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "Invalid input",
+            detail: detail.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required",
+            "sign in or send a bearer token",
+        )
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("{what} not found"),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::not_found(what),
+            StoreError::Forbidden(why) => Self::forbidden(why),
+            StoreError::Conflict { field, message } => Self {
+                status: StatusCode::CONFLICT,
+                title: "Conflict",
+                detail: format!("{field}: {message}"),
+                field: Some(field.to_owned()),
+            },
+            StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    "the server could not complete the request",
+                )
+            }
+        }
+    }
+}
+
+impl From<renkei_core::ParseError> for ApiError {
+    fn from(p: renkei_core::ParseError) -> Self {
+        Self::field(p.field, p.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&Problem {
+            kind: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            field: self.field.as_deref(),
+        })
+        .unwrap_or_default();
+        let mut r = (self.status, body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    }
+}

@@ -1,0 +1,86 @@
+//! Server-rendered HTML with minijinja. Templates are compiled into the
+//! binary; `t("key")` looks a text up in the request's language.
+
+use std::sync::Arc;
+
+use fluent_bundle::{FluentArgs, FluentValue};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State};
+
+use crate::i18n::{Lang, Translations};
+
+/// (name, source) of every template, also read by the translation tests.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("item.html", include_str!("../templates/item.html")),
+    ("orgs.html", include_str!("../templates/orgs.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    (
+        "communities.html",
+        include_str!("../templates/communities.html"),
+    ),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("upcoming.html", include_str!("../templates/upcoming.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn new(i18n: Arc<Translations>) -> Self {
+        let mut env = Environment::new();
+        for (name, src) in SOURCES {
+            env.add_template(name, src)
+                .expect("templates parse (checked by tests)");
+        }
+        env.add_function(
+            "t",
+            move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                let lang = state
+                    .lookup("lang")
+                    .and_then(|v| v.as_str().map(Lang::from_code))
+                    .unwrap_or(Lang::Ja);
+                let mut args = FluentArgs::new();
+                for k in kwargs.args() {
+                    let v: Value = kwargs.get(k)?;
+                    match v.as_i64() {
+                        Some(n) => args.set(k.to_owned(), FluentValue::from(n)),
+                        None => args.set(k.to_owned(), FluentValue::from(v.to_string())),
+                    }
+                }
+                Ok(i18n.get(
+                    lang,
+                    key,
+                    if args.iter().next().is_some() {
+                        Some(&args)
+                    } else {
+                        None
+                    },
+                ))
+            },
+        );
+        Self { env }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        let t = Templates::new(Arc::new(Translations::load()));
+        for (name, _) in SOURCES {
+            assert!(t.env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}

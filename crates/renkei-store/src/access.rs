@@ -1,0 +1,55 @@
+//! `renkei_core::access::can_read` in SQL. Queries that read shared items
+//! bind `$1` = viewer's user id (or -1), `$2` = organisation id (or -1),
+//! `$3` = organisation's sector (or ''), and alias `items` as `i` and
+//! `item_versions` as `v`. The store's property test proves this clause and
+//! `can_read` agree.
+
+use renkei_core::Viewer;
+
+/// Communities organisation `$2` is an active member of: membership not
+/// ended, current terms accepted.
+macro_rules! active_communities_of_org {
+    ($org:literal) => {
+        concat!(
+            "SELECT m.community_id FROM memberships m JOIN communities c ON c.id = m.community_id ",
+            "WHERE m.org_id = ",
+            $org,
+            " AND m.ended_at IS NULL AND EXISTS (",
+            "SELECT 1 FROM membership_acceptances a WHERE a.membership_id = m.id ",
+            "AND a.terms_version = c.terms_version)"
+        )
+    };
+}
+pub(crate) use active_communities_of_org;
+
+/// The read rule as a boolean SQL expression.
+macro_rules! readable {
+    () => {
+        concat!(
+            "(v.tlp = 'CLEAR'",
+            " OR (v.tlp = 'RED' AND (v.created_by = $1 OR EXISTS (SELECT 1 FROM item_audience a",
+            " WHERE a.item_id = v.item_id AND a.version = v.version AND a.user_id = $1)))",
+            " OR (v.tlp IN ('GREEN', 'AMBER', 'AMBER+STRICT') AND $2 > 0 AND (",
+            "i.owner_org = $2",
+            " OR EXISTS (SELECT 1 FROM item_audience a WHERE a.item_id = v.item_id AND a.version = v.version AND (",
+            "a.user_id = $1 OR a.org_id = $2 OR a.sector = $3 OR a.community_id IN (",
+            $crate::access::active_communities_of_org!("$2"),
+            ")))",
+            " OR (v.tlp = 'GREEN' AND NOT EXISTS (SELECT 1 FROM item_audience a",
+            " WHERE a.item_id = v.item_id AND a.version = v.version)))))"
+        )
+    };
+}
+pub(crate) use readable;
+
+/// The three bind values of [`readable!`] for a viewer.
+pub(crate) fn binds(v: &Viewer) -> (i64, i64, String) {
+    (
+        v.user.map_or(-1, |u| u.0),
+        v.org.map_or(-1, |o| o.0),
+        v.sector
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+    )
+}

@@ -1,0 +1,43 @@
+//! Store errors: what went wrong, named so the server can map it to a status.
+
+use renkei_core::{ChainBreak, ParseError};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("unsupported database URL scheme {0:?}; use sqlite: or postgres:")]
+    UnknownScheme(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
+    /// A uniqueness or reference rule refused the write; `field` names the input.
+    #[error("{field}: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Invalid(#[from] ParseError),
+    /// A stored value no longer parses: the database was changed behind our back.
+    #[error("corrupt row in {table}: {message}")]
+    Corrupt {
+        table: &'static str,
+        message: String,
+    },
+    #[error("audit chain: {0}")]
+    Audit(#[from] ChainBreak),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(table: &'static str, e: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt {
+            table,
+            message: e.to_string(),
+        }
+    }
+}

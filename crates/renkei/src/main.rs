@@ -1,0 +1,390 @@
+//! `renkei`: the one binary — server, demo, administration, audit checks.
+
+mod demo;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use renkei_core::model::{NewCommunity, NewOrg, NewUser};
+use renkei_core::{
+    Actor, CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink,
+};
+use renkei_server::{AppState, Settings};
+use renkei_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "renkei",
+    version,
+    about = "renkei (連携): threat-information sharing under need-to-know"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run on an embedded SQLite store with a demo world loaded.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Data directory (created if missing; re-runs keep the data).
+        #[arg(long, default_value = "./renkei-data")]
+        data: PathBuf,
+    },
+    /// Run the server from a configuration file (plus RENKEI__* variables).
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage organisations, users, communities, links and tokens.
+    Admin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Check the audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Data directory of an embedded store.
+    #[arg(long, global = true, conflicts_with = "database")]
+    data: Option<PathBuf>,
+    /// Database URL (sqlite:… or postgres://…).
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI__DATABASE_URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        match (&self.database, &self.data) {
+            (Some(u), _) => u.clone(),
+            (None, Some(d)) => sqlite_url(d),
+            (None, None) => sqlite_url(Path::new("./renkei-data")),
+        }
+    }
+
+    async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let url = self.url();
+        renkei_store::open(&url)
+            .await
+            .with_context(|| "opening the store".to_owned())
+    }
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the whole chain; exit 1 and name the first broken link if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Add an organisation.
+    OrgCreate {
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+        /// coordinator, operator, local_government, supplier, vendor, security_provider
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        sector: Option<String>,
+        /// JIS code or name
+        #[arg(long)]
+        prefecture: Option<String>,
+    },
+    /// Add a user; the password comes from RENKEI_PASSWORD or is generated and printed.
+    UserCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator_analyst, reporter, viewer
+        #[arg(long)]
+        role: String,
+    },
+    /// Add a community with a confidentiality-terms version.
+    CommunityCreate {
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        terms_version: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Make an organisation a member of a community (it still has to accept the terms).
+    MembershipAdd {
+        #[arg(long)]
+        community: i64,
+        #[arg(long)]
+        org: i64,
+    },
+    /// Record a supply-chain link customer → contractor.
+    LinkAdd {
+        #[arg(long)]
+        customer: i64,
+        #[arg(long)]
+        contractor: i64,
+        #[arg(long, default_value_t = 1)]
+        tier: i64,
+    },
+    /// Create an API bearer token; the secret is printed once.
+    TokenCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// List organisations and users.
+    List,
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite:{}", dir.join("renkei.db").display())
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json { b.json().init() } else { b.init() }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { listen, data } => {
+            init_tracing(false);
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("creating {}", data.display()))?;
+            let mut settings = Settings::defaults();
+            settings.listen = listen;
+            settings.database_url = sqlite_url(&data).into();
+            let store = renkei_store::open(settings.database_url())
+                .await
+                .context("opening the demo store")?;
+            let accounts = demo::load(store.as_ref(), &data).await?;
+            let (listener, addr) = renkei_server::build(&settings).await.context("binding")?;
+            println!("renkei demo: http://{addr}/");
+            println!("data: {}", data.display());
+            println!("demo password (all accounts): {}", accounts.password);
+            for (email, what) in &accounts.users {
+                println!("  {email:<36} {what}");
+            }
+            serve(listener, store, settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { config } => {
+            let settings = Settings::load(config.as_deref())
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            init_tracing(settings.log_json);
+            tracing::info!(?settings, "starting");
+            let store = renkei_store::open(settings.database_url())
+                .await
+                .context("opening the store")?;
+            let (listener, addr) = renkei_server::build(&settings).await.context("binding")?;
+            tracing::info!(%addr, "listening");
+            serve(listener, store, settings).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { db, command } => {
+            let store = db.open().await?;
+            admin(store.as_ref(), command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let store = db.open().await?;
+            match store.verify_audit().await? {
+                Ok(n) => {
+                    println!("audit chain intact: {n} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    println!("AUDIT CHAIN BROKEN at entry {}: {}", b.seq, b.reason);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    settings: Settings,
+) -> anyhow::Result<()> {
+    let state = AppState::new(store, settings);
+    renkei_server::run(listener, state, renkei_server::shutdown_signal())
+        .await
+        .context("serving")
+}
+
+async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
+    let actor = Actor::system("cli");
+    match command {
+        AdminCommand::OrgCreate {
+            name_ja,
+            name_en,
+            kind,
+            sector,
+            prefecture,
+        } => {
+            let o = store
+                .create_org(
+                    &actor,
+                    NewOrg {
+                        name_ja,
+                        name_en,
+                        kind: OrgKind::parse(&kind)?,
+                        sector: sector.map(|s| Sector::parse(&s)).transpose()?,
+                        prefecture: prefecture.map(|p| Prefecture::parse(&p)).transpose()?,
+                    },
+                )
+                .await?;
+            println!("organisation {} created: {}", o.id, o.name_ja);
+        }
+        AdminCommand::UserCreate {
+            org,
+            email,
+            name,
+            role,
+        } => {
+            let (password, generated) = match std::env::var("RENKEI_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (renkei_server::auth::random_secret()[..20].to_owned(), true),
+            };
+            renkei_server::auth::check_password_policy(&password)?;
+            let u = store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        org: OrgId(org),
+                        email: Email::parse(&email)?,
+                        display_name: name,
+                        role: Role::parse(&role)?,
+                        password_hash: renkei_server::auth::hash_password(&password)?,
+                    },
+                )
+                .await?;
+            println!("user {} created: {}", u.id, u.email);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AdminCommand::CommunityCreate {
+            name_ja,
+            name_en,
+            terms_version,
+            description,
+        } => {
+            let c = store
+                .create_community(
+                    &actor,
+                    NewCommunity {
+                        name_ja,
+                        name_en,
+                        description,
+                        terms_version,
+                    },
+                )
+                .await?;
+            println!("community {} created: {}", c.id, c.name_ja);
+        }
+        AdminCommand::MembershipAdd { community, org } => {
+            let m = store
+                .add_membership(&actor, CommunityId(community), OrgId(org))
+                .await?;
+            println!(
+                "membership {} created; an administrator of organisation {org} must accept the terms",
+                m.id
+            );
+        }
+        AdminCommand::LinkAdd {
+            customer,
+            contractor,
+            tier,
+        } => {
+            store
+                .add_supply_link(
+                    &actor,
+                    SupplyLink::new(OrgId(customer), OrgId(contractor), tier)?,
+                )
+                .await?;
+            println!("link recorded: {customer} → {contractor} (tier {tier})");
+        }
+        AdminCommand::TokenCreate { org, name, role } => {
+            let role = Role::parse(&role)?;
+            if role == Role::Admin {
+                bail!("role: tokens cannot administer; use reporter or viewer");
+            }
+            let secret = format!(
+                "{}{}",
+                renkei_server::auth::TOKEN_PREFIX,
+                renkei_server::auth::random_secret()
+            );
+            let t = store
+                .create_api_token(
+                    &actor,
+                    OrgId(org),
+                    &name,
+                    role,
+                    &renkei_server::auth::secret_hash(&secret),
+                )
+                .await?;
+            println!(
+                "token {} created for organisation {org}; secret (shown once):\n{secret}",
+                t.id
+            );
+        }
+        AdminCommand::List => {
+            for o in store.list_orgs().await? {
+                println!("org {:>3}  {:<20} {}", o.id, o.kind, o.name_ja);
+                for u in store.list_users(Some(o.id)).await? {
+                    println!("         user {:>3}  {:<20} {}", u.id, u.role, u.email);
+                }
+            }
+        }
+    }
+    Ok(())
+}
