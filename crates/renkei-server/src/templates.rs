@@ -41,8 +41,10 @@ impl Templates {
         env.add_function(
             "t",
             move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                // Pages pass their layout as `l`, whose `lang` is the request's language.
                 let lang = state
-                    .lookup("lang")
+                    .lookup("l")
+                    .and_then(|l| l.get_attr("lang").ok())
                     .and_then(|v| v.as_str().map(Lang::from_code))
                     .unwrap_or(Lang::Ja);
                 let mut args = FluentArgs::new();

@@ -1,0 +1,6 @@
+//! renkei-server integration tests, in-process through the `Router`
+//! (and once over a real socket for startup and graceful shutdown).
+
+mod api;
+mod portal;
+mod support;

@@ -1,0 +1,243 @@
+//! `TestApp`: a server on a fresh SQLite store with a coordinator and an operator.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use renkei_core::model::{NewOrg, NewUser, Org, User};
+use renkei_core::{Actor, Email, OrgKind, Role, Sector};
+use renkei_server::{AppState, Settings, app};
+use renkei_store::Store;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "test-password-123";
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+    pub nco: Org,
+    pub power: Org,
+    pub nco_admin: User,
+    pub power_admin: User,
+    pub power_viewer: User,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The value of a `Set-Cookie` for `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+                let (k, v) = kv.split_once('=')?;
+                (k == name).then(|| v.to_owned())
+            })
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(|_| {}).await
+    }
+
+    pub async fn with_settings(f: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = Settings::defaults();
+        settings.database_url = format!("sqlite:{}", dir.path().join("t.db").display()).into();
+        f(&mut settings);
+        let store = renkei_store::open(settings.database_url())
+            .await
+            .expect("store");
+        let sys = Actor::system("test");
+        let org = |ja: &str, kind, sector: &str| NewOrg {
+            name_ja: ja.into(),
+            name_en: ja.into(),
+            kind,
+            sector: Some(Sector::parse(sector).expect("sector")),
+            prefecture: None,
+        };
+        let nco = store
+            .create_org(&sys, org("統括室", OrgKind::Coordinator, "government"))
+            .await
+            .expect("org");
+        let power = store
+            .create_org(&sys, org("東都電力", OrgKind::Operator, "electricity"))
+            .await
+            .expect("org");
+        let hash = renkei_server::auth::hash_password(PASSWORD).expect("hash");
+        let mk = |o: &Org, email: &str, role| NewUser {
+            org: o.id,
+            email: Email::parse(email).expect("email"),
+            display_name: email.split('@').next().unwrap_or_default().to_owned(),
+            role,
+            password_hash: hash.clone(),
+        };
+        let nco_admin = store
+            .create_user(&sys, mk(&nco, "admin@nco.example.jp", Role::Admin))
+            .await
+            .expect("user");
+        let power_admin = store
+            .create_user(&sys, mk(&power, "admin@power.example.jp", Role::Admin))
+            .await
+            .expect("user");
+        let power_viewer = store
+            .create_user(&sys, mk(&power, "viewer@power.example.jp", Role::Viewer))
+            .await
+            .expect("user");
+        let router = app(AppState::new(store.clone(), settings));
+        Self {
+            router,
+            store,
+            nco,
+            power,
+            nco_admin,
+            power_admin,
+            power_viewer,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookies: &str) -> Reply {
+        let mut r = Request::get(path);
+        if !cookies.is_empty() {
+            r = r.header(header::COOKIE, cookies);
+        }
+        self.send(r.body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn post_form(&self, path: &str, cookies: &str, form: &[(&str, &str)]) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut r =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !cookies.is_empty() {
+            r = r.header(header::COOKIE, cookies);
+        }
+        self.send(r.body(Body::from(body)).expect("request")).await
+    }
+
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut r = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(b) => {
+                r = r.header(header::CONTENT_TYPE, "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(r.body(body).expect("request")).await
+    }
+
+    /// Signs in through the portal form; returns the session cookie header.
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, Reply> {
+        let page = self.get("/login", "").await;
+        let csrf_cookie = page.cookie("renkei_login_csrf").expect("login csrf cookie");
+        let field = hidden(&page.body, "csrf");
+        let r = self
+            .post_form(
+                "/login",
+                &format!("renkei_login_csrf={csrf_cookie}"),
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("csrf", &field),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        match r.cookie("renkei_session") {
+            Some(s) if r.status == 303 => Ok(format!("renkei_session={s}")),
+            _ => Err(r),
+        }
+    }
+
+    /// A bearer token for `org` with `role`, created by the platform admin.
+    pub async fn token(&self, org: &Org, role: Role) -> String {
+        let secret = format!("rk_{}", renkei_server::auth::random_secret());
+        self.store
+            .create_api_token(
+                &Actor::system("test"),
+                org.id,
+                "test",
+                role,
+                &renkei_server::auth::secret_hash(&secret),
+            )
+            .await
+            .expect("token");
+        secret
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + needle.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,356 @@
+//! The access-policy property test: for generated worlds (organisations,
+//! sectors, communities, memberships with and without accepted terms, users,
+//! tokens, items at every TLP with every kind of audience), every read path
+//! of the store returns exactly what `renkei_core::can_read` allows — no
+//! more (a leak), no less (withheld) — computed from the generated world,
+//! not from the store.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use renkei_core::model::NewItem;
+use renkei_core::{
+    Actor, Audience, CommunityId, Marking, OrgId, OrgKind, Role, Sector, Tlp, UserId, Viewer,
+    can_read,
+};
+use renkei_store::StoreError;
+
+use crate::support::{self, Backend, actor, block_on, org, system, user};
+
+const SECTORS: [&str; 3] = ["electricity", "railway", "medical"];
+
+#[derive(Debug, Clone)]
+struct ItemSpec {
+    owner: usize,
+    tlp: Tlp,
+    communities: Vec<usize>,
+    sectors: Vec<usize>,
+    orgs: Vec<usize>,
+    users: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    /// Sector index (or none) per organisation.
+    orgs: Vec<Option<usize>>,
+    communities: usize,
+    /// (org, community, accepted, ended)
+    memberships: Vec<(usize, usize, bool, bool)>,
+    /// Extra users: (org, role index)
+    extra_users: Vec<(usize, usize)>,
+    items: Vec<ItemSpec>,
+}
+
+fn tlp() -> impl Strategy<Value = Tlp> {
+    prop_oneof![
+        Just(Tlp::Clear),
+        Just(Tlp::Green),
+        Just(Tlp::Amber),
+        Just(Tlp::AmberStrict),
+        Just(Tlp::Red)
+    ]
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (1usize..5, 0usize..3).prop_flat_map(|(n_orgs, n_comms)| {
+        let idx = move |n: usize| prop::collection::vec(0..n.max(1), 0..3);
+        let item = (
+            0..n_orgs,
+            tlp(),
+            idx(n_comms),
+            idx(SECTORS.len()),
+            idx(n_orgs),
+            idx(n_orgs * 3),
+        )
+            .prop_map(|(owner, tlp, communities, sectors, orgs, users)| ItemSpec {
+                owner,
+                tlp,
+                communities,
+                sectors,
+                orgs,
+                users,
+            });
+        (
+            prop::collection::vec(prop::option::of(0..SECTORS.len()), n_orgs),
+            Just(n_comms),
+            prop::collection::vec(
+                (
+                    0..n_orgs,
+                    0..n_comms.max(1),
+                    any::<bool>(),
+                    prop::bool::weighted(0.2),
+                ),
+                0..6,
+            ),
+            prop::collection::vec((0..n_orgs, 0usize..3), 0..3),
+            prop::collection::vec(item, 1..10),
+        )
+            .prop_map(
+                |(orgs, communities, memberships, extra_users, items)| World {
+                    orgs,
+                    communities,
+                    memberships: if communities == 0 {
+                        Vec::new()
+                    } else {
+                        memberships
+                    },
+                    extra_users,
+                    items,
+                },
+            )
+    })
+}
+
+/// Builds the world in `b`, then checks every reader against `can_read`.
+async fn check_world(b: &Backend, w: &World) -> Result<(), TestCaseError> {
+    let s = b.store();
+    let mut orgs = Vec::new();
+    // Per org: (admin, reporter); users in creation order for named audiences.
+    let mut staff = Vec::new();
+    let mut all_users = Vec::new();
+    for (i, sector) in w.orgs.iter().enumerate() {
+        let kind = if i == 0 {
+            OrgKind::Coordinator
+        } else {
+            OrgKind::Operator
+        };
+        let o = org(s, &format!("org{i}"), kind, sector.map(|x| SECTORS[x])).await;
+        let admin = user(s, &o, "admin", Role::Admin).await;
+        let rep = user(s, &o, "reporter", Role::Reporter).await;
+        all_users.push((o.id, admin.clone()));
+        all_users.push((o.id, rep.clone()));
+        staff.push((admin, rep));
+        orgs.push(o);
+    }
+    for (k, (oi, role)) in w.extra_users.iter().enumerate() {
+        let role = [Role::Viewer, Role::Reporter, Role::Admin][*role];
+        let u = user(s, &orgs[*oi], &format!("extra{k}"), role).await;
+        all_users.push((orgs[*oi].id, u));
+    }
+    let mut communities = Vec::new();
+    for c in 0..w.communities {
+        let nc = renkei_core::model::NewCommunity {
+            name_ja: format!("c{c}"),
+            name_en: format!("c{c}"),
+            description: String::new(),
+            terms_version: "1".into(),
+        };
+        communities.push(
+            s.create_community(&system(), nc)
+                .await
+                .expect("community")
+                .id,
+        );
+    }
+    // Active (accepted, not ended) memberships, computed from the spec.
+    let mut active: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (oi, ci, accepted, ended) in &w.memberships {
+        let m = match s
+            .add_membership(&system(), communities[*ci], orgs[*oi].id)
+            .await
+        {
+            Ok(m) => m,
+            Err(StoreError::Conflict { .. }) => continue, // already an active member
+            Err(e) => panic!("membership: {e}"),
+        };
+        if *accepted {
+            s.accept_terms(&actor(s, &staff[*oi].0).await, m.id)
+                .await
+                .expect("accept");
+        }
+        if *ended {
+            s.end_membership(&system(), m.id).await.expect("end");
+        } else if *accepted {
+            active.insert((*oi, *ci));
+        }
+    }
+    // Share the items, each by its owner's reporter.
+    let mut items = Vec::new();
+    for spec in &w.items {
+        let rep = &staff[spec.owner].1;
+        let mut audience = Audience {
+            communities: spec
+                .communities
+                .iter()
+                .filter_map(|c| communities.get(*c).copied())
+                .collect(),
+            sectors: spec
+                .sectors
+                .iter()
+                .map(|x| Sector::parse(SECTORS[*x]).expect("sector"))
+                .collect(),
+            orgs: spec.orgs.iter().map(|o| orgs[*o].id).collect(),
+            users: spec
+                .users
+                .iter()
+                .filter_map(|u| all_users.get(*u).map(|(_, u)| u.id))
+                .collect(),
+        };
+        if spec.tlp == Tlp::Red {
+            audience = Audience {
+                users: audience.users,
+                ..Audience::default()
+            };
+        }
+        let marking = Marking {
+            tlp: spec.tlp,
+            pap: None,
+            audience,
+            owner_org: orgs[spec.owner].id,
+            created_by: Some(rep.id),
+        };
+        let it = s
+            .share_item(
+                &actor(s, rep).await,
+                NewItem {
+                    title: "t".into(),
+                    body: String::new(),
+                    marking: marking.clone(),
+                },
+            )
+            .await
+            .expect("share");
+        items.push((it.id, marking));
+    }
+
+    // Readers: every user, an API token of every org, and the anonymous public.
+    let mut readers: Vec<(String, Actor, Viewer)> = Vec::new();
+    for (oi, o) in orgs.iter().enumerate() {
+        let expected_communities: Vec<CommunityId> = active
+            .iter()
+            .filter(|(x, _)| *x == oi)
+            .map(|(_, c)| communities[*c])
+            .collect();
+        let base = Viewer {
+            user: None,
+            org: Some(o.id),
+            sector: w.orgs[oi].map(|x| Sector::parse(SECTORS[x]).expect("sector")),
+            communities: expected_communities,
+            role: None,
+            org_kind: Some(o.kind),
+        };
+        for (uo, u) in all_users.iter().filter(|(uo, _)| *uo == o.id) {
+            let _ = uo;
+            let expected = Viewer {
+                user: Some(u.id),
+                role: Some(u.role),
+                ..base.clone()
+            };
+            let a = actor(s, u).await;
+            prop_assert_eq!(
+                &a.viewer,
+                &expected,
+                "the store resolves the viewer as the world says"
+            );
+            readers.push((u.email.to_string(), a, expected));
+        }
+        let tok = s
+            .create_api_token(
+                &system(),
+                o.id,
+                "t",
+                Role::Viewer,
+                &format!("h-{}-{}", b.name(), o.id),
+            )
+            .await
+            .expect("token");
+        let tv = s.viewer_for_token(&tok).await.expect("token viewer");
+        let expected = Viewer {
+            role: Some(Role::Viewer),
+            ..base.clone()
+        };
+        prop_assert_eq!(&tv, &expected);
+        readers.push((
+            format!("token of org{oi}"),
+            Actor {
+                viewer: tv,
+                label: "token".into(),
+                source: "t".into(),
+                system: false,
+            },
+            expected,
+        ));
+    }
+    readers.push((
+        "anonymous".into(),
+        Actor::anonymous("t"),
+        Viewer::anonymous(),
+    ));
+
+    for (who, a, v) in &readers {
+        let allowed: BTreeSet<i64> = items
+            .iter()
+            .filter(|(_, m)| can_read(v, m))
+            .map(|(id, _)| *id)
+            .collect();
+        let audit_before = s.verify_audit().await.expect("verify").expect("intact");
+        let listed = s.list_items(a, 1000).await.expect("list");
+        let listed_ids: BTreeSet<i64> = listed.iter().map(|i| i.id).collect();
+        prop_assert_eq!(
+            &listed_ids,
+            &allowed,
+            "list_items for {} on {}",
+            who,
+            b.name()
+        );
+        let restricted = listed
+            .iter()
+            .filter(|i| i.marking.tlp != Tlp::Clear)
+            .count() as i64;
+        let audit_after = s.verify_audit().await.expect("verify").expect("intact");
+        prop_assert_eq!(
+            audit_after - audit_before,
+            restricted,
+            "one audit entry per restricted item read"
+        );
+        for (id, m) in &items {
+            let got = s.get_item(a, *id).await;
+            prop_assert_eq!(
+                got.is_ok(),
+                can_read(v, m),
+                "get_item {} for {} on {}",
+                id,
+                who,
+                b.name()
+            );
+            if let Ok(item) = got {
+                prop_assert_eq!(&item.marking, m, "the marking comes back as shared");
+            }
+            let versions = s.item_versions(a, *id).await.map(|v| v.len()).unwrap_or(0);
+            prop_assert_eq!(
+                versions > 0,
+                can_read(v, m),
+                "item_versions {} for {}",
+                id,
+                who
+            );
+        }
+    }
+    let _ = (OrgId(0), UserId(0));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_read_escapes_the_policy_sqlite(w in world()) {
+        block_on(async {
+            let b = support::sqlite().await;
+            check_world(&b, &w).await
+        })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_read_escapes_the_policy_postgres(w in world()) {
+        let Some(url) = support::pg_url() else { return Ok(()) };
+        block_on(async {
+            let b = support::postgres(&url).await;
+            check_world(&b, &w).await
+        })?;
+    }
+}

@@ -1,0 +1,308 @@
+//! The `renkei` binary end to end: demo start-up, admin commands, and
+//! `audit verify` on intact and tampered stores (SQLite and PostgreSQL).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_renkei");
+
+fn renkei(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_remove("RENKEI__DATABASE_URL")
+        .output()
+        .expect("run renkei");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).expect("read");
+    buf
+}
+
+/// Kills the child when the test ends, pass or fail.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_demo(data: &Path) -> (Running, String, Vec<String>) {
+    let child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env("RENKEI_DEMO_PASSWORD", "cli-test-password")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn demo");
+    let mut child = Running(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .strip_prefix("renkei demo: http://")
+        .and_then(|r| r.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let rest: Vec<String> = lines.take(4).map_while(Result::ok).collect();
+    (child, addr, rest)
+}
+
+#[test]
+fn demo_answers_health_within_ten_seconds_serves_japanese_and_keeps_its_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start = Instant::now();
+    let (child, addr, printed) = start_demo(dir.path());
+    let mut healthy = false;
+    while start.elapsed() < Duration::from_secs(10) {
+        if TcpStream::connect(&addr).is_ok()
+            && http_get(&addr, "/healthz").starts_with("HTTP/1.1 200")
+        {
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(healthy, "no 200 from /healthz within 10 s");
+    eprintln!("demo healthy after {:?}", start.elapsed());
+    assert!(
+        printed.iter().any(|l| l.contains("cli-test-password")),
+        "password printed: {printed:?}"
+    );
+    assert!(
+        printed.iter().any(|l| l.contains("admin@ncso.example.jp")),
+        "accounts printed: {printed:?}"
+    );
+    let page = http_get(&addr, "/login");
+    assert!(
+        page.contains("<html lang=\"ja\">") && page.contains("ログイン"),
+        "{page}"
+    );
+    drop(child);
+
+    // The same directory again: the data is kept, not loaded twice.
+    let (_child, _addr, printed) = start_demo(dir.path());
+    assert!(
+        printed.iter().any(|l| l.contains("cli-test-password")),
+        "{printed:?}"
+    );
+    let url = format!("sqlite:{}", dir.path().join("renkei.db").display());
+    let (ok, out) = renkei(&["admin", "--database", &url, "list"]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        out.matches("国家サイバー統括室").count(),
+        1,
+        "demo loaded once: {out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("org ")).count(),
+        14,
+        "{out}"
+    );
+}
+
+#[test]
+fn admin_commands_build_a_directory_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    let (ok, out) = renkei(&[
+        "admin",
+        "--data",
+        d,
+        "org-create",
+        "--name-ja",
+        "青空市",
+        "--name-en",
+        "Aozora City",
+        "--kind",
+        "local_government",
+        "--sector",
+        "government",
+        "--prefecture",
+        "東京都",
+    ]);
+    assert!(ok && out.contains("organisation 1 created"), "{out}");
+    let (ok, out) = renkei(&[
+        "admin",
+        "--data",
+        d,
+        "org-create",
+        "--name-ja",
+        "x",
+        "--name-en",
+        "x",
+        "--kind",
+        "bakery",
+    ]);
+    assert!(!ok && out.contains("kind"), "{out}");
+    let out = Command::new(BIN)
+        .args([
+            "admin",
+            "--data",
+            d,
+            "user-create",
+            "--org",
+            "1",
+            "--email",
+            "it@aozora.example.jp",
+            "--name",
+            "情報 太郎",
+            "--role",
+            "admin",
+        ])
+        .env("RENKEI_PASSWORD", "a long enough password")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, out) = renkei(&[
+        "admin",
+        "--data",
+        d,
+        "token-create",
+        "--org",
+        "1",
+        "--name",
+        "feed",
+    ]);
+    assert!(ok && out.contains("rk_"), "{out}");
+    let (ok, out) = renkei(&[
+        "admin",
+        "--data",
+        d,
+        "link-add",
+        "--customer",
+        "1",
+        "--contractor",
+        "1",
+    ]);
+    assert!(!ok && out.contains("contractor"), "{out}");
+    let (ok, out) = renkei(&["admin", "--database", "mysql://x/y", "list"]);
+    assert!(
+        !ok && out.contains("unsupported database URL scheme"),
+        "{out}"
+    );
+    let (ok, out) = renkei(&["audit", "verify", "--data", d]);
+    assert!(ok && out.contains("intact: 3 entries"), "{out}");
+}
+
+async fn tamper_and_verify(url: &str, label: &str, sql: &str) {
+    let (ok, out) = renkei(&[
+        "admin",
+        "--database",
+        url,
+        "org-create",
+        "--name-ja",
+        "甲",
+        "--name-en",
+        "A",
+        "--kind",
+        "operator",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = renkei(&[
+        "admin",
+        "--database",
+        url,
+        "org-create",
+        "--name-ja",
+        "乙",
+        "--name-en",
+        "B",
+        "--kind",
+        "operator",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = renkei(&["audit", "verify", "--database", url]);
+    assert!(ok && out.contains("intact: 2 entries"), "{label}: {out}");
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{rest}"))
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .expect("tamper");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .expect("tamper");
+        pool.close().await;
+    }
+    let (ok, out) = renkei(&["audit", "verify", "--database", url]);
+    assert!(
+        !ok,
+        "{label}: verify must exit non-zero on a tampered store: {out}"
+    );
+    assert!(
+        out.contains("AUDIT CHAIN BROKEN at entry 1"),
+        "{label}: {out}"
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_exits_non_zero_on_a_tampered_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("renkei.db").display());
+    tamper_and_verify(
+        &url,
+        "sqlite",
+        "UPDATE audit_log SET actor = 'nobody' WHERE seq = 1",
+    )
+    .await;
+
+    let pg = match std::env::var("RENKEI_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(std::env::var("CI").is_err(), "CI needs RENKEI_TEST_PG_URL");
+            return;
+        }
+    };
+    let name = format!("renkei_cli_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&pg).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&admin)
+    .await
+    .expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create");
+    admin.close().await;
+    let base = pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b);
+    tamper_and_verify(
+        &format!("{base}/{name}"),
+        "postgres",
+        "DELETE FROM audit_log WHERE seq = 1",
+    )
+    .await;
+}
