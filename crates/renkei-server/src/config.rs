@@ -91,6 +91,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
     fn file_then_env_override_defaults_and_secrets_stay_hidden() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -126,13 +126,9 @@ async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Res
     )
 }
 
-/// Signed-in users only; others go to the sign-in page.
-fn need_login(p: &Principal, path: &str) -> Result<(), Response> {
-    if p.user.is_some() {
-        Ok(())
-    } else {
-        Err(Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
-    }
+/// Signed-in users only: the redirect to the sign-in page for anyone else.
+fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
+    p.user.is_none().then(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
 }
 
 fn urlencode(s: &str) -> String {
@@ -464,7 +460,7 @@ async fn item_rows(
 }
 
 async fn home(State(s): State<AppState>, jar: CookieJar, p: Principal) -> Response {
-    if let Err(r) = need_login(&p, "/") {
+    if let Some(r) = login_redirect(&p, "/") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -488,7 +484,7 @@ async fn item_page(
     Path(id): Path<i64>,
 ) -> Response {
     let path = format!("/items/{id}");
-    if let Err(r) = need_login(&p, &path) {
+    if let Some(r) = login_redirect(&p, &path) {
         return r;
     }
     let lang = lang_of(&jar);
@@ -600,7 +596,7 @@ async fn orgs_page(
     p: Principal,
     Query(f): Query<Flash>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/orgs") {
+    if let Some(r) = login_redirect(&p, "/admin/orgs") {
         return r;
     }
     orgs_view(&s, &p, lang_of(&jar), flash_key(f.ok.as_deref()), None).await
@@ -622,7 +618,7 @@ async fn orgs_create(
     p: Principal,
     Form(f): Form<OrgForm>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/orgs") {
+    if let Some(r) = login_redirect(&p, "/admin/orgs") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -724,7 +720,7 @@ async fn users_page(
     p: Principal,
     Query(f): Query<Flash>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/users") {
+    if let Some(r) = login_redirect(&p, "/admin/users") {
         return r;
     }
     users_view(
@@ -754,7 +750,7 @@ async fn users_create(
     p: Principal,
     Form(f): Form<UserForm>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/users") {
+    if let Some(r) = login_redirect(&p, "/admin/users") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -850,7 +846,7 @@ async fn communities_page(
     p: Principal,
     Query(f): Query<Flash>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/communities") {
+    if let Some(r) = login_redirect(&p, "/admin/communities") {
         return r;
     }
     communities_view(&s, &p, lang_of(&jar), flash_key(f.ok.as_deref()), None).await
@@ -869,7 +865,7 @@ async fn membership_create(
     p: Principal,
     Form(f): Form<MembershipForm>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/communities") {
+    if let Some(r) = login_redirect(&p, "/admin/communities") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -893,7 +889,7 @@ async fn membership_accept(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/communities") {
+    if let Some(r) = login_redirect(&p, "/admin/communities") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -912,7 +908,7 @@ async fn audit_page(
     p: Principal,
     Query(f): Query<Flash>,
 ) -> Response {
-    if let Err(r) = need_login(&p, "/admin/audit") {
+    if let Some(r) = login_redirect(&p, "/admin/audit") {
         return r;
     }
     let lang = lang_of(&jar);
@@ -961,7 +957,7 @@ async fn upcoming(
     uri: axum::http::Uri,
 ) -> Response {
     let _ = headers;
-    if let Err(r) = need_login(&p, uri.path()) {
+    if let Some(r) = login_redirect(&p, uri.path()) {
         return r;
     }
     let lang = lang_of(&jar);
