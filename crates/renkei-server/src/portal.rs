@@ -36,11 +36,13 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/items/{id}", get(item_page))
         .route("/admin/orgs", get(orgs_page).post(orgs_create))
+        .route("/admin/links", post(link_create))
         .route("/admin/users", get(users_page).post(users_create))
         .route(
             "/admin/communities",
             get(communities_page).post(membership_create),
         )
+        .route("/admin/communities/new", post(community_create))
         .route("/admin/memberships/{id}/accept", post(membership_accept))
         .route("/admin/audit", get(audit_page))
         .route("/intel", get(upcoming))
@@ -128,7 +130,9 @@ async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Res
 
 /// Signed-in users only: the redirect to the sign-in page for anyone else.
 fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
-    p.user.is_none().then(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
+    p.user
+        .is_none()
+        .then(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
 }
 
 fn urlencode(s: &str) -> String {
@@ -532,6 +536,8 @@ fn flash_key(ok: Option<&str>) -> Option<&'static str> {
         "user-created" => Some("flash-user-created"),
         "membership-created" => Some("flash-membership-created"),
         "terms-accepted" => Some("flash-terms-accepted"),
+        "community-created" => Some("flash-community-created"),
+        "link-created" => Some("flash-link-created"),
         _ => None,
     }
 }
@@ -553,6 +559,10 @@ async fn orgs_view(
             .find(|o| o.id == id)
             .map_or_else(|| id.to_string(), |o| org_name(o, lang))
     };
+    let org_opts: Vec<_> = orgs
+        .iter()
+        .map(|o| context! { id => o.id.0, name => org_name(o, lang) })
+        .collect();
     let link_rows: Vec<_> = links
         .iter()
         .map(|l| context! { customer => name(l.customer), contractor => name(l.contractor), tier => l.tier })
@@ -585,7 +595,7 @@ async fn orgs_view(
         s,
         status,
         "orgs.html",
-        context! { l, orgs => rows, links => link_rows, kinds, sectors => Sector::KNOWN, prefectures, flash,
+        context! { l, orgs => rows, org_opts, links => link_rows, kinds, sectors => Sector::KNOWN, prefectures, flash,
         error => error.map(|e| context! { detail => e.detail, field => e.field }) },
     )
 }
@@ -964,4 +974,73 @@ async fn upcoming(
     let section = uri.path().trim_start_matches('/').to_owned();
     let l = layout(&s, &p, lang, uri.path()).await;
     render(&s, StatusCode::OK, "upcoming.html", context! { l, section })
+}
+
+#[derive(Deserialize)]
+struct LinkForm {
+    csrf: String,
+    customer: i64,
+    contractor: i64,
+    tier: i64,
+}
+
+async fn link_create(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Form(f): Form<LinkForm>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/admin/orgs") {
+        return r;
+    }
+    let lang = lang_of(&jar);
+    if let Err(e) = check_csrf(&p, &f.csrf) {
+        return error_page(&s, &p, lang, e).await;
+    }
+    let res = match renkei_core::SupplyLink::new(OrgId(f.customer), OrgId(f.contractor), f.tier) {
+        Ok(link) => s
+            .store
+            .add_supply_link(&p.actor, link)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match res {
+        Ok(()) => Redirect::to("/admin/orgs?ok=link-created").into_response(),
+        Err(e) => orgs_view(&s, &p, lang, None, Some(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CommunityForm {
+    csrf: String,
+    name_ja: String,
+    name_en: String,
+    description: String,
+    terms_version: String,
+}
+
+async fn community_create(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Form(f): Form<CommunityForm>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/admin/communities") {
+        return r;
+    }
+    let lang = lang_of(&jar);
+    if let Err(e) = check_csrf(&p, &f.csrf) {
+        return error_page(&s, &p, lang, e).await;
+    }
+    let c = renkei_core::model::NewCommunity {
+        name_ja: f.name_ja,
+        name_en: f.name_en,
+        description: f.description,
+        terms_version: f.terms_version,
+    };
+    match s.store.create_community(&p.actor, c).await {
+        Ok(_) => Redirect::to("/admin/communities?ok=community-created").into_response(),
+        Err(e) => communities_view(&s, &p, lang, None, Some(e.into())).await,
+    }
 }

@@ -290,3 +290,99 @@ async fn non_admins_cannot_reach_admin_pages() {
     );
     let _ = (&app.nco_admin, &app.power_admin, &app.power_viewer);
 }
+
+#[tokio::test]
+async fn platform_admins_add_communities_and_links_from_the_portal() {
+    let app = TestApp::new().await;
+    let cookie = app
+        .login("admin@nco.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let page = app.get("/admin/communities", &cookie).await;
+    let csrf = hidden(&page.body, "csrf");
+    let r = app
+        .post_form(
+            "/admin/communities/new",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name_ja", "医療ISAC"),
+                ("name_en", "Medical ISAC"),
+                ("description", ""),
+                ("terms_version", "1.0"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, "/admin/communities?ok=community-created"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            "/admin/communities/new",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name_ja", "x"),
+                ("name_en", "x"),
+                ("description", ""),
+                ("terms_version", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "terms version is required");
+    let (nco, power) = (app.nco.id.0.to_string(), app.power.id.0.to_string());
+    let r = app
+        .post_form(
+            "/admin/links",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("customer", &power),
+                ("contractor", &nco),
+                ("tier", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, "/admin/orgs?ok=link-created"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post_form(
+            "/admin/links",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("customer", &power),
+                ("contractor", &power),
+                ("tier", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "self-links are refused");
+    assert_eq!(app.store.list_supply_links().await.expect("links").len(), 1);
+    // An operator's admin cannot.
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let csrf = hidden(&app.get("/admin/orgs", &cookie).await.body, "csrf");
+    let r = app
+        .post_form(
+            "/admin/links",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("customer", &nco),
+                ("contractor", &power),
+                ("tier", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
