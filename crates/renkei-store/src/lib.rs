@@ -4,7 +4,7 @@
 //! Both backends run the same SQL text (SQLite accepts PostgreSQL's `$n`
 //! placeholders), instantiated per backend by the `sql_store!` macro so each
 //! gets native, typed sqlx pools. The access rule of `renkei_core::access` is
-//! expressed once in SQL in [`access`] and applied inside every query that
+//! expressed once in SQL in `access.rs` and applied inside every query that
 //! reads shared data.
 
 mod access;

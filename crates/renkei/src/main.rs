@@ -2,6 +2,7 @@
 
 mod demo;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -204,12 +205,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("opening the demo store")?;
             let accounts = demo::load(store.as_ref(), &data).await?;
             let (listener, addr) = renkei_server::build(&settings).await.context("binding")?;
-            println!("renkei demo: http://{addr}/");
-            println!("data: {}", data.display());
-            println!("demo password (all accounts): {}", accounts.password);
+            // The banner is best effort: a closed stdout must not stop the server.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "renkei demo: http://{addr}/");
+            let _ = writeln!(out, "data: {}", data.display());
+            let _ = writeln!(out, "demo password (all accounts): {}", accounts.password);
             for (email, what) in &accounts.users {
-                println!("  {email:<36} {what}");
+                let _ = writeln!(out, "  {email:<36} {what}");
             }
+            let _ = out.flush();
+            drop(out);
             serve(listener, store, settings).await?;
             Ok(ExitCode::SUCCESS)
         }

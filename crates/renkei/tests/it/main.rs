@@ -65,7 +65,9 @@ fn start_demo(data: &Path) -> (Running, String, Vec<String>) {
         .and_then(|r| r.strip_suffix('/'))
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
-    let rest: Vec<String> = lines.take(4).map_while(Result::ok).collect();
+    let rest: Vec<String> = lines.by_ref().take(4).map_while(Result::ok).collect();
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, addr, rest)
 }
 
