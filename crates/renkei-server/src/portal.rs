@@ -419,6 +419,14 @@ async fn item_rows(
 ) -> Result<Vec<ItemRow>, ApiError> {
     let orgs = s.store.list_orgs().await?;
     let communities = s.store.list_communities().await?;
+    // Named recipients, shown by name: only people the reader may already see
+    // as recipients of this very item.
+    let mut users = Vec::new();
+    for id in items.iter().flat_map(|i| i.marking.audience.users.iter()) {
+        if !users.iter().any(|u: &renkei_core::model::User| u.id == *id) {
+            users.push(s.store.get_user(*id).await?);
+        }
+    }
     let name = |id: OrgId| {
         orgs.iter()
             .find(|o| o.id == id)
@@ -444,9 +452,18 @@ async fn item_rows(
                     )
                 })
                 .collect();
-            audience.extend(a.sectors.iter().map(|s| s.to_string()));
+            audience.extend(
+                a.sectors
+                    .iter()
+                    .map(|x| s.i18n.get(lang, &format!("sector-{x}"), None)),
+            );
             audience.extend(a.orgs.iter().map(|o| name(*o)));
-            audience.extend(a.users.iter().map(|u| format!("user:{u}")));
+            audience.extend(a.users.iter().map(|u| {
+                users
+                    .iter()
+                    .find(|x| x.id == *u)
+                    .map_or_else(|| format!("user:{u}"), |x| x.display_name.clone())
+            }));
             ItemRow {
                 id: i.id,
                 version: i.version,

@@ -386,3 +386,99 @@ async fn platform_admins_add_communities_and_links_from_the_portal() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn home_lists_only_readable_items_with_readable_audiences() {
+    use renkei_core::model::NewItem;
+    use renkei_core::{Audience, Marking, Sector, Tlp};
+    let app = TestApp::new().await;
+    let nco_actor = renkei_core::Actor {
+        viewer: app
+            .store
+            .viewer_for_user(app.nco_admin.id)
+            .await
+            .expect("viewer"),
+        label: "admin@nco.example.jp".into(),
+        source: "test".into(),
+        system: false,
+    };
+    let share = |title: &str, tlp, audience| NewItem {
+        title: title.into(),
+        body: "本文".into(),
+        marking: Marking {
+            tlp,
+            pap: None,
+            audience,
+            owner_org: app.nco.id,
+            created_by: Some(app.nco_admin.id),
+        },
+    };
+    app.store
+        .share_item(
+            &nco_actor,
+            share(
+                "赤の連絡",
+                Tlp::Red,
+                Audience {
+                    users: vec![app.power_viewer.id],
+                    ..Audience::default()
+                },
+            ),
+        )
+        .await
+        .expect("red");
+    app.store
+        .share_item(
+            &nco_actor,
+            share(
+                "電力向け",
+                Tlp::Amber,
+                Audience {
+                    sectors: vec![Sector::parse("electricity").expect("s")],
+                    ..Audience::default()
+                },
+            ),
+        )
+        .await
+        .expect("amber");
+    app.store
+        .share_item(
+            &nco_actor,
+            share("統括室内", Tlp::AmberStrict, Audience::default()),
+        )
+        .await
+        .expect("strict");
+
+    let viewer = app
+        .login("viewer@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let home = app.get("/", &viewer).await;
+    assert!(
+        home.body.contains("赤の連絡") && home.body.contains("電力向け"),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.body.contains("統括室内"),
+        "AMBER+STRICT for the owner only leaked"
+    );
+    assert!(
+        home.body.contains(">viewer<") || home.body.contains("viewer</td>"),
+        "named recipient shown by name: {}",
+        home.body
+    );
+    assert!(
+        home.body.contains("電力") && !home.body.contains(">electricity<"),
+        "sector shown by its name"
+    );
+    let admin = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let home = app.get("/", &admin).await;
+    assert!(
+        !home.body.contains("赤の連絡"),
+        "RED reaches named people only, not their admin"
+    );
+}
