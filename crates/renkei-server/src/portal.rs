@@ -146,6 +146,32 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The start of every form post: signed in, and the form carries this
+/// session's CSRF token. `Some` is the response that refuses it.
+async fn refuse_form(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    path: &str,
+    csrf: &str,
+) -> Option<Response> {
+    if let Some(r) = login_redirect(p, path) {
+        return Some(r);
+    }
+    match check_csrf(p, csrf) {
+        Ok(()) => None,
+        Err(e) => Some(error_page(s, p, lang, e).await),
+    }
+}
+
+/// A form error for the page: its message and the field to mark.
+fn error_ctx(error: Option<ApiError>) -> Value {
+    error.map_or(
+        Value::UNDEFINED,
+        |e| context! { detail => e.detail, field => e.field },
+    )
+}
+
 fn check_csrf(p: &Principal, submitted: &str) -> Result<(), ApiError> {
     match &p.csrf {
         Some(t) if auth::same_secret(t, submitted) => Ok(()),
@@ -613,7 +639,7 @@ async fn orgs_view(
         status,
         "orgs.html",
         context! { l, orgs => rows, org_opts, links => link_rows, kinds, sectors => Sector::KNOWN, prefectures, flash,
-        error => error.map(|e| context! { detail => e.detail, field => e.field }) },
+        error => error_ctx(error) },
     )
 }
 
@@ -645,12 +671,9 @@ async fn orgs_create(
     p: Principal,
     Form(f): Form<OrgForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/orgs") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/orgs", &f.csrf).await {
+        return r;
     }
     let req = crate::views::NewOrgRequest {
         name_ja: f.name_ja,
@@ -737,7 +760,7 @@ async fn users_view(
         status,
         "users.html",
         context! { l, users, orgs => org_rows, org_id => org.0, roles, flash,
-        error => error.map(|e| context! { detail => e.detail, field => e.field }) },
+        error => error_ctx(error) },
     )
 }
 
@@ -777,12 +800,9 @@ async fn users_create(
     p: Principal,
     Form(f): Form<UserForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/users") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/users", &f.csrf).await {
+        return r;
     }
     match crate::api::new_user(
         &s,
@@ -863,7 +883,7 @@ async fn communities_view(
         status,
         "communities.html",
         context! { l, communities => rows, orgs => org_opts, flash,
-        error => error.map(|e| context! { detail => e.detail, field => e.field }) },
+        error => error_ctx(error) },
     )
 }
 
@@ -892,12 +912,9 @@ async fn membership_create(
     p: Principal,
     Form(f): Form<MembershipForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/communities") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/communities", &f.csrf).await {
+        return r;
     }
     match s
         .store
@@ -916,12 +933,9 @@ async fn membership_accept(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/communities") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/communities", &f.csrf).await {
+        return r;
     }
     match s.store.accept_terms(&p.actor, id).await {
         Ok(_) => Redirect::to("/admin/communities?ok=terms-accepted").into_response(),
@@ -1007,12 +1021,9 @@ async fn link_create(
     p: Principal,
     Form(f): Form<LinkForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/orgs") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/orgs", &f.csrf).await {
+        return r;
     }
     let res = match renkei_core::SupplyLink::new(OrgId(f.customer), OrgId(f.contractor), f.tier) {
         Ok(link) => s
@@ -1043,12 +1054,9 @@ async fn community_create(
     p: Principal,
     Form(f): Form<CommunityForm>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/communities") {
-        return r;
-    }
     let lang = lang_of(&jar);
-    if let Err(e) = check_csrf(&p, &f.csrf) {
-        return error_page(&s, &p, lang, e).await;
+    if let Some(r) = refuse_form(&s, &p, lang, "/admin/communities", &f.csrf).await {
+        return r;
     }
     let c = renkei_core::model::NewCommunity {
         name_ja: f.name_ja,
