@@ -124,6 +124,22 @@ pub fn can_write(viewer: &Viewer, marking: &Marking) -> bool {
         && (marking.tlp != Tlp::Red || viewer.user.is_some())
 }
 
+/// May `viewer` see a community's TAXII API root and its collections?
+/// Active members only (terms accepted). Each object inside still needs
+/// [`can_read`].
+pub fn can_read_community(viewer: &Viewer, community: CommunityId) -> bool {
+    viewer.communities.contains(&community)
+}
+
+/// May `viewer` add objects to a community's collections?
+pub fn can_write_community(viewer: &Viewer, community: CommunityId) -> bool {
+    can_read_community(viewer, community)
+        && matches!(
+            viewer.role,
+            Some(Role::Admin | Role::CoordinatorAnalyst | Role::Reporter)
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

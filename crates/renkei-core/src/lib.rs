@@ -8,7 +8,10 @@ pub mod marking;
 pub mod model;
 pub mod org;
 
-pub use access::{Actor, Viewer, can_administer, can_read, can_write, is_platform_admin};
+pub use access::{
+    Actor, Viewer, can_administer, can_read, can_read_community, can_write, can_write_community,
+    is_platform_admin,
+};
 pub use audit::{AuditEntry, AuditOutcome, ChainBreak, ChainVerifier, GENESIS_HASH, verify_chain};
 pub use marking::{Audience, Marking, Pap, Tlp};
 pub use org::{CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink, UserId};

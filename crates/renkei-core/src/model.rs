@@ -153,3 +153,24 @@ impl NewItem {
         self.marking.check()
     }
 }
+
+/// A TAXII collection in the API root of one community.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// A UUID, as TAXII wants.
+    pub id: String,
+    pub community: CommunityId,
+    pub title: String,
+    pub description: String,
+    /// For objects that arrive without a TLP marking.
+    pub default_tlp: crate::Tlp,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCollection {
+    pub community: CommunityId,
+    pub title: String,
+    pub description: String,
+    pub default_tlp: crate::Tlp,
+}

@@ -22,21 +22,59 @@ macro_rules! active_communities_of_org {
 }
 pub(crate) use active_communities_of_org;
 
-/// The read rule as a boolean SQL expression.
-macro_rules! readable {
-    () => {
+/// The read rule as a boolean SQL expression over one marked row:
+/// `$o` the row's alias, `$owner` its owner-organisation column, `$aud` the
+/// `FROM … WHERE` selecting its audience rows (alias `a`), `$also` a column
+/// holding one more audience community (or `NULL`), and `$empty`
+/// whether its audience is empty (for GREEN).
+macro_rules! readable_row {
+    ($o:literal, $owner:literal, $aud:literal, $also:literal, $empty:literal) => {
         concat!(
-            "(v.tlp = 'CLEAR'",
-            " OR (v.tlp = 'RED' AND (v.created_by = $1 OR EXISTS (SELECT 1 FROM item_audience a",
-            " WHERE a.item_id = v.item_id AND a.version = v.version AND a.user_id = $1)))",
-            " OR (v.tlp IN ('GREEN', 'AMBER', 'AMBER+STRICT') AND $2 > 0 AND (",
-            "i.owner_org = $2",
-            " OR EXISTS (SELECT 1 FROM item_audience a WHERE a.item_id = v.item_id AND a.version = v.version AND (",
+            "(",
+            $o,
+            ".tlp = 'CLEAR'",
+            " OR (",
+            $o,
+            ".tlp = 'RED' AND (",
+            $o,
+            ".created_by = $1 OR EXISTS (SELECT 1 FROM ",
+            $aud,
+            " AND a.user_id = $1)))",
+            " OR (",
+            $o,
+            ".tlp IN ('GREEN', 'AMBER', 'AMBER+STRICT') AND $2 > 0 AND (",
+            $owner,
+            " = $2",
+            " OR EXISTS (SELECT 1 FROM ",
+            $aud,
+            " AND (",
             "a.user_id = $1 OR a.org_id = $2 OR a.sector = $3 OR a.community_id IN (",
             $crate::access::active_communities_of_org!("$2"),
             ")))",
-            " OR (v.tlp = 'GREEN' AND NOT EXISTS (SELECT 1 FROM item_audience a",
-            " WHERE a.item_id = v.item_id AND a.version = v.version)))))"
+            " OR ",
+            $also,
+            " IN (",
+            $crate::access::active_communities_of_org!("$2"),
+            ")",
+            " OR (",
+            $o,
+            ".tlp = 'GREEN' AND ",
+            $empty,
+            "))))"
+        )
+    };
+}
+pub(crate) use readable_row;
+
+/// The rule for shared items (`items i`, `item_versions v`).
+macro_rules! readable {
+    () => {
+        $crate::access::readable_row!(
+            "v",
+            "i.owner_org",
+            "item_audience a WHERE a.item_id = v.item_id AND a.version = v.version",
+            "NULL",
+            "NOT EXISTS (SELECT 1 FROM item_audience a WHERE a.item_id = v.item_id AND a.version = v.version)"
         )
     };
 }
@@ -53,3 +91,18 @@ pub(crate) fn binds(v: &Viewer) -> (i64, i64, String) {
             .unwrap_or_default(),
     )
 }
+
+/// The rule for STIX objects (`stix_objects o`): the collection's community
+/// is always in the audience, so the audience is never empty.
+macro_rules! readable_stix {
+    () => {
+        $crate::access::readable_row!(
+            "o",
+            "o.owner_org",
+            "stix_audience a WHERE a.object_pk = o.pk",
+            "o.community_id",
+            "1 = 0"
+        )
+    };
+}
+pub(crate) use readable_stix;

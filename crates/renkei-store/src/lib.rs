@@ -9,6 +9,8 @@
 
 mod access;
 mod error;
+pub mod intel;
+mod intel_sql;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -25,6 +27,7 @@ use renkei_core::{
 use std::sync::Arc;
 
 pub use error::StoreError;
+pub use intel::IntelStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -61,7 +64,7 @@ pub struct Credentials {
 /// returns data other than TLP:CLEAR, appends to the audit chain in the same
 /// call; reads of shared data apply the access rule in their SQL.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: intel::IntelStore + Send + Sync + std::fmt::Debug {
     /// Can the database be reached?
     async fn ping(&self) -> Result<()>;
 

@@ -30,3 +30,4 @@ impl PgStore {
 }
 
 crate::sql::sql_store!(PgStore, sqlx::Postgres);
+crate::intel_sql::intel_store!(PgStore, sqlx::Postgres);

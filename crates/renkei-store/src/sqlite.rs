@@ -46,3 +46,4 @@ impl SqliteStore {
 }
 
 crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);
+crate::intel_sql::intel_store!(SqliteStore, sqlx::Sqlite);

@@ -1,0 +1,16 @@
+//! STIX 2.1 for renkei: identifiers, timestamps, object and bundle
+//! validation that lists every error, TLP marking definitions, and patterns.
+//! No I/O: the store keeps what this crate has accepted.
+
+pub mod id;
+pub mod marking;
+pub mod object;
+pub mod pattern;
+pub mod time;
+
+pub use id::StixId;
+pub use marking::{TLP_MARKING_IDS, tlp_for_marking_id, tlp_marking_id};
+pub use object::{
+    FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
+};
+pub use time::StixTime;

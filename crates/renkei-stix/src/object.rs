@@ -1,0 +1,736 @@
+//! STIX 2.1 objects: validation per the specification, listing every
+//! problem with the property that has it, so a refused bundle can be fixed
+//! in one round trip.
+
+use renkei_core::Tlp;
+use serde_json::{Map, Value};
+
+use crate::id::{StixId, is_type_name};
+use crate::marking::tlp_for_marking_id;
+use crate::time::StixTime;
+
+/// One problem with one property of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Position in the bundle or envelope (`None` for a single object).
+    pub index: Option<usize>,
+    /// The object's id, when it had a readable one.
+    pub id: Option<String>,
+    /// The property, e.g. `pattern` or `external_references[0].source_name`.
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(i) = self.index {
+            write!(f, "objects[{i}]")?;
+            if let Some(id) = &self.id {
+                write!(f, " ({id})")?;
+            }
+            write!(f, ".")?;
+        }
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem found; non-empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} problem(s); first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+pub struct ObjectErrors(pub Vec<FieldError>);
+
+/// A validated STIX object, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StixObject {
+    pub id: StixId,
+    pub type_name: String,
+    pub created: Option<StixTime>,
+    pub modified: Option<StixTime>,
+    pub revoked: bool,
+    /// The most restrictive TLP among its object and granular markings.
+    pub tlp: Option<Tlp>,
+    /// Marking-definition ids that are not TLP (kept, and required to be
+    /// readable alongside the object).
+    pub other_markings: Vec<String>,
+    /// The object as received.
+    pub value: Value,
+}
+
+impl StixObject {
+    /// The object's version for TAXII: `modified`, else `created`.
+    pub fn version(&self) -> Option<&StixTime> {
+        self.modified.as_ref().or(self.created.as_ref())
+    }
+
+    /// The object as compact JSON text.
+    pub fn to_json(&self) -> String {
+        self.value.to_string()
+    }
+}
+
+const SCO_TYPES: &[&str] = &[
+    "artifact",
+    "autonomous-system",
+    "directory",
+    "domain-name",
+    "email-addr",
+    "email-message",
+    "file",
+    "ipv4-addr",
+    "ipv6-addr",
+    "mac-addr",
+    "mutex",
+    "network-traffic",
+    "process",
+    "software",
+    "url",
+    "user-account",
+    "windows-registry-key",
+    "x509-certificate",
+];
+
+/// Required properties of each SDO/SRO/SMO type beyond the common ones.
+const REQUIRED: &[(&str, &[&str])] = &[
+    ("attack-pattern", &["name"]),
+    ("campaign", &["name"]),
+    ("course-of-action", &["name"]),
+    ("grouping", &["context", "object_refs"]),
+    ("identity", &["name"]),
+    ("incident", &["name"]),
+    ("indicator", &["pattern", "pattern_type", "valid_from"]),
+    ("infrastructure", &["name"]),
+    ("intrusion-set", &["name"]),
+    ("location", &[]),
+    ("malware", &["is_family"]),
+    ("malware-analysis", &["product"]),
+    ("note", &["content", "object_refs"]),
+    (
+        "observed-data",
+        &["first_observed", "last_observed", "number_observed"],
+    ),
+    ("opinion", &["opinion", "object_refs"]),
+    ("report", &["name", "published", "object_refs"]),
+    ("threat-actor", &["name"]),
+    ("tool", &["name"]),
+    ("vulnerability", &["name"]),
+    (
+        "relationship",
+        &["relationship_type", "source_ref", "target_ref"],
+    ),
+    ("sighting", &["sighting_of_ref"]),
+    ("marking-definition", &[]),
+    (
+        "language-content",
+        &["object_ref", "object_modified", "contents"],
+    ),
+    (
+        "extension-definition",
+        &["name", "schema", "version", "extension_types"],
+    ),
+];
+
+const SCO_REQUIRED: &[(&str, &[&str])] = &[
+    ("autonomous-system", &["number"]),
+    ("directory", &["path"]),
+    ("domain-name", &["value"]),
+    ("email-addr", &["value"]),
+    ("email-message", &["is_multipart"]),
+    ("ipv4-addr", &["value"]),
+    ("ipv6-addr", &["value"]),
+    ("mac-addr", &["value"]),
+    ("mutex", &["name"]),
+    ("network-traffic", &["protocols"]),
+    ("software", &["name"]),
+    ("url", &["value"]),
+];
+
+/// Timestamp properties checked wherever they appear.
+const TIMESTAMPS: &[&str] = &[
+    "valid_from",
+    "valid_until",
+    "first_seen",
+    "last_seen",
+    "first_observed",
+    "last_observed",
+    "published",
+    "object_modified",
+    "start_time",
+    "stop_time",
+];
+
+struct Check<'a> {
+    errors: Vec<FieldError>,
+    index: Option<usize>,
+    id: Option<String>,
+    obj: &'a Map<String, Value>,
+}
+
+impl Check<'_> {
+    fn err(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            index: self.index,
+            id: self.id.clone(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn string(&mut self, key: &str) -> Option<&str> {
+        match self.obj.get(key) {
+            None => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => {
+                self.err(key, "must be a string");
+                None
+            }
+        }
+    }
+
+    fn timestamp(&mut self, key: &str) -> Option<StixTime> {
+        let s = self.string(key)?.to_owned();
+        match StixTime::parse(&s) {
+            Ok(t) => Some(t),
+            Err(m) => {
+                self.err(key, m);
+                None
+            }
+        }
+    }
+
+    fn reference(&mut self, field: &str, v: &Value, expect_type: Option<&str>) {
+        match v.as_str().map(StixId::parse) {
+            Some(Ok(id)) => {
+                if let Some(t) = expect_type.filter(|t| id.type_name() != *t) {
+                    self.err(
+                        field,
+                        format!("must refer to a {t}, not {}", id.type_name()),
+                    );
+                }
+            }
+            Some(Err(m)) => self.err(field, m),
+            None => self.err(field, "must be a STIX identifier string"),
+        }
+    }
+}
+
+/// Validates one object. `index` places it in a bundle for error messages.
+pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, ObjectErrors> {
+    let Value::Object(obj) = v else {
+        return Err(ObjectErrors(vec![FieldError {
+            index,
+            id: None,
+            field: "(object)".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    };
+    let mut c = Check {
+        errors: Vec::new(),
+        index,
+        id: obj.get("id").and_then(Value::as_str).map(str::to_owned),
+        obj,
+    };
+
+    let type_name = match c.string("type") {
+        Some(t) if is_type_name(t) => t.to_owned(),
+        Some(t) => {
+            let t = t.to_owned();
+            c.err(
+                "type",
+                format!("{t:?} is not a STIX type (3-250 of a-z, 0-9, -)"),
+            );
+            String::new()
+        }
+        None => {
+            if !obj.contains_key("type") {
+                c.err("type", "is required");
+            }
+            String::new()
+        }
+    };
+    let id = match obj.get("id") {
+        None => {
+            c.err("id", "is required");
+            None
+        }
+        Some(Value::String(s)) => match StixId::parse(s) {
+            Ok(id) if !type_name.is_empty() && id.type_name() != type_name => {
+                c.err(
+                    "id",
+                    format!(
+                        "type part {:?} does not match type {type_name:?}",
+                        id.type_name()
+                    ),
+                );
+                None
+            }
+            Ok(id) => Some(id),
+            Err(m) => {
+                c.err("id", m);
+                None
+            }
+        },
+        Some(_) => {
+            c.err("id", "must be a string");
+            None
+        }
+    };
+    if type_name == "bundle" {
+        c.err(
+            "type",
+            "a bundle cannot be nested inside another bundle or envelope",
+        );
+    }
+    let is_sco = SCO_TYPES.contains(&type_name.as_str());
+    let known = is_sco || REQUIRED.iter().any(|(t, _)| *t == type_name);
+    let extension_defined = obj
+        .get("extensions")
+        .and_then(Value::as_object)
+        .is_some_and(|e| {
+            e.values().any(|x| {
+                x.get("extension_type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("new-"))
+            })
+        });
+    if !type_name.is_empty() && !known && !type_name.starts_with("x-") && !extension_defined {
+        c.err("type", format!("unknown type {type_name:?}: custom objects need an x- prefix or a new-sdo/new-sco extension"));
+    }
+
+    match c.string("spec_version") {
+        Some("2.1") => {}
+        Some(other) => {
+            let o = other.to_owned();
+            c.err("spec_version", format!("must be \"2.1\" (got {o:?})"));
+        }
+        None if !is_sco && !obj.contains_key("spec_version") => {
+            c.err("spec_version", "is required")
+        }
+        None => {}
+    }
+
+    let created = c.timestamp("created");
+    let modified = c.timestamp("modified");
+    let needs_created = !is_sco && (known || !extension_defined || obj.contains_key("created"));
+    if needs_created && created.is_none() && !obj.contains_key("created") {
+        c.err("created", "is required");
+    }
+    let needs_modified = needs_created && type_name != "marking-definition";
+    if needs_modified && modified.is_none() && !obj.contains_key("modified") {
+        c.err("modified", "is required");
+    }
+    for (k, t) in [("created", &created), ("modified", &modified)] {
+        if let Some(t) = t.as_ref().filter(|t| t.precision < 3) {
+            let text = t.text.clone();
+            c.err(
+                k,
+                format!(
+                    "{text:?} must be precise to the millisecond (e.g. 2026-11-21T09:00:00.000Z)"
+                ),
+            );
+        }
+    }
+    if let (Some(cr), Some(m)) = (&created, &modified)
+        && m.micros < cr.micros
+    {
+        c.err("modified", "must not be earlier than created");
+    }
+
+    let revoked = match obj.get("revoked") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            c.err("revoked", "must be true or false");
+            false
+        }
+    };
+    if let Some(conf) = obj.get("confidence")
+        && !conf.as_i64().is_some_and(|n| (0..=100).contains(&n))
+    {
+        c.err("confidence", "must be an integer from 0 to 100");
+    }
+    if let Some(labels) = obj.get("labels")
+        && !labels
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string))
+    {
+        c.err("labels", "must be a list of strings");
+    }
+    if let Some(refs) = obj.get("external_references") {
+        match refs.as_array() {
+            Some(list) => {
+                for (i, r) in list.iter().enumerate() {
+                    if !r.get("source_name").is_some_and(Value::is_string) {
+                        c.err(
+                            format!("external_references[{i}].source_name"),
+                            "is required and must be a string",
+                        );
+                    }
+                }
+            }
+            None => c.err("external_references", "must be a list"),
+        }
+    }
+    if let Some(r) = obj.get("created_by_ref") {
+        c.reference("created_by_ref", r, Some("identity"));
+    }
+
+    // Markings: object-level and granular TLP, the most restrictive wins for access.
+    let mut tlps: Vec<Tlp> = Vec::new();
+    let mut other_markings = Vec::new();
+    if let Some(m) = obj.get("object_marking_refs") {
+        match m.as_array() {
+            Some(list) => {
+                for (i, r) in list.iter().enumerate() {
+                    let field = format!("object_marking_refs[{i}]");
+                    c.reference(&field, r, Some("marking-definition"));
+                    if let Some(s) = r.as_str() {
+                        match tlp_for_marking_id(s) {
+                            Some(t) => tlps.push(t),
+                            None => other_markings.push(s.to_owned()),
+                        }
+                    }
+                }
+            }
+            None => c.err(
+                "object_marking_refs",
+                "must be a list of marking-definition ids",
+            ),
+        }
+    }
+    if let Some(g) = obj.get("granular_markings") {
+        match g.as_array() {
+            Some(list) => {
+                for (i, gm) in list.iter().enumerate() {
+                    let selectors_ok = gm
+                        .get("selectors")
+                        .and_then(Value::as_array)
+                        .is_some_and(|s| !s.is_empty() && s.iter().all(Value::is_string));
+                    if !selectors_ok {
+                        c.err(
+                            format!("granular_markings[{i}].selectors"),
+                            "must be a non-empty list of strings",
+                        );
+                    }
+                    match (gm.get("marking_ref"), gm.get("lang")) {
+                        (Some(r), None) => {
+                            c.reference(
+                                &format!("granular_markings[{i}].marking_ref"),
+                                r,
+                                Some("marking-definition"),
+                            );
+                            if let Some(s) = r.as_str() {
+                                match tlp_for_marking_id(s) {
+                                    Some(t) => tlps.push(t),
+                                    None => other_markings.push(s.to_owned()),
+                                }
+                            }
+                        }
+                        (None, Some(l)) if l.is_string() => {}
+                        _ => c.err(
+                            format!("granular_markings[{i}]"),
+                            "needs exactly one of marking_ref or lang",
+                        ),
+                    }
+                }
+            }
+            None => c.err("granular_markings", "must be a list"),
+        }
+    }
+    let tlp = tlps.into_iter().max();
+
+    // Type-specific required properties.
+    let required = REQUIRED
+        .iter()
+        .chain(SCO_REQUIRED.iter())
+        .find(|(t, _)| *t == type_name)
+        .map_or(&[][..], |(_, r)| *r);
+    for key in required {
+        if !obj.contains_key(*key) {
+            c.err(*key, format!("is required for {type_name}"));
+        }
+    }
+    // Property names, references and timestamps wherever they appear.
+    for (key, value) in obj {
+        let name_ok = key.len() <= 250
+            && (key.len() >= 3 || key == "id")
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !name_ok && key != "extensions" {
+            c.err(
+                key.as_str(),
+                "property names are 3-250 characters of a-z, 0-9 and _",
+            );
+        }
+        if key.ends_with("_ref") && key != "created_by_ref" {
+            c.reference(key, value, None);
+        } else if key.ends_with("_refs") && key != "object_marking_refs" {
+            match value.as_array() {
+                Some(list) if !list.is_empty() => {
+                    for (i, r) in list.iter().enumerate() {
+                        c.reference(&format!("{key}[{i}]"), r, None);
+                    }
+                }
+                _ => c.err(key.as_str(), "must be a non-empty list of STIX identifiers"),
+            }
+        }
+        if TIMESTAMPS.contains(&key.as_str()) {
+            c.timestamp(key);
+        }
+    }
+    type_rules(&mut c, &type_name);
+
+    match (id, c.errors.is_empty()) {
+        (Some(id), true) => Ok(StixObject {
+            id,
+            type_name,
+            created,
+            modified,
+            revoked,
+            tlp,
+            other_markings,
+            value: v.clone(),
+        }),
+        _ => Err(ObjectErrors(c.errors)),
+    }
+}
+
+fn type_rules(c: &mut Check<'_>, type_name: &str) {
+    match type_name {
+        "indicator" => {
+            let from = c
+                .obj
+                .get("valid_from")
+                .and_then(Value::as_str)
+                .and_then(|s| StixTime::parse(s).ok());
+            let until = c
+                .obj
+                .get("valid_until")
+                .and_then(Value::as_str)
+                .and_then(|s| StixTime::parse(s).ok());
+            if let (Some(f), Some(u)) = (from, until)
+                && u.micros <= f.micros
+            {
+                c.err("valid_until", "must be later than valid_from");
+            }
+            let kind = c.string("pattern_type").map(str::to_owned);
+            if let Some(p) = c.string("pattern").map(str::to_owned)
+                && kind.as_deref() == Some("stix")
+                && let Err(m) = crate::pattern::check(&p)
+            {
+                c.err("pattern", m);
+            }
+        }
+        "malware" => {
+            if c.obj.get("is_family").is_some_and(|f| !f.is_boolean()) {
+                c.err("is_family", "must be true or false");
+            }
+            if c.obj.get("is_family") == Some(&Value::Bool(true)) && !c.obj.contains_key("name") {
+                c.err("name", "is required when is_family is true");
+            }
+        }
+        "location" => {
+            let has = |k: &str| c.obj.contains_key(k);
+            if !(has("region") || has("country") || (has("latitude") && has("longitude"))) {
+                c.err(
+                    "region",
+                    "a location needs region, country, or latitude and longitude",
+                );
+            }
+        }
+        "observed-data" => {
+            if !c
+                .obj
+                .get("number_observed")
+                .and_then(Value::as_i64)
+                .is_some_and(|n| (1..=999_999_999).contains(&n))
+            {
+                c.err(
+                    "number_observed",
+                    "must be an integer from 1 to 999,999,999",
+                );
+            }
+        }
+        "sighting" => {
+            if let Some(n) = c.obj.get("count")
+                && !n.as_i64().is_some_and(|n| (0..=999_999_999).contains(&n))
+            {
+                c.err("count", "must be an integer from 0 to 999,999,999");
+            }
+        }
+        "marking-definition" => {
+            let tlp2 = c
+                .obj
+                .get("extensions")
+                .and_then(Value::as_object)
+                .is_some_and(|e| !e.is_empty());
+            if !tlp2 && !(c.obj.contains_key("definition_type") && c.obj.contains_key("definition"))
+            {
+                c.err(
+                    "definition",
+                    "a marking definition needs definition_type and definition, or an extension",
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How many objects one bundle or envelope may carry.
+pub const MAX_OBJECTS: usize = 100_000;
+
+fn parse_list(list: &[Value]) -> Result<Vec<StixObject>, ObjectErrors> {
+    if list.len() > MAX_OBJECTS {
+        return Err(ObjectErrors(vec![FieldError {
+            index: None,
+            id: None,
+            field: "objects".into(),
+            message: format!("{} objects; at most {MAX_OBJECTS} per request", list.len()),
+        }]));
+    }
+    let mut ok = Vec::with_capacity(list.len());
+    let mut errors = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        match parse_object(v, Some(i)) {
+            Ok(o) => ok.push(o),
+            Err(ObjectErrors(e)) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(ObjectErrors(errors))
+    }
+}
+
+fn top_level_error(field: &str, message: impl Into<String>) -> ObjectErrors {
+    ObjectErrors(vec![FieldError {
+        index: None,
+        id: None,
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+/// A STIX 2.1 bundle: accepted whole, or refused with every error listed.
+pub fn parse_bundle(v: &Value) -> Result<Vec<StixObject>, ObjectErrors> {
+    let Some(obj) = v.as_object() else {
+        return Err(top_level_error("(bundle)", "must be a JSON object"));
+    };
+    if obj.get("type").and_then(Value::as_str) != Some("bundle") {
+        return Err(top_level_error("type", "must be \"bundle\""));
+    }
+    match obj.get("id").and_then(Value::as_str).map(StixId::parse) {
+        Some(Ok(id)) if id.type_name() == "bundle" => {}
+        _ => return Err(top_level_error("id", "must be bundle--<UUID>")),
+    }
+    match obj.get("objects") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(list)) => parse_list(list),
+        Some(_) => Err(top_level_error("objects", "must be a list")),
+    }
+}
+
+/// A TAXII 2.1 envelope (`{"objects": [...]}`), as posted to a collection.
+pub fn parse_envelope(v: &Value) -> Result<Vec<StixObject>, ObjectErrors> {
+    let Some(obj) = v.as_object() else {
+        return Err(top_level_error("(envelope)", "must be a JSON object"));
+    };
+    match obj.get("objects") {
+        Some(Value::Array(list)) => parse_list(list),
+        Some(_) => Err(top_level_error("objects", "must be a list")),
+        None => Err(top_level_error("objects", "is required")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn indicator() -> Value {
+        json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-11-01T09:00:00.000Z", "modified": "2026-11-02T09:00:00.000Z",
+            "name": "C2", "pattern": "[ipv4-addr:value = '198.51.100.1']", "pattern_type": "stix",
+            "valid_from": "2026-11-01T09:00:00Z",
+            "object_marking_refs": ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]
+        })
+    }
+
+    fn fields(e: ObjectErrors) -> Vec<String> {
+        e.0.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn a_valid_indicator_is_accepted_with_its_tlp() {
+        let o = parse_object(&indicator(), None).expect("valid");
+        assert_eq!(o.tlp, Some(Tlp::Amber));
+        assert_eq!(
+            o.version().map(|v| v.text.as_str()),
+            Some("2026-11-02T09:00:00.000Z")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let mut v = indicator();
+        v["id"] = json!("malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+        v["created"] = json!("2026-11-03T09:00:00.000Z");
+        v.as_object_mut().map(|o| o.remove("pattern_type"));
+        v["confidence"] = json!(101);
+        v["object_marking_refs"] = json!(["tlp:red"]);
+        v["BadName"] = json!(1);
+        let e = parse_object(&v, Some(4)).expect_err("invalid");
+        assert_eq!(e.0[0].index, Some(4));
+        let f = fields(e);
+        for want in [
+            "id",
+            "modified",
+            "confidence",
+            "object_marking_refs[0]",
+            "pattern_type",
+            "BadName",
+        ] {
+            assert!(f.contains(&want.to_owned()), "missing {want} in {f:?}");
+        }
+    }
+
+    #[test]
+    fn granular_tlp_restricts_the_whole_object() {
+        let mut v = indicator();
+        v["granular_markings"] = json!([{"selectors": ["pattern"], "marking_ref": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"}]);
+        assert_eq!(parse_object(&v, None).map(|o| o.tlp), Ok(Some(Tlp::Red)));
+        v["granular_markings"] = json!([{"selectors": [], "marking_ref": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"}]);
+        assert!(parse_object(&v, None).is_err());
+    }
+
+    #[test]
+    fn scos_need_no_created_but_types_must_be_known() {
+        let sco = json!({"type": "ipv4-addr", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3"});
+        assert!(parse_object(&sco, None).is_ok());
+        let unknown = json!({"type": "gadget", "spec_version": "2.1", "id": "gadget--ff26c055-6336-5bc5-b98d-13d6226742dd",
+                             "created": "2026-11-01T09:00:00.000Z", "modified": "2026-11-01T09:00:00.000Z"});
+        assert_eq!(
+            parse_object(&unknown, None).map_err(fields),
+            Err(vec!["type".to_owned()])
+        );
+        let custom = json!({"type": "x-gadget", "spec_version": "2.1", "id": "x-gadget--ff26c055-6336-5bc5-b98d-13d6226742dd",
+                            "created": "2026-11-01T09:00:00.000Z", "modified": "2026-11-01T09:00:00.000Z"});
+        assert!(parse_object(&custom, None).is_ok());
+    }
+
+    #[test]
+    fn bundles_are_whole_or_refused() {
+        let ok = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [indicator()]});
+        assert_eq!(parse_bundle(&ok).map(|v| v.len()), Ok(1));
+        let mut bad = ok.clone();
+        bad["objects"] = json!([indicator(), {"type": "indicator"}, 7]);
+        let e = parse_bundle(&bad).expect_err("refused");
+        assert!(e.0.iter().any(|f| f.index == Some(1)) && e.0.iter().any(|f| f.index == Some(2)));
+        assert!(parse_bundle(&json!({"type": "bundle", "id": "x"})).is_err());
+        assert!(parse_envelope(&json!({"objects": [indicator()]})).is_ok());
+        assert!(parse_envelope(&json!({"more": false})).is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! Storage of STIX objects in TAXII collections: versions by `(id,
+//! version)`, stable paging by `(date_added, pk)`, asynchronous add status.
+//! Reads apply the access rule in SQL (`readable_stix!`) and are audited.
+
+use async_trait::async_trait;
+use renkei_core::model::{Collection, NewCollection};
+use renkei_core::{Actor, Audience, Tlp};
+
+use crate::Result;
+
+/// One object version to store, already validated by `renkei-stix`.
+#[derive(Debug, Clone)]
+pub struct NewStixVersion {
+    pub stix_id: String,
+    pub stix_type: String,
+    pub spec_version: String,
+    /// `modified` or `created` as sent; `None` for objects without either
+    /// (their version is the time they were added).
+    pub version: Option<(String, i64)>,
+    /// The object's own TLP; `None` takes the collection's default.
+    pub tlp: Option<Tlp>,
+    /// Audience beyond the collection's community.
+    pub audience: Audience,
+    pub body: String,
+}
+
+/// Which versions of each object a query returns (TAXII `match[version]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionMatch {
+    pub last: bool,
+    pub first: bool,
+    pub all: bool,
+    /// Specific versions, in microseconds.
+    pub at: Vec<i64>,
+}
+
+impl VersionMatch {
+    pub fn last() -> Self {
+        Self {
+            last: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn all() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// A page request over one collection.
+#[derive(Debug, Clone)]
+pub struct StixQuery {
+    /// Only versions added after this time (microseconds).
+    pub added_after: Option<i64>,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub spec_versions: Vec<String>,
+    pub versions: VersionMatch,
+    /// Resume after this `(date_added, pk)`: the decoded `next` token.
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+impl StixQuery {
+    pub fn new(limit: i64) -> Self {
+        Self {
+            added_after: None,
+            ids: Vec::new(),
+            types: Vec::new(),
+            spec_versions: Vec::new(),
+            versions: VersionMatch::last(),
+            after: None,
+            limit,
+        }
+    }
+}
+
+/// One stored version as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StixRow {
+    pub pk: i64,
+    pub stix_id: String,
+    pub stix_type: String,
+    pub version: String,
+    pub date_added: i64,
+    pub tlp: Tlp,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StixPage {
+    pub rows: Vec<StixRow>,
+    /// More rows match after the last one.
+    pub more: bool,
+}
+
+/// The outcome of an add, per object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddOutcome {
+    /// (id, version) stored, or already stored.
+    pub successes: Vec<(String, String)>,
+    /// (id, version, why).
+    pub failures: Vec<(String, Option<String>, String)>,
+}
+
+/// A TAXII status resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxiiStatus {
+    pub id: String,
+    pub collection: String,
+    pub org: i64,
+    /// `pending` or `complete`.
+    pub status: String,
+    pub requested_at: i64,
+    pub total: i64,
+    pub pending: i64,
+    pub outcome: AddOutcome,
+}
+
+/// STIX and TAXII storage; part of every [`crate::Store`].
+#[async_trait]
+pub trait IntelStore: Send + Sync {
+    async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection>;
+    async fn list_collections(&self) -> Result<Vec<Collection>>;
+    async fn get_collection(&self, id: &str) -> Result<Collection>;
+
+    /// Stores versions in one transaction; existing `(id, version)` pairs
+    /// count as successes and are left as they were. Audited as one write.
+    async fn add_stix(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome>;
+    /// A page of readable versions in `(date_added, pk)` order, audited.
+    async fn stix_page(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        q: &StixQuery,
+    ) -> Result<StixPage>;
+    /// Hides the versions of `id` (matching `versions`) owned by the actor's
+    /// organisation; returns how many.
+    async fn delete_stix(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        id: &str,
+        versions: &VersionMatch,
+    ) -> Result<u64>;
+
+    async fn create_status(&self, status: &TaxiiStatus) -> Result<()>;
+    async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<()>;
+    /// The status if it exists and belongs to `org`.
+    async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>>;
+}

@@ -1,0 +1,382 @@
+//! SQL of [`crate::IntelStore`], written once for both backends like
+//! `sql.rs`. Filters with lists are built with numbered `$n` placeholders
+//! (both backends accept them); values are always bound, never inlined.
+
+/// A bound value of a dynamically built query.
+pub(crate) enum Arg {
+    I(i64),
+    T(String),
+}
+
+/// SQL text plus its arguments in `$n` order.
+pub(crate) struct Dyn {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Dyn {
+    pub fn new(sql: &str, args: Vec<Arg>) -> Self {
+        Self {
+            sql: sql.to_owned(),
+            args,
+        }
+    }
+
+    /// Binds `a` and returns its placeholder.
+    pub fn p(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    /// ` AND col IN ($a, $b, …)` when `values` is not empty.
+    pub fn and_in(&mut self, col: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let ps: Vec<String> = values.iter().map(|v| self.p(Arg::T(v.clone()))).collect();
+        self.sql
+            .push_str(&format!(" AND {col} IN ({})", ps.join(", ")));
+    }
+}
+
+/// Rows per multi-row INSERT (13 values each stays under both backends'
+/// bind limits).
+pub(crate) const INSERT_CHUNK: usize = 400;
+
+macro_rules! intel_store {
+    ($store:ty, $db:ty) => {
+        mod intel_impl {
+            use async_trait::async_trait;
+            use renkei_core::model::{Collection, NewCollection};
+            use renkei_core::{Actor, AuditOutcome, CommunityId, Marking, Timestamp, Tlp};
+
+            use super::*;
+            use crate::access::{binds, readable_stix};
+            use crate::intel::{AddOutcome, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
+            use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK};
+            use crate::sql::RowExt;
+            use crate::{Result, StoreError};
+
+            fn collection(r: &impl RowExt) -> Result<Collection> {
+                Ok(Collection {
+                    id: r.text("id")?,
+                    community: CommunityId(r.i64("community_id")?),
+                    title: r.text("title")?,
+                    description: r.text("description")?,
+                    default_tlp: Tlp::parse(&r.text("default_tlp")?).map_err(|e| StoreError::corrupt("taxii_collections", e))?,
+                    created_at: Timestamp(r.i64("created_at")?),
+                })
+            }
+
+            fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(d.sql));
+                for a in d.args {
+                    q = match a {
+                        Arg::I(v) => q.bind(v),
+                        Arg::T(v) => q.bind(v),
+                    };
+                }
+                q
+            }
+
+            /// ` AND (…)` selecting the versions `m` asks for.
+            fn version_clause(d: &mut Dyn, m: &VersionMatch) {
+                if m.all {
+                    return;
+                }
+                let mut parts = Vec::new();
+                if m.last {
+                    parts.push("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
+                                AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us > o.version_us)".to_owned());
+                }
+                if m.first {
+                    parts.push("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
+                                AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us < o.version_us)".to_owned());
+                }
+                if !m.at.is_empty() {
+                    let ps: Vec<String> = m.at.iter().map(|v| d.p(Arg::I(*v))).collect();
+                    parts.push(format!("o.version_us IN ({})", ps.join(", ")));
+                }
+                if parts.is_empty() {
+                    parts.push("1 = 0".to_owned());
+                }
+                d.sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+            }
+
+            fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
+                let details: serde_json::Value = serde_json::from_str(&r.text("details")?)
+                    .map_err(|e| StoreError::corrupt("taxii_status", e))?;
+                let pairs = |k: &str| -> Vec<(String, String)> {
+                    details[k].as_array().map_or_else(Vec::new, |a| {
+                        a.iter().map(|x| (x[0].as_str().unwrap_or_default().to_owned(), x[1].as_str().unwrap_or_default().to_owned())).collect()
+                    })
+                };
+                let failures = details["failures"].as_array().map_or_else(Vec::new, |a| {
+                    a.iter()
+                        .map(|x| (x[0].as_str().unwrap_or_default().to_owned(), x[1].as_str().map(str::to_owned), x[2].as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                });
+                Ok(TaxiiStatus {
+                    id: r.text("id")?,
+                    collection: r.text("collection_id")?,
+                    org: r.i64("org_id")?,
+                    status: r.text("status")?,
+                    requested_at: r.i64("requested_at")?,
+                    total: r.i64("total_count")?,
+                    pending: r.i64("pending_count")?,
+                    outcome: AddOutcome { successes: pairs("successes"), failures },
+                })
+            }
+
+            fn details_json(o: &AddOutcome) -> String {
+                serde_json::json!({
+                    "successes": o.successes.iter().map(|(i, v)| [i, v]).collect::<Vec<_>>(),
+                    "failures": o.failures.iter().map(|(i, v, m)| serde_json::json!([i, v, m])).collect::<Vec<_>>(),
+                })
+                .to_string()
+            }
+
+            #[async_trait]
+            impl IntelStore for $store {
+                async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection> {
+                    if !(actor.system || renkei_core::is_platform_admin(&actor.viewer)) {
+                        return Err(self.deny(actor, "collection.create", &format!("community:{}", c.community), "only platform administrators create collections").await);
+                    }
+                    let n = c.title.trim().chars().count();
+                    if n == 0 || n > 200 {
+                        return Err(StoreError::Invalid(renkei_core::ParseError::new("title", "must be 1 to 200 characters")));
+                    }
+                    let id = uuid::Uuid::new_v4().to_string();
+                    let mut tx = self.begin().await?;
+                    if sqlx::query("SELECT 1 AS one FROM communities WHERE id = $1").bind(c.community.0).fetch_optional(&mut *tx).await?.is_none() {
+                        return Err(StoreError::Conflict { field: "community", message: format!("no community {}", c.community) });
+                    }
+                    sqlx::query("INSERT INTO taxii_collections (id, community_id, title, description, default_tlp, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(&id)
+                        .bind(c.community.0)
+                        .bind(c.title.trim())
+                        .bind(c.description.trim())
+                        .bind(c.default_tlp.as_str())
+                        .bind(Timestamp::now().0)
+                        .execute(&mut *tx)
+                        .await?;
+                    append(&mut tx, actor, "collection.create", &format!("collection:{id}"), AuditOutcome::Ok, c.title.trim()).await?;
+                    tx.commit().await?;
+                    self.get_collection(&id).await
+                }
+
+                async fn list_collections(&self) -> Result<Vec<Collection>> {
+                    sqlx::query("SELECT id, community_id, title, description, default_tlp, created_at FROM taxii_collections ORDER BY community_id, created_at, id")
+                        .fetch_all(&self.pool)
+                        .await?
+                        .iter()
+                        .map(collection)
+                        .collect()
+                }
+
+                async fn get_collection(&self, id: &str) -> Result<Collection> {
+                    let r = sqlx::query("SELECT id, community_id, title, description, default_tlp, created_at FROM taxii_collections WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    r.as_ref().map(collection).transpose()?.ok_or(StoreError::NotFound("collection"))
+                }
+
+                async fn add_stix(&self, actor: &Actor, c: &Collection, objects: Vec<NewStixVersion>) -> Result<AddOutcome> {
+                    let object = format!("collection:{}", c.id);
+                    if !renkei_core::can_write_community(&actor.viewer, c.community) {
+                        return Err(self.deny(actor, "stix.add", &object, "not permitted to add to this collection").await);
+                    }
+                    let Some(owner) = actor.viewer.org else {
+                        return Err(StoreError::Forbidden("objects are shared in the name of an organisation"));
+                    };
+                    let now = Timestamp::now().0;
+                    let mut outcome = AddOutcome::default();
+                    let mut accepted = Vec::with_capacity(objects.len());
+                    for o in objects {
+                        let tlp = o.tlp.unwrap_or(c.default_tlp);
+                        let marking = Marking { tlp, pap: None, audience: o.audience.clone(), owner_org: owner, created_by: actor.viewer.user };
+                        let version_text = o.version.as_ref().map_or_else(|| renkei_core::Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
+                        if let Err(e) = marking.check() {
+                            outcome.failures.push((o.stix_id, Some(version_text), e.to_string()));
+                        } else if !renkei_core::can_write(&actor.viewer, &marking) {
+                            outcome.failures.push((o.stix_id, Some(version_text), format!("not permitted to share with TLP:{}", tlp.as_str())));
+                        } else {
+                            accepted.push((o, tlp, version_text));
+                        }
+                    }
+                    let mut tx = self.begin().await?;
+                    for chunk in accepted.chunks(INSERT_CHUNK) {
+                        let mut d = Dyn::new(
+                            "INSERT INTO stix_objects (collection_id, community_id, stix_id, stix_type, spec_version, version, version_us, \
+                             date_added, tlp, owner_org, created_by, body) VALUES ",
+                            Vec::new(),
+                        );
+                        let mut rows = Vec::with_capacity(chunk.len());
+                        for (o, tlp, version_text) in chunk {
+                            let vals = [
+                                d.p(Arg::T(c.id.clone())),
+                                d.p(Arg::I(c.community.0)),
+                                d.p(Arg::T(o.stix_id.clone())),
+                                d.p(Arg::T(o.stix_type.clone())),
+                                d.p(Arg::T(o.spec_version.clone())),
+                                d.p(Arg::T(version_text.clone())),
+                                d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
+                                d.p(Arg::I(now)),
+                                d.p(Arg::T(tlp.as_str().to_owned())),
+                                d.p(Arg::I(owner.0)),
+                                d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
+                                d.p(Arg::T(o.body.clone())),
+                            ];
+                            rows.push(format!("({})", vals.join(", ")));
+                        }
+                        d.sql.push_str(&rows.join(", "));
+                        d.sql.push_str(" ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING RETURNING pk, stix_id, version_us");
+                        let inserted = run(d).fetch_all(&mut *tx).await?;
+                        for r in &inserted {
+                            let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
+                            let Some((o, _, _)) = chunk.iter().find(|(o, _, _)| o.stix_id == sid && o.version.as_ref().map_or(now, |(_, u)| *u) == vus) else { continue };
+                            let a = &o.audience;
+                            let aud = a.communities.iter().map(|x| (Some(x.0), None, None, None))
+                                .chain(a.sectors.iter().map(|x| (None, Some(x.as_str().to_owned()), None, None)))
+                                .chain(a.orgs.iter().map(|x| (None, None, Some(x.0), None)))
+                                .chain(a.users.iter().map(|x| (None, None, None, Some(x.0))));
+                            for (cm, se, og, us) in aud {
+                                sqlx::query("INSERT INTO stix_audience (object_pk, community_id, sector, org_id, user_id) VALUES ($1, $2, $3, $4, $5)")
+                                    .bind(pk).bind(cm).bind(se).bind(og).bind(us)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                        outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+                    }
+                    let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
+                    append(&mut tx, actor, "stix.add", &object, AuditOutcome::Ok, &detail).await?;
+                    tx.commit().await?;
+                    Ok(outcome)
+                }
+
+                async fn stix_page(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<StixPage> {
+                    let object = format!("collection:{}", c.id);
+                    if !renkei_core::can_read_community(&actor.viewer, c.community) {
+                        return Err(self.deny(actor, "stix.read", &object, "not a member of this collection's community").await);
+                    }
+                    let (u, o, s) = binds(&actor.viewer);
+                    let mut d = Dyn::new(
+                        concat!(
+                            "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body FROM stix_objects o ",
+                            "WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND ",
+                            readable_stix!()
+                        ),
+                        vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())],
+                    );
+                    if let Some(after) = q.added_after {
+                        let p = d.p(Arg::I(after));
+                        d.sql.push_str(&format!(" AND o.date_added > {p}"));
+                    }
+                    if let Some((da, pk)) = q.after {
+                        let (p1, p2, p3) = (d.p(Arg::I(da)), d.p(Arg::I(da)), d.p(Arg::I(pk)));
+                        d.sql.push_str(&format!(" AND (o.date_added > {p1} OR (o.date_added = {p2} AND o.pk > {p3}))"));
+                    }
+                    d.and_in("o.stix_id", &q.ids);
+                    d.and_in("o.stix_type", &q.types);
+                    d.and_in("o.spec_version", &q.spec_versions);
+                    version_clause(&mut d, &q.versions);
+                    let limit = q.limit.max(1);
+                    let p = d.p(Arg::I(limit + 1));
+                    d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {p}"));
+                    let rows = run(d).fetch_all(&self.pool).await?;
+                    let more = rows.len() as i64 > limit;
+                    let rows = rows
+                        .iter()
+                        .take(limit as usize)
+                        .map(|r| {
+                            Ok(StixRow {
+                                pk: r.i64("pk")?,
+                                stix_id: r.text("stix_id")?,
+                                stix_type: r.text("stix_type")?,
+                                version: r.text("version")?,
+                                date_added: r.i64("date_added")?,
+                                tlp: Tlp::parse(&r.text("tlp")?).map_err(|e| StoreError::corrupt("stix_objects", e))?,
+                                body: r.text("body")?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let restricted: Vec<&str> = rows.iter().filter(|r| r.tlp != Tlp::Clear).map(|r| r.stix_id.as_str()).collect();
+                    if !restricted.is_empty() {
+                        let detail = format!("{} restricted: {}", restricted.len(), restricted.join(" "));
+                        let mut tx = self.begin().await?;
+                        append(&mut tx, actor, "stix.read", &object, AuditOutcome::Ok, &detail).await?;
+                        tx.commit().await?;
+                    }
+                    Ok(StixPage { rows, more })
+                }
+
+                async fn delete_stix(&self, actor: &Actor, c: &Collection, id: &str, versions: &VersionMatch) -> Result<u64> {
+                    let object = format!("collection:{} {id}", c.id);
+                    if !renkei_core::can_write_community(&actor.viewer, c.community) {
+                        return Err(self.deny(actor, "stix.delete", &object, "not permitted to delete from this collection").await);
+                    }
+                    let owner = actor.viewer.org.map_or(-1, |o| o.0);
+                    let mut d = Dyn::new(
+                        "UPDATE stix_objects SET deleted_at = $1 WHERE pk IN (SELECT o.pk FROM stix_objects o WHERE o.collection_id = $2 \
+                         AND o.stix_id = $3 AND o.owner_org = $4 AND o.deleted_at IS NULL",
+                        vec![Arg::I(Timestamp::now().0), Arg::T(c.id.clone()), Arg::T(id.to_owned()), Arg::I(owner)],
+                    );
+                    version_clause(&mut d, versions);
+                    d.sql.push(')');
+                    let mut tx = self.begin().await?;
+                    let n = run(d).execute(&mut *tx).await?.rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound("object"));
+                    }
+                    append(&mut tx, actor, "stix.delete", &object, AuditOutcome::Ok, &format!("{n} versions hidden")).await?;
+                    tx.commit().await?;
+                    Ok(n)
+                }
+
+                async fn create_status(&self, st: &TaxiiStatus) -> Result<()> {
+                    sqlx::query("INSERT INTO taxii_status (id, collection_id, org_id, status, requested_at, total_count, success_count, \
+                                 failure_count, pending_count, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                        .bind(&st.id)
+                        .bind(&st.collection)
+                        .bind(st.org)
+                        .bind(&st.status)
+                        .bind(st.requested_at)
+                        .bind(st.total)
+                        .bind(st.outcome.successes.len() as i64)
+                        .bind(st.outcome.failures.len() as i64)
+                        .bind(st.pending)
+                        .bind(details_json(&st.outcome))
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn complete_status(&self, id: &str, o: &AddOutcome) -> Result<()> {
+                    sqlx::query("UPDATE taxii_status SET status = 'complete', success_count = $1, failure_count = $2, pending_count = 0, \
+                                 details = $3, completed_at = $4 WHERE id = $5")
+                        .bind(o.successes.len() as i64)
+                        .bind(o.failures.len() as i64)
+                        .bind(details_json(o))
+                        .bind(Timestamp::now().0)
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>> {
+                    let r = sqlx::query("SELECT id, collection_id, org_id, status, requested_at, total_count, pending_count, details \
+                                         FROM taxii_status WHERE id = $1 AND org_id = $2")
+                        .bind(id)
+                        .bind(org)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    r.as_ref().map(status).transpose()
+                }
+            }
+        }
+    };
+}
+pub(crate) use intel_store;
