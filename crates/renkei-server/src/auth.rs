@@ -137,13 +137,36 @@ impl FromRequestParts<AppState> for Principal {
         }
         let source = client_source(parts);
         let store = &state.store;
-        let bearer = parts
+        let authorization = parts
             .headers
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.to_str().ok());
+        // `Bearer` (RFC 6750) and `Token` (taxii2-client's TokenAuth) carry an API token.
+        let bearer = authorization
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("Token "))
+            })
             .map(str::trim);
-        let p = if let Some(secret) = bearer {
+        let basic = authorization
+            .and_then(|v| v.strip_prefix("Basic "))
+            .map(str::trim);
+        let p = if let Some(b) = basic {
+            let user = basic_user(state, b, &source).await?;
+            let viewer = store.viewer_for_user(user.id).await?;
+            Principal {
+                actor: Actor {
+                    viewer,
+                    label: user.email.to_string(),
+                    source,
+                    system: false,
+                },
+                user: Some(user),
+                csrf: None,
+                session_hash: None,
+                via_token: false,
+            }
+        } else if let Some(secret) = bearer {
             let Some(token) = store.token_by_hash(&secret_hash(secret)).await? else {
                 return Err(ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
@@ -204,6 +227,101 @@ impl FromRequestParts<AppState> for Principal {
         };
         parts.extensions.insert(p.clone());
         Ok(p)
+    }
+}
+
+/// HTTP Basic (e-mail and password), for TAXII clients. A successful check
+/// is remembered for a minute per process, keyed by a hash of the header,
+/// so machine clients paging quickly do not pay for argon2 on every page.
+/// Failures count towards sign-in throttling like portal failures.
+async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<User, ApiError> {
+    use base64::Engine;
+    let unauthorized = || {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "Invalid credentials",
+            "wrong e-mail address or password",
+        )
+    };
+    let key = secret_hash(encoded);
+    if let Some(id) = state.basic_cache.get(&key) {
+        return Ok(state.store.get_user(id).await?);
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| unauthorized())?;
+    let text = String::from_utf8(decoded).map_err(|_| unauthorized())?;
+    let (email, password) = text.split_once(':').ok_or_else(unauthorized)?;
+    let email_text = email.trim().to_lowercase();
+    let window =
+        renkei_core::Timestamp::now().plus_seconds(-60 * state.settings.login_window_minutes);
+    let (by_email, by_source) = state
+        .store
+        .login_failures_since(&email_text, source, window)
+        .await?;
+    if by_email >= state.settings.login_max_failures
+        || by_source >= state.settings.login_max_failures * 4
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "too many failed sign-ins; try later",
+        ));
+    }
+    let creds = match renkei_core::Email::parse(email) {
+        Ok(e) => state.store.credentials(&e).await?,
+        Err(_) => None,
+    };
+    let ok = match &creds {
+        Some(c) => verify_password(password, &c.password_hash) && c.user.active,
+        None => {
+            verify_password(password, dummy_hash());
+            false
+        }
+    };
+    match creds.filter(|_| ok) {
+        Some(c) => {
+            state.basic_cache.put(key, c.user.id);
+            Ok(c.user)
+        }
+        None => {
+            state
+                .store
+                .record_login_failure(&email_text, source)
+                .await?;
+            Err(unauthorized())
+        }
+    }
+}
+
+/// Remembers verified Basic credentials briefly (see [`basic_user`]).
+#[derive(Debug, Default)]
+pub struct BasicCache {
+    map: std::sync::Mutex<
+        std::collections::HashMap<String, (renkei_core::UserId, std::time::Instant)>,
+    >,
+}
+
+impl BasicCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX: usize = 10_000;
+
+    fn get(&self, key: &str) -> Option<renkei_core::UserId> {
+        let map = self.map.lock().ok()?;
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(u, _)| *u)
+    }
+
+    fn put(&self, key: String, user: renkei_core::UserId) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= Self::MAX {
+                map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            }
+            if map.len() < Self::MAX {
+                map.insert(key, (user, std::time::Instant::now()));
+            }
+        }
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Settings {
     pub session_hours: i64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest TAXII request body (announced as the API roots'
+    /// `max_content_length`).
+    pub taxii_max_content_length: usize,
     /// Failed sign-ins per e-mail address (or per client address, ×4)
     /// within `login_window_minutes` before further attempts are refused.
     pub login_max_failures: i64,
@@ -40,6 +43,7 @@ struct Defaults {
     secure_cookies: bool,
     session_hours: i64,
     max_body_bytes: usize,
+    taxii_max_content_length: usize,
     login_max_failures: i64,
     login_window_minutes: i64,
     log_json: bool,
@@ -51,6 +55,7 @@ const DEFAULTS: Defaults = Defaults {
     secure_cookies: false,
     session_hours: 12,
     max_body_bytes: 2 * 1024 * 1024,
+    taxii_max_content_length: 16 * 1024 * 1024,
     login_max_failures: 5,
     login_window_minutes: 15,
     log_json: false,

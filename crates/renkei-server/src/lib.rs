@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod portal;
+pub mod taxii;
 pub mod templates;
 pub mod views;
 
@@ -35,6 +36,7 @@ pub struct AppState {
     pub i18n: Arc<i18n::Translations>,
     pub templates: Arc<templates::Templates>,
     pub metrics: Arc<metrics::Metrics>,
+    pub basic_cache: Arc<auth::BasicCache>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             settings: Arc::new(settings),
             i18n,
             metrics: metrics::Metrics::new(),
+            basic_cache: Arc::default(),
         }
     }
 }
@@ -56,6 +59,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(portal::routes())
+        .merge(taxii::routes(state.settings.taxii_max_content_length))
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,

@@ -386,6 +386,7 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
                     .context("demo item")
             }
         };
+    stix(store, &system, council.id, isac.id, &user).await?;
     share(
         "analyst@ncso.example.jp",
         Tlp::Clear,
@@ -459,5 +460,100 @@ async fn join(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// TAXII collections for both communities, with STIX indicators at several
+/// TLP levels shared by their members.
+async fn stix(
+    store: &dyn Store,
+    system: &Actor,
+    council: CommunityId,
+    isac: CommunityId,
+    user: &impl Fn(&str) -> User,
+) -> anyhow::Result<()> {
+    use renkei_core::model::NewCollection;
+    use renkei_store::intel::NewStixVersion;
+    let council_col = store
+        .create_collection(
+            system,
+            NewCollection {
+                community: council,
+                title: "協議会 共有指標 (Council indicators)".into(),
+                description: "協議会構成員が共有する侵害指標と分析。".into(),
+                default_tlp: Tlp::Green,
+            },
+        )
+        .await?;
+    let isac_col = store
+        .create_collection(
+            system,
+            NewCollection {
+                community: isac,
+                title: "電力ISAC 指標 (Electricity ISAC indicators)".into(),
+                description: "電力分野の侵害指標。".into(),
+                default_tlp: Tlp::Amber,
+            },
+        )
+        .await?;
+    let indicator = |n: u32, name: &str, pattern: &str, tlp: Tlp| {
+        let id = format!(
+            "indicator--{:08x}-0000-4000-8000-{:012x}",
+            0x5e_1a_00_00 + n,
+            n
+        );
+        let body = serde_json::json!({
+            "type": "indicator", "spec_version": "2.1", "id": id,
+            "created": "2026-11-18T09:00:00.000Z", "modified": "2026-11-18T09:00:00.000Z",
+            "name": name, "indicator_types": ["malicious-activity"],
+            "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-11-18T09:00:00Z",
+            "object_marking_refs": [renkei_stix::tlp_marking_id(tlp)]
+        });
+        let o = renkei_stix::parse_object(&body, None)
+            .map_err(|e| anyhow::anyhow!("demo indicator: {e}"))?;
+        anyhow::Ok(NewStixVersion {
+            stix_id: o.id.to_string(),
+            stix_type: o.type_name.clone(),
+            spec_version: "2.1".into(),
+            version: o.version().map(|t| (t.text.clone(), t.micros)),
+            tlp: o.tlp,
+            audience: Audience::default(),
+            body: o.to_json(),
+        })
+    };
+    let analyst = actor_for(store, &user("analyst@ncso.example.jp")).await?;
+    store
+        .add_stix(
+            &analyst,
+            &council_col,
+            vec![
+                indicator(
+                    1,
+                    "VPN機器を狙う攻撃元",
+                    "[ipv4-addr:value = '203.0.113.45']",
+                    Tlp::Green,
+                )?,
+                indicator(
+                    2,
+                    "ランサムウェア配布ドメイン",
+                    "[domain-name:value = 'update-check.example.net']",
+                    Tlp::Green,
+                )?,
+                indicator(
+                    3,
+                    "フィッシングURL",
+                    "[url:value = 'http://kansai-rail-login.example.com/login']",
+                    Tlp::Clear,
+                )?,
+            ],
+        )
+        .await?;
+    let soc = actor_for(store, &user("soc@toto-power.example.jp")).await?;
+    store
+        .add_stix(&soc, &isac_col, vec![
+            indicator(4, "制御系への探索元", "[ipv4-addr:value = '198.51.100.77']", Tlp::Amber)?,
+            indicator(5, "不審なファイル", "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", Tlp::Amber)?,
+        ])
+        .await?;
     Ok(())
 }

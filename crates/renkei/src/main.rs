@@ -36,6 +36,9 @@ enum Command {
         /// Data directory (created if missing; re-runs keep the data).
         #[arg(long, default_value = "./renkei-data")]
         data: PathBuf,
+        /// Load the demo into this database instead (e.g. postgres://…).
+        #[arg(long)]
+        database: Option<String>,
     },
     /// Run the server from a configuration file (plus RENKEI__* variables).
     Serve {
@@ -162,6 +165,18 @@ enum AdminCommand {
         #[arg(long, default_value = "viewer")]
         role: String,
     },
+    /// Add a TAXII collection to a community's API root.
+    CollectionCreate {
+        #[arg(long)]
+        community: i64,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// TLP for objects that arrive without a TLP marking.
+        #[arg(long, default_value = "GREEN")]
+        default_tlp: String,
+    },
     /// List organisations and users.
     List,
 }
@@ -193,13 +208,17 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Demo { listen, data } => {
+        Command::Demo {
+            listen,
+            data,
+            database,
+        } => {
             init_tracing(false);
             std::fs::create_dir_all(&data)
                 .with_context(|| format!("creating {}", data.display()))?;
             let mut settings = Settings::defaults();
             settings.listen = listen;
-            settings.database_url = sqlite_url(&data).into();
+            settings.database_url = database.unwrap_or_else(|| sqlite_url(&data)).into();
             let store = renkei_store::open(settings.database_url())
                 .await
                 .context("opening the demo store")?;
@@ -380,6 +399,28 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             println!(
                 "token {} created for organisation {org}; secret (shown once):\n{secret}",
                 t.id
+            );
+        }
+        AdminCommand::CollectionCreate {
+            community,
+            title,
+            description,
+            default_tlp,
+        } => {
+            let c = store
+                .create_collection(
+                    &actor,
+                    renkei_core::model::NewCollection {
+                        community: CommunityId(community),
+                        title,
+                        description,
+                        default_tlp: renkei_core::Tlp::parse(&default_tlp)?,
+                    },
+                )
+                .await?;
+            println!(
+                "collection {} created in API root community-{community}",
+                c.id
             );
         }
         AdminCommand::List => {
