@@ -4,3 +4,4 @@
 mod api;
 mod portal;
 mod support;
+mod taxii;

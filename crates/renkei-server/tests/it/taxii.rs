@@ -1,0 +1,398 @@
+//! TAXII 2.1 protocol behaviour in-process: media types, auth, limits,
+//! stateless paging through objects that share one `date_added`, status,
+//! versions. (The real Python clients run against a live server in
+//! `tests/taxii`.)
+
+use axum::body::Body;
+use axum::http::Request;
+use renkei_core::model::{NewCollection, NewCommunity};
+use renkei_core::{Actor, Role, Tlp};
+use serde_json::{Value, json};
+
+use crate::support::{Reply, TestApp};
+
+const TAXII: &str = "application/taxii+json;version=2.1";
+
+struct World {
+    app: TestApp,
+    root: String,
+    col: String,
+    token: String,
+}
+
+async fn world(f: impl FnOnce(&mut renkei_server::Settings)) -> World {
+    let app = TestApp::with_settings(f).await;
+    let sys = Actor::system("test");
+    let c = app
+        .store
+        .create_community(
+            &sys,
+            NewCommunity {
+                name_ja: "協議会".into(),
+                name_en: "Council".into(),
+                description: String::new(),
+                terms_version: "1".into(),
+            },
+        )
+        .await
+        .expect("community");
+    for (org, admin) in [(&app.nco, &app.nco_admin), (&app.power, &app.power_admin)] {
+        let m = app
+            .store
+            .add_membership(&sys, c.id, org.id)
+            .await
+            .expect("member");
+        let a = Actor {
+            viewer: app.store.viewer_for_user(admin.id).await.expect("v"),
+            label: "a".into(),
+            source: "t".into(),
+            system: false,
+        };
+        app.store.accept_terms(&a, m.id).await.expect("accept");
+    }
+    let col = app
+        .store
+        .create_collection(
+            &sys,
+            NewCollection {
+                community: c.id,
+                title: "指標".into(),
+                description: String::new(),
+                default_tlp: Tlp::Green,
+            },
+        )
+        .await
+        .expect("collection");
+    let token = app.token(&app.power, Role::Reporter).await;
+    World {
+        root: format!("/taxii2/community-{}/", c.id),
+        col: col.id,
+        token,
+        app,
+    }
+}
+
+impl World {
+    async fn get(&self, path: &str) -> Reply {
+        let r = Request::get(path)
+            .header("accept", TAXII)
+            .header("authorization", format!("Bearer {}", self.token));
+        self.app.send(r.body(Body::empty()).expect("req")).await
+    }
+
+    async fn post(&self, body: &str, content_type: &str) -> Reply {
+        let path = format!("{}collections/{}/objects/", self.root, self.col);
+        let r = Request::post(path)
+            .header("accept", TAXII)
+            .header("content-type", content_type)
+            .header("authorization", format!("Bearer {}", self.token));
+        self.app
+            .send(r.body(Body::from(body.to_owned())).expect("req"))
+            .await
+    }
+
+    /// Posts an envelope and waits for its status to complete.
+    async fn add(&self, objects: Vec<Value>) -> Value {
+        let r = self
+            .post(&json!({ "objects": objects }).to_string(), TAXII)
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+        let id = r.json()["id"].as_str().expect("status id").to_owned();
+        for _ in 0..200 {
+            let st = self.get(&format!("{}status/{id}", self.root)).await.json();
+            if st["status"] == "complete" {
+                return st;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("status {id} never completed");
+    }
+}
+
+fn indicator(n: usize, modified: &str) -> Value {
+    json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+        "created": "2026-11-01T00:00:00.000Z", "modified": modified,
+        "pattern": format!("[ipv4-addr:value = '198.51.100.{}']", n % 250), "pattern_type": "stix",
+        "valid_from": "2026-11-01T00:00:00Z"
+    })
+}
+
+#[tokio::test]
+async fn media_types_auth_and_slashes() {
+    let w = world(|_| {}).await;
+    let anon = w
+        .app
+        .send(
+            Request::get("/taxii2/")
+                .header("accept", TAXII)
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(anon.status, 401);
+    assert!(anon.headers.contains_key("www-authenticate"));
+    assert_eq!(anon.headers["content-type"], TAXII);
+    let wrong_accept = Request::get("/taxii2/")
+        .header("accept", "application/json")
+        .header("authorization", format!("Bearer {}", w.token));
+    assert_eq!(
+        w.app
+            .send(wrong_accept.body(Body::empty()).expect("req"))
+            .await
+            .status,
+        406
+    );
+    for path in ["/taxii2/", "/taxii2", &w.root, w.root.trim_end_matches('/')] {
+        let r = w.get(path).await;
+        assert_eq!(
+            (r.status, &r.headers["content-type"]),
+            (200, &TAXII.parse().expect("hv")),
+            "{path}: {}",
+            r.body
+        );
+    }
+    let d = w.get("/taxii2/").await.json();
+    assert!(
+        d["api_roots"][0]
+            .as_str()
+            .is_some_and(|r| r.ends_with(&w.root)),
+        "{d}"
+    );
+    let root = w.get(&w.root).await.json();
+    assert_eq!(root["versions"], json!([TAXII]));
+    assert!(root["max_content_length"].as_u64().is_some());
+    let col = w
+        .get(&format!("{}collections/{}/", w.root, w.col))
+        .await
+        .json();
+    assert_eq!(
+        (col["can_read"].as_bool(), col["can_write"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(w.get("/taxii2/community-999/").await.status, 404);
+    // Basic auth with e-mail and password.
+    let basic = |pw: &str| {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("admin@power.example.jp:{pw}"))
+        )
+    };
+    let ok = Request::get("/taxii2/")
+        .header("accept", TAXII)
+        .header("authorization", basic(crate::support::PASSWORD));
+    assert_eq!(
+        w.app
+            .send(ok.body(Body::empty()).expect("req"))
+            .await
+            .status,
+        200
+    );
+    let bad = Request::get("/taxii2/")
+        .header("accept", TAXII)
+        .header("authorization", basic("wrong-password"));
+    assert_eq!(
+        w.app
+            .send(bad.body(Body::empty()).expect("req"))
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn pages_are_stable_when_many_objects_share_one_date_added() {
+    let w = world(|_| {}).await;
+    let st = w
+        .add(
+            (0..250)
+                .map(|n| indicator(n, "2026-11-02T00:00:00.000Z"))
+                .collect(),
+        )
+        .await;
+    assert_eq!(
+        (
+            st["success_count"].as_i64(),
+            st["failure_count"].as_i64(),
+            st["pending_count"].as_i64()
+        ),
+        (Some(250), Some(0), Some(0))
+    );
+    let base = format!("{}collections/{}/objects/?limit=100", w.root, w.col);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut url = base.clone();
+    let mut pages = 0;
+    loop {
+        let r = w.get(&url).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            r.headers.contains_key("x-taxii-date-added-first")
+                && r.headers.contains_key("x-taxii-date-added-last")
+        );
+        let env = r.json();
+        for o in env["objects"].as_array().expect("objects") {
+            assert!(
+                seen.insert(o["id"].as_str().expect("id").to_owned()),
+                "duplicate {}",
+                o["id"]
+            );
+        }
+        pages += 1;
+        if env["more"] == json!(false) {
+            assert!(env.get("next").is_none());
+            break;
+        }
+        url = format!("{base}&next={}", env["next"].as_str().expect("next"));
+    }
+    assert_eq!((seen.len(), pages), (250, 3));
+    // Filters, and limits clamped rather than refused.
+    let one = w.get(&format!("{base}&limit=0")).await.json();
+    assert_eq!(one["objects"].as_array().map(Vec::len), Some(1));
+    let none = w
+        .get(&format!(
+            "{}collections/{}/objects/?match[type]=malware",
+            w.root, w.col
+        ))
+        .await
+        .json();
+    assert_eq!(none, json!({"more": false}));
+    let later = w
+        .get(&format!(
+            "{}collections/{}/objects/?added_after=2099-01-01T00:00:00Z",
+            w.root, w.col
+        ))
+        .await
+        .json();
+    assert!(later.get("objects").is_none());
+    let by_id = w.get(&format!("{}collections/{}/objects/?match[id]=indicator--00000000-0000-4000-8000-000000000007,indicator--00000000-0000-4000-8000-000000000009", w.root, w.col)).await.json();
+    assert_eq!(by_id["objects"].as_array().map(Vec::len), Some(2));
+    let manifest = w
+        .get(&format!(
+            "{}collections/{}/manifest/?limit=10",
+            w.root, w.col
+        ))
+        .await
+        .json();
+    assert_eq!(
+        manifest["objects"][0]["media_type"],
+        "application/stix+json;version=2.1"
+    );
+    assert_eq!(manifest["more"], true);
+    for bad in ["next=forged", "added_after=yesterday", "match[color]=red"] {
+        let r = w
+            .get(&format!("{}collections/{}/objects/?{bad}", w.root, w.col))
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(
+            r.json()["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(bad.split('=').next().unwrap_or_default())),
+            "{}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn versions_deletion_and_per_object_failures() {
+    let w = world(|_| {}).await;
+    let st = w
+        .add(vec![
+            indicator(1, "2026-11-02T00:00:00.000Z"),
+            indicator(1, "2026-11-03T00:00:00.000Z"),
+            json!({"type": "indicator", "id": "indicator--nope"}),
+        ])
+        .await;
+    assert_eq!(
+        (st["success_count"].as_i64(), st["failure_count"].as_i64()),
+        (Some(2), Some(1)),
+        "{st}"
+    );
+    assert!(
+        st["failures"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("id")),
+        "{st}"
+    );
+    let obj = format!(
+        "{}collections/{}/objects/indicator--00000000-0000-4000-8000-000000000001/",
+        w.root, w.col
+    );
+    let latest = w.get(&obj).await.json();
+    assert_eq!(latest["objects"][0]["modified"], "2026-11-03T00:00:00.000Z");
+    let first = w.get(&format!("{obj}?match[version]=first")).await.json();
+    assert_eq!(first["objects"][0]["modified"], "2026-11-02T00:00:00.000Z");
+    let versions = w.get(&format!("{obj}versions/")).await.json();
+    assert_eq!(
+        versions["versions"],
+        json!(["2026-11-02T00:00:00.000Z", "2026-11-03T00:00:00.000Z"])
+    );
+    // Re-posting an existing version changes nothing and succeeds.
+    let again = w.add(vec![indicator(1, "2026-11-03T00:00:00.000Z")]).await;
+    assert_eq!(again["success_count"].as_i64(), Some(1));
+    assert_eq!(
+        w.get(&format!("{obj}versions/")).await.json()["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let del = Request::delete(&obj)
+        .header("accept", TAXII)
+        .header("authorization", format!("Bearer {}", w.token));
+    assert_eq!(
+        w.app
+            .send(del.body(Body::empty()).expect("req"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(w.get(&obj).await.status, 404);
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_store_nothing() {
+    let w = world(|s| s.taxii_max_content_length = 4096).await;
+    assert_eq!(
+        w.post(
+            &json!({"objects": [indicator(1, "2026-11-02T00:00:00.000Z")]}).to_string(),
+            "application/json"
+        )
+        .await
+        .status,
+        415
+    );
+    let big = json!({"objects": (0..40).map(|n| indicator(n, "2026-11-02T00:00:00.000Z")).collect::<Vec<_>>()}).to_string();
+    let r = w.post(&big, TAXII).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.headers["content-type"], TAXII);
+    assert_eq!(w.post("not json", TAXII).await.status, 400);
+    assert_eq!(w.post(r#"{"more": false}"#, TAXII).await.status, 400);
+    let objects = w
+        .get(&format!("{}collections/{}/objects/", w.root, w.col))
+        .await
+        .json();
+    assert!(
+        objects.get("objects").is_none(),
+        "nothing stored: {objects}"
+    );
+    // A viewer's token cannot write.
+    let viewer = w.app.token(&w.app.power, Role::Viewer).await;
+    let path = format!("{}collections/{}/objects/", w.root, w.col);
+    let r = Request::post(path)
+        .header("accept", TAXII)
+        .header("content-type", TAXII)
+        .header("authorization", format!("Bearer {viewer}"));
+    let r = w
+        .app
+        .send(
+            r.body(Body::from(
+                json!({"objects": [indicator(1, "2026-11-02T00:00:00.000Z")]}).to_string(),
+            ))
+            .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
