@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ADMIN_EMAIL, DEMO_PASSWORD
+from renkei_server import ADMIN_EMAIL, DEMO_PASSWORD
 
 WAIT = 15
 

@@ -135,6 +135,32 @@ impl IntoResponse for TaxiiError {
 
 type TResult<T = Response> = Result<T, TaxiiError>;
 
+/// The caller, with authentication failures answered as TAXII errors
+/// (with a challenge) rather than as problem+json.
+#[derive(Debug)]
+pub struct TaxiiPrincipal(Principal);
+
+impl std::ops::Deref for TaxiiPrincipal {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for TaxiiPrincipal {
+    type Rejection = TaxiiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, TaxiiError> {
+        Principal::from_request_parts(parts, state)
+            .await
+            .map(TaxiiPrincipal)
+            .map_err(TaxiiError::from)
+    }
+}
+
 fn taxii_json(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
@@ -240,7 +266,7 @@ async fn readable_collection(
     }
 }
 
-async fn discovery(State(s): State<AppState>, p: Principal, headers: HeaderMap) -> TResult {
+async fn discovery(State(s): State<AppState>, p: TaxiiPrincipal, headers: HeaderMap) -> TResult {
     check_accept(&headers)?;
     require(&p)?;
     let base = base_url(&headers, &s);
@@ -265,7 +291,7 @@ async fn discovery(State(s): State<AppState>, p: Principal, headers: HeaderMap) 
 
 async fn api_root(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path(root): Path<String>,
 ) -> TResult {
@@ -300,7 +326,7 @@ fn collection_json(c: &Collection, p: &Principal) -> Value {
 
 async fn collections(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path(root): Path<String>,
 ) -> TResult {
@@ -324,7 +350,7 @@ async fn collections(
 
 async fn collection(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
 ) -> TResult {
@@ -348,7 +374,8 @@ struct Params {
     spec_versions: Vec<String>,
 }
 
-fn encode_next(date_added: i64, pk: i64) -> String {
+/// The `next` token for a page that ends at `(date_added, pk)`.
+pub fn encode_next(date_added: i64, pk: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{date_added}:{pk}"))
 }
 
@@ -473,7 +500,7 @@ fn envelope(more: bool, next: Option<String>, objects: &[&str]) -> String {
 
 async fn get_objects(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
@@ -481,26 +508,42 @@ async fn get_objects(
     check_accept(&headers)?;
     let params = parse_params(raw.as_deref())?;
     let c = readable_collection(&s, &p, &root, &id).await?;
-    let page = s
-        .store
-        .stix_page(&p.actor, &c, &params.query(VersionMatch::last()))
-        .await?;
+    envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), false).await
+}
+
+/// A page of objects as an envelope, joined in the database; `404` when
+/// empty and `single`.
+async fn envelope_response(
+    s: &AppState,
+    p: &Principal,
+    c: &Collection,
+    q: &StixQuery,
+    single: bool,
+) -> TResult {
+    let page = s.store.stix_envelope(&p.actor, c, q).await?;
+    if single && page.count == 0 {
+        return Err(TaxiiError::not_found("object"));
+    }
     let next = page
         .more
-        .then(|| page.rows.last().map(|r| encode_next(r.date_added, r.pk)))
+        .then(|| page.last.map(|(d, pk)| encode_next(d, pk)))
         .flatten();
-    let bodies: Vec<&str> = page.rows.iter().map(|r| r.body.as_str()).collect();
-    let r = taxii_json(StatusCode::OK, envelope(page.more, next, &bodies));
+    let objects: Vec<&str> = if page.objects.is_empty() {
+        Vec::new()
+    } else {
+        vec![page.objects.as_str()]
+    };
+    let r = taxii_json(StatusCode::OK, envelope(page.more, next, &objects));
     Ok(with_date_headers(
         r,
-        page.rows.first().map(|r| r.date_added),
-        page.rows.last().map(|r| r.date_added),
+        page.first_added,
+        page.last.map(|(d, _)| d),
     ))
 }
 
 async fn get_object(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
@@ -509,29 +552,12 @@ async fn get_object(
     let mut params = parse_params(raw.as_deref())?;
     params.ids = vec![object_id];
     let c = readable_collection(&s, &p, &root, &id).await?;
-    let page = s
-        .store
-        .stix_page(&p.actor, &c, &params.query(VersionMatch::last()))
-        .await?;
-    if page.rows.is_empty() {
-        return Err(TaxiiError::not_found("object"));
-    }
-    let next = page
-        .more
-        .then(|| page.rows.last().map(|r| encode_next(r.date_added, r.pk)))
-        .flatten();
-    let bodies: Vec<&str> = page.rows.iter().map(|r| r.body.as_str()).collect();
-    let r = taxii_json(StatusCode::OK, envelope(page.more, next, &bodies));
-    Ok(with_date_headers(
-        r,
-        page.rows.first().map(|r| r.date_added),
-        page.rows.last().map(|r| r.date_added),
-    ))
+    envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), true).await
 }
 
 async fn object_versions(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
@@ -563,7 +589,7 @@ async fn object_versions(
 
 async fn manifest(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
@@ -599,7 +625,7 @@ async fn manifest(
 
 async fn delete_object(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
@@ -642,7 +668,7 @@ fn status_json(st: &TaxiiStatus) -> Value {
 
 async fn add_objects(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -784,7 +810,7 @@ async fn add_objects(
 
 async fn status(
     State(s): State<AppState>,
-    p: Principal,
+    p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, status_id)): Path<(String, String)>,
 ) -> TResult {

@@ -144,6 +144,89 @@ const SCO_REQUIRED: &[(&str, &[&str])] = &[
     ("url", &["value"]),
 ];
 
+/// Properties whose value must be a string.
+const STRINGS: &[&str] = &[
+    "name",
+    "description",
+    "pattern",
+    "pattern_type",
+    "pattern_version",
+    "context",
+    "relationship_type",
+    "opinion",
+    "content",
+    "lang",
+    "result",
+    "product",
+    "version",
+    "path",
+    "abstract",
+    "explanation",
+    "identity_class",
+    "primary_motivation",
+    "resource_level",
+    "sophistication",
+    "region",
+    "country",
+    "definition_type",
+];
+
+/// Properties whose value must be a non-empty list of strings.
+const STRING_LISTS: &[&str] = &[
+    "labels",
+    "indicator_types",
+    "malware_types",
+    "aliases",
+    "roles",
+    "goals",
+    "sectors",
+    "tool_types",
+    "threat_actor_types",
+    "infrastructure_types",
+    "report_types",
+    "personal_motivations",
+    "secondary_motivations",
+    "architecture_execution_envs",
+    "implementation_languages",
+    "capabilities",
+    "protocols",
+    "authors",
+    "extension_types",
+    "extension_properties",
+];
+
+/// Hex lengths of the hash algorithms STIX names (file hashes and patterns).
+const HASH_HEX_LEN: &[(&str, usize)] = &[
+    ("MD5", 32),
+    ("SHA-1", 40),
+    ("SHA-256", 64),
+    ("SHA-512", 128),
+    ("SHA3-256", 64),
+    ("SHA3-512", 128),
+];
+
+/// Checks a hash value for a named algorithm; unknown algorithms pass.
+pub fn check_hash(algorithm: &str, value: &str) -> Result<(), String> {
+    match HASH_HEX_LEN
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(algorithm))
+    {
+        Some((a, n)) if value.len() != *n || !value.bytes().all(|b| b.is_ascii_hexdigit()) => Err(
+            format!("{value:?} is not a {a} hash ({n} hexadecimal digits)"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// An RFC 5646 language tag, by shape (`ja`, `en-US`, `zh-Hant-TW`).
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or_default();
+    (2..=8).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Timestamp properties checked wherever they appear.
 const TIMESTAMPS: &[&str] = &[
     "valid_from",
@@ -477,6 +560,59 @@ pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, Objec
         if TIMESTAMPS.contains(&key.as_str()) {
             c.timestamp(key);
         }
+        if value.as_array().is_some_and(Vec::is_empty) && !key.ends_with("_refs") {
+            c.err(
+                key.as_str(),
+                "must not be an empty list (omit the property instead)",
+            );
+        }
+        if STRINGS.contains(&key.as_str()) && !value.is_string() {
+            c.err(key.as_str(), "must be a string");
+        }
+        if STRING_LISTS.contains(&key.as_str())
+            && !value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string))
+        {
+            c.err(key.as_str(), "must be a list of strings");
+        }
+    }
+    if let Some(lang) = obj.get("lang").and_then(Value::as_str)
+        && !is_language_tag(lang)
+    {
+        c.err(
+            "lang",
+            format!("{lang:?} is not an RFC 5646 language tag (e.g. ja, en-US)"),
+        );
+    }
+    if let Some(phases) = obj.get("kill_chain_phases").and_then(Value::as_array) {
+        for (i, p) in phases.iter().enumerate() {
+            for k in ["kill_chain_name", "phase_name"] {
+                if !p.get(k).is_some_and(Value::is_string) {
+                    c.err(
+                        format!("kill_chain_phases[{i}].{k}"),
+                        "is required and must be a string",
+                    );
+                }
+            }
+        }
+    }
+    if let Some(hashes) = obj.get("hashes") {
+        match hashes.as_object() {
+            Some(h) if !h.is_empty() => {
+                for (alg, v) in h {
+                    match v.as_str().map(|v| check_hash(alg, v)) {
+                        Some(Ok(())) => {}
+                        Some(Err(m)) => c.err(format!("hashes.{alg}"), m),
+                        None => c.err(format!("hashes.{alg}"), "must be a string"),
+                    }
+                }
+            }
+            _ => c.err(
+                "hashes",
+                "must be a non-empty dictionary of algorithm to value",
+            ),
+        }
     }
     type_rules(&mut c, &type_name);
 
@@ -516,9 +652,22 @@ fn type_rules(c: &mut Check<'_>, type_name: &str) {
             let kind = c.string("pattern_type").map(str::to_owned);
             if let Some(p) = c.string("pattern").map(str::to_owned)
                 && kind.as_deref() == Some("stix")
-                && let Err(m) = crate::pattern::check(&p)
             {
-                c.err("pattern", m);
+                match crate::pattern::comparisons(&p) {
+                    Err(m) => c.err("pattern", m),
+                    Ok(cmps) => {
+                        for cmp in cmps {
+                            if let Some(alg) = cmp
+                                .path
+                                .split_once(":hashes.")
+                                .map(|(_, a)| a.trim_matches('\''))
+                                && let Err(m) = check_hash(alg, &cmp.value)
+                            {
+                                c.err("pattern", format!("{}: {m}", cmp.path));
+                            }
+                        }
+                    }
+                }
             }
         }
         "malware" => {
@@ -695,6 +844,38 @@ mod tests {
         ] {
             assert!(f.contains(&want.to_owned()), "missing {want} in {f:?}");
         }
+    }
+
+    #[test]
+    fn types_lists_languages_and_hashes_are_checked() {
+        let cases = [
+            ("lang", json!("not a language tag")),
+            ("indicator_types", json!([])),
+            ("pattern_version", json!(2)),
+            ("labels", json!(["ok", 3])),
+            ("name", json!(["C2"])),
+        ];
+        for (k, v) in cases {
+            let mut o = indicator();
+            o[k] = v.clone();
+            let e = parse_object(&o, None).expect_err(k);
+            assert!(e.0.iter().any(|f| f.field == k), "{k} = {v}: {e:?}");
+        }
+        let mut o = indicator();
+        o["lang"] = json!("ja");
+        o["kill_chain_phases"] =
+            json!([{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}]);
+        assert!(parse_object(&o, None).is_ok());
+        o["pattern"] = json!("[file:hashes.'SHA-256' = 'abc']");
+        let e = parse_object(&o, None).expect_err("short hash");
+        assert!(e.0[0].message.contains("SHA-256"), "{e:?}");
+        o["pattern"] = json!("[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']");
+        assert!(parse_object(&o, None).is_ok());
+        let file = json!({"type": "file", "id": "file--ff26c055-6336-5bc5-b98d-13d6226742dd", "hashes": {"SHA-1": "xyz"}});
+        assert_eq!(
+            parse_object(&file, None).map_err(fields),
+            Err(vec!["hashes.SHA-1".to_owned()])
+        );
     }
 
     #[test]

@@ -106,3 +106,18 @@ macro_rules! readable_stix {
     };
 }
 pub(crate) use readable_stix;
+
+/// The same rule for a second alias `n` (another version of the object),
+/// so "latest" and "first" count only versions the reader may read.
+macro_rules! readable_stix_n {
+    () => {
+        $crate::access::readable_row!(
+            "n",
+            "n.owner_org",
+            "stix_audience a WHERE a.object_pk = n.pk",
+            "n.community_id",
+            "1 = 0"
+        )
+    };
+}
+pub(crate) use readable_stix_n;

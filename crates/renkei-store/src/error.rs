@@ -27,6 +27,8 @@ pub enum StoreError {
     },
     #[error("audit chain: {0}")]
     Audit(#[from] ChainBreak),
+    #[error("audit writer: {0}")]
+    AuditWriter(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]

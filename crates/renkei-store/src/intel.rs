@@ -97,6 +97,19 @@ pub struct StixPage {
     pub more: bool,
 }
 
+/// A page of objects already joined into the text of a JSON array's
+/// members, for the hot TAXII path (one database row per page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopePage {
+    /// The objects, comma-separated (empty when none).
+    pub objects: String,
+    pub count: i64,
+    pub more: bool,
+    pub first_added: Option<i64>,
+    /// `(date_added, pk)` of the last object: the next page's cursor.
+    pub last: Option<(i64, i64)>,
+}
+
 /// The outcome of an add, per object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddOutcome {
@@ -142,6 +155,13 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         q: &StixQuery,
     ) -> Result<StixPage>;
+    /// The same page as [`IntelStore::stix_page`], joined in the database.
+    async fn stix_envelope(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        q: &StixQuery,
+    ) -> Result<EnvelopePage>;
     /// Hides the versions of `id` (matching `versions`) owned by the actor's
     /// organisation; returns how many.
     async fn delete_stix(

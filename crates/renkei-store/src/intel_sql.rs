@@ -51,8 +51,8 @@ macro_rules! intel_store {
             use renkei_core::{Actor, AuditOutcome, CommunityId, Marking, Timestamp, Tlp};
 
             use super::*;
-            use crate::access::{binds, readable_stix};
-            use crate::intel::{AddOutcome, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
+            use crate::access::{binds, readable_stix, readable_stix_n};
+            use crate::intel::{AddOutcome, EnvelopePage, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
             use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK};
             use crate::sql::RowExt;
             use crate::{Result, StoreError};
@@ -79,19 +79,23 @@ macro_rules! intel_store {
                 q
             }
 
-            /// ` AND (…)` selecting the versions `m` asks for.
-            fn version_clause(d: &mut Dyn, m: &VersionMatch) {
+            /// ` AND (…)` selecting the versions `m` asks for. With `readable`,
+            /// "last" and "first" are judged among the versions the viewer
+            /// bound as `$1..$3` may read, so a version one may not see never
+            /// hides the ones one may.
+            fn version_clause(d: &mut Dyn, m: &VersionMatch, readable: bool) {
                 if m.all {
                     return;
                 }
+                let also = if readable { concat!(" AND ", readable_stix_n!()) } else { "" };
                 let mut parts = Vec::new();
-                if m.last {
-                    parts.push("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
-                                AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us > o.version_us)".to_owned());
-                }
-                if m.first {
-                    parts.push("NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
-                                AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us < o.version_us)".to_owned());
+                for (wanted, cmp) in [(m.last, ">"), (m.first, "<")] {
+                    if wanted {
+                        parts.push(format!(
+                            "NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
+                             AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us {cmp} o.version_us{also})"
+                        ));
+                    }
                 }
                 if !m.at.is_empty() {
                     let ps: Vec<String> = m.at.iter().map(|v| d.p(Arg::I(*v))).collect();
@@ -101,6 +105,58 @@ macro_rules! intel_store {
                     parts.push("1 = 0".to_owned());
                 }
                 d.sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+            }
+
+            /// The page's SELECT over readable, undeleted versions matching `q`,
+            /// in `(date_added, pk)` order, limited to one more than asked (to
+            /// tell whether there is more). Returns the query and the limit.
+            fn page_query(actor: &Actor, c: &Collection, q: &StixQuery, select: &str) -> (Dyn, i64) {
+                let (u, o, s) = binds(&actor.viewer);
+                let mut d = Dyn::new(
+                    &format!(
+                        "{select} FROM stix_objects o WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND {}",
+                        readable_stix!()
+                    ),
+                    vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())],
+                );
+                if let Some(after) = q.added_after {
+                    let p = d.p(Arg::I(after));
+                    d.sql.push_str(&format!(" AND o.date_added > {p}"));
+                }
+                if let Some((da, pk)) = q.after {
+                    // A row-value comparison: both backends turn it into an
+                    // index range on (collection_id, date_added, pk).
+                    let (p1, p2) = (d.p(Arg::I(da)), d.p(Arg::I(pk)));
+                    d.sql.push_str(&format!(" AND (o.date_added, o.pk) > ({p1}, {p2})"));
+                }
+                d.and_in("o.stix_id", &q.ids);
+                d.and_in("o.stix_type", &q.types);
+                d.and_in("o.spec_version", &q.spec_versions);
+                version_clause(&mut d, &q.versions, true);
+                let limit = q.limit.max(1);
+                let p = d.p(Arg::I(limit + 1));
+                d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {p}"));
+                (d, limit)
+            }
+
+            impl $store {
+                /// Members of the collection's community only; refusals are audited.
+                async fn may_read(&self, actor: &Actor, c: &Collection) -> Result<()> {
+                    if renkei_core::can_read_community(&actor.viewer, c.community) {
+                        Ok(())
+                    } else {
+                        Err(self.deny(actor, "stix.read", &format!("collection:{}", c.id), "not a member of this collection's community").await)
+                    }
+                }
+
+                /// One audit entry per page that carried restricted objects.
+                async fn audit_page(&self, actor: &Actor, c: &Collection, n: usize, ids: &str) -> Result<()> {
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    let detail = format!("{n} restricted: {ids}");
+                    self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await
+                }
             }
 
             fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
@@ -206,6 +262,26 @@ macro_rules! intel_store {
                         }
                     }
                     let mut tx = self.begin().await?;
+                    // Only the organisation that first shared an object adds versions of it.
+                    let mut taken = std::collections::HashSet::new();
+                    for chunk in accepted.chunks(INSERT_CHUNK) {
+                        let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
+                        let mut d = Dyn::new(
+                            "SELECT DISTINCT o.stix_id FROM stix_objects o WHERE o.collection_id = $1 AND o.owner_org <> $2",
+                            vec![Arg::T(c.id.clone()), Arg::I(owner.0)],
+                        );
+                        d.and_in("o.stix_id", &ids);
+                        for r in run(d).fetch_all(&mut *tx).await? {
+                            taken.insert(r.text("stix_id")?);
+                        }
+                    }
+                    if !taken.is_empty() {
+                        let (refused, kept): (Vec<_>, Vec<_>) = accepted.into_iter().partition(|(o, _, _)| taken.contains(&o.stix_id));
+                        for (o, _, v) in refused {
+                            outcome.failures.push((o.stix_id, Some(v), "another organisation shared this object first; only it may add versions".into()));
+                        }
+                        accepted = kept;
+                    }
                     for chunk in accepted.chunks(INSERT_CHUNK) {
                         let mut d = Dyn::new(
                             "INSERT INTO stix_objects (collection_id, community_id, stix_id, stix_type, spec_version, version, version_us, \
@@ -232,6 +308,11 @@ macro_rules! intel_store {
                         }
                         d.sql.push_str(&rows.join(", "));
                         d.sql.push_str(" ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING RETURNING pk, stix_id, version_us");
+                        if chunk.iter().all(|(o, _, _)| o.audience.is_empty()) {
+                            run(d).execute(&mut *tx).await?;
+                            outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+                            continue;
+                        }
                         let inserted = run(d).fetch_all(&mut *tx).await?;
                         for r in &inserted {
                             let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
@@ -257,34 +338,8 @@ macro_rules! intel_store {
                 }
 
                 async fn stix_page(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<StixPage> {
-                    let object = format!("collection:{}", c.id);
-                    if !renkei_core::can_read_community(&actor.viewer, c.community) {
-                        return Err(self.deny(actor, "stix.read", &object, "not a member of this collection's community").await);
-                    }
-                    let (u, o, s) = binds(&actor.viewer);
-                    let mut d = Dyn::new(
-                        concat!(
-                            "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body FROM stix_objects o ",
-                            "WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND ",
-                            readable_stix!()
-                        ),
-                        vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())],
-                    );
-                    if let Some(after) = q.added_after {
-                        let p = d.p(Arg::I(after));
-                        d.sql.push_str(&format!(" AND o.date_added > {p}"));
-                    }
-                    if let Some((da, pk)) = q.after {
-                        let (p1, p2, p3) = (d.p(Arg::I(da)), d.p(Arg::I(da)), d.p(Arg::I(pk)));
-                        d.sql.push_str(&format!(" AND (o.date_added > {p1} OR (o.date_added = {p2} AND o.pk > {p3}))"));
-                    }
-                    d.and_in("o.stix_id", &q.ids);
-                    d.and_in("o.stix_type", &q.types);
-                    d.and_in("o.spec_version", &q.spec_versions);
-                    version_clause(&mut d, &q.versions);
-                    let limit = q.limit.max(1);
-                    let p = d.p(Arg::I(limit + 1));
-                    d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {p}"));
+                    self.may_read(actor, c).await?;
+                    let (d, limit) = page_query(actor, c, q, "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body");
                     let rows = run(d).fetch_all(&self.pool).await?;
                     let more = rows.len() as i64 > limit;
                     let rows = rows
@@ -303,13 +358,38 @@ macro_rules! intel_store {
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let restricted: Vec<&str> = rows.iter().filter(|r| r.tlp != Tlp::Clear).map(|r| r.stix_id.as_str()).collect();
-                    if !restricted.is_empty() {
-                        let detail = format!("{} restricted: {}", restricted.len(), restricted.join(" "));
-                        let mut tx = self.begin().await?;
-                        append(&mut tx, actor, "stix.read", &object, AuditOutcome::Ok, &detail).await?;
-                        tx.commit().await?;
-                    }
+                    self.audit_page(actor, c, restricted.len(), &restricted.join(" ")).await?;
                     Ok(StixPage { rows, more })
+                }
+
+                async fn stix_envelope(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<EnvelopePage> {
+                    self.may_read(actor, c).await?;
+                    let (page, limit) = page_query(actor, c, q, "SELECT o.pk, o.stix_id, o.date_added, o.tlp, o.body");
+                    let l = limit.to_string();
+                    let sql = format!(
+                        "WITH page AS MATERIALIZED ({}), \
+                         numbered AS MATERIALIZED (SELECT pk, stix_id, date_added, tlp, body, \
+                           ROW_NUMBER() OVER (ORDER BY date_added, pk) AS rn FROM page) \
+                         SELECT (SELECT COUNT(*) FROM page) AS total, COUNT(*) AS n, \
+                           COALESCE(string_agg(body, ',' ORDER BY rn), '') AS bodies, \
+                           COALESCE(string_agg(CASE WHEN tlp <> 'CLEAR' THEN stix_id END, ' ' ORDER BY rn), '') AS restricted, \
+                           MIN(date_added) AS first_added, \
+                           (SELECT date_added FROM numbered WHERE rn <= {l} ORDER BY rn DESC LIMIT 1) AS last_added, \
+                           (SELECT pk FROM numbered WHERE rn <= {l} ORDER BY rn DESC LIMIT 1) AS last_pk \
+                         FROM numbered WHERE rn <= {l}",
+                        page.sql
+                    );
+                    let r = run(Dyn { sql, args: page.args }).fetch_one(&self.pool).await?;
+                    let restricted = r.text("restricted")?;
+                    let n_restricted = restricted.split(' ').filter(|x| !x.is_empty()).count();
+                    self.audit_page(actor, c, n_restricted, &restricted).await?;
+                    Ok(EnvelopePage {
+                        objects: r.text("bodies")?,
+                        count: r.i64("n")?,
+                        more: r.i64("total")? > limit,
+                        first_added: r.opt_i64("first_added")?,
+                        last: r.opt_i64("last_added")?.zip(r.opt_i64("last_pk")?),
+                    })
                 }
 
                 async fn delete_stix(&self, actor: &Actor, c: &Collection, id: &str, versions: &VersionMatch) -> Result<u64> {
@@ -323,7 +403,7 @@ macro_rules! intel_store {
                          AND o.stix_id = $3 AND o.owner_org = $4 AND o.deleted_at IS NULL",
                         vec![Arg::I(Timestamp::now().0), Arg::T(c.id.clone()), Arg::T(id.to_owned()), Arg::I(owner)],
                     );
-                    version_clause(&mut d, versions);
+                    version_clause(&mut d, versions, false);
                     d.sql.push(')');
                     let mut tx = self.begin().await?;
                     let n = run(d).execute(&mut *tx).await?.rows_affected();

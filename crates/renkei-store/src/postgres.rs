@@ -5,10 +5,14 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 /// A store in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
+    audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
     pool: PgPool,
 }
 
 impl PgStore {
+    /// How write transactions start.
+    const BEGIN: &str = "BEGIN";
+
     /// Connects to and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new()
@@ -16,11 +20,12 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let audit_jobs = Self::audit_channel(&pool);
+        Ok(Self { audit_jobs, pool })
     }
 
     async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(self.pool.begin_with(Self::BEGIN).await?)
     }
 
     /// The raw pool, for tests that tamper with rows directly.

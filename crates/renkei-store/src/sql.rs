@@ -217,6 +217,85 @@ macro_rules! sql_store {
 
         type Tx = Transaction<'static, $db>;
 
+        /// An entry to append, with the actor it names.
+        struct Draft<'a> {
+            actor: &'a Actor,
+            action: &'a str,
+            object: &'a str,
+            outcome: AuditOutcome,
+            detail: &'a str,
+        }
+
+        /// Appends entries to the audit chain inside `tx` with three
+        /// statements however many there are: take the head (which
+        /// serialises appenders across processes), insert, move the head.
+        async fn append_many(tx: &mut Tx, drafts: &[Draft<'_>]) -> Result<()> {
+            if drafts.is_empty() {
+                return Ok(());
+            }
+            let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(drafts.len() as i64)
+                .fetch_one(&mut **tx)
+                .await?;
+            let mut seq = head.i64("seq")? - drafts.len() as i64;
+            let mut prev = head.text("hash")?;
+            let at = Timestamp::now();
+            for chunk in drafts.chunks(500) {
+                let mut sql = String::from(
+                    "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, outcome, \
+                     detail, prev_hash, hash) VALUES ",
+                );
+                let mut entries = Vec::with_capacity(chunk.len());
+                for (i, d) in chunk.iter().enumerate() {
+                    seq += 1;
+                    let mut e = AuditEntry {
+                        seq,
+                        at,
+                        actor_user: d.actor.viewer.user,
+                        actor_org: d.actor.viewer.org,
+                        actor: d.actor.label.clone(),
+                        action: d.action.to_owned(),
+                        object: d.object.to_owned(),
+                        source: d.actor.source.clone(),
+                        outcome: d.outcome,
+                        detail: d.detail.to_owned(),
+                        prev_hash: std::mem::take(&mut prev),
+                        hash: String::new(),
+                    };
+                    e.hash = e.compute_hash();
+                    prev.clone_from(&e.hash);
+                    let b = i * 12;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12
+                    ));
+                    entries.push(e);
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for e in &entries {
+                    q = q
+                        .bind(e.seq)
+                        .bind(e.at.0)
+                        .bind(e.actor_user.map(|u| u.0))
+                        .bind(e.actor_org.map(|o| o.0))
+                        .bind(e.actor.clone())
+                        .bind(e.action.clone())
+                        .bind(e.object.clone())
+                        .bind(e.source.clone())
+                        .bind(e.outcome.as_str())
+                        .bind(e.detail.clone())
+                        .bind(e.prev_hash.clone())
+                        .bind(e.hash.clone());
+                }
+                q.execute(&mut **tx).await?;
+            }
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut **tx).await?;
+            Ok(())
+        }
+
         /// Appends one entry to the audit chain inside `tx`.
         async fn append(
             tx: &mut Tx,
@@ -226,45 +305,74 @@ macro_rules! sql_store {
             outcome: AuditOutcome,
             detail: &str,
         ) -> Result<()> {
-            // Taking the head row first serialises appenders across processes.
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut **tx)
-                .await?;
-            let mut e = AuditEntry {
-                seq: head.i64("seq")?,
-                at: Timestamp::now(),
-                actor_user: actor.viewer.user,
-                actor_org: actor.viewer.org,
-                actor: actor.label.clone(),
-                action: action.to_owned(),
-                object: object.to_owned(),
-                source: actor.source.clone(),
-                outcome,
-                detail: detail.to_owned(),
-                prev_hash: head.text("hash")?,
-                hash: String::new(),
-            };
-            e.hash = e.compute_hash();
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, outcome, \
-                 detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(e.seq)
-            .bind(e.at.0)
-            .bind(e.actor_user.map(|u| u.0))
-            .bind(e.actor_org.map(|o| o.0))
-            .bind(&e.actor)
-            .bind(&e.action)
-            .bind(&e.object)
-            .bind(&e.source)
-            .bind(e.outcome.as_str())
-            .bind(&e.detail)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&e.hash).execute(&mut **tx).await?;
-            Ok(())
+            append_many(tx, &[Draft { actor, action, object, outcome, detail }]).await
+        }
+
+        /// Audit entries of reads, waiting for the group writer.
+        pub(crate) struct AuditJob {
+            actor: Actor,
+            action: String,
+            object: String,
+            outcome: AuditOutcome,
+            detail: String,
+            done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+        }
+
+        /// Group commit for audit entries that are not part of a write
+        /// (reads, sign-ins): whatever is queued when a transaction starts
+        /// goes into it, so concurrent readers share one commit. Callers get
+        /// their answer only after the commit, so no data leaves unaudited.
+        async fn audit_writer(pool: sqlx::Pool<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
+            while let Some(first) = rx.recv().await {
+                let mut jobs = vec![first];
+                while jobs.len() < 2_000 {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
+                }
+                let res: Result<()> = async {
+                    let mut tx = pool.begin_with(<$store>::BEGIN).await?;
+                    let drafts: Vec<Draft<'_>> = jobs
+                        .iter()
+                        .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
+                        .collect();
+                    append_many(&mut tx, &drafts).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+                .await;
+                let res = res.map_err(|e| e.to_string());
+                for j in jobs {
+                    let _ = j.done.send(res.clone());
+                }
+            }
+        }
+
+        impl $store {
+            /// Starts the group writer for this store's pool.
+            fn audit_channel(pool: &sqlx::Pool<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
+                let (tx, rx) = tokio::sync::mpsc::channel(8_192);
+                tokio::spawn(audit_writer(pool.clone(), rx));
+                tx
+            }
+
+            /// Appends through the group writer and waits for the commit.
+            pub(crate) async fn audit_grouped(&self, actor: &Actor, action: &str, object: &str, outcome: AuditOutcome, detail: &str) -> Result<()> {
+                let (done, wait) = tokio::sync::oneshot::channel();
+                let job = AuditJob {
+                    actor: actor.clone(),
+                    action: action.to_owned(),
+                    object: object.to_owned(),
+                    outcome,
+                    detail: detail.to_owned(),
+                    done,
+                };
+                self.audit_jobs.send(job).await.map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?;
+                wait.await
+                    .map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?
+                    .map_err(StoreError::AuditWriter)
+            }
         }
 
         impl $store {
@@ -310,14 +418,22 @@ macro_rules! sql_store {
 
             /// Audits the read of every item that is not TLP:CLEAR.
             async fn audit_reads(&self, actor: &Actor, action: &str, items: &[Item]) -> Result<()> {
-                if items.iter().all(|i| i.marking.tlp == Tlp::Clear) {
+                let restricted: Vec<String> = items
+                    .iter()
+                    .filter(|i| i.marking.tlp != Tlp::Clear)
+                    .map(|it| format!("version {} {}", it.version, it.marking.tlp))
+                    .collect();
+                if restricted.is_empty() {
                     return Ok(());
                 }
                 let mut tx = self.begin().await?;
-                for it in items.iter().filter(|i| i.marking.tlp != Tlp::Clear) {
-                    let detail = format!("version {} {}", it.version, it.marking.tlp);
-                    append(&mut tx, actor, action, &format!("item:{}", it.id), AuditOutcome::Ok, &detail).await?;
-                }
+                let objects: Vec<String> = items.iter().filter(|i| i.marking.tlp != Tlp::Clear).map(|i| format!("item:{}", i.id)).collect();
+                let drafts: Vec<Draft<'_>> = objects
+                    .iter()
+                    .zip(&restricted)
+                    .map(|(object, detail)| Draft { actor, action, object, outcome: AuditOutcome::Ok, detail })
+                    .collect();
+                append_many(&mut tx, &drafts).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -906,10 +1022,7 @@ macro_rules! sql_store {
             }
 
             async fn audit(&self, actor: &Actor, ev: AuditEvent) -> Result<()> {
-                let mut tx = self.begin().await?;
-                append(&mut tx, actor, &ev.action, &ev.object, ev.outcome, &ev.detail).await?;
-                tx.commit().await?;
-                Ok(())
+                self.audit_grouped(actor, &ev.action, &ev.object, ev.outcome, &ev.detail).await
             }
 
             async fn list_audit(&self, actor: &Actor, q: AuditQuery) -> Result<Vec<AuditEntry>> {

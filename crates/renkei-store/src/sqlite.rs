@@ -10,10 +10,14 @@ use sqlx::sqlite::{
 /// A store in one SQLite file (WAL mode, foreign keys on).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
     pool: SqlitePool,
 }
 
 impl SqliteStore {
+    /// How write transactions start.
+    const BEGIN: &str = "BEGIN IMMEDIATE";
+
     /// Opens (creating if missing) and migrates the database at `url`,
     /// e.g. `sqlite:renkei-data/renkei.db`.
     pub async fn open(url: &str) -> Result<Self> {
@@ -30,13 +34,14 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let audit_jobs = Self::audit_channel(&pool);
+        Ok(Self { audit_jobs, pool })
     }
 
     /// Write transactions take the database lock up front, so two writers
     /// never deadlock upgrading a read lock.
     async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.pool.begin_with(Self::BEGIN).await?)
     }
 
     /// The raw pool, for tests that tamper with rows directly.

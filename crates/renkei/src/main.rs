@@ -1,5 +1,6 @@
 //! `renkei`: the one binary — server, demo, administration, audit checks.
 
+mod bench;
 mod demo;
 
 use std::io::Write;
@@ -52,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Measured runs (see BENCHMARKS.md and bench/).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Check the audit chain.
     Audit {
         #[command(subcommand)]
@@ -89,6 +95,23 @@ impl DbArgs {
             .await
             .with_context(|| "opening the store".to_owned())
     }
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Load N STIX indicators (reporting the ingest rate), then serve TAXII
+    /// for an external load generator; writes `next` tokens at random
+    /// positions to --tokens.
+    Taxii {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 10_000)]
+        objects: u64,
+        #[arg(long, default_value = "127.0.0.1:8099")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = "target/bench-tokens.txt")]
+        tokens: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -253,6 +276,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { db, command } => {
             let store = db.open().await?;
             admin(store.as_ref(), command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Taxii {
+                    db,
+                    objects,
+                    listen,
+                    tokens,
+                },
+        } => {
+            init_tracing(false);
+            if let Some(dir) = &db.data {
+                std::fs::create_dir_all(dir)?;
+            }
+            let store = db.open().await?;
+            bench::taxii(store, objects, listen, &tokens).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

@@ -396,3 +396,99 @@ async fn bad_requests_are_refused_and_store_nothing() {
         .await;
     assert_eq!(r.status, 403);
 }
+
+/// Regression: a newer version the reader may not read hid the older one it
+/// may read (anyone could make an object vanish); and another organisation
+/// could add versions of an object it did not share.
+#[tokio::test]
+async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versions() {
+    let w = world(|_| {}).await;
+    let st = w.add(vec![indicator(5, "2026-11-02T00:00:00.000Z")]).await;
+    assert_eq!(st["success_count"].as_i64(), Some(1));
+    // The sharer's own person adds a TLP:RED version: readable by them only.
+    let mut red = indicator(5, "2026-11-09T00:00:00.000Z");
+    red["object_marking_refs"] =
+        json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
+    let admin = Actor {
+        viewer: w
+            .app
+            .store
+            .viewer_for_user(w.app.power_admin.id)
+            .await
+            .expect("v"),
+        label: "a".into(),
+        source: "t".into(),
+        system: false,
+    };
+    let col = w.app.store.get_collection(&w.col).await.expect("col");
+    let o = renkei_stix::parse_object(&red, None).expect("valid");
+    let v = renkei_store::intel::NewStixVersion {
+        stix_id: o.id.to_string(),
+        stix_type: o.type_name.clone(),
+        spec_version: "2.1".into(),
+        version: o.version().map(|t| (t.text.clone(), t.micros)),
+        tlp: o.tlp,
+        audience: renkei_core::Audience::default(),
+        body: o.to_json(),
+    };
+    let out = w
+        .app
+        .store
+        .add_stix(&admin, &col, vec![v])
+        .await
+        .expect("add");
+    assert!(out.failures.is_empty(), "{:?}", out.failures);
+
+    let nco = w.app.token(&w.app.nco, Role::Viewer).await;
+    let obj = format!(
+        "{}collections/{}/objects/indicator--00000000-0000-4000-8000-000000000005/",
+        w.root, w.col
+    );
+    let r = Request::get(&obj)
+        .header("accept", TAXII)
+        .header("authorization", format!("Bearer {nco}"));
+    let got = w.app.send(r.body(Body::empty()).expect("req")).await;
+    assert_eq!(
+        got.status, 200,
+        "the GREEN version must stay visible: {}",
+        got.body
+    );
+    assert_eq!(
+        got.json()["objects"][0]["modified"],
+        "2026-11-02T00:00:00.000Z"
+    );
+
+    // The coordinator cannot add versions of the operator's object.
+    let nco_writer = w.app.token(&w.app.nco, Role::Reporter).await;
+    let path = format!("{}collections/{}/objects/", w.root, w.col);
+    let body = json!({"objects": [indicator(5, "2026-11-10T00:00:00.000Z")]}).to_string();
+    let r = Request::post(&path)
+        .header("accept", TAXII)
+        .header("content-type", TAXII)
+        .header("authorization", format!("Bearer {nco_writer}"));
+    let r = w.app.send(r.body(Body::from(body)).expect("req")).await;
+    assert_eq!(r.status, 202);
+    let id = r.json()["id"].as_str().expect("id").to_owned();
+    let mut st = Value::Null;
+    for _ in 0..200 {
+        let r = Request::get(format!("{}status/{id}/", w.root))
+            .header("accept", TAXII)
+            .header("authorization", format!("Bearer {nco_writer}"));
+        st = w.app.send(r.body(Body::empty()).expect("req")).await.json();
+        if st["status"] == "complete" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        (st["success_count"].as_i64(), st["failure_count"].as_i64()),
+        (Some(0), Some(1)),
+        "{st}"
+    );
+    assert!(
+        st["failures"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("first")),
+        "{st}"
+    );
+}

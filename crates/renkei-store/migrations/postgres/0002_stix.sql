@@ -34,7 +34,6 @@ CREATE TABLE stix_objects (
     UNIQUE (collection_id, stix_id, version_us)
 );
 CREATE INDEX stix_objects_page ON stix_objects (collection_id, date_added, pk);
-CREATE INDEX stix_objects_latest ON stix_objects (collection_id, stix_id, version_us);
 
 -- Audience beyond the collection's community (REST shares, imports).
 CREATE TABLE stix_audience (

@@ -419,12 +419,19 @@ async fn check_stix(
             );
             continue;
         }
-        let got: BTreeSet<String> = page
-            .expect("page")
-            .rows
-            .into_iter()
-            .map(|r| r.stix_id)
-            .collect();
+        let page = page.expect("page");
+        let env = s
+            .stix_envelope(a, &col, &renkei_store::intel::StixQuery::new(1000))
+            .await
+            .expect("envelope");
+        prop_assert_eq!(
+            env.count as usize,
+            page.rows.len(),
+            "the joined page for {} matches",
+            who
+        );
+        prop_assert_eq!(env.last, page.rows.last().map(|r| (r.date_added, r.pk)));
+        let got: BTreeSet<String> = page.rows.into_iter().map(|r| r.stix_id).collect();
         let want: BTreeSet<String> = shared
             .iter()
             .filter(|(_, m)| can_read(v, m))
