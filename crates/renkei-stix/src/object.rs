@@ -687,18 +687,17 @@ fn type_rules(c: &mut Check<'_>, type_name: &str) {
                 );
             }
         }
-        "observed-data" => {
+        "observed-data"
             if !c
                 .obj
                 .get("number_observed")
                 .and_then(Value::as_i64)
-                .is_some_and(|n| (1..=999_999_999).contains(&n))
-            {
-                c.err(
-                    "number_observed",
-                    "must be an integer from 1 to 999,999,999",
-                );
-            }
+                .is_some_and(|n| (1..=999_999_999).contains(&n)) =>
+        {
+            c.err(
+                "number_observed",
+                "must be an integer from 1 to 999,999,999",
+            );
         }
         "sighting" => {
             if let Some(n) = c.obj.get("count")
@@ -713,8 +712,8 @@ fn type_rules(c: &mut Check<'_>, type_name: &str) {
                 .get("extensions")
                 .and_then(Value::as_object)
                 .is_some_and(|e| !e.is_empty());
-            if !tlp2 && !(c.obj.contains_key("definition_type") && c.obj.contains_key("definition"))
-            {
+            let classic = c.obj.contains_key("definition_type") && c.obj.contains_key("definition");
+            if !(tlp2 || classic) {
                 c.err(
                     "definition",
                     "a marking definition needs definition_type and definition, or an extension",

@@ -1069,17 +1069,31 @@ macro_rules! sql_store {
         }
 
         impl $store {
+            /// The organisation's part of a viewer in one query: kind, sector
+            /// and its active communities (aggregated).
             async fn viewer_for_org(&self, org: OrgId) -> Result<Viewer> {
-                let o = self.get_org(org).await?;
-                const Q: &str = concat!(active_communities_of_org!("$1"), " ORDER BY m.community_id");
-                let communities = sqlx::query(Q)
-                    .bind(org.0)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.i64("community_id").map(CommunityId))
+                const Q: &str = concat!(
+                    "SELECT o.id, o.kind, o.sector, (SELECT string_agg(CAST(x.community_id AS TEXT), ',' ORDER BY x.community_id) FROM (",
+                    active_communities_of_org!("o.id"),
+                    ") x) AS communities FROM organisations o WHERE o.id = $1"
+                );
+                let r = sqlx::query(Q).bind(org.0).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound("organisation"))?;
+                let c = |e| StoreError::corrupt("organisations", e);
+                let communities = r
+                    .opt_text("communities")?
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(|x| x.parse::<i64>().map(CommunityId).map_err(|e| StoreError::corrupt("memberships", e)))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(Viewer { user: None, org: Some(o.id), sector: o.sector, communities, role: None, org_kind: Some(o.kind) })
+                Ok(Viewer {
+                    user: None,
+                    org: Some(OrgId(r.i64("id")?)),
+                    sector: r.opt_text("sector")?.map(|s| renkei_core::Sector::parse(&s)).transpose().map_err(c)?,
+                    communities,
+                    role: None,
+                    org_kind: Some(OrgKind::parse(&r.text("kind")?).map_err(c)?),
+                })
             }
 
             async fn item_by_version(&self, id: i64, version: i64) -> Result<Item> {
