@@ -294,7 +294,7 @@ async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<Use
     }
 }
 
-/// Remembers verified Basic credentials briefly (see [`basic_user`]).
+/// Remembers verified Basic credentials briefly (see `basic_user`).
 #[derive(Debug, Default)]
 pub struct BasicCache {
     map: std::sync::Mutex<
