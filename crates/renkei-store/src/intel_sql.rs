@@ -372,17 +372,30 @@ macro_rules! intel_store {
                            ROW_NUMBER() OVER (ORDER BY date_added, pk) AS rn FROM page) \
                          SELECT (SELECT COUNT(*) FROM page) AS total, COUNT(*) AS n, \
                            COALESCE(string_agg(body, ',' ORDER BY rn), '') AS bodies, \
-                           COALESCE(string_agg(CASE WHEN tlp <> 'CLEAR' THEN stix_id END, ' ' ORDER BY rn), '') AS restricted, \
+                           COALESCE(SUM(CASE WHEN tlp <> 'CLEAR' THEN 1 ELSE 0 END), 0) AS n_restricted, \
                            MIN(date_added) AS first_added, \
+                           (SELECT pk FROM numbered WHERE rn = 1) AS first_pk, \
                            (SELECT date_added FROM numbered WHERE rn <= {l} ORDER BY rn DESC LIMIT 1) AS last_added, \
                            (SELECT pk FROM numbered WHERE rn <= {l} ORDER BY rn DESC LIMIT 1) AS last_pk \
                          FROM numbered WHERE rn <= {l}",
                         page.sql
                     );
                     let r = run(Dyn { sql, args: page.args }).fetch_one(&self.pool).await?;
-                    let restricted = r.text("restricted")?;
-                    let n_restricted = restricted.split(' ').filter(|x| !x.is_empty()).count();
-                    self.audit_page(actor, c, n_restricted, &restricted).await?;
+                    let n_restricted = r.i64("n_restricted")?;
+                    if n_restricted > 0 {
+                        // The page's exact cursor range names what was read: an
+                        // object X was in it when X's (date_added, pk) lies in the
+                        // range and the policy let this reader see X.
+                        let detail = format!(
+                            "{n_restricted} restricted of {}; range {}:{}..{}:{}",
+                            r.i64("n")?,
+                            r.opt_i64("first_added")?.unwrap_or_default(),
+                            r.opt_i64("first_pk")?.unwrap_or_default(),
+                            r.opt_i64("last_added")?.unwrap_or_default(),
+                            r.opt_i64("last_pk")?.unwrap_or_default(),
+                        );
+                        self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await?;
+                    }
                     Ok(EnvelopePage {
                         objects: r.text("bodies")?,
                         count: r.i64("n")?,

@@ -67,6 +67,9 @@ pub struct Credentials {
 pub trait Store: intel::IntelStore + Send + Sync + std::fmt::Debug {
     /// Can the database be reached?
     async fn ping(&self) -> Result<()>;
+    /// Refreshes the planner's statistics (after bulk loads; PostgreSQL's
+    /// autovacuum also does this on its own schedule).
+    async fn analyze(&self) -> Result<()>;
 
     // -- directory --------------------------------------------------------
     async fn create_org(&self, actor: &Actor, org: NewOrg) -> Result<Org>;

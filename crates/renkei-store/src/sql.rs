@@ -240,57 +240,43 @@ macro_rules! sql_store {
             let mut seq = head.i64("seq")? - drafts.len() as i64;
             let mut prev = head.text("hash")?;
             let at = Timestamp::now();
-            for chunk in drafts.chunks(500) {
-                let mut sql = String::from(
-                    "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, outcome, \
-                     detail, prev_hash, hash) VALUES ",
-                );
-                let mut entries = Vec::with_capacity(chunk.len());
-                for (i, d) in chunk.iter().enumerate() {
-                    seq += 1;
-                    let mut e = AuditEntry {
-                        seq,
-                        at,
-                        actor_user: d.actor.viewer.user,
-                        actor_org: d.actor.viewer.org,
-                        actor: d.actor.label.clone(),
-                        action: d.action.to_owned(),
-                        object: d.object.to_owned(),
-                        source: d.actor.source.clone(),
-                        outcome: d.outcome,
-                        detail: d.detail.to_owned(),
-                        prev_hash: std::mem::take(&mut prev),
-                        hash: String::new(),
-                    };
-                    e.hash = e.compute_hash();
-                    prev.clone_from(&e.hash);
-                    let b = i * 12;
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12
-                    ));
-                    entries.push(e);
-                }
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for e in &entries {
-                    q = q
-                        .bind(e.seq)
-                        .bind(e.at.0)
-                        .bind(e.actor_user.map(|u| u.0))
-                        .bind(e.actor_org.map(|o| o.0))
-                        .bind(e.actor.clone())
-                        .bind(e.action.clone())
-                        .bind(e.object.clone())
-                        .bind(e.source.clone())
-                        .bind(e.outcome.as_str())
-                        .bind(e.detail.clone())
-                        .bind(e.prev_hash.clone())
-                        .bind(e.hash.clone());
-                }
-                q.execute(&mut **tx).await?;
+            // One prepared statement, executed per entry: a multi-row INSERT
+            // would be a new statement text (and a new compile) per batch size.
+            const INSERT: &str = "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, \
+                                  outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+            for d in drafts {
+                seq += 1;
+                let mut e = AuditEntry {
+                    seq,
+                    at,
+                    actor_user: d.actor.viewer.user,
+                    actor_org: d.actor.viewer.org,
+                    actor: d.actor.label.clone(),
+                    action: d.action.to_owned(),
+                    object: d.object.to_owned(),
+                    source: d.actor.source.clone(),
+                    outcome: d.outcome,
+                    detail: d.detail.to_owned(),
+                    prev_hash: std::mem::take(&mut prev),
+                    hash: String::new(),
+                };
+                e.hash = e.compute_hash();
+                prev.clone_from(&e.hash);
+                sqlx::query(INSERT)
+                    .bind(e.seq)
+                    .bind(e.at.0)
+                    .bind(e.actor_user.map(|u| u.0))
+                    .bind(e.actor_org.map(|o| o.0))
+                    .bind(e.actor)
+                    .bind(e.action)
+                    .bind(e.object)
+                    .bind(e.source)
+                    .bind(e.outcome.as_str())
+                    .bind(e.detail)
+                    .bind(e.prev_hash)
+                    .bind(e.hash)
+                    .execute(&mut **tx)
+                    .await?;
             }
             sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut **tx).await?;
             Ok(())
@@ -519,6 +505,11 @@ macro_rules! sql_store {
         impl Store for $store {
             async fn ping(&self) -> Result<()> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn analyze(&self) -> Result<()> {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
                 Ok(())
             }
 

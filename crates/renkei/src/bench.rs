@@ -87,6 +87,7 @@ pub async fn taxii(
     } else {
         println!("ingest: store already holds {present} indicators");
     }
+    store.analyze().await?;
 
     // `next` tokens at random positions, so pages come from all over the store.
     let mut cursors = Vec::new();
