@@ -84,7 +84,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     paths(
         healthz, readyz, me, list_orgs, create_org, list_users, create_user, list_communities, create_community,
         list_memberships, create_membership, accept_membership, list_supply_links, create_supply_link,
-        list_tokens, create_token, list_items, create_item, get_item, item_versions, amend_item, list_audit
+        list_tokens, create_token, list_items, create_item, get_item, item_versions, amend_item, list_audit,
+        list_collections, import_bundle
     ),
     modifiers(&BearerAuth)
 )]
@@ -134,6 +135,8 @@ pub fn routes() -> Router<AppState> {
             get(item_versions).post(amend_item),
         )
         .route("/api/v1/audit", get(list_audit))
+        .route("/api/v1/collections", get(list_collections))
+        .route("/api/v1/collections/{id}/bundles", post(import_bundle))
 }
 
 /// Liveness: the process answers.
@@ -573,5 +576,67 @@ pub async fn list_audit(
             .into_iter()
             .map(Into::into)
             .collect(),
+    ))
+}
+
+/// TAXII collections the caller can read (their communities' API roots).
+#[utoipa::path(get, path = "/api/v1/collections", responses((status = 200, body = [CollectionView])), security(("bearer" = [])))]
+pub async fn list_collections(
+    State(s): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<CollectionView>>> {
+    p.require()?;
+    let list = s.store.list_collections().await?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
+            .map(|c| CollectionView {
+                can_write: renkei_core::can_write_community(p.viewer(), c.community),
+                taxii_api_root: format!("/taxii2/community-{}/", c.community.0),
+                id: c.id,
+                title: c.title,
+                default_tlp: c.default_tlp.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// Imports a STIX 2.1 bundle into a collection: stored whole, or refused
+/// whole with every problem listed (`errors`), storing nothing.
+#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", params(("id" = String, Path)), request_body = Object,
+    responses((status = 201, body = ImportView), (status = 422, description = "refused; every problem listed in errors")), security(("bearer" = [])))]
+pub async fn import_bundle(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(bundle): ApiJson<serde_json::Value>,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    p.require()?;
+    let c = s.store.get_collection(&id).await?;
+    if !renkei_core::can_read_community(p.viewer(), c.community) {
+        return Err(ApiError::not_found("collection"));
+    }
+    let objects = renkei_stix::parse_bundle(&bundle).map_err(|e| {
+        let errors = serde_json::json!(
+            e.0.iter()
+                .map(|f| serde_json::json!({
+                    "index": f.index, "id": f.id, "field": f.field, "message": f.message
+                }))
+                .collect::<Vec<_>>()
+        );
+        let mut err = ApiError::field(
+            "objects",
+            format!("{} problem(s); nothing was stored", e.0.len()),
+        );
+        err.errors = Some(errors);
+        err
+    })?;
+    let versions = objects.iter().map(crate::taxii::new_version).collect();
+    let out = s.store.add_stix_whole(&p.actor, &c, versions).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportView {
+            stored: out.successes.len() as i64,
+        }),
     ))
 }

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: String,
     pub field: Option<String>,
+    /// Every problem, when there are several (e.g. a refused bundle).
+    pub errors: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -29,6 +31,8 @@ struct Problem<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
@@ -38,6 +42,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             field: None,
+            errors: None,
         }
     }
 
@@ -47,6 +52,7 @@ impl ApiError {
             title: "Invalid input",
             detail: detail.into(),
             field: Some(field.to_owned()),
+            errors: None,
         }
     }
 
@@ -81,8 +87,23 @@ impl From<StoreError> for ApiError {
                 title: "Conflict",
                 detail: format!("{field}: {message}"),
                 field: Some(field.to_owned()),
+                errors: None,
             },
             StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
+            StoreError::Refused(list) => {
+                let errors = serde_json::json!(
+                    list.iter()
+                        .map(|(id, v, m)| serde_json::json!({"id": id, "version": v, "message": m}))
+                        .collect::<Vec<_>>()
+                );
+                Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    title: "Refused",
+                    detail: format!("{} object(s) refused; nothing was stored", list.len()),
+                    field: Some("objects".into()),
+                    errors: Some(errors),
+                }
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::new(
@@ -109,6 +130,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: &self.detail,
             field: self.field.as_deref(),
+            errors: self.errors.as_ref(),
         })
         .unwrap_or_default();
         let mut r = (self.status, body).into_response();

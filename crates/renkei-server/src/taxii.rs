@@ -64,6 +64,19 @@ pub fn routes(max_content_length: usize) -> Router<AppState> {
     r.layer(DefaultBodyLimit::max(max_content_length))
 }
 
+/// What the store keeps of a validated object.
+pub fn new_version(o: &renkei_stix::StixObject) -> NewStixVersion {
+    NewStixVersion {
+        stix_id: o.id.to_string(),
+        stix_type: o.type_name.clone(),
+        spec_version: "2.1".into(),
+        version: o.version().map(|t| (t.text.clone(), t.micros)),
+        tlp: o.tlp,
+        audience: renkei_core::Audience::default(),
+        body: o.to_json(),
+    }
+}
+
 /// A TAXII error message resource.
 #[derive(Debug)]
 pub struct TaxiiError {
@@ -737,15 +750,7 @@ async fn add_objects(
     let mut valid = Vec::with_capacity(list.len());
     for (i, v) in list.iter().enumerate() {
         match renkei_stix::parse_object(v, Some(i)) {
-            Ok(o) => valid.push(NewStixVersion {
-                stix_id: o.id.to_string(),
-                stix_type: o.type_name.clone(),
-                spec_version: "2.1".into(),
-                version: o.version().map(|t| (t.text.clone(), t.micros)),
-                tlp: o.tlp,
-                audience: renkei_core::Audience::default(),
-                body: o.to_json(),
-            }),
+            Ok(o) => valid.push(new_version(&o)),
             Err(e) => {
                 let id = v
                     .get("id")

@@ -372,3 +372,19 @@ pub struct MeView {
 pub fn parse_role(s: &str) -> Result<Role, ParseError> {
     Role::parse(s)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionView {
+    pub id: String,
+    pub title: String,
+    /// TLP given to objects that arrive without one.
+    pub default_tlp: String,
+    pub can_write: bool,
+    pub taxii_api_root: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    /// Objects stored (or already present with the same version).
+    pub stored: i64,
+}

@@ -27,6 +27,9 @@ pub enum StoreError {
     },
     #[error("audit chain: {0}")]
     Audit(#[from] ChainBreak),
+    /// Objects of an all-or-nothing add that were refused: (id, version, why).
+    #[error("{} object(s) refused", .0.len())]
+    Refused(Vec<(String, Option<String>, String)>),
     #[error("audit writer: {0}")]
     AuditWriter(String),
     #[error("database: {0}")]

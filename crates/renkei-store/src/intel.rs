@@ -148,6 +148,15 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         objects: Vec<NewStixVersion>,
     ) -> Result<AddOutcome>;
+    /// Like [`IntelStore::add_stix`], but all or nothing: if any object
+    /// would be refused, nothing is stored and every refusal is returned
+    /// as [`crate::StoreError::Refused`].
+    async fn add_stix_whole(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome>;
     /// A page of readable versions in `(date_added, pk)` order, audited.
     async fn stix_page(
         &self,

@@ -149,6 +149,109 @@ macro_rules! intel_store {
                     }
                 }
 
+                /// Stores versions; with `whole`, refuses them all if any is refused.
+                async fn add_versions(&self, actor: &Actor, c: &Collection, objects: Vec<NewStixVersion>, whole: bool) -> Result<AddOutcome> {
+                    let object = format!("collection:{}", c.id);
+                    if !renkei_core::can_write_community(&actor.viewer, c.community) {
+                        return Err(self.deny(actor, "stix.add", &object, "not permitted to add to this collection").await);
+                    }
+                    let Some(owner) = actor.viewer.org else {
+                        return Err(StoreError::Forbidden("objects are shared in the name of an organisation"));
+                    };
+                    let now = Timestamp::now().0;
+                    let mut outcome = AddOutcome::default();
+                    let mut accepted = Vec::with_capacity(objects.len());
+                    for o in objects {
+                        let tlp = o.tlp.unwrap_or(c.default_tlp);
+                        let marking = Marking { tlp, pap: None, audience: o.audience.clone(), owner_org: owner, created_by: actor.viewer.user };
+                        let version_text = o.version.as_ref().map_or_else(|| renkei_core::Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
+                        if let Err(e) = marking.check() {
+                            outcome.failures.push((o.stix_id, Some(version_text), e.to_string()));
+                        } else if !renkei_core::can_write(&actor.viewer, &marking) {
+                            outcome.failures.push((o.stix_id, Some(version_text), format!("not permitted to share with TLP:{}", tlp.as_str())));
+                        } else {
+                            accepted.push((o, tlp, version_text));
+                        }
+                    }
+                    let mut tx = self.begin().await?;
+                    // Only the organisation that first shared an object adds versions of it.
+                    let mut taken = std::collections::HashSet::new();
+                    for chunk in accepted.chunks(INSERT_CHUNK) {
+                        let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
+                        let mut d = Dyn::new(
+                            "SELECT DISTINCT o.stix_id FROM stix_objects o WHERE o.collection_id = $1 AND o.owner_org <> $2",
+                            vec![Arg::T(c.id.clone()), Arg::I(owner.0)],
+                        );
+                        d.and_in("o.stix_id", &ids);
+                        for r in run(d).fetch_all(&mut *tx).await? {
+                            taken.insert(r.text("stix_id")?);
+                        }
+                    }
+                    if !taken.is_empty() {
+                        let (refused, kept): (Vec<_>, Vec<_>) = accepted.into_iter().partition(|(o, _, _)| taken.contains(&o.stix_id));
+                        for (o, _, v) in refused {
+                            outcome.failures.push((o.stix_id, Some(v), "another organisation shared this object first; only it may add versions".into()));
+                        }
+                        accepted = kept;
+                    }
+                    if whole && !outcome.failures.is_empty() {
+                        return Err(StoreError::Refused(outcome.failures));
+                    }
+                    for chunk in accepted.chunks(INSERT_CHUNK) {
+                        let mut d = Dyn::new(
+                            "INSERT INTO stix_objects (collection_id, community_id, stix_id, stix_type, spec_version, version, version_us, \
+                             date_added, tlp, owner_org, created_by, body) VALUES ",
+                            Vec::new(),
+                        );
+                        let mut rows = Vec::with_capacity(chunk.len());
+                        for (o, tlp, version_text) in chunk {
+                            let vals = [
+                                d.p(Arg::T(c.id.clone())),
+                                d.p(Arg::I(c.community.0)),
+                                d.p(Arg::T(o.stix_id.clone())),
+                                d.p(Arg::T(o.stix_type.clone())),
+                                d.p(Arg::T(o.spec_version.clone())),
+                                d.p(Arg::T(version_text.clone())),
+                                d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
+                                d.p(Arg::I(now)),
+                                d.p(Arg::T(tlp.as_str().to_owned())),
+                                d.p(Arg::I(owner.0)),
+                                d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
+                                d.p(Arg::T(o.body.clone())),
+                            ];
+                            rows.push(format!("({})", vals.join(", ")));
+                        }
+                        d.sql.push_str(&rows.join(", "));
+                        d.sql.push_str(" ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING RETURNING pk, stix_id, version_us");
+                        if chunk.iter().all(|(o, _, _)| o.audience.is_empty()) {
+                            run(d).execute(&mut *tx).await?;
+                            outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+                            continue;
+                        }
+                        let inserted = run(d).fetch_all(&mut *tx).await?;
+                        for r in &inserted {
+                            let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
+                            let Some((o, _, _)) = chunk.iter().find(|(o, _, _)| o.stix_id == sid && o.version.as_ref().map_or(now, |(_, u)| *u) == vus) else { continue };
+                            let a = &o.audience;
+                            let aud = a.communities.iter().map(|x| (Some(x.0), None, None, None))
+                                .chain(a.sectors.iter().map(|x| (None, Some(x.as_str().to_owned()), None, None)))
+                                .chain(a.orgs.iter().map(|x| (None, None, Some(x.0), None)))
+                                .chain(a.users.iter().map(|x| (None, None, None, Some(x.0))));
+                            for (cm, se, og, us) in aud {
+                                sqlx::query("INSERT INTO stix_audience (object_pk, community_id, sector, org_id, user_id) VALUES ($1, $2, $3, $4, $5)")
+                                    .bind(pk).bind(cm).bind(se).bind(og).bind(us)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                        outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+                    }
+                    let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
+                    append(&mut tx, actor, "stix.add", &object, AuditOutcome::Ok, &detail).await?;
+                    tx.commit().await?;
+                    Ok(outcome)
+                }
+
                 /// One audit entry per page that carried restricted objects.
                 async fn audit_page(&self, actor: &Actor, c: &Collection, n: usize, ids: &str) -> Result<()> {
                     if n == 0 {
@@ -239,102 +342,11 @@ macro_rules! intel_store {
                 }
 
                 async fn add_stix(&self, actor: &Actor, c: &Collection, objects: Vec<NewStixVersion>) -> Result<AddOutcome> {
-                    let object = format!("collection:{}", c.id);
-                    if !renkei_core::can_write_community(&actor.viewer, c.community) {
-                        return Err(self.deny(actor, "stix.add", &object, "not permitted to add to this collection").await);
-                    }
-                    let Some(owner) = actor.viewer.org else {
-                        return Err(StoreError::Forbidden("objects are shared in the name of an organisation"));
-                    };
-                    let now = Timestamp::now().0;
-                    let mut outcome = AddOutcome::default();
-                    let mut accepted = Vec::with_capacity(objects.len());
-                    for o in objects {
-                        let tlp = o.tlp.unwrap_or(c.default_tlp);
-                        let marking = Marking { tlp, pap: None, audience: o.audience.clone(), owner_org: owner, created_by: actor.viewer.user };
-                        let version_text = o.version.as_ref().map_or_else(|| renkei_core::Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
-                        if let Err(e) = marking.check() {
-                            outcome.failures.push((o.stix_id, Some(version_text), e.to_string()));
-                        } else if !renkei_core::can_write(&actor.viewer, &marking) {
-                            outcome.failures.push((o.stix_id, Some(version_text), format!("not permitted to share with TLP:{}", tlp.as_str())));
-                        } else {
-                            accepted.push((o, tlp, version_text));
-                        }
-                    }
-                    let mut tx = self.begin().await?;
-                    // Only the organisation that first shared an object adds versions of it.
-                    let mut taken = std::collections::HashSet::new();
-                    for chunk in accepted.chunks(INSERT_CHUNK) {
-                        let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
-                        let mut d = Dyn::new(
-                            "SELECT DISTINCT o.stix_id FROM stix_objects o WHERE o.collection_id = $1 AND o.owner_org <> $2",
-                            vec![Arg::T(c.id.clone()), Arg::I(owner.0)],
-                        );
-                        d.and_in("o.stix_id", &ids);
-                        for r in run(d).fetch_all(&mut *tx).await? {
-                            taken.insert(r.text("stix_id")?);
-                        }
-                    }
-                    if !taken.is_empty() {
-                        let (refused, kept): (Vec<_>, Vec<_>) = accepted.into_iter().partition(|(o, _, _)| taken.contains(&o.stix_id));
-                        for (o, _, v) in refused {
-                            outcome.failures.push((o.stix_id, Some(v), "another organisation shared this object first; only it may add versions".into()));
-                        }
-                        accepted = kept;
-                    }
-                    for chunk in accepted.chunks(INSERT_CHUNK) {
-                        let mut d = Dyn::new(
-                            "INSERT INTO stix_objects (collection_id, community_id, stix_id, stix_type, spec_version, version, version_us, \
-                             date_added, tlp, owner_org, created_by, body) VALUES ",
-                            Vec::new(),
-                        );
-                        let mut rows = Vec::with_capacity(chunk.len());
-                        for (o, tlp, version_text) in chunk {
-                            let vals = [
-                                d.p(Arg::T(c.id.clone())),
-                                d.p(Arg::I(c.community.0)),
-                                d.p(Arg::T(o.stix_id.clone())),
-                                d.p(Arg::T(o.stix_type.clone())),
-                                d.p(Arg::T(o.spec_version.clone())),
-                                d.p(Arg::T(version_text.clone())),
-                                d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
-                                d.p(Arg::I(now)),
-                                d.p(Arg::T(tlp.as_str().to_owned())),
-                                d.p(Arg::I(owner.0)),
-                                d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
-                                d.p(Arg::T(o.body.clone())),
-                            ];
-                            rows.push(format!("({})", vals.join(", ")));
-                        }
-                        d.sql.push_str(&rows.join(", "));
-                        d.sql.push_str(" ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING RETURNING pk, stix_id, version_us");
-                        if chunk.iter().all(|(o, _, _)| o.audience.is_empty()) {
-                            run(d).execute(&mut *tx).await?;
-                            outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
-                            continue;
-                        }
-                        let inserted = run(d).fetch_all(&mut *tx).await?;
-                        for r in &inserted {
-                            let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
-                            let Some((o, _, _)) = chunk.iter().find(|(o, _, _)| o.stix_id == sid && o.version.as_ref().map_or(now, |(_, u)| *u) == vus) else { continue };
-                            let a = &o.audience;
-                            let aud = a.communities.iter().map(|x| (Some(x.0), None, None, None))
-                                .chain(a.sectors.iter().map(|x| (None, Some(x.as_str().to_owned()), None, None)))
-                                .chain(a.orgs.iter().map(|x| (None, None, Some(x.0), None)))
-                                .chain(a.users.iter().map(|x| (None, None, None, Some(x.0))));
-                            for (cm, se, og, us) in aud {
-                                sqlx::query("INSERT INTO stix_audience (object_pk, community_id, sector, org_id, user_id) VALUES ($1, $2, $3, $4, $5)")
-                                    .bind(pk).bind(cm).bind(se).bind(og).bind(us)
-                                    .execute(&mut *tx)
-                                    .await?;
-                            }
-                        }
-                        outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
-                    }
-                    let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
-                    append(&mut tx, actor, "stix.add", &object, AuditOutcome::Ok, &detail).await?;
-                    tx.commit().await?;
-                    Ok(outcome)
+                    self.add_versions(actor, c, objects, false).await
+                }
+
+                async fn add_stix_whole(&self, actor: &Actor, c: &Collection, objects: Vec<NewStixVersion>) -> Result<AddOutcome> {
+                    self.add_versions(actor, c, objects, true).await
                 }
 
                 async fn stix_page(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<StixPage> {

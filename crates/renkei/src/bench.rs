@@ -12,7 +12,7 @@ use renkei_core::model::{NewCollection, NewCommunity, NewOrg, NewUser};
 use renkei_core::{Actor, Email, OrgKind, Role, Tlp};
 use renkei_server::{AppState, Settings};
 use renkei_store::Store;
-use renkei_store::intel::{NewStixVersion, StixQuery};
+use renkei_store::intel::StixQuery;
 
 const BENCH_ORG: &str = "ベンチマーク事業者";
 const BATCH: usize = 5_000;
@@ -65,18 +65,15 @@ pub async fn taxii(
                 // The same path as TAXII: JSON value → validation → storage.
                 let o = renkei_stix::parse_object(&indicator(i), None)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                batch.push(NewStixVersion {
-                    stix_id: o.id.to_string(),
-                    stix_type: o.type_name.clone(),
-                    spec_version: "2.1".into(),
-                    version: o.version().map(|t| (t.text.clone(), t.micros)),
-                    tlp: o.tlp,
-                    audience: renkei_core::Audience::default(),
-                    body: o.to_json(),
-                });
+                batch.push(renkei_server::taxii::new_version(&o));
             }
             store.add_stix(&actor, &col, batch).await?;
             n = end;
+            // Keep the planner's statistics current while the table grows
+            // (autovacuum does this in steady operation; a bulk load outruns it).
+            if (n / BATCH as u64).is_power_of_two() || n % 200_000 == 0 {
+                store.analyze().await?;
+            }
         }
         let secs = start.elapsed().as_secs_f64();
         println!(

@@ -473,7 +473,6 @@ async fn stix(
     user: &impl Fn(&str) -> User,
 ) -> anyhow::Result<()> {
     use renkei_core::model::NewCollection;
-    use renkei_store::intel::NewStixVersion;
     let council_col = store
         .create_collection(
             system,
@@ -511,15 +510,7 @@ async fn stix(
         });
         let o = renkei_stix::parse_object(&body, None)
             .map_err(|e| anyhow::anyhow!("demo indicator: {e}"))?;
-        anyhow::Ok(NewStixVersion {
-            stix_id: o.id.to_string(),
-            stix_type: o.type_name.clone(),
-            spec_version: "2.1".into(),
-            version: o.version().map(|t| (t.text.clone(), t.micros)),
-            tlp: o.tlp,
-            audience: Audience::default(),
-            body: o.to_json(),
-        })
+        anyhow::Ok(renkei_server::taxii::new_version(&o))
     };
     let analyst = actor_for(store, &user("analyst@ncso.example.jp")).await?;
     store

@@ -356,3 +356,134 @@ async fn serves_over_a_socket_and_shuts_down_gracefully() {
         .expect("join")
         .expect("clean exit");
 }
+
+#[tokio::test]
+async fn bundles_are_imported_whole_or_refused_whole_with_every_problem_listed() {
+    use renkei_core::model::{NewCollection, NewCommunity};
+    let app = TestApp::new().await;
+    let sys = renkei_core::Actor::system("test");
+    let c = app
+        .store
+        .create_community(
+            &sys,
+            NewCommunity {
+                name_ja: "協議会".into(),
+                name_en: "Council".into(),
+                description: String::new(),
+                terms_version: "1".into(),
+            },
+        )
+        .await
+        .expect("community");
+    let m = app
+        .store
+        .add_membership(&sys, c.id, app.power.id)
+        .await
+        .expect("member");
+    let admin = renkei_core::Actor {
+        viewer: app
+            .store
+            .viewer_for_user(app.power_admin.id)
+            .await
+            .expect("v"),
+        label: "a".into(),
+        source: "t".into(),
+        system: false,
+    };
+    app.store.accept_terms(&admin, m.id).await.expect("accept");
+    // Read back as a member (the viewer now includes the community).
+    let admin = renkei_core::Actor { viewer: app.store.viewer_for_user(app.power_admin.id).await.expect("v"), ..admin };
+    let col = app
+        .store
+        .create_collection(
+            &sys,
+            NewCollection {
+                community: c.id,
+                title: "指標".into(),
+                description: String::new(),
+                default_tlp: renkei_core::Tlp::Green,
+            },
+        )
+        .await
+        .expect("collection");
+    let token = app.token(&app.power, Role::Reporter).await;
+    let indicator = |n: u32| {
+        json!({
+            "type": "indicator", "spec_version": "2.1", "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+            "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '198.51.100.9']", "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"
+        })
+    };
+    let path = format!("/api/v1/collections/{}/bundles", col.id);
+    let mut broken = indicator(2);
+    broken["pattern"] = json!("[ipv4-addr:value = ]");
+    let bad = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+                     "objects": [indicator(1), broken, {"type": "indicator", "id": "x"}]});
+    let r = app.api("POST", &path, Some(&token), Some(bad)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let errors = r.json()["errors"]
+        .as_array()
+        .cloned()
+        .expect("errors listed");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["index"] == 1 && e["field"] == "pattern"),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e["index"] == 2 && e["field"] == "id"),
+        "{errors:?}"
+    );
+    let q = renkei_store::intel::StixQuery::new(100);
+    assert!(
+        app.store
+            .stix_page(&admin, &col, &q)
+            .await
+            .expect("page")
+            .rows
+            .is_empty(),
+        "nothing stored"
+    );
+
+    let good = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56e", "objects": [indicator(1), indicator(3)]});
+    let r = app.api("POST", &path, Some(&token), Some(good)).await;
+    assert_eq!(
+        (r.status, r.json()["stored"].as_i64()),
+        (201, Some(2)),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.store
+            .stix_page(&admin, &col, &q)
+            .await
+            .expect("page")
+            .rows
+            .len(),
+        2
+    );
+    // A TLP:RED object from a token (no person to name) refuses the whole bundle.
+    let mut red = indicator(4);
+    red["object_marking_refs"] =
+        json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
+    let mixed = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56f", "objects": [indicator(5), red]});
+    let r = app.api("POST", &path, Some(&token), Some(mixed)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["errors"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        app.store
+            .stix_page(&admin, &col, &q)
+            .await
+            .expect("page")
+            .rows
+            .len(),
+        2,
+        "indicator 5 was not stored either"
+    );
+    let listed = app
+        .api("GET", "/api/v1/collections", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(listed[0]["can_write"], true);
+}
