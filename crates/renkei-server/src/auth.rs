@@ -167,14 +167,13 @@ impl FromRequestParts<AppState> for Principal {
                 via_token: false,
             }
         } else if let Some(secret) = bearer {
-            let Some(token) = store.token_by_hash(&secret_hash(secret)).await? else {
+            let Some((token, viewer)) = store.token_viewer(&secret_hash(secret)).await? else {
                 return Err(ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
                     "Invalid token",
                     "the bearer token is unknown or revoked",
                 ));
             };
-            let viewer = store.viewer_for_token(&token).await?;
             Principal {
                 actor: Actor {
                     viewer,

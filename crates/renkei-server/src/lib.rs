@@ -37,6 +37,10 @@ pub struct AppState {
     pub templates: Arc<templates::Templates>,
     pub metrics: Arc<metrics::Metrics>,
     pub basic_cache: Arc<auth::BasicCache>,
+    /// Collections never change once created, so each process keeps the
+    /// ones it has looked up (access is still decided per request).
+    pub collections:
+        Arc<std::sync::RwLock<std::collections::HashMap<String, renkei_core::model::Collection>>>,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
             i18n,
             metrics: metrics::Metrics::new(),
             basic_cache: Arc::default(),
+            collections: Arc::default(),
         }
     }
 }

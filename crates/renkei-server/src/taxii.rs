@@ -272,10 +272,24 @@ async fn readable_collection(
     id: &str,
 ) -> TResult<Collection> {
     let c = readable_root(s, p, root).await?;
-    match s.store.get_collection(id).await {
-        Ok(col) if col.community == c => Ok(col),
-        Ok(_) | Err(StoreError::NotFound(_)) => Err(TaxiiError::not_found("collection")),
-        Err(e) => Err(e.into()),
+    let cached = s.collections.read().ok().and_then(|m| m.get(id).cloned());
+    let col = match cached {
+        Some(col) => col,
+        None => match s.store.get_collection(id).await {
+            Ok(col) => {
+                if let Ok(mut m) = s.collections.write() {
+                    m.insert(col.id.clone(), col.clone());
+                }
+                col
+            }
+            Err(StoreError::NotFound(_)) => return Err(TaxiiError::not_found("collection")),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    if col.community == c {
+        Ok(col)
+    } else {
+        Err(TaxiiError::not_found("collection"))
     }
 }
 

@@ -107,6 +107,9 @@ pub trait Store: intel::IntelStore + Send + Sync + std::fmt::Debug {
         token_hash: &str,
     ) -> Result<ApiToken>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    /// A live token and what it may see, resolved in one query (the path
+    /// every machine request takes).
+    async fn token_viewer(&self, token_hash: &str) -> Result<Option<(ApiToken, Viewer)>>;
     async fn list_api_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>>;
     async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()>;
     async fn create_session(

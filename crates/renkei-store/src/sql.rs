@@ -183,6 +183,35 @@ pub(crate) fn add_audience_row(aud: &mut Audience, r: &impl RowExt) -> Result<()
     Ok(())
 }
 
+/// The organisation part of a viewer from a row with `kind`, `sector` and
+/// `communities` (comma-separated ids of active memberships).
+pub(crate) fn org_viewer(r: &impl RowExt, org: OrgId) -> Result<renkei_core::Viewer> {
+    let c = |e| StoreError::corrupt("organisations", e);
+    let communities = r
+        .opt_text("communities")?
+        .unwrap_or_default()
+        .split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| {
+            x.parse::<i64>()
+                .map(CommunityId)
+                .map_err(|e| StoreError::corrupt("memberships", e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(renkei_core::Viewer {
+        user: None,
+        org: Some(org),
+        sector: r
+            .opt_text("sector")?
+            .map(|s| Sector::parse(&s))
+            .transpose()
+            .map_err(c)?,
+        communities,
+        role: None,
+        org_kind: Some(OrgKind::parse(&r.text("kind")?).map_err(c)?),
+    })
+}
+
 /// Maps a unique-constraint violation to a conflict on `field`.
 pub(crate) fn conflict_on(
     field: &'static str,
@@ -801,6 +830,20 @@ macro_rules! sql_store {
                 r.as_ref().map(sql::token).transpose()
             }
 
+            async fn token_viewer(&self, token_hash: &str) -> Result<Option<(ApiToken, Viewer)>> {
+                const Q: &str = concat!(
+                    "SELECT t.id, t.org_id, t.name, t.role, t.created_by, t.created_at, t.revoked_at, o.kind, o.sector, ",
+                    "(SELECT string_agg(CAST(x.community_id AS TEXT), ',' ORDER BY x.community_id) FROM (",
+                    active_communities_of_org!("t.org_id"),
+                    ") x) AS communities FROM api_tokens t JOIN organisations o ON o.id = t.org_id ",
+                    "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+                );
+                let Some(r) = sqlx::query(Q).bind(token_hash).fetch_optional(&self.pool).await? else { return Ok(None) };
+                let t = sql::token(&r)?;
+                let viewer = sql::org_viewer(&r, t.org)?;
+                Ok(Some((t.clone(), Viewer { role: Some(t.role), ..viewer })))
+            }
+
             async fn list_api_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>> {
                 sqlx::query("SELECT id, org_id, name, role, created_by, created_at, revoked_at FROM api_tokens WHERE org_id = $1 ORDER BY id")
                     .bind(org.0)
@@ -1069,22 +1112,7 @@ macro_rules! sql_store {
                     ") x) AS communities FROM organisations o WHERE o.id = $1"
                 );
                 let r = sqlx::query(Q).bind(org.0).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound("organisation"))?;
-                let c = |e| StoreError::corrupt("organisations", e);
-                let communities = r
-                    .opt_text("communities")?
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter(|x| !x.is_empty())
-                    .map(|x| x.parse::<i64>().map(CommunityId).map_err(|e| StoreError::corrupt("memberships", e)))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Viewer {
-                    user: None,
-                    org: Some(OrgId(r.i64("id")?)),
-                    sector: r.opt_text("sector")?.map(|s| renkei_core::Sector::parse(&s)).transpose().map_err(c)?,
-                    communities,
-                    role: None,
-                    org_kind: Some(OrgKind::parse(&r.text("kind")?).map_err(c)?),
-                })
+                sql::org_viewer(&r, OrgId(r.i64("id")?))
             }
 
             async fn item_by_version(&self, id: i64, version: i64) -> Result<Item> {

@@ -392,7 +392,14 @@ async fn bundles_are_imported_whole_or_refused_whole_with_every_problem_listed()
     };
     app.store.accept_terms(&admin, m.id).await.expect("accept");
     // Read back as a member (the viewer now includes the community).
-    let admin = renkei_core::Actor { viewer: app.store.viewer_for_user(app.power_admin.id).await.expect("v"), ..admin };
+    let admin = renkei_core::Actor {
+        viewer: app
+            .store
+            .viewer_for_user(app.power_admin.id)
+            .await
+            .expect("v"),
+        ..admin
+    };
     let col = app
         .store
         .create_collection(
