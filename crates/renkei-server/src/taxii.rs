@@ -503,6 +503,21 @@ fn with_date_headers(mut r: Response, first: Option<i64>, last: Option<i64>) -> 
     r
 }
 
+/// A paged resource: `next` when there is more, and the date headers.
+fn paged(mut body: Value, page: &renkei_store::intel::StixPage) -> Response {
+    if page.more
+        && let Some(last) = page.rows.last()
+    {
+        body["next"] = json!(encode_next(last.date_added, last.pk));
+    }
+    let r = taxii_json(StatusCode::OK, body.to_string());
+    with_date_headers(
+        r,
+        page.rows.first().map(|r| r.date_added),
+        page.rows.last().map(|r| r.date_added),
+    )
+}
+
 /// The envelope, assembled from stored JSON text without re-parsing it.
 fn envelope(more: bool, next: Option<String>, objects: &[&str]) -> String {
     let mut out = String::with_capacity(32 + objects.iter().map(|o| o.len() + 1).sum::<usize>());
@@ -600,18 +615,8 @@ async fn object_versions(
     if page.rows.is_empty() {
         return Err(TaxiiError::not_found("object"));
     }
-    let mut body = json!({ "more": page.more, "versions": page.rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>() });
-    if page.more
-        && let Some(last) = page.rows.last()
-    {
-        body["next"] = json!(encode_next(last.date_added, last.pk));
-    }
-    let r = taxii_json(StatusCode::OK, body.to_string());
-    Ok(with_date_headers(
-        r,
-        page.rows.first().map(|r| r.date_added),
-        page.rows.last().map(|r| r.date_added),
-    ))
+    let body = json!({ "more": page.more, "versions": page.rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>() });
+    Ok(paged(body, &page))
 }
 
 async fn manifest(
@@ -637,17 +642,7 @@ async fn manifest(
     if !objects.is_empty() {
         body["objects"] = json!(objects);
     }
-    if page.more
-        && let Some(last) = page.rows.last()
-    {
-        body["next"] = json!(encode_next(last.date_added, last.pk));
-    }
-    let r = taxii_json(StatusCode::OK, body.to_string());
-    Ok(with_date_headers(
-        r,
-        page.rows.first().map(|r| r.date_added),
-        page.rows.last().map(|r| r.date_added),
-    ))
+    Ok(paged(body, &page))
 }
 
 async fn delete_object(
