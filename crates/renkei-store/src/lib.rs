@@ -132,6 +132,9 @@ pub trait Store: intel::IntelStore + Send + Sync + std::fmt::Debug {
 
     /// Resolves what a user may see: organisation, sector, accepted communities.
     async fn viewer_for_user(&self, user: UserId) -> Result<Viewer>;
+    /// Resolves what an organisation may see (for work done in its name
+    /// from the command line).
+    async fn org_viewer(&self, org: OrgId) -> Result<Viewer>;
     /// Resolves what an organisation's API token may see.
     async fn viewer_for_token(&self, token: &ApiToken) -> Result<Viewer>;
 

@@ -950,6 +950,10 @@ macro_rules! sql_store {
                 Ok(v)
             }
 
+            async fn org_viewer(&self, org: OrgId) -> Result<Viewer> {
+                self.viewer_for_org(org).await
+            }
+
             async fn viewer_for_token(&self, token: &ApiToken) -> Result<Viewer> {
                 let mut v = self.viewer_for_org(token.org).await?;
                 v.role = Some(token.role);

@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Import intelligence from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Measured runs (see BENCHMARKS.md and bench/).
     Bench {
         #[command(subcommand)]
@@ -96,6 +101,29 @@ impl DbArgs {
             .with_context(|| "opening the store".to_owned())
     }
 }
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A STIX 2.1 bundle (or TAXII envelope) into a collection, in the name
+    /// of an organisation: stored whole, or refused whole with every problem
+    /// listed.
+    Stix {
+        file: PathBuf,
+        #[arg(long)]
+        collection: String,
+        /// The organisation sharing it (must be a member of the collection's community).
+        #[arg(long)]
+        org: i64,
+        /// TLP for objects without a TLP marking (default: the collection's).
+        #[arg(long)]
+        tlp: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Largest file `renkei import` reads.
+const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Subcommand)]
 enum BenchCommand {
@@ -277,6 +305,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = db.open().await?;
             admin(store.as_ref(), command).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            command:
+                ImportCommand::Stix {
+                    file,
+                    collection,
+                    org,
+                    tlp,
+                    db,
+                },
+        } => {
+            let store = db.open().await?;
+            import_stix(
+                store.as_ref(),
+                &file,
+                &collection,
+                OrgId(org),
+                tlp.as_deref(),
+            )
+            .await
         }
         Command::Bench {
             command:
@@ -464,6 +512,12 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             );
         }
         AdminCommand::List => {
+            for c in store.list_collections().await? {
+                println!(
+                    "collection {}  community {}  {}",
+                    c.id, c.community, c.title
+                );
+            }
             for o in store.list_orgs().await? {
                 println!("org {:>3}  {:<20} {}", o.id, o.kind, o.name_ja);
                 for u in store.list_users(Some(o.id)).await? {
@@ -473,4 +527,81 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn import_stix(
+    store: &dyn Store,
+    file: &Path,
+    collection: &str,
+    org: OrgId,
+    tlp: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let tlp = tlp.map(renkei_core::Tlp::parse).transpose()?;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_IMPORT_BYTES {
+        bail!(
+            "{}: {size} bytes; at most {MAX_IMPORT_BYTES} per import",
+            file.display()
+        );
+    }
+    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle") {
+        renkei_stix::parse_bundle(&value)
+    } else {
+        renkei_stix::parse_envelope(&value)
+    };
+    let objects = match parsed {
+        Ok(o) => o,
+        Err(e) => {
+            println!("refused: {} problem(s); nothing was stored", e.0.len());
+            for f in &e.0 {
+                println!("  {f}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let col = store
+        .get_collection(collection)
+        .await
+        .context("collection")?;
+    let viewer = renkei_core::Viewer {
+        role: Some(Role::Reporter),
+        ..store.org_viewer(org).await?
+    };
+    let actor = Actor {
+        viewer,
+        label: format!("cli import {}", file.display()),
+        source: "cli".into(),
+        system: false,
+    };
+    let versions = objects
+        .iter()
+        .map(|o| {
+            let mut v = renkei_server::taxii::new_version(o);
+            v.tlp = v.tlp.or(tlp);
+            v
+        })
+        .collect();
+    match store.add_stix_whole(&actor, &col, versions).await {
+        Ok(out) => {
+            println!(
+                "stored {} object(s) in collection {}",
+                out.successes.len(),
+                col.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(renkei_store::StoreError::Refused(list)) => {
+            println!("refused: {} object(s); nothing was stored", list.len());
+            for (id, _, why) in list {
+                println!("  {id}: {why}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -308,3 +308,111 @@ async fn audit_verify_exits_non_zero_on_a_tampered_store() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn import_stix_stores_whole_bundles_and_refuses_broken_ones_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (child, _addr, _) = start_demo(dir.path());
+    drop(child);
+    let d = dir.path().to_str().expect("utf-8");
+    let (ok, out) = renkei(&["admin", "--data", d, "list"]);
+    assert!(ok, "{out}");
+    let council = out
+        .lines()
+        .find(|l| l.starts_with("collection ") && l.contains("community 1"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no council collection in {out}"))
+        .to_owned();
+    let indicator = |n: u32, pattern: &str| {
+        serde_json::json!({
+            "type": "indicator", "spec_version": "2.1", "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+            "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+            "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"
+        })
+    };
+    let bundle = |objects: Vec<serde_json::Value>| {
+        serde_json::json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects}).to_string()
+    };
+    let count = || async {
+        let pool = sqlx::SqlitePool::connect(&format!(
+            "sqlite:{}",
+            dir.path().join("renkei.db").display()
+        ))
+        .await
+        .expect("db");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stix_objects")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        pool.close().await;
+        n
+    };
+    let before = count().await;
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        bundle(vec![
+            indicator(1, "[ipv4-addr:value = '198.51.100.1']"),
+            indicator(2, "[ipv4-addr:value = ]"),
+        ]),
+    )
+    .expect("write");
+    let (ok, out) = renkei(&[
+        "import",
+        "stix",
+        bad.to_str().expect("p"),
+        "--collection",
+        &council,
+        "--org",
+        "2",
+        "--data",
+        d,
+    ]);
+    assert!(
+        !ok && out.contains("refused") && out.contains("objects[1]") && out.contains("pattern"),
+        "{out}"
+    );
+    assert_eq!(count().await, before, "nothing stored");
+
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        bundle(vec![
+            indicator(1, "[ipv4-addr:value = '198.51.100.1']"),
+            indicator(3, "[domain-name:value = 'c2.example.net']"),
+        ]),
+    )
+    .expect("write");
+    let (ok, out) = renkei(&[
+        "import",
+        "stix",
+        good.to_str().expect("p"),
+        "--collection",
+        &council,
+        "--org",
+        "2",
+        "--tlp",
+        "AMBER",
+        "--data",
+        d,
+    ]);
+    assert!(ok && out.contains("stored 2"), "{out}");
+    assert_eq!(count().await, before + 2);
+
+    // A supplier outside the council may not share into its collection.
+    let (ok, out) = renkei(&[
+        "import",
+        "stix",
+        good.to_str().expect("p"),
+        "--collection",
+        &council,
+        "--org",
+        "7",
+        "--data",
+        d,
+    ]);
+    assert!(!ok && out.contains("not permitted"), "{out}");
+    let (ok, out) = renkei(&["audit", "verify", "--data", d]);
+    assert!(ok, "{out}");
+}
