@@ -45,7 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/communities/new", post(community_create))
         .route("/admin/memberships/{id}/accept", post(membership_accept))
         .route("/admin/audit", get(audit_page))
-        .route("/intel", get(upcoming))
+        .route("/intel", get(intel_page))
         .route("/reports", get(upcoming))
         .route("/advisories", get(upcoming))
         .route("/detections", get(upcoming))
@@ -1068,4 +1068,79 @@ async fn community_create(
         Ok(_) => Redirect::to("/admin/communities?ok=community-created").into_response(),
         Err(e) => communities_view(&s, &p, lang, None, Some(e.into())).await,
     }
+}
+
+#[derive(Deserialize)]
+struct IntelQuery {
+    /// Page further in one collection: its id and the `next` token.
+    collection: Option<String>,
+    next: Option<String>,
+}
+
+/// Shared intelligence: each collection the user's organisation may read,
+/// newest objects first, each object filtered by its own marking (and the
+/// read audited) in the store.
+async fn intel_page(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Query(q): Query<IntelQuery>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/intel") {
+        return r;
+    }
+    let lang = lang_of(&jar);
+    let collections = match s.store.list_collections().await {
+        Ok(c) => c,
+        Err(e) => return error_page(&s, &p, lang, e.into()).await,
+    };
+    let communities = s.store.list_communities().await.unwrap_or_default();
+    let mut sections = Vec::new();
+    for c in collections
+        .into_iter()
+        .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
+    {
+        let mut query = renkei_store::intel::StixQuery::new(50);
+        query.newest_first = true;
+        if q.collection.as_deref() == Some(c.id.as_str()) {
+            query.after = q.next.as_deref().and_then(crate::taxii::decode_next);
+        }
+        let page = match s.store.stix_page(&p.actor, &c, &query).await {
+            Ok(page) => page,
+            Err(e) => return error_page(&s, &p, lang, e.into()).await,
+        };
+        let rows: Vec<Value> = page
+            .rows
+            .iter()
+            .map(|r| {
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+                let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+                context! {
+                    tlp => r.tlp.as_str(), tlp_class => tlp_class(r.tlp), kind => r.stix_type.clone(),
+                    name => text("name"), pattern => text("pattern"), id => r.stix_id.clone(), version => r.version.clone(),
+                }
+            })
+            .collect();
+        let next = page
+            .more
+            .then(|| {
+                page.rows
+                    .last()
+                    .map(|r| crate::taxii::encode_next(r.date_added, r.pk))
+            })
+            .flatten();
+        let community = communities.iter().find(|x| x.id == c.community).map(|x| {
+            if lang == Lang::Ja {
+                x.name_ja.clone()
+            } else {
+                x.name_en.clone()
+            }
+        });
+        sections.push(context! {
+            id => c.id.clone(), title => c.title.clone(), community, rows, next,
+            taxii => format!("/taxii2/community-{}/collections/{}/", c.community.0, c.id),
+        });
+    }
+    let l = layout(&s, &p, lang, "/intel").await;
+    render(&s, StatusCode::OK, "intel.html", context! { l, sections })
 }

@@ -406,7 +406,8 @@ pub fn encode_next(date_added: i64, pk: i64) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("v1:{date_added}:{pk}"))
 }
 
-fn decode_next(s: &str) -> Option<(i64, i64)> {
+/// The `(date_added, pk)` a `next` token names, if this server issued it.
+pub fn decode_next(s: &str) -> Option<(i64, i64)> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s)
         .ok()?;
@@ -485,6 +486,7 @@ impl Params {
             versions: self.versions.clone().unwrap_or(default_versions),
             after: self.next,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+            newest_first: false,
         }
     }
 }

@@ -22,6 +22,7 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/communities.html"),
     ),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("intel.html", include_str!("../templates/intel.html")),
     ("upcoming.html", include_str!("../templates/upcoming.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];

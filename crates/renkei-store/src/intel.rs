@@ -62,6 +62,9 @@ pub struct StixQuery {
     /// Resume after this `(date_added, pk)`: the decoded `next` token.
     pub after: Option<(i64, i64)>,
     pub limit: i64,
+    /// Newest first (the portal, through `stix_page`); TAXII pages, and
+    /// `stix_envelope` always, go oldest first.
+    pub newest_first: bool,
 }
 
 impl StixQuery {
@@ -74,6 +77,7 @@ impl StixQuery {
             versions: VersionMatch::last(),
             after: None,
             limit,
+            newest_first: false,
         }
     }
 }

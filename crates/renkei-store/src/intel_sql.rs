@@ -127,7 +127,8 @@ macro_rules! intel_store {
                     // A row-value comparison: both backends turn it into an
                     // index range on (collection_id, date_added, pk).
                     let (p1, p2) = (d.p(Arg::I(da)), d.p(Arg::I(pk)));
-                    d.sql.push_str(&format!(" AND (o.date_added, o.pk) > ({p1}, {p2})"));
+                    let cmp = if q.newest_first { "<" } else { ">" };
+                    d.sql.push_str(&format!(" AND (o.date_added, o.pk) {cmp} ({p1}, {p2})"));
                 }
                 d.and_in("o.stix_id", &q.ids);
                 d.and_in("o.stix_type", &q.types);
@@ -135,7 +136,8 @@ macro_rules! intel_store {
                 version_clause(&mut d, &q.versions, true);
                 let limit = q.limit.max(1);
                 let p = d.p(Arg::I(limit + 1));
-                d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {p}"));
+                let dir = if q.newest_first { "DESC" } else { "ASC" };
+                d.sql.push_str(&format!(" ORDER BY o.date_added {dir}, o.pk {dir} LIMIT {p}"));
                 (d, limit)
             }
 

@@ -492,3 +492,81 @@ async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versio
         "{st}"
     );
 }
+
+#[tokio::test]
+async fn the_portal_lists_readable_intelligence_newest_first_with_paging() {
+    let w = world(|_| {}).await;
+    let mut objects: Vec<Value> = (0..60)
+        .map(|n| indicator(n, "2026-11-02T00:00:00.000Z"))
+        .collect();
+    objects[59]["name"] = json!("最新の指標");
+    objects[0]["name"] = json!("最古の指標");
+    w.add(objects).await;
+    // A TLP:RED object shared by the operator's admin in person.
+    let mut red = indicator(99, "2026-11-02T00:00:00.000Z");
+    red["name"] = json!("赤の指標");
+    red["object_marking_refs"] =
+        json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
+    let admin = Actor {
+        viewer: w
+            .app
+            .store
+            .viewer_for_user(w.app.power_admin.id)
+            .await
+            .expect("v"),
+        label: "a".into(),
+        source: "t".into(),
+        system: false,
+    };
+    let col = w.app.store.get_collection(&w.col).await.expect("col");
+    let o = renkei_stix::parse_object(&red, None).expect("valid");
+    w.app
+        .store
+        .add_stix(&admin, &col, vec![renkei_server::taxii::new_version(&o)])
+        .await
+        .expect("add");
+
+    assert_eq!(
+        w.app.get("/intel", "").await.location(),
+        "/login?next=/intel"
+    );
+    let power = w
+        .app
+        .login("admin@power.example.jp", crate::support::PASSWORD)
+        .await
+        .expect("login");
+    let page = w.app.get("/intel", &power).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("赤の指標") && page.body.contains("最新の指標"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("最古の指標"),
+        "newest first: the oldest is on the next page"
+    );
+    let next = page
+        .body
+        .split("/intel?collection=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("older link")
+        .replace("&amp;", "&");
+    let older = w
+        .app
+        .get(&format!("/intel?collection={next}"), &power)
+        .await;
+    assert!(older.body.contains("最古の指標"), "{}", older.body);
+
+    let nco = w
+        .app
+        .login("admin@nco.example.jp", crate::support::PASSWORD)
+        .await
+        .expect("login");
+    let page = w.app.get("/intel", &nco).await;
+    assert!(
+        page.body.contains("最新の指標") && !page.body.contains("赤の指標"),
+        "RED stays with the person who shared it"
+    );
+}
