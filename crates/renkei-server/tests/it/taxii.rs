@@ -422,15 +422,7 @@ async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versio
     };
     let col = w.app.store.get_collection(&w.col).await.expect("col");
     let o = renkei_stix::parse_object(&red, None).expect("valid");
-    let v = renkei_store::intel::NewStixVersion {
-        stix_id: o.id.to_string(),
-        stix_type: o.type_name.clone(),
-        spec_version: "2.1".into(),
-        version: o.version().map(|t| (t.text.clone(), t.micros)),
-        tlp: o.tlp,
-        audience: renkei_core::Audience::default(),
-        body: o.to_json(),
-    };
+    let v = renkei_server::taxii::new_version(&o);
     let out = w
         .app
         .store
