@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -994,10 +994,8 @@ async fn upcoming(
     State(s): State<AppState>,
     jar: CookieJar,
     p: Principal,
-    headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    let _ = headers;
     if let Some(r) = login_redirect(&p, uri.path()) {
         return r;
     }

@@ -524,7 +524,7 @@ macro_rules! sql_store {
             }
 
             async fn fetch_membership(&self, id: i64) -> Result<Membership> {
-                const Q: &str = crate::sql::const_format_membership_by_id!();
+                const Q: &str = crate::sql::membership_select!("WHERE m.id = $1");
                 let r = sqlx::query(Q).bind(id).fetch_optional(&self.pool).await?;
                 r.as_ref().map(sql::membership).transpose()?.ok_or(StoreError::NotFound("membership"))
             }
@@ -747,7 +747,7 @@ macro_rules! sql_store {
             }
 
             async fn list_memberships(&self, community: Option<CommunityId>) -> Result<Vec<Membership>> {
-                const Q: &str = crate::sql::const_format_membership_list!();
+                const Q: &str = crate::sql::membership_select!("WHERE ($1 < 0 OR m.community_id = $1) ORDER BY m.community_id, m.org_id, m.id");
                 sqlx::query(Q).bind(community.map_or(-1, |c| c.0)).fetch_all(&self.pool).await?.iter().map(sql::membership).collect()
             }
 
@@ -1132,27 +1132,16 @@ macro_rules! sql_store {
 }
 pub(crate) use sql_store;
 
-macro_rules! const_format_membership_by_id {
-    () => {
-        concat!(
-            "SELECT m.id, m.community_id, m.org_id, m.created_at, m.ended_at, ",
-            "a.user_id AS acc_user, a.terms_version AS acc_terms, a.accepted_at AS acc_at ",
-            "FROM memberships m LEFT JOIN membership_acceptances a ON a.id = ",
-            "(SELECT MAX(x.id) FROM membership_acceptances x WHERE x.membership_id = m.id) WHERE m.id = $1"
-        )
-    };
-}
-pub(crate) use const_format_membership_by_id;
-
-macro_rules! const_format_membership_list {
-    () => {
+/// Memberships with their latest acceptance, filtered by `$where`.
+macro_rules! membership_select {
+    ($where:literal) => {
         concat!(
             "SELECT m.id, m.community_id, m.org_id, m.created_at, m.ended_at, ",
             "a.user_id AS acc_user, a.terms_version AS acc_terms, a.accepted_at AS acc_at ",
             "FROM memberships m LEFT JOIN membership_acceptances a ON a.id = ",
             "(SELECT MAX(x.id) FROM membership_acceptances x WHERE x.membership_id = m.id) ",
-            "WHERE ($1 < 0 OR m.community_id = $1) ORDER BY m.community_id, m.org_id, m.id"
+            $where
         )
     };
 }
-pub(crate) use const_format_membership_list;
+pub(crate) use membership_select;

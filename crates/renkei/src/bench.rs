@@ -151,11 +151,11 @@ async fn setup(
 ) -> anyhow::Result<(renkei_core::model::Collection, String)> {
     let secret =
         "rk_bench_0000000000000000000000000000000000000000000000000000000000000000".to_owned();
-    if let Some(org) = store
+    if store
         .list_orgs()
         .await?
-        .into_iter()
-        .find(|o| o.name_ja == BENCH_ORG)
+        .iter()
+        .any(|o| o.name_ja == BENCH_ORG)
     {
         let col = store
             .list_collections()
@@ -163,7 +163,6 @@ async fn setup(
             .into_iter()
             .next()
             .context("bench collection")?;
-        let _ = org;
         return Ok((col, secret));
     }
     let org = store

@@ -359,60 +359,9 @@ async fn serves_over_a_socket_and_shuts_down_gracefully() {
 
 #[tokio::test]
 async fn bundles_are_imported_whole_or_refused_whole_with_every_problem_listed() {
-    use renkei_core::model::{NewCollection, NewCommunity};
     let app = TestApp::new().await;
-    let sys = renkei_core::Actor::system("test");
-    let c = app
-        .store
-        .create_community(
-            &sys,
-            NewCommunity {
-                name_ja: "協議会".into(),
-                name_en: "Council".into(),
-                description: String::new(),
-                terms_version: "1".into(),
-            },
-        )
-        .await
-        .expect("community");
-    let m = app
-        .store
-        .add_membership(&sys, c.id, app.power.id)
-        .await
-        .expect("member");
-    let admin = renkei_core::Actor {
-        viewer: app
-            .store
-            .viewer_for_user(app.power_admin.id)
-            .await
-            .expect("v"),
-        label: "a".into(),
-        source: "t".into(),
-        system: false,
-    };
-    app.store.accept_terms(&admin, m.id).await.expect("accept");
-    // Read back as a member (the viewer now includes the community).
-    let admin = renkei_core::Actor {
-        viewer: app
-            .store
-            .viewer_for_user(app.power_admin.id)
-            .await
-            .expect("v"),
-        ..admin
-    };
-    let col = app
-        .store
-        .create_collection(
-            &sys,
-            NewCollection {
-                community: c.id,
-                title: "指標".into(),
-                description: String::new(),
-                default_tlp: renkei_core::Tlp::Green,
-            },
-        )
-        .await
-        .expect("collection");
+    let (_, col) = app.council().await;
+    let admin = app.actor(&app.power_admin).await;
     let token = app.token(&app.power, Role::Reporter).await;
     let indicator = |n: u32| {
         json!({

@@ -288,7 +288,6 @@ async fn non_admins_cannot_reach_admin_pages() {
         !audit.body.contains("admin@nco.example.jp"),
         "another org's actor leaked into the audit view"
     );
-    let _ = (&app.nco_admin, &app.power_admin, &app.power_viewer);
 }
 
 #[tokio::test]
@@ -392,16 +391,7 @@ async fn home_lists_only_readable_items_with_readable_audiences() {
     use renkei_core::model::NewItem;
     use renkei_core::{Audience, Marking, Sector, Tlp};
     let app = TestApp::new().await;
-    let nco_actor = renkei_core::Actor {
-        viewer: app
-            .store
-            .viewer_for_user(app.nco_admin.id)
-            .await
-            .expect("viewer"),
-        label: "admin@nco.example.jp".into(),
-        source: "test".into(),
-        system: false,
-    };
+    let nco_actor = app.actor(&app.nco_admin).await;
     let share = |title: &str, tlp, audience| NewItem {
         title: title.into(),
         body: "本文".into(),

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, header};
-use renkei_core::model::{NewOrg, NewUser, Org, User};
+use renkei_core::model::{
+    Collection, Community, NewCollection, NewCommunity, NewOrg, NewUser, Org, User,
+};
 use renkei_core::{Actor, Email, OrgKind, Role, Sector};
 use renkei_server::{AppState, Settings, app};
 use renkei_store::Store;
@@ -198,6 +200,63 @@ impl TestApp {
             Some(s) if r.status == 303 => Ok(format!("renkei_session={s}")),
             _ => Err(r),
         }
+    }
+
+    /// `user` acting, as the store resolves them now.
+    pub async fn actor(&self, user: &User) -> Actor {
+        Actor {
+            viewer: self.store.viewer_for_user(user.id).await.expect("viewer"),
+            label: user.email.to_string(),
+            source: "test".into(),
+            system: false,
+        }
+    }
+
+    /// A council whose members (both organisations) accepted its terms, and
+    /// a TAXII collection in it (TLP:GREEN by default).
+    pub async fn council(&self) -> (Community, Collection) {
+        let sys = Actor::system("test");
+        let c = self
+            .store
+            .create_community(
+                &sys,
+                NewCommunity {
+                    name_ja: "協議会".into(),
+                    name_en: "Council".into(),
+                    description: String::new(),
+                    terms_version: "1".into(),
+                },
+            )
+            .await
+            .expect("community");
+        for (org, admin) in [
+            (&self.nco, &self.nco_admin),
+            (&self.power, &self.power_admin),
+        ] {
+            let m = self
+                .store
+                .add_membership(&sys, c.id, org.id)
+                .await
+                .expect("member");
+            self.store
+                .accept_terms(&self.actor(admin).await, m.id)
+                .await
+                .expect("accept");
+        }
+        let col = self
+            .store
+            .create_collection(
+                &sys,
+                NewCollection {
+                    community: c.id,
+                    title: "指標".into(),
+                    description: String::new(),
+                    default_tlp: renkei_core::Tlp::Green,
+                },
+            )
+            .await
+            .expect("collection");
+        (c, col)
     }
 
     /// A bearer token for `org` with `role`, created by the platform admin.

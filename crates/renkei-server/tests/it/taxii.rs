@@ -5,8 +5,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use renkei_core::model::{NewCollection, NewCommunity};
-use renkei_core::{Actor, Role, Tlp};
+use renkei_core::Role;
 use serde_json::{Value, json};
 
 use crate::support::{Reply, TestApp};
@@ -22,47 +21,7 @@ struct World {
 
 async fn world(f: impl FnOnce(&mut renkei_server::Settings)) -> World {
     let app = TestApp::with_settings(f).await;
-    let sys = Actor::system("test");
-    let c = app
-        .store
-        .create_community(
-            &sys,
-            NewCommunity {
-                name_ja: "協議会".into(),
-                name_en: "Council".into(),
-                description: String::new(),
-                terms_version: "1".into(),
-            },
-        )
-        .await
-        .expect("community");
-    for (org, admin) in [(&app.nco, &app.nco_admin), (&app.power, &app.power_admin)] {
-        let m = app
-            .store
-            .add_membership(&sys, c.id, org.id)
-            .await
-            .expect("member");
-        let a = Actor {
-            viewer: app.store.viewer_for_user(admin.id).await.expect("v"),
-            label: "a".into(),
-            source: "t".into(),
-            system: false,
-        };
-        app.store.accept_terms(&a, m.id).await.expect("accept");
-    }
-    let col = app
-        .store
-        .create_collection(
-            &sys,
-            NewCollection {
-                community: c.id,
-                title: "指標".into(),
-                description: String::new(),
-                default_tlp: Tlp::Green,
-            },
-        )
-        .await
-        .expect("collection");
+    let (c, col) = app.council().await;
     let token = app.token(&app.power, Role::Reporter).await;
     World {
         root: format!("/taxii2/community-{}/", c.id),
@@ -93,13 +52,34 @@ impl World {
 
     /// Posts an envelope and waits for its status to complete.
     async fn add(&self, objects: Vec<Value>) -> Value {
+        self.add_as(&self.token, objects).await
+    }
+
+    /// The same with another token.
+    async fn add_as(&self, token: &str, objects: Vec<Value>) -> Value {
+        let path = format!("{}collections/{}/objects/", self.root, self.col);
+        let r = Request::post(path)
+            .header("accept", TAXII)
+            .header("content-type", TAXII)
+            .header("authorization", format!("Bearer {token}"));
         let r = self
-            .post(&json!({ "objects": objects }).to_string(), TAXII)
+            .app
+            .send(
+                r.body(Body::from(json!({ "objects": objects }).to_string()))
+                    .expect("req"),
+            )
             .await;
         assert_eq!(r.status, 202, "{}", r.body);
         let id = r.json()["id"].as_str().expect("status id").to_owned();
         for _ in 0..200 {
-            let st = self.get(&format!("{}status/{id}", self.root)).await.json();
+            let r = Request::get(format!("{}status/{id}/", self.root))
+                .header("accept", TAXII)
+                .header("authorization", format!("Bearer {token}"));
+            let st = self
+                .app
+                .send(r.body(Body::empty()).expect("req"))
+                .await
+                .json();
             if st["status"] == "complete" {
                 return st;
             }
@@ -409,17 +389,7 @@ async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versio
     let mut red = indicator(5, "2026-11-09T00:00:00.000Z");
     red["object_marking_refs"] =
         json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
-    let admin = Actor {
-        viewer: w
-            .app
-            .store
-            .viewer_for_user(w.app.power_admin.id)
-            .await
-            .expect("v"),
-        label: "a".into(),
-        source: "t".into(),
-        system: false,
-    };
+    let admin = w.app.actor(&w.app.power_admin).await;
     let col = w.app.store.get_collection(&w.col).await.expect("col");
     let o = renkei_stix::parse_object(&red, None).expect("valid");
     let v = renkei_server::taxii::new_version(&o);
@@ -452,26 +422,9 @@ async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versio
 
     // The coordinator cannot add versions of the operator's object.
     let nco_writer = w.app.token(&w.app.nco, Role::Reporter).await;
-    let path = format!("{}collections/{}/objects/", w.root, w.col);
-    let body = json!({"objects": [indicator(5, "2026-11-10T00:00:00.000Z")]}).to_string();
-    let r = Request::post(&path)
-        .header("accept", TAXII)
-        .header("content-type", TAXII)
-        .header("authorization", format!("Bearer {nco_writer}"));
-    let r = w.app.send(r.body(Body::from(body)).expect("req")).await;
-    assert_eq!(r.status, 202);
-    let id = r.json()["id"].as_str().expect("id").to_owned();
-    let mut st = Value::Null;
-    for _ in 0..200 {
-        let r = Request::get(format!("{}status/{id}/", w.root))
-            .header("accept", TAXII)
-            .header("authorization", format!("Bearer {nco_writer}"));
-        st = w.app.send(r.body(Body::empty()).expect("req")).await.json();
-        if st["status"] == "complete" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    let st = w
+        .add_as(&nco_writer, vec![indicator(5, "2026-11-10T00:00:00.000Z")])
+        .await;
     assert_eq!(
         (st["success_count"].as_i64(), st["failure_count"].as_i64()),
         (Some(0), Some(1)),
@@ -499,17 +452,7 @@ async fn the_portal_lists_readable_intelligence_newest_first_with_paging() {
     red["name"] = json!("赤の指標");
     red["object_marking_refs"] =
         json!(["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]);
-    let admin = Actor {
-        viewer: w
-            .app
-            .store
-            .viewer_for_user(w.app.power_admin.id)
-            .await
-            .expect("v"),
-        label: "a".into(),
-        source: "t".into(),
-        system: false,
-    };
+    let admin = w.app.actor(&w.app.power_admin).await;
     let col = w.app.store.get_collection(&w.col).await.expect("col");
     let o = renkei_stix::parse_object(&red, None).expect("valid");
     w.app

@@ -10,8 +10,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use renkei_core::model::NewItem;
 use renkei_core::{
-    Actor, Audience, CommunityId, Marking, OrgId, OrgKind, Role, Sector, Tlp, UserId, Viewer,
-    can_read,
+    Actor, Audience, CommunityId, Marking, OrgKind, Role, Sector, Tlp, Viewer, can_read,
 };
 use renkei_store::StoreError;
 
@@ -440,11 +439,6 @@ async fn check_stix(
         prop_assert_eq!(&got, &want, "stix_page for {} on {}", who, b.name());
     }
     Ok(())
-}
-
-#[allow(dead_code)]
-fn _ids_in_use() -> (OrgId, UserId) {
-    (OrgId(0), UserId(0))
 }
 
 proptest! {
