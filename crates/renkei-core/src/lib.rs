@@ -1,18 +1,21 @@
-//! renkei's domain: organisations, people, communities, markings and the one
-//! access decision. No I/O here: the store and the server depend on this crate,
+//! renkei's domain: organisations, people, communities, markings, indicator
+//! values and warning lists, and the one access decision. No I/O here: the store and the server depend on this crate,
 //! never the other way round.
 
 pub mod access;
 pub mod audit;
+pub mod indicator;
 pub mod marking;
 pub mod model;
 pub mod org;
+pub mod warning;
 
 pub use access::{
     Actor, Viewer, can_administer, can_read, can_read_community, can_write, can_write_community,
     is_platform_admin,
 };
 pub use audit::{AuditEntry, AuditOutcome, ChainBreak, ChainVerifier, GENESIS_HASH, verify_chain};
+pub use indicator::{IndicatorValue, ValueKind, decay_score, refang};
 pub use marking::{Audience, Marking, Pap, Tlp};
 pub use org::{CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink, UserId};
 

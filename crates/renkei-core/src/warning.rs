@@ -1,0 +1,204 @@
+//! Warning lists: known-benign values (private and documentation ranges,
+//! very popular domains) that mark an indicator as a likely false positive,
+//! as MISP's warninglists do. Built-in lists ship with renkei; members add
+//! their own entries, which the store keeps.
+
+use ipnet::IpNet;
+
+use crate::indicator::{IndicatorValue, ValueKind};
+
+/// One entry: a network (addresses inside it match), a domain (itself and
+/// its subdomains match, as do URLs and e-mail addresses on it), or an exact
+/// value of another kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarningEntry {
+    Net(IpNet),
+    Domain(String),
+    Exact(IndicatorValue),
+}
+
+impl WarningEntry {
+    /// Reads an entry from an indicator value: addresses and networks become
+    /// networks, domains cover their subdomains, the rest must match exactly.
+    pub fn from_value(v: IndicatorValue) -> Self {
+        match (v.kind(), v.net()) {
+            (_, Some(net)) => WarningEntry::Net(net),
+            (ValueKind::Domain, _) => WarningEntry::Domain(v.value().to_owned()),
+            _ => WarningEntry::Exact(v),
+        }
+    }
+
+    fn matches(&self, v: &IndicatorValue) -> bool {
+        match self {
+            WarningEntry::Net(net) => v
+                .net()
+                .is_some_and(|n| net.contains(&n.addr()) && n.prefix_len() >= net.prefix_len()),
+            WarningEntry::Domain(d) => v.host().is_some_and(|h| {
+                h == d
+                    || (h.len() > d.len()
+                        && h.ends_with(d.as_str())
+                        && h.as_bytes()[h.len() - d.len() - 1] == b'.')
+            }),
+            WarningEntry::Exact(e) => e == v,
+        }
+    }
+}
+
+/// A named list of entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarningList {
+    /// Stable key, e.g. `private-ranges`.
+    pub key: String,
+    pub description: String,
+    pub entries: Vec<WarningEntry>,
+}
+
+/// All lists in force; `matches` says which lists a value falls into.
+#[derive(Debug, Clone, Default)]
+pub struct WarningLists {
+    lists: Vec<WarningList>,
+}
+
+impl WarningLists {
+    pub fn new(lists: Vec<WarningList>) -> Self {
+        Self { lists }
+    }
+
+    /// The built-in lists plus `extra` (members' own entries).
+    pub fn with_builtin(extra: Vec<WarningList>) -> Self {
+        let mut lists = builtin();
+        lists.extend(extra);
+        Self { lists }
+    }
+
+    pub fn lists(&self) -> &[WarningList] {
+        &self.lists
+    }
+
+    /// The keys of the lists `v` appears on, in list order.
+    pub fn matches(&self, v: &IndicatorValue) -> Vec<&str> {
+        self.lists
+            .iter()
+            .filter(|l| l.entries.iter().any(|e| e.matches(v)))
+            .map(|l| l.key.as_str())
+            .collect()
+    }
+}
+
+fn nets(key: &str, description: &str, cidrs: &[&str]) -> WarningList {
+    WarningList {
+        key: key.to_owned(),
+        description: description.to_owned(),
+        entries: cidrs
+            .iter()
+            .filter_map(|c| c.parse::<IpNet>().ok())
+            .map(WarningEntry::Net)
+            .collect(),
+    }
+}
+
+/// The lists renkei ships: RFC 1918/6598/4193 private and special ranges,
+/// RFC 5737/3849 documentation ranges, documentation domains (RFC 2606/6761)
+/// and a short list of very popular domains whose appearance in an indicator
+/// is almost always a mistake.
+pub fn builtin() -> Vec<WarningList> {
+    vec![
+        nets(
+            "private-ranges",
+            "Private, loopback, link-local, shared and multicast address ranges (RFC 1918, 6598, 3927, 4193, 4291)",
+            &[
+                "0.0.0.0/8",
+                "10.0.0.0/8",
+                "100.64.0.0/10",
+                "127.0.0.0/8",
+                "169.254.0.0/16",
+                "172.16.0.0/12",
+                "192.168.0.0/16",
+                "224.0.0.0/4",
+                "240.0.0.0/4",
+                "::1/128",
+                "fc00::/7",
+                "fe80::/10",
+                "ff00::/8",
+            ],
+        ),
+        {
+            let mut l = nets(
+                "documentation",
+                "Documentation address ranges and domains (RFC 5737, 3849, 2606, 6761)",
+                &[
+                    "192.0.2.0/24",
+                    "198.51.100.0/24",
+                    "203.0.113.0/24",
+                    "2001:db8::/32",
+                ],
+            );
+            for d in ["example", "example.com", "example.net", "example.org", "test", "invalid", "localhost"] {
+                l.entries.push(WarningEntry::Domain(d.to_owned()));
+            }
+            l
+        },
+        WarningList {
+            key: "popular-domains".to_owned(),
+            description: "Very popular domains and public resolvers: an indicator naming them is almost always a false positive".to_owned(),
+            entries: [
+                "google.com", "googleapis.com", "gstatic.com", "youtube.com", "microsoft.com",
+                "windows.com", "windowsupdate.com", "office.com", "office365.com", "live.com",
+                "outlook.com", "microsoftonline.com", "azure.com", "apple.com", "icloud.com",
+                "amazon.com", "amazonaws.com", "cloudflare.com", "akamai.net", "akamaiedge.net",
+                "facebook.com", "instagram.com", "x.com", "twitter.com", "linkedin.com",
+                "github.com", "wikipedia.org", "yahoo.co.jp", "yahoo.com", "line.me",
+                "rakuten.co.jp", "nhk.or.jp", "go.jp", "lg.jp", "digicert.com",
+                "letsencrypt.org", "mozilla.org", "adobe.com", "zoom.us", "dropbox.com",
+            ]
+            .into_iter()
+            .map(|d| WarningEntry::Domain(d.to_owned()))
+            .chain(
+                ["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "2001:4860:4860::8888"]
+                    .iter()
+                    .filter_map(|a| a.parse::<IpNet>().ok().or_else(|| a.parse::<std::net::IpAddr>().ok().map(IpNet::from)))
+                    .map(WarningEntry::Net),
+            )
+            .collect(),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> IndicatorValue {
+        IndicatorValue::guess(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn builtin_lists_mark_benign_values() {
+        let w = WarningLists::with_builtin(vec![]);
+        assert_eq!(w.matches(&v("10.20.30.40")), vec!["private-ranges"]);
+        assert_eq!(w.matches(&v("192.168.0.0/24")), vec!["private-ranges"]);
+        assert_eq!(w.matches(&v("198.51.100.7")), vec!["documentation"]);
+        assert_eq!(w.matches(&v("2001:db8::1")), vec!["documentation"]);
+        assert_eq!(w.matches(&v("www.google.com")), vec!["popular-domains"]);
+        assert_eq!(
+            w.matches(&v("https://login.microsoftonline.com/x")),
+            vec!["popular-domains"]
+        );
+        assert_eq!(w.matches(&v("8.8.8.8")), vec!["popular-domains"]);
+        assert!(w.matches(&v("evil-google.com")).is_empty());
+        assert!(w.matches(&v("45.77.1.2")).is_empty());
+        // A network wider than the listed range is not inside it.
+        assert!(w.matches(&v("10.0.0.0/7")).is_empty());
+    }
+
+    #[test]
+    fn members_lists_extend_the_builtin_ones() {
+        let own = WarningList {
+            key: "ours".into(),
+            description: "our CDN".into(),
+            entries: vec![WarningEntry::from_value(v("cdn.corp.example.co.jp"))],
+        };
+        let w = WarningLists::with_builtin(vec![own]);
+        assert_eq!(w.matches(&v("img.cdn.corp.example.co.jp")), vec!["ours"]);
+    }
+}
