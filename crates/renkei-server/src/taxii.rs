@@ -74,6 +74,7 @@ pub fn new_version(o: &renkei_stix::StixObject) -> NewStixVersion {
         tlp: o.tlp,
         audience: renkei_core::Audience::default(),
         body: o.to_json(),
+        index: Default::default(),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct NewStixVersion {
     /// Audience beyond the collection's community.
     pub audience: Audience,
     pub body: String,
+    /// What the version adds to the indicator index.
+    pub index: crate::index::IndexEntries,
 }
 
 /// Which versions of each object a query returns (TAXII `match[version]`).

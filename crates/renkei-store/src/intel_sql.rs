@@ -52,6 +52,7 @@ macro_rules! intel_store {
 
             use super::*;
             use crate::access::{binds, readable_stix, readable_stix_n};
+            use crate::index::IndexEntries;
             use crate::intel::{AddOutcome, EnvelopePage, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
             use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK};
             use crate::sql::RowExt;
@@ -225,7 +226,7 @@ macro_rules! intel_store {
                         }
                         d.sql.push_str(&rows.join(", "));
                         d.sql.push_str(" ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING RETURNING pk, stix_id, version_us");
-                        if chunk.iter().all(|(o, _, _)| o.audience.is_empty()) {
+                        if chunk.iter().all(|(o, _, _)| o.audience.is_empty() && o.index == IndexEntries::default()) {
                             run(d).execute(&mut *tx).await?;
                             outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
                             continue;
@@ -234,6 +235,7 @@ macro_rules! intel_store {
                         for r in &inserted {
                             let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
                             let Some((o, _, _)) = chunk.iter().find(|(o, _, _)| o.stix_id == sid && o.version.as_ref().map_or(now, |(_, u)| *u) == vus) else { continue };
+                            index_version(&mut tx, pk, &o.index, o.version.as_ref().map_or(now, |(_, u)| *u)).await?;
                             let a = &o.audience;
                             let aud = a.communities.iter().map(|x| (Some(x.0), None, None, None))
                                 .chain(a.sectors.iter().map(|x| (None, Some(x.as_str().to_owned()), None, None)))
@@ -262,6 +264,41 @@ macro_rules! intel_store {
                     let detail = format!("{n} restricted: {ids}");
                     self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await
                 }
+            }
+
+            /// Adds a stored version's values and sighting to the index.
+            async fn index_version(tx: &mut Tx, pk: i64, ix: &IndexEntries, version_us: i64) -> Result<()> {
+                let valid_from = ix.valid_from.unwrap_or(version_us);
+                for chunk in ix.values.chunks(INSERT_CHUNK) {
+                    let mut d = Dyn::new("INSERT INTO indicator_values (object_pk, kind, value, valid_from, valid_until) VALUES ", Vec::new());
+                    let mut rows = Vec::with_capacity(chunk.len());
+                    for v in chunk {
+                        let vals = [
+                            d.p(Arg::I(pk)),
+                            d.p(Arg::T(v.kind().as_str().to_owned())),
+                            d.p(Arg::T(v.value().to_owned())),
+                            d.p(Arg::I(valid_from)),
+                        ];
+                        let until = match ix.valid_until {
+                            Some(u) => d.p(Arg::I(u)),
+                            None => "NULL".to_owned(),
+                        };
+                        rows.push(format!("({}, {until})", vals.join(", ")));
+                    }
+                    d.sql.push_str(&rows.join(", "));
+                    run(d).execute(&mut **tx).await?;
+                }
+                if let Some(s) = &ix.sighting {
+                    sqlx::query("INSERT INTO sightings (object_pk, sighting_of, count, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(pk)
+                        .bind(&s.of)
+                        .bind(s.count)
+                        .bind(s.first_seen)
+                        .bind(s.last_seen)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
             }
 
             fn status(r: &impl RowExt) -> Result<TaxiiStatus> {

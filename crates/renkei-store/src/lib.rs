@@ -9,6 +9,8 @@
 
 mod access;
 mod error;
+pub mod index;
+mod index_sql;
 pub mod intel;
 mod intel_sql;
 mod postgres;
@@ -27,6 +29,7 @@ use renkei_core::{
 use std::sync::Arc;
 
 pub use error::StoreError;
+pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -64,7 +67,7 @@ pub struct Credentials {
 /// returns data other than TLP:CLEAR, appends to the audit chain in the same
 /// call; reads of shared data apply the access rule in their SQL.
 #[async_trait]
-pub trait Store: intel::IntelStore + Send + Sync + std::fmt::Debug {
+pub trait Store: intel::IntelStore + index::IndexStore + Send + Sync + std::fmt::Debug {
     /// Can the database be reached?
     async fn ping(&self) -> Result<()>;
     /// Refreshes the planner's statistics (after bulk loads; PostgreSQL's

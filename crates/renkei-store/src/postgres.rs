@@ -36,3 +36,4 @@ impl PgStore {
 
 crate::sql::sql_store!(PgStore, sqlx::Postgres);
 crate::intel_sql::intel_store!(PgStore, sqlx::Postgres);
+crate::index_sql::index_store!(PgStore, sqlx::Postgres);

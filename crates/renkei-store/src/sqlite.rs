@@ -52,3 +52,4 @@ impl SqliteStore {
 
 crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);
 crate::intel_sql::intel_store!(SqliteStore, sqlx::Sqlite);
+crate::index_sql::index_store!(SqliteStore, sqlx::Sqlite);

@@ -12,7 +12,9 @@ use renkei_core::model::NewItem;
 use renkei_core::{
     Actor, Audience, CommunityId, Marking, OrgKind, Role, Sector, Tlp, Viewer, can_read,
 };
+use renkei_core::{IndicatorValue, ValueKind};
 use renkei_store::StoreError;
+use renkei_store::index::{IndexEntries, IndexQuery, SearchQuery, SightingOf};
 
 use crate::support::{self, Backend, actor, block_on, org, system, user};
 
@@ -368,7 +370,36 @@ async fn check_stix(
             break;
         };
         let rep = &staff[author].1;
-        let stix_id = format!("indicator--00000000-0000-4000-8000-{n:012}");
+        // Even objects are indicators holding a shared domain and an address
+        // of their own (the first a network holding every other address);
+        // odd ones are sightings of the first object.
+        let indicator = n % 2 == 0;
+        let stix_type = if indicator { "indicator" } else { "sighting" };
+        let stix_id = format!("{stix_type}--00000000-0000-4000-8000-{n:012}");
+        let index = if indicator {
+            let own = if n == 0 {
+                "198.18.0.0/15".to_owned()
+            } else {
+                format!("198.18.{}.{}", n / 256, n % 256)
+            };
+            IndexEntries {
+                values: vec![
+                    IndicatorValue::parse(ValueKind::Domain, SHARED).expect("domain"),
+                    IndicatorValue::guess(&own).expect("address"),
+                ],
+                ..IndexEntries::default()
+            }
+        } else {
+            IndexEntries {
+                sighting: Some(SightingOf {
+                    of: SIGHTED.into(),
+                    count: n as i64,
+                    first_seen: None,
+                    last_seen: None,
+                }),
+                ..IndexEntries::default()
+            }
+        };
         let tlp = item_marking.tlp;
         let users = if tlp == Tlp::Red {
             item_marking.audience.users.clone()
@@ -381,12 +412,13 @@ async fn check_stix(
         };
         let obj = renkei_store::intel::NewStixVersion {
             stix_id: stix_id.clone(),
-            stix_type: "indicator".into(),
+            stix_type: stix_type.into(),
             spec_version: "2.1".into(),
             version: Some(("2026-11-01T00:00:00.000Z".into(), 1_793_491_200_000_000)),
             tlp: Some(tlp),
             audience: audience.clone(),
-            body: "{}".into(),
+            body: format!("{{\"name\": \"{stix_type} {n}\"}}"),
+            index,
         };
         let outcome = s
             .add_stix(&actor(s, rep).await, &col, vec![obj])
@@ -406,6 +438,7 @@ async fn check_stix(
             },
         ));
     }
+    check_index(b, &shared, readers).await?;
     for (who, a, v) in readers {
         let page = s
             .stix_page(a, &col, &renkei_store::intel::StixQuery::new(1000))
@@ -437,6 +470,157 @@ async fn check_stix(
             .map(|(id, _)| id.clone())
             .collect();
         prop_assert_eq!(&got, &want, "stix_page for {} on {}", who, b.name());
+    }
+    Ok(())
+}
+
+const SHARED: &str = "shared.example.org";
+const SIGHTED: &str = "indicator--00000000-0000-4000-8000-000000000000";
+
+/// The index, search, object, notification and sighting reads (what the
+/// exports, the portal and webhooks use) return exactly what `can_read` allows.
+async fn check_index(
+    b: &Backend,
+    shared: &[(String, Marking)],
+    readers: &[(String, Actor, Viewer)],
+) -> Result<(), TestCaseError> {
+    let s = b.store();
+    let ids = |f: &dyn Fn(&str) -> bool, v: &Viewer| -> BTreeSet<String> {
+        shared
+            .iter()
+            .filter(|(id, m)| f(id) && can_read(v, m))
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    let is_ind = |id: &str| id.starts_with("indicator--");
+    for (who, a, v) in readers {
+        let name = b.name();
+        let want_ind = ids(&is_ind, v);
+        let want_all = ids(&|_| true, v);
+        let shared_value = IndicatorValue::parse(ValueKind::Domain, SHARED).expect("domain");
+        let hits = s
+            .lookup_values(a, std::slice::from_ref(&shared_value), 1000, None)
+            .await
+            .expect("lookup");
+        let got: BTreeSet<String> = hits[0].hits.iter().map(|h| h.stix_id.clone()).collect();
+        prop_assert_eq!(&got, &want_ind, "lookup_values for {} on {}", who, name);
+        prop_assert_eq!(
+            hits[0].total as usize,
+            want_ind.len(),
+            "lookup count for {}",
+            who
+        );
+        // An address finds its own indicator and the network holding it.
+        if let Some((id2, _)) = shared.iter().filter(|(id, _)| is_ind(id)).nth(1) {
+            let n: usize = id2
+                .rsplit('-')
+                .next()
+                .and_then(|x| x.parse().ok())
+                .expect("n");
+            let addr =
+                IndicatorValue::guess(&format!("198.18.{}.{}", n / 256, n % 256)).expect("addr");
+            let got: BTreeSet<String> = s
+                .lookup_values(a, &[addr], 1000, None)
+                .await
+                .expect("lookup")[0]
+                .hits
+                .iter()
+                .map(|h| h.stix_id.clone())
+                .collect();
+            let want = ids(&|id| id == id2 || id == SIGHTED, v);
+            prop_assert_eq!(&got, &want, "address look-up for {} on {}", who, name);
+        }
+        let rows = s
+            .index_page(
+                a,
+                &IndexQuery {
+                    limit: 10_000,
+                    ..IndexQuery::default()
+                },
+            )
+            .await
+            .expect("index page");
+        let got: BTreeSet<String> = rows.into_iter().map(|r| r.stix_id).collect();
+        prop_assert_eq!(
+            &got,
+            &want_ind,
+            "index_page (exports) for {} on {}",
+            who,
+            name
+        );
+        let found = s
+            .search(
+                a,
+                &SearchQuery {
+                    text: Some(SHARED.into()),
+                    limit: 1000,
+                    ..SearchQuery::default()
+                },
+            )
+            .await
+            .expect("search");
+        let got: BTreeSet<String> = found.into_iter().map(|f| f.row.stix_id).collect();
+        prop_assert_eq!(&got, &want_ind, "search by value for {} on {}", who, name);
+        let found = s
+            .search(
+                a,
+                &SearchQuery {
+                    text: Some("sighting".into()),
+                    limit: 1000,
+                    ..SearchQuery::default()
+                },
+            )
+            .await
+            .expect("search");
+        let got: BTreeSet<String> = found.into_iter().map(|f| f.row.stix_id).collect();
+        prop_assert_eq!(
+            &got,
+            &ids(&|id| !is_ind(id), v),
+            "search by text for {} on {}",
+            who,
+            name
+        );
+        let got: BTreeSet<String> = s
+            .added_since(a, (0, 0), 1000)
+            .await
+            .expect("added")
+            .into_iter()
+            .map(|f| f.row.stix_id)
+            .collect();
+        prop_assert_eq!(
+            &got,
+            &want_all,
+            "added_since (notifications) for {} on {}",
+            who,
+            name
+        );
+        for (id, m) in shared {
+            prop_assert_eq!(
+                s.object_versions(a, id).await.is_ok(),
+                can_read(v, m),
+                "object_versions {} for {}",
+                id,
+                who
+            );
+        }
+        let sum = s.sightings_of(a, SIGHTED).await.expect("sightings");
+        let readable: Vec<i64> = shared
+            .iter()
+            .filter(|(id, m)| !is_ind(id) && can_read(v, m))
+            .filter_map(|(id, _)| id.rsplit('-').next().and_then(|x| x.parse().ok()))
+            .collect();
+        prop_assert_eq!(
+            sum.reports as usize,
+            readable.len(),
+            "sightings counted for {}",
+            who
+        );
+        prop_assert_eq!(
+            sum.count,
+            readable.iter().sum::<i64>(),
+            "sighting counts for {}",
+            who
+        );
     }
     Ok(())
 }
