@@ -2,6 +2,7 @@
 //! validation that lists every error, TLP marking definitions, and patterns.
 //! No I/O: the store keeps what this crate has accepted.
 
+pub mod export;
 pub mod id;
 pub mod indicators;
 pub mod lists;
@@ -11,6 +12,7 @@ pub mod object;
 pub mod pattern;
 pub mod time;
 
+pub use export::{ExportFormat, ExportOptions, ExportRow, ExportStats, write_export};
 pub use id::StixId;
 pub use indicators::{IndicatorOptions, indicator_object, indicator_values};
 pub use lists::{
