@@ -14,10 +14,13 @@ use crate::StixTime;
 /// One indicator to export.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportRow<'a> {
+    /// The value, in canonical form.
     pub value: &'a IndicatorValue,
     /// The STIX id of the indicator it came from.
     pub stix_id: &'a str,
+    /// The indicator's name, for comments and messages.
     pub name: Option<&'a str>,
+    /// The indicator's TLP, written next to it.
     pub tlp: Tlp,
     /// RFC 3339, as stored.
     pub valid_until: Option<&'a str>,
@@ -138,7 +141,9 @@ impl Default for ExportOptions {
 /// (or left out as being on a warning list).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExportStats {
+    /// Rows written (a row may make several Suricata rules or RPZ records).
     pub written: usize,
+    /// Rows left out.
     pub skipped: usize,
 }
 

@@ -19,7 +19,9 @@ pub struct IndicatorOptions {
     pub created_by: Option<StixId>,
     /// Defaults to `"{kind}: {value}"`.
     pub name: Option<String>,
+    /// STIX `description`.
     pub description: Option<String>,
+    /// STIX `valid_until`; must be later than `created`.
     pub valid_until: Option<StixTime>,
     /// STIX `labels`; omitted when empty.
     pub labels: Vec<String>,

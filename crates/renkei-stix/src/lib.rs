@@ -1,6 +1,8 @@
 //! STIX 2.1 for renkei: identifiers, timestamps, object and bundle
-//! validation that lists every error, TLP marking definitions, and patterns.
-//! No I/O: the store keeps what this crate has accepted.
+//! validation that lists every error, TLP marking definitions, and patterns;
+//! the ways in (CSV and free-text lists, MISP events) and out (CSV, Suricata,
+//! Zeek, RPZ, blocklists) for indicators. No I/O: the store keeps what this
+//! crate has accepted, and exports write to any `std::io::Write`.
 
 pub mod export;
 pub mod id;

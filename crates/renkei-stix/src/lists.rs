@@ -640,6 +640,30 @@ mod tests {
         assert!(l.errors.is_empty(), "{:?}", l.errors);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_input_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = parse_csv(&data);
+            parse_text(&String::from_utf8_lossy(&data));
+        }
+
+        #[test]
+        fn arbitrary_prose_never_panics(text in "[a-z0-9.:/\\[\\]()@ 、。「」hxp,;\"'\r\n例え-]{0,200}") {
+            let l = parse_text(&text);
+            for e in &l.entries {
+                proptest::prop_assert!(e.line >= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn multi_line_quoted_fields_keep_line_numbers() {
+        let input = "value,comment\n198.51.100.1,\"two\nlines\"\n# note\nbad..example,x\n";
+        let l = parse_csv(input.as_bytes()).expect("within limits");
+        assert_eq!(l.entries[0].comment.as_deref(), Some("two\nlines"));
+        assert_eq!((l.errors[0].line, l.errors[0].field), (5, "value"));
+    }
+
     #[test]
     fn tokens_keep_defanging_markers_whole() {
         assert_eq!(

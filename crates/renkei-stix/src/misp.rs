@@ -28,6 +28,7 @@ const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
 pub struct Skipped {
     /// JSON path, e.g. `Event.Attribute[4]`.
     pub path: String,
+    /// Why it was left out.
     pub reason: String,
 }
 
