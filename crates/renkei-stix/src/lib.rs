@@ -1,15 +1,28 @@
 //! STIX 2.1 for renkei: identifiers, timestamps, object and bundle
-//! validation that lists every error, TLP marking definitions, and patterns.
-//! No I/O: the store keeps what this crate has accepted.
+//! validation that lists every error, TLP marking definitions, and patterns;
+//! the ways in (CSV and free-text lists, MISP events) and out (CSV, Suricata,
+//! Zeek, RPZ, blocklists) for indicators. No I/O: the store keeps what this
+//! crate has accepted, and exports write to any `std::io::Write`.
 
+pub mod export;
 pub mod id;
+pub mod indicators;
+pub mod lists;
 pub mod marking;
+pub mod misp;
 pub mod object;
 pub mod pattern;
 pub mod time;
 
+pub use export::{ExportFormat, ExportOptions, ExportRow, ExportStats, write_export};
 pub use id::StixId;
+pub use indicators::{IndicatorOptions, indicator_object, indicator_values};
+pub use lists::{
+    LineError, ListEntry, ListError, ListImport, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv,
+    parse_text,
+};
 pub use marking::{TLP_MARKING_IDS, tlp_for_marking_id, tlp_marking_id};
+pub use misp::{MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix};
 pub use object::{
     FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
 };

@@ -54,6 +54,45 @@ impl StixTime {
         );
         dt.format(&fmt).unwrap_or_default()
     }
+
+    /// `t` at millisecond precision, the precision STIX requires of
+    /// `created` and `modified`; digits below the millisecond are dropped.
+    pub fn from_timestamp(t: Timestamp) -> Self {
+        let micros = t.0 - t.0.rem_euclid(1_000);
+        let fmt = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let text = Timestamp(micros)
+            .to_offset_date_time()
+            .format(&fmt)
+            .unwrap_or_default();
+        Self {
+            text,
+            micros,
+            precision: 3,
+        }
+    }
+
+    /// Reads a time as people write it in lists and feeds: RFC 3339 with
+    /// any offset (`2026-11-01T09:00:00+09:00`) or a bare date
+    /// (`2026-11-01`, midnight UTC). The result is in UTC with milliseconds.
+    pub fn parse_loose(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let err =
+            || format!("{s:?} is not a time (RFC 3339, e.g. 2026-11-01T09:00:00Z, or YYYY-MM-DD)");
+        let dt = if s.len() == 10 {
+            let fmt = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(s, &fmt)
+                .map_err(|_| err())?
+                .midnight()
+                .assume_utc()
+        } else {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| err())?
+        };
+        let micros = i64::try_from(dt.unix_timestamp_nanos() / 1_000).map_err(|_| err())?;
+        Ok(Self::from_timestamp(Timestamp(micros)))
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +124,23 @@ mod tests {
             StixTime::format(Timestamp(1_463_041_047_123_456)),
             "2016-05-12T08:17:27.123456Z"
         );
+        assert_eq!(
+            StixTime::from_timestamp(Timestamp(1_463_041_047_123_456)).text,
+            "2016-05-12T08:17:27.123Z"
+        );
+        for (loose, want) in [
+            ("2016-05-12", "2016-05-12T00:00:00.000Z"),
+            ("2016-05-12T17:17:27+09:00", "2016-05-12T08:17:27.000Z"),
+            ("2016-05-12T08:17:27.5Z", "2016-05-12T08:17:27.500Z"),
+        ] {
+            assert_eq!(
+                StixTime::parse_loose(loose).map(|t| t.text),
+                Ok(want.to_owned())
+            );
+        }
+        for bad in ["2016-13-01", "yesterday", "2016-05-12 08:17"] {
+            assert!(StixTime::parse_loose(bad).is_err(), "{bad}");
+        }
         let round = StixTime::parse(&StixTime::format(Timestamp(1_463_041_047_123_456)))
             .expect("round trip");
         assert_eq!(round.micros, 1_463_041_047_123_456);

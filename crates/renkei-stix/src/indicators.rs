@@ -1,0 +1,179 @@
+//! STIX indicators built from indicator values, and the values read back
+//! out of an indicator's pattern.
+
+use std::collections::HashSet;
+
+use renkei_core::{IndicatorValue, Timestamp, Tlp, ValueKind};
+use serde_json::{Value, json};
+
+use crate::{StixId, StixObject, StixTime, tlp_marking_id};
+
+/// What goes into an indicator besides its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorOptions {
+    /// `created`, `modified` and `valid_from`.
+    pub created: StixTime,
+    /// The TLP the indicator is marked with.
+    pub tlp: Tlp,
+    /// The identity that shares it.
+    pub created_by: Option<StixId>,
+    /// Defaults to `"{kind}: {value}"`.
+    pub name: Option<String>,
+    /// STIX `description`.
+    pub description: Option<String>,
+    /// STIX `valid_until`; must be later than `created`.
+    pub valid_until: Option<StixTime>,
+    /// STIX `labels`; omitted when empty.
+    pub labels: Vec<String>,
+}
+
+impl IndicatorOptions {
+    /// Options with nothing but the time and the TLP.
+    pub fn new(created: StixTime, tlp: Tlp) -> Self {
+        Self {
+            created,
+            tlp,
+            created_by: None,
+            name: None,
+            description: None,
+            valid_until: None,
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// A STIX 2.1 `indicator` for `v`, with a fresh random id. `created` is
+/// written with at least millisecond precision, as STIX requires.
+pub fn indicator_object(v: &IndicatorValue, o: &IndicatorOptions) -> Value {
+    let created = if o.created.precision >= 3 {
+        o.created.text.clone()
+    } else {
+        StixTime::from_timestamp(Timestamp(o.created.micros)).text
+    };
+    let mut obj = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": format!("indicator--{}", uuid::Uuid::new_v4()),
+        "created": created,
+        "modified": created,
+        "name": o.name.clone().unwrap_or_else(|| format!("{}: {}", v.kind(), v.value())),
+        "indicator_types": ["malicious-activity"],
+        "pattern": v.stix_pattern(),
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "valid_from": created,
+        "object_marking_refs": [tlp_marking_id(o.tlp)],
+    });
+    let Some(map) = obj.as_object_mut() else {
+        return obj;
+    };
+    if let Some(d) = &o.description {
+        map.insert("description".into(), json!(d));
+    }
+    if let Some(u) = &o.valid_until {
+        map.insert("valid_until".into(), json!(u.text));
+    }
+    if let Some(by) = &o.created_by {
+        map.insert("created_by_ref".into(), json!(by.as_str()));
+    }
+    if !o.labels.is_empty() {
+        map.insert("labels".into(), json!(o.labels));
+    }
+    obj
+}
+
+/// The indicator values an `indicator` with a STIX pattern tests for: its
+/// positive equality comparisons on paths the index knows, whose values
+/// parse, each once. Other objects and pattern languages give nothing.
+pub fn indicator_values(obj: &StixObject) -> Vec<IndicatorValue> {
+    if obj.type_name != "indicator"
+        || obj.value.get("pattern_type").and_then(Value::as_str) != Some("stix")
+    {
+        return Vec::new();
+    }
+    let Some(pattern) = obj.value.get("pattern").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let Ok(comparisons) = crate::pattern::comparisons(pattern) else {
+        return Vec::new();
+    };
+    let mut seen = HashSet::new();
+    comparisons
+        .into_iter()
+        .filter_map(|c| {
+            let kind = ValueKind::from_stix_path(&c.path)?;
+            IndicatorValue::parse(kind, &c.value).ok()
+        })
+        .filter(|v| seen.insert(v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::parse_object;
+
+    pub(crate) fn sample_values() -> Vec<IndicatorValue> {
+        [
+            (ValueKind::Ipv4, "198.51.100.7"),
+            (ValueKind::Ipv4, "203.0.113.0/24"),
+            (ValueKind::Ipv6, "2001:db8::1"),
+            (ValueKind::Ipv6, "2001:db8:abcd::/48"),
+            (ValueKind::Domain, "evil.example"),
+            (ValueKind::Url, "http://evil.example/gate.php?id=1&x='a'"),
+            (ValueKind::Email, "phish@bad.example"),
+            (ValueKind::Md5, "d41d8cd98f00b204e9800998ecf8427e"),
+            (ValueKind::Sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+            (
+                ValueKind::Sha256,
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (ValueKind::Sha512, &"cf83e1357eefb8bd".repeat(8)),
+        ]
+        .into_iter()
+        .map(|(k, v)| IndicatorValue::parse(k, v).unwrap_or_else(|e| panic!("{v}: {e}")))
+        .collect()
+    }
+
+    #[test]
+    fn every_kind_makes_a_valid_indicator_that_reads_back() {
+        let created = StixTime::parse("2026-11-01T09:00:00Z").expect("time");
+        let mut o = IndicatorOptions::new(created, Tlp::Amber);
+        o.valid_until = StixTime::parse("2026-12-01T09:00:00.000Z").ok();
+        o.created_by = StixId::parse("identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f").ok();
+        o.labels = vec!["c2".into()];
+        o.description = Some("説明".into());
+        for v in sample_values() {
+            let obj = indicator_object(&v, &o);
+            let parsed = parse_object(&obj, None).unwrap_or_else(|e| panic!("{v}: {e}"));
+            assert_eq!(parsed.tlp, Some(Tlp::Amber));
+            assert_eq!(obj["created"], "2026-11-01T09:00:00.000Z");
+            assert_eq!(obj["name"], format!("{}: {}", v.kind(), v.value()));
+            assert_eq!(indicator_values(&parsed), vec![v.clone()], "{obj}");
+        }
+    }
+
+    #[test]
+    fn values_come_from_equality_tests_once_each() {
+        let obj = json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-11-01T09:00:00.000Z", "modified": "2026-11-01T09:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '198.51.100.1' OR ipv4-addr:value = '198.51.100.1/32'] AND \
+                        [domain-name:value = 'Evil.Example'] AND [file:name = 'a.exe'] AND \
+                        [ipv4-addr:value = 'not an ip'] AND [url:value != 'http://ok.example/']",
+            "pattern_type": "stix", "valid_from": "2026-11-01T09:00:00Z"
+        });
+        let parsed = parse_object(&obj, None).expect("valid");
+        let got: Vec<String> = indicator_values(&parsed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(got, ["ipv4:198.51.100.1", "domain:evil.example"]);
+        let mut sigma = obj.clone();
+        sigma["pattern_type"] = json!("sigma");
+        sigma["pattern"] = json!("title: x");
+        let parsed = parse_object(&sigma, None).expect("valid");
+        assert!(indicator_values(&parsed).is_empty());
+    }
+}

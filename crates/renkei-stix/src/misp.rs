@@ -1,0 +1,896 @@
+//! MISP events, as MISP exports them, turned into STIX 2.1: one indicator
+//! per supported attribute and per MISP object, one report for the event,
+//! TLP taken from the `tlp:` tags. Problems are listed with their JSON path
+//! (`Event.Attribute[3].value`); attribute types renkei does not index are
+//! listed as skipped, not as errors.
+
+use std::collections::HashSet;
+
+use renkei_core::{IndicatorValue, ParseError, Timestamp, Tlp, ValueKind};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::{FieldError, StixTime, parse_object, tlp_marking_id};
+
+/// The largest MISP export accepted, in bytes; callers reading a body or a
+/// file check it before parsing (as [`misp_from_slice`] does).
+pub const MAX_MISP_BYTES: usize = 16 * 1024 * 1024;
+
+/// The namespace of renkei's name-based (v5) UUIDs for MISP uuids, so the
+/// same MISP attribute always becomes the same STIX id.
+const NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_2f0a_4b7e_4c55_9a3e_2b8f_0c1d_7e42);
+
+/// The latest time we accept (9999-12-31T23:59:59Z), in epoch seconds.
+const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
+
+/// Something in the event that was left out on purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// JSON path, e.g. `Event.Attribute[4]`.
+    pub path: String,
+    /// Why it was left out.
+    pub reason: String,
+}
+
+/// The STIX made from a MISP export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MispImport {
+    /// Indicators, then one report per event; each passes [`parse_object`].
+    pub objects: Vec<Value>,
+    /// The event's TLP (the most restrictive one if the export held several
+    /// events).
+    pub tlp: Option<Tlp>,
+    /// Attributes and objects left out, with why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Every problem found, with its JSON path in `field`; non-empty.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} problem(s) in the MISP event; first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+pub struct MispErrors(pub Vec<FieldError>);
+
+/// Parses a MISP export from bytes (at most [`MAX_MISP_BYTES`]) and maps it.
+pub fn misp_from_slice(bytes: &[u8]) -> Result<MispImport, MispErrors> {
+    if bytes.len() > MAX_MISP_BYTES {
+        return Err(MispErrors(vec![field_error(
+            "(input)",
+            format!(
+                "{} bytes; at most {MAX_MISP_BYTES} are accepted",
+                bytes.len()
+            ),
+        )]));
+    }
+    let v: Value = serde_json::from_slice(bytes)
+        .map_err(|e| MispErrors(vec![field_error("(json)", e.to_string())]))?;
+    misp_to_stix(&v)
+}
+
+/// Maps a MISP export — `{"Event": {...}}`, a bare event, or a search
+/// result `{"response": [{"Event": {...}}, ...]}` — to STIX 2.1. Refused
+/// whole, with every problem listed, if any value does not normalise.
+pub fn misp_to_stix(v: &Value) -> Result<MispImport, MispErrors> {
+    let mut c = Convert::default();
+    let mut tlp: Option<Tlp> = None;
+    for (path, event) in c.events(v) {
+        if let Some(t) = c.event(&path, event) {
+            tlp = tlp.max(Some(t));
+        }
+    }
+    // Belt and braces: what we hand out must be valid STIX.
+    for (i, o) in c.objects.iter().enumerate() {
+        if let Err(e) = parse_object(o, Some(i)) {
+            c.errors.extend(e.0);
+        }
+    }
+    if c.errors.is_empty() {
+        Ok(MispImport {
+            objects: c.objects,
+            tlp,
+            skipped: c.skipped,
+        })
+    } else {
+        Err(MispErrors(c.errors))
+    }
+}
+
+fn field_error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError {
+        index: None,
+        id: None,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// One test in a pattern, with the STIX object type it is about.
+#[derive(Debug)]
+struct Term {
+    object_type: &'static str,
+    comparison: String,
+    /// The raw MISP value, for the indicator's name.
+    shown: String,
+}
+
+impl Term {
+    fn value(v: &IndicatorValue) -> Self {
+        let pattern = v.stix_pattern();
+        // `[path = 'value']` → `path = 'value'`, keeping core's escaping.
+        let comparison = pattern
+            .strip_prefix('[')
+            .and_then(|p| p.strip_suffix(']'))
+            .unwrap_or(&pattern)
+            .to_owned();
+        let object_type = match v.kind() {
+            ValueKind::Ipv4 => "ipv4-addr",
+            ValueKind::Ipv6 => "ipv6-addr",
+            ValueKind::Domain => "domain-name",
+            ValueKind::Url => "url",
+            ValueKind::Email => "email-addr",
+            ValueKind::Md5 | ValueKind::Sha1 | ValueKind::Sha256 | ValueKind::Sha512 => "file",
+        };
+        Self {
+            object_type,
+            comparison,
+            shown: v.value().to_owned(),
+        }
+    }
+
+    fn file_name(name: &str) -> Result<Self, ParseError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > renkei_core::indicator::MAX_VALUE_LEN {
+            return Err(ParseError::new(
+                "value",
+                "a file name must be 1 to 4096 bytes",
+            ));
+        }
+        let escaped = name.replace('\\', "\\\\").replace('\'', "\\'");
+        Ok(Self {
+            object_type: "file",
+            comparison: format!("file:name = '{escaped}'"),
+            shown: name.to_owned(),
+        })
+    }
+}
+
+/// A pattern testing all `terms`: those about the same object type share
+/// one observation (STIX requires AND inside `[...]` to stay on one type),
+/// and the observations are ANDed.
+fn pattern(terms: &[Term]) -> String {
+    let mut types: Vec<&str> = Vec::new();
+    for t in terms {
+        if !types.contains(&t.object_type) {
+            types.push(t.object_type);
+        }
+    }
+    types
+        .iter()
+        .map(|ty| {
+            let inner: Vec<&str> = terms
+                .iter()
+                .filter(|t| t.object_type == *ty)
+                .map(|t| t.comparison.as_str())
+                .collect();
+            format!("[{}]", inner.join(" AND "))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+enum Mapped {
+    Terms(Vec<Term>),
+    Skip(String),
+    Bad(ParseError),
+}
+
+fn ip(raw: &str) -> Result<IndicatorValue, ParseError> {
+    let kind = if raw.contains(':') {
+        ValueKind::Ipv6
+    } else {
+        ValueKind::Ipv4
+    };
+    IndicatorValue::parse(kind, raw)
+}
+
+/// Maps one attribute's type and value. File names alone are only a term
+/// inside a MISP object (next to a hash); on their own they are skipped.
+fn map_attribute(misp_type: &str, value: &str, in_object: bool) -> Mapped {
+    let t = misp_type.trim().to_ascii_lowercase();
+    let one = |r: Result<IndicatorValue, ParseError>| match r {
+        Ok(v) => Mapped::Terms(vec![Term::value(&v)]),
+        Err(e) => Mapped::Bad(e),
+    };
+    let parse = |kind: ValueKind, raw: &str| IndicatorValue::parse(kind, raw);
+    match t.as_str() {
+        "ip-src" | "ip-dst" | "ip" => one(ip(value)),
+        "ip-src|port" | "ip-dst|port" => one(ip(value.split_once('|').map_or(value, |(a, _)| a))),
+        "domain" | "hostname" => one(parse(ValueKind::Domain, value)),
+        "url" => one(parse(ValueKind::Url, value)),
+        "email" | "email-src" | "email-dst" => one(parse(ValueKind::Email, value)),
+        "md5" | "sha1" | "sha256" | "sha512" => match ValueKind::parse(&t) {
+            Ok(k) => one(parse(k, value)),
+            Err(e) => Mapped::Bad(e),
+        },
+        "domain|ip" => {
+            let Some((d, a)) = value.split_once('|') else {
+                return Mapped::Bad(ParseError::new(
+                    "value",
+                    format!("{value:?} is not domain|ip"),
+                ));
+            };
+            match (parse(ValueKind::Domain, d), ip(a)) {
+                (Ok(d), Ok(a)) => Mapped::Terms(vec![Term::value(&d), Term::value(&a)]),
+                (Err(e), _) | (_, Err(e)) => Mapped::Bad(e),
+            }
+        }
+        "filename|md5" | "filename|sha1" | "filename|sha256" | "filename|sha512" => {
+            let hash = &t["filename|".len()..];
+            let Some((name, h)) = value.rsplit_once('|') else {
+                return Mapped::Bad(ParseError::new(
+                    "value",
+                    format!("{value:?} is not filename|{hash}"),
+                ));
+            };
+            let kind = match ValueKind::parse(hash) {
+                Ok(k) => k,
+                Err(e) => return Mapped::Bad(e),
+            };
+            match (Term::file_name(name), parse(kind, h)) {
+                (Ok(n), Ok(h)) => Mapped::Terms(vec![n, Term::value(&h)]),
+                (Err(e), _) | (_, Err(e)) => Mapped::Bad(e),
+            }
+        }
+        "filename" if in_object => match Term::file_name(value) {
+            Ok(n) => Mapped::Terms(vec![n]),
+            Err(e) => Mapped::Bad(e),
+        },
+        "uri" => Mapped::Skip("a URI without a host cannot be made a URL indicator".into()),
+        "link" => Mapped::Skip("a link to a reference, not an indicator".into()),
+        _ => Mapped::Skip(format!("MISP type {misp_type:?} is not one renkei indexes")),
+    }
+}
+
+/// What an event passes down to its attributes and objects.
+struct EventContext {
+    tlp: Option<Tlp>,
+    labels: Vec<String>,
+    time: Timestamp,
+}
+
+#[derive(Default)]
+struct Convert {
+    objects: Vec<Value>,
+    errors: Vec<FieldError>,
+    skipped: Vec<Skipped>,
+}
+
+fn stix_id(type_name: &str, misp_uuid: Option<&str>) -> String {
+    let u = match misp_uuid {
+        Some(m) => Uuid::new_v5(&NAMESPACE, m.trim().to_ascii_lowercase().as_bytes()),
+        None => Uuid::new_v4(),
+    };
+    format!("{type_name}--{u}")
+}
+
+fn stix_time(t: Timestamp) -> String {
+    StixTime::from_timestamp(t).text
+}
+
+/// A MISP flag, which exports write as `true`, `"1"` or `1`.
+fn flag(v: Option<&Value>, default: bool) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => default,
+        },
+        Some(Value::Number(n)) => n.as_i64().map_or(default, |n| n != 0),
+        _ => default,
+    }
+}
+
+fn to_ids(v: Option<&Value>) -> bool {
+    flag(v, true)
+}
+
+fn deleted(o: &Map<String, Value>) -> bool {
+    flag(o.get("deleted"), false)
+}
+
+fn push_unique(labels: &mut Vec<String>, label: String) {
+    if !labels.contains(&label) {
+        labels.push(label);
+    }
+}
+
+impl Convert {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(field_error(path, message));
+    }
+
+    fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            path: path.into(),
+            reason: reason.into(),
+        });
+    }
+
+    /// The events in an export, with their paths.
+    fn events<'v>(&mut self, v: &'v Value) -> Vec<(String, &'v Map<String, Value>)> {
+        if let Some(response) = v.get("response") {
+            let Some(list) = response.as_array() else {
+                self.err("response", "must be a list of {\"Event\": ...}");
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for (i, item) in list.iter().enumerate() {
+                match item.get("Event").and_then(Value::as_object) {
+                    Some(e) => out.push((format!("response[{i}].Event"), e)),
+                    None => self.err(format!("response[{i}].Event"), "must be an object"),
+                }
+            }
+            return out;
+        }
+        match v.get("Event") {
+            Some(Value::Object(e)) => return vec![("Event".to_owned(), e)],
+            Some(_) => {
+                self.err("Event", "must be an object");
+                return Vec::new();
+            }
+            None => {}
+        }
+        match v.as_object() {
+            Some(e) if e.contains_key("info") || e.contains_key("Attribute") => {
+                vec![(String::new(), e)]
+            }
+            _ => {
+                self.err(
+                    "Event",
+                    "not a MISP event: expected {\"Event\": {...}}, a bare event or {\"response\": [...]}",
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Epoch seconds, as a string or a number; 0 and empty mean "not set".
+    fn epoch(&mut self, path: String, v: Option<&Value>) -> Option<Timestamp> {
+        let secs = match v? {
+            Value::Null => return None,
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        };
+        match secs {
+            Some(0) => None,
+            Some(s) if (1..=MAX_EPOCH_SECONDS).contains(&s) => Some(Timestamp(s * 1_000_000)),
+            _ => {
+                self.err(
+                    path,
+                    "must be seconds since 1970 (a number or a string of digits)",
+                );
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, path: String, v: Option<&Value>) -> Option<Timestamp> {
+        let s = v?.as_str().map(str::trim).filter(|s| !s.is_empty())?;
+        match StixTime::parse_loose(s) {
+            Ok(t) => Some(Timestamp(t.micros)),
+            Err(m) => {
+                self.err(path, m);
+                None
+            }
+        }
+    }
+
+    /// The TLP among `Tag[]` (the most restrictive, if several) and the
+    /// other tags' names, which become labels.
+    fn tags(&mut self, path: &str, v: Option<&Value>) -> (Option<Tlp>, Vec<String>) {
+        let mut tlp = None;
+        let mut labels = Vec::new();
+        let Some(v) = v else {
+            return (tlp, labels);
+        };
+        let Some(list) = v.as_array() else {
+            self.err(join(path, "Tag"), "must be a list");
+            return (tlp, labels);
+        };
+        for tag in list {
+            let Some(name) = tag.get("name").and_then(Value::as_str).map(str::trim) else {
+                continue;
+            };
+            let lower = name.to_ascii_lowercase();
+            let level = lower.strip_prefix("tlp:").filter(|l| {
+                matches!(
+                    *l,
+                    "clear" | "white" | "green" | "amber" | "amber+strict" | "red"
+                )
+            });
+            match level.and_then(|l| Tlp::parse(l).ok()) {
+                Some(t) => tlp = tlp.max(Some(t)),
+                None if !name.is_empty() => push_unique(&mut labels, name.to_owned()),
+                None => {}
+            }
+        }
+        (tlp, labels)
+    }
+
+    fn event(&mut self, path: &str, ev: &Map<String, Value>) -> Option<Tlp> {
+        let info = ev
+            .get("info")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if info.is_none() {
+            self.err(join(path, "info"), "is required (the event's title)");
+        }
+        let uuid = ev.get("uuid").and_then(Value::as_str);
+        let modified = self.epoch(join(path, "timestamp"), ev.get("timestamp"));
+        let date = self.date(join(path, "date"), ev.get("date"));
+        let published = self.epoch(join(path, "publish_timestamp"), ev.get("publish_timestamp"));
+        let time = modified.or(date).unwrap_or_else(Timestamp::now);
+        let (tlp, mut labels) = self.tags(path, ev.get("Tag"));
+        let threat = match ev.get("threat_level_id") {
+            Some(Value::String(s)) => s.trim().parse::<u8>().ok(),
+            Some(Value::Number(n)) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
+            _ => None,
+        };
+        if let Some(level) = match threat {
+            Some(1) => Some("high"),
+            Some(2) => Some("medium"),
+            Some(3) => Some("low"),
+            _ => None,
+        } {
+            labels.push(format!("misp:threat-level=\"{level}\""));
+        }
+        let ctx = EventContext { tlp, labels, time };
+
+        let mut refs = Vec::new();
+        for (key, is_object) in [("Attribute", false), ("Object", true)] {
+            let Some(v) = ev.get(key) else { continue };
+            let Some(list) = v.as_array() else {
+                self.err(join(path, key), "must be a list");
+                continue;
+            };
+            for (i, item) in list.iter().enumerate() {
+                let p = format!("{}[{i}]", join(path, key));
+                let made = if is_object {
+                    self.object(&p, item, &ctx)
+                } else {
+                    self.attribute(&p, item, &ctx)
+                };
+                if let Some(o) = made {
+                    refs.push(o["id"].clone());
+                    self.objects.push(o);
+                }
+            }
+        }
+
+        let Some(info) = info else { return tlp };
+        if refs.is_empty() {
+            self.skip(
+                if path.is_empty() { "(event)" } else { path },
+                "no indicators to report on, so no report",
+            );
+            return tlp;
+        }
+        let created = stix_time(ctx.time);
+        let mut report = json!({
+            "type": "report",
+            "spec_version": "2.1",
+            "id": stix_id("report", uuid),
+            "created": created,
+            "modified": created,
+            "name": info,
+            "published": stix_time(published.or(date).unwrap_or(ctx.time)),
+            "report_types": ["threat-report"],
+            "object_refs": refs,
+        });
+        decorate(&mut report, tlp, &ctx.labels, uuid);
+        self.objects.push(report);
+        tlp
+    }
+
+    fn attribute(&mut self, path: &str, a: &Value, ev: &EventContext) -> Option<Value> {
+        let Some(a) = a.as_object() else {
+            self.err(path, "must be an object");
+            return None;
+        };
+        if deleted(a) {
+            self.skip(path, "deleted in MISP");
+            return None;
+        }
+        let (misp_type, value) = self.type_and_value(path, a)?;
+        let terms = match map_attribute(misp_type, value, false) {
+            Mapped::Terms(t) => t,
+            Mapped::Skip(reason) => {
+                self.skip(path, reason);
+                return None;
+            }
+            Mapped::Bad(e) => {
+                self.err(join(path, "value"), e.message);
+                return None;
+            }
+        };
+        let time = self
+            .epoch(join(path, "timestamp"), a.get("timestamp"))
+            .unwrap_or(ev.time);
+        let (tlp, tags) = self.tags(path, a.get("Tag"));
+        let mut labels = ev.labels.clone();
+        tags.into_iter().for_each(|t| push_unique(&mut labels, t));
+        push_unique(&mut labels, format!("misp:type=\"{}\"", misp_type.trim()));
+        if let Some(c) = a.get("category").and_then(Value::as_str) {
+            push_unique(&mut labels, format!("misp:category=\"{}\"", c.trim()));
+        }
+        if !to_ids(a.get("to_ids")) {
+            push_unique(&mut labels, "misp:to_ids=false".to_owned());
+        }
+        let name = format!("{}: {}", misp_type.trim(), value.trim());
+        Some(indicator(
+            a.get("uuid").and_then(Value::as_str),
+            time,
+            &name,
+            &pattern(&terms),
+            comment(a),
+            tlp.or(ev.tlp),
+            &labels,
+        ))
+    }
+
+    fn type_and_value<'a>(
+        &mut self,
+        path: &str,
+        a: &'a Map<String, Value>,
+    ) -> Option<(&'a str, &'a str)> {
+        let t = a.get("type").and_then(Value::as_str);
+        let v = a.get("value").and_then(Value::as_str);
+        if t.is_none() {
+            self.err(join(path, "type"), "is required and must be a string");
+        }
+        if v.is_none() {
+            self.err(join(path, "value"), "is required and must be a string");
+        }
+        Some((t?, v?))
+    }
+
+    fn object(&mut self, path: &str, o: &Value, ev: &EventContext) -> Option<Value> {
+        let Some(o) = o.as_object() else {
+            self.err(path, "must be an object");
+            return None;
+        };
+        if deleted(o) {
+            self.skip(path, "deleted in MISP");
+            return None;
+        }
+        let name = o
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or("object", str::trim);
+        let mut terms = Vec::new();
+        let mut tlp: Option<Tlp> = None;
+        let mut labels = ev.labels.clone();
+        let mut any_to_ids = false;
+        let mut bad = false;
+        let attributes = match o.get("Attribute") {
+            None => &Vec::new(),
+            Some(Value::Array(list)) => list,
+            Some(_) => {
+                self.err(join(path, "Attribute"), "must be a list");
+                return None;
+            }
+        };
+        for (j, a) in attributes.iter().enumerate() {
+            let p = format!("{path}.Attribute[{j}]");
+            let Some(a) = a.as_object() else {
+                self.err(p, "must be an object");
+                bad = true;
+                continue;
+            };
+            if deleted(a) {
+                continue;
+            }
+            let Some((t, v)) = self.type_and_value(&p, a) else {
+                bad = true;
+                continue;
+            };
+            match map_attribute(t, v, true) {
+                Mapped::Terms(ts) => {
+                    terms.extend(ts);
+                    any_to_ids |= to_ids(a.get("to_ids"));
+                    let (t, tags) = self.tags(&p, a.get("Tag"));
+                    tlp = tlp.max(t);
+                    tags.into_iter().for_each(|t| push_unique(&mut labels, t));
+                }
+                Mapped::Skip(_) => {}
+                Mapped::Bad(e) => {
+                    self.err(join(&p, "value"), e.message);
+                    bad = true;
+                }
+            }
+        }
+        if bad {
+            return None;
+        }
+        if terms.is_empty() {
+            self.skip(
+                path,
+                format!("MISP object {name:?} has no attribute renkei indexes"),
+            );
+            return None;
+        }
+        let time = self
+            .epoch(join(path, "timestamp"), o.get("timestamp"))
+            .unwrap_or(ev.time);
+        push_unique(&mut labels, format!("misp:name=\"{name}\""));
+        if let Some(c) = o.get("meta-category").and_then(Value::as_str) {
+            push_unique(&mut labels, format!("misp:meta-category=\"{}\"", c.trim()));
+        }
+        if !any_to_ids {
+            push_unique(&mut labels, "misp:to_ids=false".to_owned());
+        }
+        let shown: Vec<&str> = terms.iter().map(|t| t.shown.as_str()).collect();
+        Some(indicator(
+            o.get("uuid").and_then(Value::as_str),
+            time,
+            &format!("{name}: {}", shown.join(" | ")),
+            &pattern(&terms),
+            comment(o),
+            tlp.or(ev.tlp),
+            &labels,
+        ))
+    }
+}
+
+fn comment(o: &Map<String, Value>) -> Option<&str> {
+    ["comment", "description"]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+}
+
+fn indicator(
+    uuid: Option<&str>,
+    time: Timestamp,
+    name: &str,
+    pattern: &str,
+    description: Option<&str>,
+    tlp: Option<Tlp>,
+    labels: &[String],
+) -> Value {
+    let created = stix_time(time);
+    let mut o = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": stix_id("indicator", uuid),
+        "created": created,
+        "modified": created,
+        "name": name,
+        "indicator_types": ["malicious-activity"],
+        "pattern": pattern,
+        "pattern_type": "stix",
+        "pattern_version": "2.1",
+        "valid_from": created,
+    });
+    if let (Some(d), Some(map)) = (description, o.as_object_mut()) {
+        map.insert("description".into(), json!(d));
+    }
+    decorate(&mut o, tlp, labels, uuid);
+    o
+}
+
+/// Labels, the TLP marking and a reference back to the MISP uuid.
+fn decorate(o: &mut Value, tlp: Option<Tlp>, labels: &[String], uuid: Option<&str>) {
+    let Some(map) = o.as_object_mut() else { return };
+    if !labels.is_empty() {
+        let mut seen = HashSet::new();
+        let unique: Vec<&String> = labels.iter().filter(|l| seen.insert(*l)).collect();
+        map.insert("labels".into(), json!(unique));
+    }
+    if let Some(t) = tlp {
+        map.insert("object_marking_refs".into(), json!([tlp_marking_id(t)]));
+    }
+    if let Some(u) = uuid {
+        map.insert(
+            "external_references".into(),
+            json!([{"source_name": "misp", "external_id": u}]),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A realistic export: event tags with a TLP, attributes of every mapped
+    /// type, one with its own TLP, one not for IDS, an unsupported type, a
+    /// bad value, and a file object.
+    fn event() -> Value {
+        json!({"Event": {
+            "id": "1234", "uuid": "5f0c3a1e-2b7d-4c1a-9f3e-0a1b2c3d4e5f",
+            "info": "フィッシングキャンペーン 2026-11", "date": "2026-11-01",
+            "threat_level_id": "2", "published": true,
+            "timestamp": "1793523600", "publish_timestamp": "1793527200",
+            "Tag": [{"name": "tlp:amber"}, {"name": "misp-galaxy:threat-actor=\"Example\""}],
+            "Attribute": [
+                {"uuid": "a0000000-0000-4000-8000-000000000001", "type": "ip-dst", "category": "Network activity",
+                 "value": "198.51.100.7", "to_ids": true, "timestamp": "1793520000", "comment": "C2"},
+                {"uuid": "a0000000-0000-4000-8000-000000000002", "type": "ip-src|port", "category": "Network activity",
+                 "value": "2001:DB8::1|443", "to_ids": "1", "timestamp": 1793520000},
+                {"uuid": "a0000000-0000-4000-8000-000000000003", "type": "domain|ip", "category": "Network activity",
+                 "value": "Evil.Example|203.0.113.9", "to_ids": true, "timestamp": "1793520000"},
+                {"uuid": "a0000000-0000-4000-8000-000000000004", "type": "url", "category": "Payload delivery",
+                 "value": "HTTP://evil.example/dl?id=1", "to_ids": true, "timestamp": "1793520000",
+                 "Tag": [{"name": "tlp:red"}, {"name": "kill-chain:delivery"}]},
+                {"uuid": "a0000000-0000-4000-8000-000000000005", "type": "email-src", "category": "Payload delivery",
+                 "value": "phish@bad.example", "to_ids": false, "timestamp": "1793520000"},
+                {"uuid": "a0000000-0000-4000-8000-000000000006", "type": "filename|sha256", "category": "Payload delivery",
+                 "value": "請求書.exe|E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", "to_ids": true,
+                 "timestamp": "1793520000"},
+                {"uuid": "a0000000-0000-4000-8000-000000000007", "type": "text", "category": "Other",
+                 "value": "free text", "to_ids": false, "timestamp": "1793520000"},
+                {"uuid": "a0000000-0000-4000-8000-000000000008", "type": "link", "category": "External analysis",
+                 "value": "https://blog.example/post", "to_ids": false, "timestamp": "1793520000"},
+                {"uuid": "a0000000-0000-4000-8000-000000000009", "type": "md5", "category": "Payload delivery",
+                 "value": "d41d8cd98f00b204e9800998ecf8427e", "to_ids": true, "timestamp": "1793520000", "deleted": true}
+            ],
+            "Object": [
+                {"uuid": "b0000000-0000-4000-8000-000000000001", "name": "file", "meta-category": "file",
+                 "timestamp": "1793520000", "Attribute": [
+                    {"type": "md5", "object_relation": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "to_ids": true},
+                    {"type": "sha256", "object_relation": "sha256",
+                     "value": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "to_ids": true},
+                    {"type": "filename", "object_relation": "filename", "value": "it's.exe", "to_ids": false},
+                    {"type": "size-in-bytes", "object_relation": "size-in-bytes", "value": "0"}
+                 ]},
+                {"uuid": "b0000000-0000-4000-8000-000000000002", "name": "domain-ip", "meta-category": "network",
+                 "timestamp": "1793520000", "Attribute": [
+                    {"type": "domain", "object_relation": "domain", "value": "c2.evil.example", "to_ids": true},
+                    {"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.8", "to_ids": true}
+                 ]},
+                {"uuid": "b0000000-0000-4000-8000-000000000003", "name": "person", "meta-category": "misc",
+                 "Attribute": [{"type": "text", "object_relation": "first-name", "value": "Taro"}]}
+            ]
+        }})
+    }
+
+    #[test]
+    fn a_misp_event_maps_to_valid_stix() {
+        let m = misp_to_stix(&event()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(m.tlp, Some(Tlp::Amber));
+        let patterns: Vec<&str> = m
+            .objects
+            .iter()
+            .filter_map(|o| o.get("pattern").and_then(Value::as_str))
+            .collect();
+        assert_eq!(
+            patterns,
+            [
+                "[ipv4-addr:value = '198.51.100.7']",
+                "[ipv6-addr:value = '2001:db8::1']",
+                "[domain-name:value = 'evil.example'] AND [ipv4-addr:value = '203.0.113.9']",
+                "[url:value = 'http://evil.example/dl?id=1']",
+                "[email-addr:value = 'phish@bad.example']",
+                "[file:name = '請求書.exe' AND file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+                "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:name = 'it\\'s.exe']",
+                "[domain-name:value = 'c2.evil.example'] AND [ipv4-addr:value = '198.51.100.8']",
+            ]
+        );
+        for (i, o) in m.objects.iter().enumerate() {
+            parse_object(o, Some(i)).unwrap_or_else(|e| panic!("{o}: {e}"));
+        }
+        let tlps: Vec<Option<Tlp>> = m
+            .objects
+            .iter()
+            .map(|o| parse_object(o, None).ok().and_then(|p| p.tlp))
+            .collect();
+        assert_eq!(tlps[3], Some(Tlp::Red), "the attribute's own TLP");
+        assert!(
+            tlps.iter()
+                .enumerate()
+                .all(|(i, t)| i == 3 || *t == Some(Tlp::Amber))
+        );
+        assert!(
+            m.objects[4]["labels"]
+                .as_array()
+                .is_some_and(|l| l.contains(&json!("misp:to_ids=false")))
+        );
+        let report = m.objects.last().expect("a report");
+        assert_eq!(report["type"], "report");
+        assert_eq!(report["name"], "フィッシングキャンペーン 2026-11");
+        assert_eq!(report["object_refs"].as_array().map(Vec::len), Some(8));
+        assert_eq!(report["published"], "2026-11-01T10:00:00.000Z");
+        let skipped: Vec<(&str, &str)> = m
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(skipped.len(), 4, "{skipped:?}");
+        assert_eq!(skipped[0].0, "Event.Attribute[6]");
+        assert_eq!(skipped[1].0, "Event.Attribute[7]");
+        assert_eq!(skipped[2], ("Event.Attribute[8]", "deleted in MISP"));
+        assert_eq!(skipped[3].0, "Event.Object[2]");
+        // Ids follow the MISP uuids, so a re-import updates the same objects.
+        let again = misp_to_stix(&event()).expect("valid");
+        assert_eq!(again.objects, m.objects);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_paths() {
+        let mut e = event();
+        e["Event"]["Attribute"][0]["value"] = json!("300.1.1.1");
+        e["Event"]["Attribute"][3]["timestamp"] = json!("yesterday");
+        e["Event"]["Object"][0]["Attribute"][1]["value"] = json!("abc");
+        e["Event"]["Attribute"][1]
+            .as_object_mut()
+            .map(|a| a.remove("type"));
+        e["Event"].as_object_mut().map(|a| a.remove("info"));
+        let errors = misp_to_stix(&e).expect_err("refused").0;
+        let paths: Vec<&str> = errors.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "Event.info",
+                "Event.Attribute[0].value",
+                "Event.Attribute[1].type",
+                "Event.Attribute[3].timestamp",
+                "Event.Object[0].Attribute[1].value",
+            ]
+        );
+        assert!(
+            errors[1].message.contains("not an IP address"),
+            "{}",
+            errors[1]
+        );
+    }
+
+    #[test]
+    fn export_shapes_are_all_read() {
+        let bare = event()["Event"].clone();
+        let m = misp_to_stix(&bare).expect("bare event");
+        assert_eq!(m.skipped[0].path, "Attribute[6]");
+        let response = json!({"response": [event(), {"Event": {"info": "second", "Tag": [{"name": "TLP:CLEAR"}],
+            "Attribute": [{"type": "sha1", "value": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}]}}]});
+        let m = misp_to_stix(&response).expect("search result");
+        assert_eq!(m.tlp, Some(Tlp::Amber), "the most restrictive event TLP");
+        assert_eq!(
+            m.objects.iter().filter(|o| o["type"] == "report").count(),
+            2
+        );
+        assert!(misp_to_stix(&json!([1, 2])).is_err());
+        assert!(misp_from_slice(b"{not json").is_err());
+        assert!(misp_from_slice(&vec![b' '; MAX_MISP_BYTES + 1]).is_err());
+    }
+
+    #[test]
+    fn snapshot_of_a_small_event() {
+        let small = json!({"Event": {
+            "uuid": "5f0c3a1e-2b7d-4c1a-9f3e-0a1b2c3d4e5f", "info": "Small event", "date": "2026-11-01",
+            "timestamp": "1793523600", "Tag": [{"name": "tlp:green"}, {"name": "campaign:x"}],
+            "Attribute": [
+                {"uuid": "a0000000-0000-4000-8000-000000000001", "type": "hostname", "category": "Network activity",
+                 "value": "evil.example", "to_ids": true, "timestamp": "1793520000"}
+            ],
+            "Object": [
+                {"uuid": "b0000000-0000-4000-8000-000000000001", "name": "file", "meta-category": "file",
+                 "timestamp": "1793520000", "Attribute": [
+                    {"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e"},
+                    {"type": "filename", "value": "a.exe"}
+                 ]}
+            ]
+        }});
+        let m = misp_from_slice(small.to_string().as_bytes()).expect("valid");
+        insta::assert_json_snapshot!(m.objects);
+    }
+}
