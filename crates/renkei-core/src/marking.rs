@@ -110,6 +110,32 @@ pub struct Audience {
 }
 
 impl Audience {
+    /// Reads `community:2,sector:electricity,org:3,user:5` (the command
+    /// line's and import forms' spelling); the error names `audience`.
+    pub fn parse_list(s: &str) -> Result<Self, ParseError> {
+        let mut a = Audience::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || {
+                ParseError::new(
+                    "audience",
+                    format!("{part:?}: expected community:ID, sector:NAME, org:ID or user:ID"),
+                )
+            };
+            let (kind, v) = part.split_once(':').ok_or_else(bad)?;
+            let id = || v.trim().parse::<i64>().map_err(|_| bad());
+            match kind.trim() {
+                "community" => a.communities.push(CommunityId(id()?)),
+                "sector" => a.sectors.push(
+                    Sector::parse(v.trim()).map_err(|e| ParseError::new("audience", e.message))?,
+                ),
+                "org" => a.orgs.push(OrgId(id()?)),
+                "user" => a.users.push(UserId(id()?)),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(a)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.communities.is_empty()
             && self.sectors.is_empty()

@@ -85,7 +85,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         healthz, readyz, me, list_orgs, create_org, list_users, create_user, list_communities, create_community,
         list_memberships, create_membership, accept_membership, list_supply_links, create_supply_link,
         list_tokens, create_token, list_items, create_item, get_item, item_versions, amend_item, list_audit,
-        list_collections, import_bundle
+        list_collections, import_bundle,
+        crate::intel_api::import, crate::intel_api::lookup, crate::intel_api::object, crate::intel_api::search,
+        crate::intel_api::export, crate::intel_api::create_sighting, crate::intel_api::list_warninglists,
+        crate::intel_api::add_warning_entry, crate::intel_api::remove_warning_entry, crate::intel_api::notifications
     ),
     modifiers(&BearerAuth)
 )]

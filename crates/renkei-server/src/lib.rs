@@ -6,8 +6,10 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod intel_api;
 pub mod metrics;
 pub mod portal;
+pub mod share;
 pub mod taxii;
 pub mod templates;
 pub mod views;
@@ -63,6 +65,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
         .merge(api::routes())
+        .merge(intel_api::routes())
         .merge(portal::routes())
         .merge(taxii::routes(state.settings.taxii_max_content_length))
         .layer(axum::middleware::from_fn_with_state(

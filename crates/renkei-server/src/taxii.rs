@@ -17,7 +17,7 @@ use renkei_core::model::Collection;
 use renkei_core::{CommunityId, Timestamp, can_read_community, can_write_community};
 use renkei_stix::StixTime;
 use renkei_store::StoreError;
-use renkei_store::intel::{AddOutcome, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch};
+use renkei_store::intel::{AddOutcome, StixQuery, TaxiiStatus, VersionMatch};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -64,19 +64,7 @@ pub fn routes(max_content_length: usize) -> Router<AppState> {
     r.layer(DefaultBodyLimit::max(max_content_length))
 }
 
-/// What the store keeps of a validated object.
-pub fn new_version(o: &renkei_stix::StixObject) -> NewStixVersion {
-    NewStixVersion {
-        stix_id: o.id.to_string(),
-        stix_type: o.type_name.clone(),
-        spec_version: "2.1".into(),
-        version: o.version().map(|t| (t.text.clone(), t.micros)),
-        tlp: o.tlp,
-        audience: renkei_core::Audience::default(),
-        body: o.to_json(),
-        index: Default::default(),
-    }
-}
+pub use crate::share::new_version;
 
 /// A TAXII error message resource.
 #[derive(Debug)]

@@ -53,6 +53,27 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Export what an organisation may read: stix, csv, suricata, zeek,
+    /// rpz or blocklist.
+    Export {
+        format: String,
+        /// The organisation whose access decides what is exported.
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        collection: Option<String>,
+        /// Indicator value kinds, comma-separated (e.g. `ipv4,domain`).
+        #[arg(long = "type")]
+        kinds: Option<String>,
+        /// Include indicators no longer (or not yet) valid.
+        #[arg(long)]
+        all: bool,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Import intelligence from a file.
     Import {
         #[command(subcommand)]
@@ -104,22 +125,39 @@ impl DbArgs {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// A STIX 2.1 bundle (or TAXII envelope) into a collection, in the name
-    /// of an organisation: stored whole, or refused whole with every problem
-    /// listed.
-    Stix {
-        file: PathBuf,
-        #[arg(long)]
-        collection: String,
-        /// The organisation sharing it (must be a member of the collection's community).
-        #[arg(long)]
-        org: i64,
-        /// TLP for objects without a TLP marking (default: the collection's).
-        #[arg(long)]
-        tlp: Option<String>,
-        #[command(flatten)]
-        db: DbArgs,
-    },
+    /// A STIX 2.1 bundle (or TAXII envelope): stored whole, or refused whole
+    /// with every problem listed.
+    Stix(ImportArgs),
+    /// A MISP event (JSON export), mapped to STIX indicators and a report.
+    Misp(ImportArgs),
+    /// A CSV indicator list (`value[,type][,comment]`, or a header naming
+    /// `value`, `type`, `comment`, `valid_until`).
+    Csv(ImportArgs),
+    /// Free text (a report, an e-mail): every indicator value found,
+    /// defanged forms refanged.
+    Text(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    file: PathBuf,
+    /// The organisation sharing it (must be a member of the collection's community).
+    #[arg(long)]
+    org: i64,
+    /// TLP (required for lists; for STIX and MISP, for objects that carry none).
+    #[arg(long)]
+    tlp: Option<String>,
+    /// Who else may read it: `community:ID,sector:NAME,org:ID,user:ID`.
+    #[arg(long)]
+    audience: Option<String>,
+    /// The collection (default: the first one the organisation may add to).
+    #[arg(long)]
+    collection: Option<String>,
+    /// Lists: store the readable lines and report the others.
+    #[arg(long)]
+    skip_invalid: bool,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 /// Largest file `renkei import` reads.
@@ -306,23 +344,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             admin(store.as_ref(), command).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import {
-            command:
-                ImportCommand::Stix {
-                    file,
-                    collection,
-                    org,
-                    tlp,
-                    db,
-                },
+        Command::Import { command } => {
+            let (format, args) = match command {
+                ImportCommand::Stix(a) => ("stix", a),
+                ImportCommand::Misp(a) => ("misp", a),
+                ImportCommand::Csv(a) => ("csv", a),
+                ImportCommand::Text(a) => ("text", a),
+            };
+            let store = args.db.open().await?;
+            import(store.as_ref(), format, &args).await
+        }
+        Command::Export {
+            format,
+            org,
+            collection,
+            kinds,
+            all,
+            output,
+            db,
         } => {
             let store = db.open().await?;
-            import_stix(
+            export(
                 store.as_ref(),
-                &file,
-                &collection,
+                &format,
                 OrgId(org),
-                tlp.as_deref(),
+                collection,
+                kinds.as_deref(),
+                all,
+                output.as_deref(),
             )
             .await
         }
@@ -529,14 +578,10 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import_stix(
-    store: &dyn Store,
-    file: &Path,
-    collection: &str,
-    org: OrgId,
-    tlp: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let tlp = tlp.map(renkei_core::Tlp::parse).transpose()?;
+async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let file = &a.file;
+    let tlp = a.tlp.as_deref().map(renkei_core::Tlp::parse).transpose()?;
+    let audience = renkei_core::Audience::parse_list(a.audience.as_deref().unwrap_or_default())?;
     let size = std::fs::metadata(file)
         .with_context(|| format!("reading {}", file.display()))?
         .len();
@@ -546,28 +591,8 @@ async fn import_stix(
             file.display()
         );
     }
-    let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle") {
-        renkei_stix::parse_bundle(&value)
-    } else {
-        renkei_stix::parse_envelope(&value)
-    };
-    let objects = match parsed {
-        Ok(o) => o,
-        Err(e) => {
-            println!("refused: {} problem(s); nothing was stored", e.0.len());
-            for f in &e.0 {
-                println!("  {f}");
-            }
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    let col = store
-        .get_collection(collection)
-        .await
-        .context("collection")?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let org = OrgId(a.org);
     let viewer = renkei_core::Viewer {
         role: Some(Role::Reporter),
         ..store.org_viewer(org).await?
@@ -578,15 +603,92 @@ async fn import_stix(
         source: "cli".into(),
         system: false,
     };
-    let versions = objects
-        .iter()
-        .map(|o| {
-            let mut v = renkei_server::taxii::new_version(o);
-            v.tlp = v.tlp.or(tlp);
-            v
-        })
-        .collect();
-    match store.add_stix_whole(&actor, &col, versions).await {
+    let col = match &a.collection {
+        Some(id) => store.get_collection(id).await.context("collection")?,
+        None => renkei_server::share::default_collection(store, &actor.viewer)
+            .await?
+            .context("the organisation may add to no collection; name one with --collection")?,
+    };
+    let refused = |problems: Vec<String>| {
+        println!("refused: {} problem(s); nothing was stored", problems.len());
+        for p in problems {
+            println!("  {p}");
+        }
+        Ok(ExitCode::FAILURE)
+    };
+    let outcome = match format {
+        "csv" | "text" => {
+            let Some(tlp) = tlp else {
+                bail!("--tlp is required for lists: choose who may read them explicitly");
+            };
+            let list = if format == "csv" {
+                renkei_stix::parse_csv(&bytes)?
+            } else {
+                renkei_stix::parse_text(
+                    std::str::from_utf8(&bytes).context("free text must be UTF-8")?,
+                )
+            };
+            if !list.errors.is_empty() {
+                if !a.skip_invalid {
+                    return refused(list.errors.iter().map(ToString::to_string).collect());
+                }
+                for e in &list.errors {
+                    println!("skipped {e}");
+                }
+            }
+            if list.entries.is_empty() {
+                bail!("{}: no indicator values found", file.display());
+            }
+            let opts = renkei_server::share::ShareOptions {
+                tlp,
+                audience,
+                description: None,
+            };
+            match renkei_server::share::share_values(store, &actor, &col, &list.entries, &opts)
+                .await
+            {
+                Ok(o) => Ok(o),
+                Err(renkei_server::share::ShareError::Invalid(errs)) => {
+                    return refused(errs.iter().map(ToString::to_string).collect());
+                }
+                Err(renkei_server::share::ShareError::Store(e)) => Err(e),
+            }
+        }
+        "misp" => {
+            let (objects, import) = match renkei_server::share::misp_objects(&bytes) {
+                Ok(x) => x,
+                Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
+            };
+            for k in &import.skipped {
+                println!("not mapped {}: {}", k.path, k.reason);
+            }
+            renkei_server::share::share_objects(
+                store,
+                &actor,
+                &col,
+                &objects,
+                tlp.or(import.tlp),
+                &audience,
+            )
+            .await
+        }
+        _ => {
+            let value: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle")
+            {
+                renkei_stix::parse_bundle(&value)
+            } else {
+                renkei_stix::parse_envelope(&value)
+            };
+            let objects = match parsed {
+                Ok(o) => o,
+                Err(e) => return refused(e.0.iter().map(ToString::to_string).collect()),
+            };
+            renkei_server::share::share_objects(store, &actor, &col, &objects, tlp, &audience).await
+        }
+    };
+    match outcome {
         Ok(out) => {
             println!(
                 "stored {} object(s) in collection {}",
@@ -595,13 +697,57 @@ async fn import_stix(
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(renkei_store::StoreError::Refused(list)) => {
-            println!("refused: {} object(s); nothing was stored", list.len());
-            for (id, _, why) in list {
-                println!("  {id}: {why}");
-            }
-            Ok(ExitCode::FAILURE)
-        }
+        Err(renkei_store::StoreError::Refused(list)) => refused(
+            list.into_iter()
+                .map(|(id, _, why)| format!("{id}: {why}"))
+                .collect(),
+        ),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Writes what `org` may read in an export format to `output` (or stdout).
+async fn export(
+    store: &dyn Store,
+    format: &str,
+    org: OrgId,
+    collection: Option<String>,
+    kinds: Option<&str>,
+    all: bool,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let actor = Actor {
+        viewer: store.org_viewer(org).await?,
+        label: format!("cli export {format}"),
+        source: "cli".into(),
+        system: false,
+    };
+    let mut out = Vec::new();
+    if format == "stix" {
+        renkei_server::share::export_bundle(store, &actor, collection.as_deref(), &mut out).await?;
+    } else {
+        let fmt = renkei_stix::ExportFormat::parse(format)?;
+        let kinds = kinds
+            .unwrap_or_default()
+            .split(',')
+            .filter(|k| !k.trim().is_empty())
+            .map(renkei_core::ValueKind::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        let q = renkei_store::index::IndexQuery {
+            kinds,
+            collection,
+            valid_at: (!all).then(|| renkei_core::Timestamp::now().0),
+            ..Default::default()
+        };
+        let stats = renkei_server::share::export(store, &actor, fmt, q, &mut out).await?;
+        eprintln!("{} written, {} left out", stats.written, stats.skipped);
+    }
+    match output {
+        Some(p) => std::fs::write(p, &out).with_context(|| format!("writing {}", p.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -416,3 +416,119 @@ async fn import_stix_stores_whole_bundles_and_refuses_broken_ones_whole() {
     let (ok, out) = renkei(&["audit", "verify", "--data", d]);
     assert!(ok, "{out}");
 }
+
+#[tokio::test]
+async fn lists_and_misp_import_with_line_errors_and_export_only_what_the_org_may_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (child, _addr, _) = start_demo(dir.path());
+    drop(child);
+    let d = dir.path().to_str().expect("utf-8");
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        p.to_str().expect("p").to_owned()
+    };
+    let rows = || async {
+        let pool = sqlx::SqlitePool::connect(&format!(
+            "sqlite:{}",
+            dir.path().join("renkei.db").display()
+        ))
+        .await
+        .expect("db");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM indicator_values")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        pool.close().await;
+        n
+    };
+    let before = rows().await;
+
+    // One bad line refuses the list, naming the line and the field.
+    let csv = write(
+        "bad.csv",
+        "value,type,comment\nc2.bad-actor.co.jp,domain,C2\n300.1.1.1,ipv4,broken\n",
+    );
+    let (ok, out) = renkei(&[
+        "import", "csv", &csv, "--org", "2", "--tlp", "AMBER", "--data", d,
+    ]);
+    assert!(
+        !ok && out.contains("line 3") && out.contains("value"),
+        "{out}"
+    );
+    assert_eq!(rows().await, before, "nothing stored");
+    // Lists need an explicit TLP.
+    let (ok, out) = renkei(&["import", "csv", &csv, "--org", "2", "--data", d]);
+    assert!(!ok && out.contains("--tlp"), "{out}");
+    let (ok, out) = renkei(&[
+        "import",
+        "csv",
+        &csv,
+        "--org",
+        "2",
+        "--tlp",
+        "AMBER",
+        "--skip-invalid",
+        "--data",
+        d,
+    ]);
+    assert!(
+        ok && out.contains("stored 1") && out.contains("skipped line 3"),
+        "{out}"
+    );
+
+    let text = write(
+        "report.txt",
+        "攻撃者は hxxp://login-portal[.]bad-actor[.]co[.]jp/owa を使い、45.32.100[.]77 と通信した。\nSHA-256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+    );
+    let (ok, out) = renkei(&[
+        "import", "text", &text, "--org", "2", "--tlp", "GREEN", "--data", d,
+    ]);
+    assert!(ok && out.contains("stored 3"), "{out}");
+
+    let misp = write(
+        "event.json",
+        &serde_json::json!({"Event": {
+            "info": "Phishing wave against utilities", "date": "2026-11-20", "timestamp": "1795132800",
+            "uuid": "5e6b6f8a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+            "Tag": [{"name": "tlp:amber"}],
+            "Attribute": [
+                {"type": "ip-dst", "value": "45.77.10.20", "to_ids": true, "uuid": "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "timestamp": "1795132800"},
+                {"type": "comment", "value": "seen by several members", "uuid": "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "timestamp": "1795132800"}
+            ]
+        }})
+        .to_string(),
+    );
+    let (ok, out) = renkei(&["import", "misp", &misp, "--org", "2", "--data", d]);
+    assert!(
+        ok && out.contains("stored") && out.contains("not mapped"),
+        "{out}"
+    );
+    assert!(rows().await >= before + 5, "values indexed");
+
+    // The operator that shared them exports them; a supplier outside the
+    // council gets none of the AMBER or GREEN ones.
+    for (fmt, needle) in [
+        ("suricata", "bad-actor.co.jp"),
+        ("zeek", "Intel::ADDR"),
+        ("rpz", "77.100.32.45.rpz-ip"),
+        ("csv", "45.77.10.20"),
+        ("blocklist", "45.32.100.77"),
+        ("stix", "\"type\":\"bundle\""),
+    ] {
+        let (ok, out) = renkei(&["export", fmt, "--org", "2", "--data", d]);
+        assert!(ok && out.contains(needle), "{fmt}: {out}");
+        let (ok, out) = renkei(&["export", fmt, "--org", "7", "--data", d]);
+        assert!(ok, "{out}");
+        for secret in ["bad-actor", "45.77.10.20", "45.32.100.77"] {
+            assert!(
+                !out.contains(secret),
+                "{fmt} for org 7 leaked {secret}: {out}"
+            );
+        }
+    }
+    let (ok, out) = renkei(&["export", "pdf", "--org", "2", "--data", d]);
+    assert!(!ok && out.contains("format"), "{out}");
+    let (ok, out) = renkei(&["audit", "verify", "--data", d]);
+    assert!(ok, "{out}");
+}

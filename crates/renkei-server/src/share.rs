@@ -1,0 +1,303 @@
+//! Sharing and exporting, without HTTP: validated objects, indicator lists
+//! and MISP events become store versions (with their index entries), and the
+//! index is written out in the export formats. The REST API, the portal and
+//! the command line all go through here, so they share one behaviour.
+
+use std::sync::Arc;
+
+use renkei_core::model::Collection;
+use renkei_core::warning::{WarningEntry, WarningList, WarningLists};
+use renkei_core::{Actor, Audience, Timestamp, Tlp, Viewer};
+use renkei_stix::{
+    ExportFormat, ExportOptions, ExportRow, ExportStats, FieldError, IndicatorOptions, ListEntry,
+    StixObject, StixTime,
+};
+use renkei_store::index::{IndexEntries, IndexQuery, SightingOf};
+use renkei_store::intel::{AddOutcome, NewStixVersion};
+use renkei_store::{Store, StoreError};
+
+/// Rows per index page while exporting.
+const EXPORT_PAGE: i64 = 5_000;
+
+/// The most rows one export returns (a bound on memory and time per call).
+pub const MAX_EXPORT_ROWS: usize = 1_000_000;
+
+/// What the store keeps of a validated object: its body, TLP, and what it
+/// adds to the index (the values its pattern tests, validity, the sighted
+/// object).
+pub fn new_version(o: &StixObject) -> NewStixVersion {
+    NewStixVersion {
+        stix_id: o.id.to_string(),
+        stix_type: o.type_name.clone(),
+        spec_version: "2.1".into(),
+        version: o.version().map(|t| (t.text.clone(), t.micros)),
+        tlp: o.tlp,
+        audience: Audience::default(),
+        body: o.to_json(),
+        index: index_entries(o),
+    }
+}
+
+fn time_field(o: &StixObject, field: &str) -> Option<i64> {
+    o.value
+        .get(field)
+        .and_then(|v| v.as_str())
+        .and_then(|t| StixTime::parse(t).ok())
+        .map(|t| t.micros)
+}
+
+/// The index entries of an object: values for indicators, the sighted
+/// object for sightings, nothing for the rest.
+pub fn index_entries(o: &StixObject) -> IndexEntries {
+    match o.type_name.as_str() {
+        "indicator" => IndexEntries {
+            values: renkei_stix::indicator_values(o),
+            valid_from: time_field(o, "valid_from"),
+            valid_until: time_field(o, "valid_until"),
+            sighting: None,
+        },
+        "sighting" => IndexEntries {
+            sighting: o
+                .value
+                .get("sighting_of_ref")
+                .and_then(|v| v.as_str())
+                .map(|of| SightingOf {
+                    of: of.to_owned(),
+                    count: o.value.get("count").and_then(|c| c.as_i64()).unwrap_or(1),
+                    first_seen: time_field(o, "first_seen"),
+                    last_seen: time_field(o, "last_seen"),
+                }),
+            ..IndexEntries::default()
+        },
+        _ => IndexEntries::default(),
+    }
+}
+
+/// How imported values are shared: TLP and audience are always explicit.
+#[derive(Debug, Clone)]
+pub struct ShareOptions {
+    pub tlp: Tlp,
+    pub audience: Audience,
+    /// Description put on every indicator (a comment on the line wins).
+    pub description: Option<String>,
+}
+
+/// Why an import stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// Objects that failed validation, each with its field.
+    #[error("{} problem(s); nothing was stored", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Shares list entries as one STIX indicator each, all or nothing.
+pub async fn share_values(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    entries: &[ListEntry],
+    opts: &ShareOptions,
+) -> Result<AddOutcome, ShareError> {
+    let created = StixTime::from_timestamp(Timestamp::now());
+    let mut versions = Vec::with_capacity(entries.len());
+    let mut errors = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let mut o = IndicatorOptions::new(created.clone(), opts.tlp);
+        o.description = e.comment.clone().or_else(|| opts.description.clone());
+        o.valid_until = e.valid_until.clone();
+        let value = renkei_stix::indicator_object(&e.value, &o);
+        match renkei_stix::parse_object(&value, Some(i)) {
+            Ok(obj) => versions.push(with_audience(new_version(&obj), &opts.audience)),
+            Err(errs) => errors.extend(errs.0.into_iter().map(|mut f| {
+                f.field = format!("line {}: {}", e.line, f.field);
+                f
+            })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ShareError::Invalid(errors));
+    }
+    Ok(store.add_stix_whole(actor, collection, versions).await?)
+}
+
+/// Shares validated objects (a bundle, a MISP event's mapping), all or
+/// nothing. Objects without a TLP marking take `tlp` when given, else the
+/// collection's default.
+pub async fn share_objects(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    objects: &[StixObject],
+    tlp: Option<Tlp>,
+    audience: &Audience,
+) -> Result<AddOutcome, StoreError> {
+    let versions = objects
+        .iter()
+        .map(|o| {
+            let mut v = with_audience(new_version(o), audience);
+            v.tlp = v.tlp.or(tlp);
+            v
+        })
+        .collect();
+    store.add_stix_whole(actor, collection, versions).await
+}
+
+fn with_audience(mut v: NewStixVersion, audience: &Audience) -> NewStixVersion {
+    v.audience = audience.clone();
+    v
+}
+
+/// The MISP event's objects, validated; every problem is listed.
+pub fn misp_objects(
+    bytes: &[u8],
+) -> Result<(Vec<StixObject>, renkei_stix::MispImport), Vec<FieldError>> {
+    let import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
+    let mut objects = Vec::with_capacity(import.objects.len());
+    let mut errors = Vec::new();
+    for (i, v) in import.objects.iter().enumerate() {
+        match renkei_stix::parse_object(v, Some(i)) {
+            Ok(o) => objects.push(o),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok((objects, import))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The first collection `viewer` may add to, for imports that name none.
+pub async fn default_collection(
+    store: &dyn Store,
+    viewer: &Viewer,
+) -> Result<Option<Collection>, StoreError> {
+    Ok(store
+        .list_collections()
+        .await?
+        .into_iter()
+        .find(|c| renkei_core::can_write_community(viewer, c.community)))
+}
+
+/// The built-in warning lists plus members' entries.
+pub async fn warning_lists(store: &dyn Store) -> Result<Arc<WarningLists>, StoreError> {
+    let mut extra: Vec<WarningList> = Vec::new();
+    for e in store.list_warning_entries().await? {
+        let entry = WarningEntry::from_value(e.value);
+        match extra.iter_mut().find(|l| l.key == e.list_key) {
+            Some(l) => l.entries.push(entry),
+            None => extra.push(WarningList {
+                key: e.list_key,
+                description: e.description,
+                entries: vec![entry],
+            }),
+        }
+    }
+    Ok(Arc::new(WarningLists::with_builtin(extra)))
+}
+
+/// Writes what `actor` may read of the index in `format` to `out`, page by
+/// page, up to [`MAX_EXPORT_ROWS`]. Values on a warning list are marked so
+/// blocking formats leave them out.
+pub async fn export(
+    store: &dyn Store,
+    actor: &Actor,
+    format: ExportFormat,
+    mut q: IndexQuery,
+    out: &mut Vec<u8>,
+) -> Result<ExportStats, StoreError> {
+    let warnings = warning_lists(store).await?;
+    let mut rows = Vec::new();
+    q.limit = EXPORT_PAGE;
+    loop {
+        let page = store.index_page(actor, &q).await?;
+        let n = page.len();
+        q.after = page.last().map(|r| r.id);
+        rows.extend(page);
+        if (n as i64) < EXPORT_PAGE || rows.len() >= MAX_EXPORT_ROWS {
+            break;
+        }
+    }
+    rows.truncate(MAX_EXPORT_ROWS);
+    // One row per (value, indicator): the same value from two versions or
+    // two collections is exported once per indicator.
+    rows.sort_by(|a, b| {
+        (a.value.kind(), a.value.value(), &a.stix_id).cmp(&(
+            b.value.kind(),
+            b.value.value(),
+            &b.stix_id,
+        ))
+    });
+    rows.dedup_by(|a, b| a.value == b.value && a.stix_id == b.stix_id);
+    let until: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| r.valid_until.map(|u| StixTime::format(Timestamp(u))))
+        .collect();
+    let flagged: Vec<bool> = rows
+        .iter()
+        .map(|r| !warnings.matches(&r.value).is_empty())
+        .collect();
+    let export_rows = rows.iter().enumerate().map(|(i, r)| ExportRow {
+        value: &r.value,
+        stix_id: &r.stix_id,
+        name: None,
+        tlp: r.tlp,
+        valid_until: until[i].as_deref(),
+        warning: flagged[i],
+    });
+    let opts = ExportOptions::default();
+    renkei_stix::write_export(format, export_rows, out, &opts)
+        .map_err(|e| StoreError::Invalid(renkei_core::ParseError::new("format", e.to_string())))
+}
+
+/// Writes a STIX bundle of the latest readable version of every object in
+/// `collection` (or in every collection `actor` may read), up to
+/// [`MAX_EXPORT_ROWS`] objects.
+pub async fn export_bundle(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Result<usize, StoreError> {
+    let collections: Vec<Collection> = match collection {
+        Some(id) => vec![store.get_collection(id).await?],
+        None => store
+            .list_collections()
+            .await?
+            .into_iter()
+            .filter(|c| renkei_core::can_read_community(&actor.viewer, c.community))
+            .collect(),
+    };
+    out.extend_from_slice(
+        format!(
+            "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
+            uuid::Uuid::new_v4()
+        )
+        .as_bytes(),
+    );
+    let mut n = 0usize;
+    'all: for c in &collections {
+        let mut q = renkei_store::intel::StixQuery::new(1000);
+        loop {
+            let page = store.stix_page(actor, c, &q).await?;
+            for r in &page.rows {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(r.body.as_bytes());
+                n += 1;
+                if n >= MAX_EXPORT_ROWS {
+                    break 'all;
+                }
+            }
+            match page.rows.last() {
+                Some(last) if page.more => q.after = Some((last.date_added, last.pk)),
+                _ => break,
+            }
+        }
+    }
+    out.extend_from_slice(b"]}");
+    Ok(n)
+}
