@@ -171,6 +171,12 @@ macro_rules! index_store {
                 })
             }
 
+            /// Analysts who may share may also mark false positives (as MISP's
+            /// warninglists are kept by analysts); viewers may not.
+            fn may_edit_warnings(actor: &Actor) -> bool {
+                actor.system || matches!(actor.viewer.role, Some(renkei_core::Role::Admin | renkei_core::Role::Reporter))
+            }
+
             impl $store {
                 /// One grouped audit entry naming the restricted objects a read returned.
                 async fn audit_read(&self, actor: &Actor, action: &str, object: &str, restricted: Vec<&str>) -> Result<()> {
@@ -420,8 +426,8 @@ macro_rules! index_store {
                     let Some(org) = actor.viewer.org else {
                         return Err(StoreError::Forbidden("warning-list entries are added in the name of an organisation"));
                     };
-                    if !renkei_core::can_administer(actor, org) {
-                        return Err(self.deny(actor, "warning.add", "warning-lists", "only organisation administrators edit warning lists").await);
+                    if !may_edit_warnings(actor) {
+                        return Err(self.deny(actor, "warning.add", "warning-lists", "only reporters and administrators edit warning lists").await);
                     }
                     let key = list_key.trim();
                     if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
@@ -452,8 +458,8 @@ macro_rules! index_store {
 
                 async fn remove_warning_entry(&self, actor: &Actor, id: i64) -> Result<()> {
                     let org = actor.viewer.org.map_or(-1, |o| o.0);
-                    if !actor.viewer.org.is_some_and(|o| renkei_core::can_administer(actor, o)) {
-                        return Err(self.deny(actor, "warning.remove", &format!("warning:{id}"), "only organisation administrators edit warning lists").await);
+                    if !may_edit_warnings(actor) {
+                        return Err(self.deny(actor, "warning.remove", &format!("warning:{id}"), "only reporters and administrators edit warning lists").await);
                     }
                     let mut tx = self.begin().await?;
                     let n = sqlx::query("UPDATE warning_entries SET removed_at = $1 WHERE id = $2 AND org_id = $3 AND removed_at IS NULL")

@@ -1,0 +1,344 @@
+//! Intelligence over REST beyond TAXII: list, text and MISP imports with
+//! per-line errors, value look-up with networks and warning lists, object
+//! pages with correlations and sightings, exports, notifications.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use renkei_core::Role;
+use serde_json::json;
+
+use crate::support::{Reply, TestApp};
+
+async fn import(app: &TestApp, token: &str, query: &str, body: &str) -> Reply {
+    let r = Request::post(format!("/api/v1/imports?{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    app.send(r).await
+}
+
+#[tokio::test]
+async fn lists_import_whole_or_report_every_bad_line() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let t = app.token(&app.power, Role::Reporter).await;
+    let q = format!("format=csv&tlp=AMBER&collection={}", col.id);
+    let csv = "value,type\nevil.example.co.jp,domain\n300.1.1.1,ipv4\nnot a value,\n";
+    let r = import(&app, &t, &q, csv).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let j = r.json();
+    let lines: Vec<i64> = j["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, vec![3, 4], "{j}");
+    assert_eq!(j["errors"][0]["field"], "value");
+    let found = app
+        .api("GET", "/api/v1/search?q=evil.example.co.jp", Some(&t), None)
+        .await;
+    assert_eq!(found.json(), json!([]), "nothing stored");
+
+    let r = import(&app, &t, &format!("{q}&skip_invalid=true"), csv).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["stored"], 1);
+    assert_eq!(r.json()["line_errors"].as_array().map(Vec::len), Some(2));
+
+    // TLP must be chosen; formats are named.
+    let r = import(&app, &t, "format=csv", csv).await;
+    assert_eq!(
+        (r.status, r.json()["field"].clone()),
+        (422, json!("tlp")),
+        "{}",
+        r.body
+    );
+    let r = import(&app, &t, "format=xlsx&tlp=GREEN", csv).await;
+    assert_eq!(r.json()["field"], "format", "{}", r.body);
+    let big = "a".repeat(17 * 1024 * 1024);
+    assert_eq!(
+        import(&app, &t, "format=text&tlp=GREEN", &big).await.status,
+        413
+    );
+}
+
+#[tokio::test]
+async fn lookup_correlates_values_networks_and_warning_lists() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let power = app.token(&app.power, Role::Reporter).await;
+    let nco = app.token(&app.nco, Role::Reporter).await;
+    let text = "C2 at hxxps://cdn-update[.]evil-co[.]jp/a and 45.32.100[.]77; staging 10.20.30.40";
+    let r = import(
+        &app,
+        &power,
+        &format!("format=text&tlp=GREEN&collection={}", col.id),
+        text,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["stored"], 3);
+    let r = import(
+        &app,
+        &nco,
+        &format!("format=csv&tlp=GREEN&collection={}", col.id),
+        "45.32.100.0/24\n",
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let l = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=45.32.100[.]77",
+            Some(&nco),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(l["type"], "ipv4");
+    assert_eq!(l["total"], 2, "the address and the network holding it: {l}");
+    let matched: Vec<&str> = l["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["matched"].as_str())
+        .collect();
+    assert!(
+        matched.contains(&"45.32.100.0/24") && matched.contains(&"45.32.100.77"),
+        "{l}"
+    );
+    assert!(
+        l["hits"][0]["decay_score"].as_u64().is_some_and(|d| d > 90),
+        "{l}"
+    );
+
+    let l = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=10.20.30.40",
+            Some(&nco),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(l["warning_lists"], json!(["private-ranges"]), "{l}");
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=300.1.1.1&type=ipv4",
+            Some(&nco),
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.json()["field"].clone()), (422, json!("value")));
+
+    // A member's own warning list: reporters and administrators, not viewers.
+    let viewer = app.token(&app.power, Role::Viewer).await;
+    let entry =
+        json!({"list": "our-cdn", "value": "cdn-update.evil-co.jp", "description": "our CDN"});
+    assert_eq!(
+        app.api(
+            "POST",
+            "/api/v1/warninglists/entries",
+            Some(&viewer),
+            Some(entry.clone())
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        app.api(
+            "POST",
+            "/api/v1/warninglists/entries",
+            Some(&power),
+            Some(entry)
+        )
+        .await
+        .status,
+        201
+    );
+    let l = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=https://cdn-update.evil-co.jp/a",
+            Some(&nco),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(l["warning_lists"], json!(["our-cdn"]), "{l}");
+
+    // The object page: versions, where else its values were seen, sightings.
+    let found = app
+        .api(
+            "GET",
+            "/api/v1/search?q=45.32.100.77&type=indicator",
+            Some(&nco),
+            None,
+        )
+        .await
+        .json();
+    let id = found
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|f| {
+                f["object"]["pattern"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("45.32.100.77"))
+            })
+        })
+        .and_then(|f| f["object"]["id"].as_str())
+        .unwrap_or_else(|| panic!("the address's indicator is found by value: {found}"))
+        .to_owned();
+    let s = json!({"sighting_of": id, "count": 3, "tlp": "GREEN"});
+    let r = app
+        .api("POST", "/api/v1/sightings", Some(&nco), Some(s))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/sightings",
+            Some(&nco),
+            Some(json!({"sighting_of": id, "tlp": "BLUE"})),
+        )
+        .await;
+    assert_eq!(r.json()["field"], "tlp");
+    let o = app
+        .api("GET", &format!("/api/v1/objects/{id}"), Some(&power), None)
+        .await
+        .json();
+    assert_eq!(o["versions"].as_array().map(Vec::len), Some(1), "{o}");
+    assert_eq!(o["sightings"]["count"], 3, "{o}");
+    assert!(
+        o["correlations"].as_array().is_some_and(|c| !c.is_empty()),
+        "{o}"
+    );
+    assert_eq!(
+        app.api(
+            "GET",
+            "/api/v1/objects/indicator--00000000-0000-4000-8000-000000000999",
+            Some(&power),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn exports_and_notifications_follow_access() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let power = app.token(&app.power, Role::Reporter).await;
+    let nco = app.token(&app.nco, Role::Reporter).await;
+    let r = import(
+        &app,
+        &power,
+        &format!("format=text&tlp=GREEN&collection={}", col.id),
+        "bad.evil-co.jp 45.32.100.78",
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = import(
+        &app,
+        &power,
+        &format!("format=text&tlp=AMBER&collection={}", col.id),
+        "secret.evil-co.jp",
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // An organisation outside the council reads none of it.
+    let outsider = app
+        .store
+        .create_org(
+            &renkei_core::Actor::system("test"),
+            renkei_core::model::NewOrg {
+                name_ja: "部外".into(),
+                name_en: "Outsider".into(),
+                kind: renkei_core::OrgKind::Supplier,
+                sector: None,
+                prefecture: None,
+            },
+        )
+        .await
+        .expect("org");
+    let out = app.token(&outsider, Role::Reporter).await;
+
+    let e = app
+        .api("GET", "/api/v1/exports/suricata", Some(&nco), None)
+        .await;
+    assert_eq!(e.status, 200);
+    assert!(
+        e.body.contains("bad.evil-co.jp") && e.body.contains("secret.evil-co.jp"),
+        "{}",
+        e.body
+    );
+    let e = app
+        .api("GET", "/api/v1/exports/suricata", Some(&out), None)
+        .await;
+    assert!(
+        e.status == 200 && !e.body.contains("evil-co") && !e.body.contains("45.32"),
+        "{}",
+        e.body
+    );
+    let e = app
+        .api("GET", "/api/v1/exports/rpz?type=domain", Some(&power), None)
+        .await;
+    assert!(
+        e.body.contains("bad.evil-co.jp CNAME .") && !e.body.contains("rpz-ip"),
+        "{}",
+        e.body
+    );
+    let e = app
+        .api("GET", "/api/v1/exports/stix", Some(&nco), None)
+        .await;
+    let bundle: serde_json::Value = serde_json::from_str(&e.body).expect("bundle JSON");
+    assert_eq!(
+        bundle["objects"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        e.body
+    );
+    let e = app
+        .api("GET", "/api/v1/exports/stix", Some(&out), None)
+        .await;
+    let bundle: serde_json::Value = serde_json::from_str(&e.body).expect("bundle JSON");
+    assert_eq!(bundle["objects"], json!([]), "{}", e.body);
+    assert_eq!(
+        app.api("GET", "/api/v1/exports/pdf", Some(&nco), None)
+            .await
+            .json()["field"],
+        "format"
+    );
+    let n = app
+        .api("GET", "/api/v1/notifications", Some(&out), None)
+        .await
+        .json();
+    assert_eq!(n["objects"], json!([]), "{n}");
+
+    let n = app
+        .api("GET", "/api/v1/notifications", Some(&nco), None)
+        .await
+        .json();
+    assert_eq!(n["objects"].as_array().map(Vec::len), Some(3), "{n}");
+    let next = n["next"].as_str().expect("cursor");
+    let n = app
+        .api(
+            "GET",
+            &format!("/api/v1/notifications?after={next}"),
+            Some(&nco),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(n["objects"], json!([]), "{n}");
+    let n = app
+        .api("GET", "/api/v1/notifications?after=x", Some(&nco), None)
+        .await;
+    assert_eq!(n.json()["field"], "after");
+}
