@@ -87,6 +87,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         list_tokens, create_token, list_items, create_item, get_item, item_versions, amend_item, list_audit,
         list_collections, import_bundle
     ),
+    nest((path = "/api/v1", api = crate::webhooks::WebhookDoc, tags = ["webhooks"])),
     modifiers(&BearerAuth)
 )]
 #[derive(Debug)]

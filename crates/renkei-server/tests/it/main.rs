@@ -5,3 +5,4 @@ mod api;
 mod portal;
 mod support;
 mod taxii;
+mod webhooks;
