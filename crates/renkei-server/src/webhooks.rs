@@ -331,7 +331,10 @@ impl Worker {
     /// Attempts the due deliveries: webhooks in parallel, each webhook's in
     /// order, stopping at its first failure.
     async fn deliver(&self, hooks: &[Webhook], now: Timestamp) -> Result<TickStats, StoreError> {
-        let due = self.state.store.due_deliveries(now.0, DUE_LIMIT).await?;
+        // What this round queued is due at once, even when `now` was taken
+        // before it was queued.
+        let due_at = now.max(Timestamp::now());
+        let due = self.state.store.due_deliveries(due_at.0, DUE_LIMIT).await?;
         let mut groups: BTreeMap<i64, Vec<Delivery>> = BTreeMap::new();
         for d in due {
             groups.entry(d.webhook).or_default().push(d);
