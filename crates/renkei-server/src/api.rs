@@ -90,6 +90,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         crate::intel_api::export, crate::intel_api::create_sighting, crate::intel_api::list_warninglists,
         crate::intel_api::add_warning_entry, crate::intel_api::remove_warning_entry, crate::intel_api::notifications
     ),
+    nest((path = "/api/v1", api = crate::webhooks::WebhookDoc, tags = ["webhooks"])),
     modifiers(&BearerAuth)
 )]
 #[derive(Debug)]

@@ -33,6 +33,9 @@ pub struct Settings {
     pub login_window_minutes: i64,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// Seconds between webhook worker rounds; 0 disables the worker (run
+    /// it in one process only).
+    pub webhook_interval_secs: u64,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -47,6 +50,7 @@ struct Defaults {
     login_max_failures: i64,
     login_window_minutes: i64,
     log_json: bool,
+    webhook_interval_secs: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -59,6 +63,7 @@ const DEFAULTS: Defaults = Defaults {
     login_max_failures: 5,
     login_window_minutes: 15,
     log_json: false,
+    webhook_interval_secs: 5,
 };
 
 impl Settings {

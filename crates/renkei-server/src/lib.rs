@@ -13,6 +13,7 @@ pub mod share;
 pub mod taxii;
 pub mod templates;
 pub mod views;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(intel_api::routes())
         .merge(portal::routes())
         .merge(taxii::routes(state.settings.taxii_max_content_length))
+        .merge(webhooks::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
@@ -106,18 +108,22 @@ pub async fn build(settings: &Settings) -> std::io::Result<(TcpListener, SocketA
     Ok((listener, addr))
 }
 
-/// Serves until `shutdown` completes, then finishes in-flight requests.
+/// Serves (and runs the webhook worker) until `shutdown` completes, then
+/// finishes in-flight requests and the worker's round in progress.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let worker = webhooks::start(&state);
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    worker.stop().await;
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

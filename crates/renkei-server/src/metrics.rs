@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latencies by route and status.
+//! Prometheus metrics: request counts and latencies by route and status,
+//! webhook delivery attempts by outcome.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,12 +25,20 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `delivered`, `retry` or `failed`.
+    pub outcome: String,
+}
+
 /// The server's metrics and the registry that renders them.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    /// Webhook delivery attempts by outcome.
+    pub webhook_attempts: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -49,10 +58,17 @@ impl Metrics {
             "HTTP request latency by route",
             latency.clone(),
         );
+        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_delivery_attempts",
+            "Webhook delivery attempts by outcome (delivered, retry, failed)",
+            webhook_attempts.clone(),
+        );
         Arc::new(Self {
             registry,
             requests,
             latency,
+            webhook_attempts,
         })
     }
 

@@ -266,6 +266,13 @@ enum AdminCommand {
         #[arg(long, default_value = "GREEN")]
         default_tlp: String,
     },
+    /// Register a webhook for an organisation; prints its id and signing secret (once).
+    WebhookCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        url: String,
+    },
     /// List organisations and users.
     List,
 }
@@ -558,6 +565,14 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
             println!(
                 "collection {} created in API root community-{community}",
                 c.id
+            );
+        }
+        AdminCommand::WebhookCreate { org, url } => {
+            let (w, secret) =
+                renkei_server::webhooks::create_for_org(store, OrgId(org), &url).await?;
+            println!(
+                "webhook {} created for organisation {org}; signing secret (shown once):\n{secret}",
+                w.id
             );
         }
         AdminCommand::List => {

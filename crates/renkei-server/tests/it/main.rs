@@ -6,3 +6,4 @@ mod intel;
 mod portal;
 mod support;
 mod taxii;
+mod webhooks;
