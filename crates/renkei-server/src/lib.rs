@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod intel_api;
 pub mod metrics;
 pub mod portal;
+pub mod portal_intel;
 pub mod share;
 pub mod taxii;
 pub mod templates;

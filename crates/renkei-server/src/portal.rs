@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/memberships/{id}/accept", post(membership_accept))
         .route("/admin/audit", get(audit_page))
         .route("/intel", get(intel_page))
+        .merge(crate::portal_intel::routes())
         .route("/reports", get(upcoming))
         .route("/advisories", get(upcoming))
         .route("/detections", get(upcoming))
@@ -61,7 +62,7 @@ async fn css() -> impl IntoResponse {
     )
 }
 
-fn lang_of(jar: &CookieJar) -> Lang {
+pub(crate) fn lang_of(jar: &CookieJar) -> Lang {
     jar.get(LANG_COOKIE)
         .map_or(Lang::Ja, |c| Lang::from_code(c.value()))
 }
@@ -76,7 +77,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 /// What every page's layout needs.
 #[derive(Serialize)]
-struct Layout {
+pub(crate) struct Layout {
     lang: &'static str,
     path: String,
     user: Option<String>,
@@ -86,7 +87,7 @@ struct Layout {
     is_platform_admin: bool,
 }
 
-async fn layout(s: &AppState, p: &Principal, lang: Lang, path: &str) -> Layout {
+pub(crate) async fn layout(s: &AppState, p: &Principal, lang: Lang, path: &str) -> Layout {
     let org = match p.viewer().org {
         Some(o) => s.store.get_org(o).await.ok().map(|o| {
             if lang == Lang::Ja {
@@ -108,7 +109,7 @@ async fn layout(s: &AppState, p: &Principal, lang: Lang, path: &str) -> Layout {
     }
 }
 
-fn render(s: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
+pub(crate) fn render(s: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
     match s.templates.render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -118,7 +119,7 @@ fn render(s: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response 
     }
 }
 
-async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Response {
+pub(crate) async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Response {
     let l = layout(s, p, lang, "/").await;
     render(
         s,
@@ -129,13 +130,13 @@ async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Res
 }
 
 /// Signed-in users only: the redirect to the sign-in page for anyone else.
-fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
+pub(crate) fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
     p.user
         .is_none()
         .then(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
@@ -148,7 +149,7 @@ fn urlencode(s: &str) -> String {
 
 /// The start of every form post: signed in, and the form carries this
 /// session's CSRF token. `Some` is the response that refuses it.
-async fn refuse_form(
+pub(crate) async fn refuse_form(
     s: &AppState,
     p: &Principal,
     lang: Lang,
@@ -165,7 +166,7 @@ async fn refuse_form(
 }
 
 /// A form error for the page: its message and the field to mark.
-fn error_ctx(error: Option<ApiError>) -> Value {
+pub(crate) fn error_ctx(error: Option<ApiError>) -> Value {
     error.map_or(
         Value::UNDEFINED,
         |e| context! { detail => e.detail, field => e.field },
@@ -181,7 +182,7 @@ fn check_csrf(p: &Principal, submitted: &str) -> Result<(), ApiError> {
     }
 }
 
-fn org_name(o: &Org, lang: Lang) -> String {
+pub(crate) fn org_name(o: &Org, lang: Lang) -> String {
     if lang == Lang::Ja {
         o.name_ja.clone()
     } else {
@@ -428,7 +429,7 @@ struct ItemRow {
     audience: Vec<String>,
 }
 
-fn tlp_class(t: Tlp) -> &'static str {
+pub(crate) fn tlp_class(t: Tlp) -> &'static str {
     match t {
         Tlp::Clear => "tlp-clear",
         Tlp::Green => "tlp-green",

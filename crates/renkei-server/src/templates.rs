@@ -23,6 +23,34 @@ pub const SOURCES: &[(&str, &str)] = &[
     ),
     ("audit.html", include_str!("../templates/audit.html")),
     ("intel.html", include_str!("../templates/intel.html")),
+    (
+        "intel_search.html",
+        include_str!("../templates/intel_search.html"),
+    ),
+    (
+        "intel_object.html",
+        include_str!("../templates/intel_object.html"),
+    ),
+    (
+        "intel_share.html",
+        include_str!("../templates/intel_share.html"),
+    ),
+    (
+        "intel_import.html",
+        include_str!("../templates/intel_import.html"),
+    ),
+    (
+        "share_fields.html",
+        include_str!("../templates/share_fields.html"),
+    ),
+    (
+        "line_errors.html",
+        include_str!("../templates/line_errors.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("../templates/notifications.html"),
+    ),
     ("upcoming.html", include_str!("../templates/upcoming.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];

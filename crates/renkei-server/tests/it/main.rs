@@ -3,6 +3,7 @@
 
 mod api;
 mod intel;
+mod intel_portal;
 mod portal;
 mod support;
 mod taxii;

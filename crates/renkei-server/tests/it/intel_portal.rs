@@ -1,0 +1,178 @@
+//! The portal's intelligence pages: share form with an explicit TLP, search,
+//! object page with correlations and sightings, import upload with a
+//! per-line error report, exports and notifications.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+
+use crate::support::{PASSWORD, TestApp, hidden};
+
+async fn upload(
+    app: &TestApp,
+    cookie: &str,
+    csrf: &str,
+    collection: &str,
+    format: &str,
+    tlp: &str,
+    file: &str,
+) -> crate::support::Reply {
+    let b = "renkeiboundary";
+    let mut body = String::new();
+    for (k, v) in [
+        ("csrf", csrf),
+        ("collection", collection),
+        ("format", format),
+        ("tlp", tlp),
+    ] {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
+    ));
+    let r = Request::post("/intel/import")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    app.send(r).await
+}
+
+#[tokio::test]
+async fn share_search_object_page_import_export_and_notifications() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let power = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let nco = app
+        .login("admin@nco.example.jp", PASSWORD)
+        .await
+        .expect("login");
+
+    let page = app.get("/intel/share", &power).await;
+    assert_eq!(page.status, 200);
+    let csrf = hidden(&page.body, "csrf");
+    let values = "攻撃の通信先は hxxps://login[.]evil-co[.]jp/owa と 45.32.100[.]77";
+    // No TLP chosen: refused, naming it, nothing stored.
+    let r = app
+        .post_form(
+            "/intel/share",
+            &power,
+            &[("csrf", &csrf), ("values", values), ("collection", &col.id)],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("TLP"), "{}", r.body);
+    let r = app
+        .post_form(
+            "/intel/share",
+            &power,
+            &[
+                ("csrf", &csrf),
+                ("values", values),
+                ("collection", &col.id),
+                ("tlp", "AMBER"),
+                ("description", "フィッシング"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"share-ok\""), "{}", r.body);
+
+    // The national office (a council member) finds it by value; the page
+    // shows the object's values seen elsewhere and takes a sighting.
+    let found = app.get("/intel/search?q=45.32.100.77", &nco).await;
+    assert_eq!(found.status, 200);
+    let href = found
+        .body
+        .split("href=\"/intel/objects/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("a result links to its object: {}", found.body))
+        .to_owned();
+    let obj = app.get(&format!("/intel/objects/{href}"), &nco).await;
+    assert_eq!(obj.status, 200);
+    assert!(
+        obj.body.contains("45.32.100.77") && obj.body.contains("TLP:AMBER"),
+        "{}",
+        obj.body
+    );
+    let csrf_n = hidden(&obj.body, "csrf");
+    let r = app
+        .post_form(
+            &format!("/intel/objects/{href}"),
+            &nco,
+            &[("csrf", &csrf_n), ("count", "4"), ("tlp", "GREEN")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let obj = app.get(&format!("/intel/objects/{href}"), &power).await;
+    assert!(obj.body.contains("合計 4 回"), "{}", obj.body);
+    let r = app.get("/intel/search?q=&from=yesterday", &nco).await;
+    assert_eq!(r.status, 422);
+
+    // Import upload: every bad line listed, nothing stored.
+    let csrf = hidden(&app.get("/intel/import", &power).await.body, "csrf");
+    let r = upload(
+        &app,
+        &power,
+        &csrf,
+        &col.id,
+        "csv",
+        "GREEN",
+        "value,type\nok.evil-co.jp,domain\n300.1.1.1,ipv4\nnot-a-value\n",
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"line-errors\"")
+            && r.body.contains("<td>3</td>")
+            && r.body.contains("<td>4</td>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !app.get("/intel/search?q=ok.evil-co.jp", &power)
+            .await
+            .body
+            .contains("/intel/objects/"),
+        "nothing stored"
+    );
+    let r = upload(
+        &app,
+        &power,
+        &csrf,
+        &col.id,
+        "csv",
+        "GREEN",
+        "value\nok.evil-co.jp\n",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"import-ok\""), "{}", r.body);
+
+    let e = app.get("/intel/export/zeek", &nco).await;
+    assert_eq!(e.status, 200);
+    assert!(
+        e.body.contains("login.evil-co.jp/owa\tIntel::URL"),
+        "{}",
+        e.body
+    );
+
+    let n = app.get("/notifications", &nco).await;
+    assert!(n.body.contains("id=\"notifications\""), "{}", n.body);
+    let n = app.get("/notifications", &nco).await;
+    assert!(
+        !n.body.contains("id=\"notifications\""),
+        "seen once: {}",
+        n.body
+    );
+    // Anonymous visitors are sent to sign in.
+    assert_eq!(app.get("/intel/share", "").await.status, 303);
+}
