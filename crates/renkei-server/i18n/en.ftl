@@ -189,3 +189,4 @@ notifications-since = What arrived since { $since } that you may read.
 notifications-all = What has arrived that you may read.
 notifications-caption = { $count } new
 notifications-none = Nothing new.
+search-org = Shared by

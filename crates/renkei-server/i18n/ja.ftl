@@ -189,3 +189,4 @@ notifications-since = { $since } 以降に届いた、閲覧できる情報で�
 notifications-all = 閲覧できる情報の新着です。
 notifications-caption = 新着 { $count } 件
 notifications-none = 新しい情報はありません。
+search-org = 共有した組織

@@ -352,7 +352,7 @@ pub struct SearchParams {
     pub kind: Option<String>,
     pub tlp: Option<String>,
     /// Sharing organisation id.
-    pub org: Option<i64>,
+    pub org: Option<String>,
     /// Added on or after (RFC 3339 or YYYY-MM-DD).
     pub from: Option<String>,
     /// Added before.
@@ -382,7 +382,17 @@ impl SearchParams {
                 .cloned()
                 .collect(),
             tlp: parse_tlp(self.tlp.as_deref().filter(|t| !t.is_empty()))?,
-            owner_org: self.org,
+            owner_org: self
+                .org
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| {
+                    o.parse().map_err(|_| {
+                        ApiError::field("org", format!("{o:?} is not an organisation id"))
+                    })
+                })
+                .transpose()?,
             added_from: time("from", &self.from)?,
             added_before: time("until", &self.until)?,
             before: None,

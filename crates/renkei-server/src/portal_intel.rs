@@ -77,7 +77,8 @@ async fn search_page(
         return r;
     }
     let lang = lang_of(&jar);
-    let searched = q.q.is_some() || q.kind.is_some() || q.tlp.is_some() || q.from.is_some();
+    let searched =
+        q.q.is_some() || q.kind.is_some() || q.tlp.is_some() || q.from.is_some() || q.org.is_some();
     let (rows, error) = if searched {
         match q.query() {
             Ok(query) => match s.store.search(&p.actor, &query).await {
@@ -90,7 +91,16 @@ async fn search_page(
         (Vec::new(), None)
     };
     let l = layout(&s, &p, lang, "/intel").await;
+    let orgs: Vec<Value> = s
+        .store
+        .list_orgs()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|o| context! { id => o.id.0, name => org_name(o, lang) })
+        .collect();
     let form = context! {
+        org => q.org.as_deref().and_then(|o| o.parse::<i64>().ok()).unwrap_or_default(),
         q => q.q.clone().unwrap_or_default(), kind => q.kind.clone().unwrap_or_default(),
         tlp => q.tlp.clone().unwrap_or_default(), from => q.from.clone().unwrap_or_default(),
         until => q.until.clone().unwrap_or_default(),
@@ -103,7 +113,7 @@ async fn search_page(
             StatusCode::OK
         },
         "intel_search.html",
-        context! { l, rows, searched, form, tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), error => error_ctx(error) },
+        context! { l, rows, searched, form, orgs, tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), error => error_ctx(error) },
     )
 }
 
