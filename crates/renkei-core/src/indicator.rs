@@ -613,6 +613,12 @@ mod tests {
     }
 
     #[test]
+    fn far_future_times_display_without_panicking() {
+        let t = Timestamp(253_402_300_799_000_000); // 9999-12-31T23:59:59Z
+        assert!(!t.to_jst_display().is_empty());
+    }
+
+    #[test]
     fn decay() {
         let day = 86_400 * 1_000_000;
         let t0 = Timestamp(1_700_000_000_000_000);

@@ -64,10 +64,10 @@ impl Timestamp {
     pub fn to_jst_display(self) -> String {
         let fmt =
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] JST");
+        // checked: a far-future time from outside input must not panic.
         self.to_offset_date_time()
-            .to_offset(time::macros::offset!(+9))
-            .format(&fmt)
-            .unwrap_or_default()
+            .checked_to_offset(time::macros::offset!(+9))
+            .map_or_else(|| self.to_rfc3339(), |d| d.format(&fmt).unwrap_or_default())
     }
 
     pub fn plus_seconds(self, secs: i64) -> Self {

@@ -192,7 +192,7 @@ pub fn write_export<'a, W: Write>(
             )?;
             let mut sid = opts.sid_base;
             for r in rows {
-                count(!r.warning && suricata(&mut out, &r, &mut sid, opts)?);
+                count(!blocked_out(&r) && suricata(&mut out, &r, &mut sid, opts)?);
             }
         }
         ExportFormat::Zeek => {
@@ -201,14 +201,14 @@ pub fn write_export<'a, W: Write>(
                 "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url"
             )?;
             for r in rows {
-                count(!r.warning && zeek(&mut out, &r, opts)?);
+                count(!blocked_out(&r) && zeek(&mut out, &r, opts)?);
             }
         }
         ExportFormat::Rpz => {
             rpz_header(&mut out, opts)?;
             let zone = opts.zone.trim().trim_end_matches('.');
             for r in rows {
-                count(!r.warning && rpz(&mut out, &r, zone)?);
+                count(!blocked_out(&r) && rpz(&mut out, &r, zone)?);
             }
         }
         ExportFormat::Blocklist => {
@@ -219,10 +219,10 @@ pub fn write_export<'a, W: Write>(
                 line_text(&opts.generated)
             )?;
             for r in rows {
-                if !r.warning {
+                if !blocked_out(&r) {
                     writeln!(out, "{}", r.value.value())?;
                 }
-                count(!r.warning);
+                count(!blocked_out(&r));
             }
         }
     }
@@ -359,9 +359,10 @@ fn suricata<W: Write>(
             ) else {
                 return Ok(false);
             };
-            // http.host is the normalised host without the port; http.uri is
-            // compared with the URL as WHATWG serialises it, so a client
-            // writing other %-escapes for the same path is not matched.
+            // http.host is the normalised host without the port; the path is
+            // compared with http.uri.raw (as sent, not percent-decoded), in the
+            // form WHATWG serialises it, so a client writing other %-escapes
+            // for the same path is not matched.
             let mut opts_text = format!(
                 "flow:established,to_server; http.host; content:\"{}\"; bsize:{}; ",
                 suricata_content(host),
@@ -370,7 +371,7 @@ fn suricata<W: Write>(
             let path = url_path(v.value());
             if path != "/" {
                 opts_text.push_str(&format!(
-                    "http.uri; content:\"{}\"; bsize:{}; ",
+                    "http.uri.raw; content:\"{}\"; bsize:{}; ",
                     suricata_content(path),
                     path.len()
                 ));
@@ -600,6 +601,35 @@ mod tests {
     }
 
     #[test]
+    fn very_wide_networks_stay_out_of_blocking_formats() {
+        let wide = IndicatorValue::parse(ValueKind::Ipv4, "0.0.0.0/1").expect("net");
+        let ok = IndicatorValue::parse(ValueKind::Ipv4, "45.32.0.0/16").expect("net");
+        for fmt in [
+            ExportFormat::Suricata,
+            ExportFormat::Rpz,
+            ExportFormat::Blocklist,
+            ExportFormat::Zeek,
+        ] {
+            let rows = [&wide, &ok].map(|v| ExportRow {
+                value: v,
+                stix_id: "indicator--x",
+                name: None,
+                tlp: Tlp::Green,
+                valid_until: None,
+                warning: false,
+            });
+            let mut out = Vec::new();
+            let stats =
+                write_export(fmt, rows, &mut out, &ExportOptions::default()).expect("write");
+            assert_eq!((stats.written, stats.skipped), (1, 1), "{fmt:?}");
+            assert!(
+                !String::from_utf8_lossy(&out).contains("0.0.0.0"),
+                "{fmt:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rpz_names_for_networks() {
         let name = |s: &str| rpz_ip(s.parse::<IpNet>().expect("net"));
         assert_eq!(name("198.51.100.7/32"), "32.7.100.51.198.rpz-ip");
@@ -624,4 +654,19 @@ mod tests {
             Err("format")
         );
     }
+}
+
+/// Rows the blocking formats leave out: values on a warning list, and
+/// networks so wide (shorter than /8 for IPv4, /32 for IPv6) that blocking
+/// them would cut off a large part of the internet.
+fn blocked_out(r: &ExportRow<'_>) -> bool {
+    r.warning
+        || r.value.net().is_some_and(|n| {
+            let min = if r.value.kind() == renkei_core::ValueKind::Ipv4 {
+                8
+            } else {
+                32
+            };
+            n.prefix_len() < min
+        })
 }

@@ -13,6 +13,13 @@ use crate::StixTime;
 pub const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
 /// The most lines a list may have.
 pub const MAX_LIST_LINES: usize = 1_000_000;
+/// The most values one list may share (one STIX indicator each, stored in
+/// one transaction); larger lists are split by the sender.
+pub const MAX_LIST_ENTRIES: usize = 100_000;
+/// Line errors kept; past this, one summary line counts the rest.
+pub const MAX_LINE_ERRORS: usize = 1_000;
+/// Columns read from one CSV line.
+const MAX_COLUMNS: usize = 64;
 /// How much of an offending input a [`LineError`] repeats, in characters.
 const MAX_ECHO_CHARS: usize = 200;
 
@@ -77,10 +84,37 @@ pub struct ListImport {
 
 impl ListImport {
     fn push(&mut self, seen: &mut HashSet<IndicatorValue>, entry: ListEntry) {
+        if self.entries.len() >= MAX_LIST_ENTRIES {
+            if !self.errors.iter().any(|e| e.field == "size") {
+                let line = entry.line;
+                self.push_error(LineError::new(
+                    line,
+                    "size",
+                    entry.value.value(),
+                    format!("more than {MAX_LIST_ENTRIES} values; split the list"),
+                ));
+            }
+            return;
+        }
         if seen.insert(entry.value.clone()) {
             self.entries.push(entry);
         } else {
             self.duplicates += 1;
+        }
+    }
+
+    /// Keeps the first [`MAX_LINE_ERRORS`] errors and counts the rest in a
+    /// last summary error, so a list of nothing but errors stays small.
+    fn push_error(&mut self, e: LineError) {
+        match self.errors.len() {
+            n if n < MAX_LINE_ERRORS => self.errors.push(e),
+            n if n == MAX_LINE_ERRORS => self.errors.push(LineError::new(
+                e.line,
+                "errors",
+                "",
+                format!("more than {MAX_LINE_ERRORS} lines could not be read; the first {MAX_LINE_ERRORS} are listed"),
+            )),
+            _ => {}
         }
     }
 }
@@ -179,9 +213,20 @@ pub fn parse_csv(input: &[u8]) -> Result<ListImport, ListError> {
     let mut columns: Option<Columns> = None;
     let mut first = true;
     for (line, raw) in csv_records(strip_bom(input)) {
+        if raw.iter().filter(|b| **b == b',').count() >= MAX_COLUMNS {
+            let shown = String::from_utf8_lossy(&raw[..raw.len().min(200)]).into_owned();
+            out.push_error(LineError::new(
+                line,
+                "columns",
+                &shown,
+                format!("more than {MAX_COLUMNS} columns"),
+            ));
+            first = false;
+            continue;
+        }
         let Some(fields) = read_record(raw) else {
             let shown = String::from_utf8_lossy(raw).into_owned();
-            out.errors.push(LineError::new(
+            out.push_error(LineError::new(
                 line,
                 "encoding",
                 shown.trim_end(),
@@ -206,7 +251,7 @@ pub fn parse_csv(input: &[u8]) -> Result<ListImport, ListError> {
         };
         match entry {
             Ok(e) => out.push(&mut seen, e),
-            Err(e) => out.errors.push(e),
+            Err(e) => out.push_error(e),
         }
     }
     Ok(out)
@@ -457,7 +502,7 @@ pub fn parse_text(input: &str) -> ListImport {
                     let e = guess(refang(token).trim_end_matches(['.', ',', ':', ';', ')']))
                         .err()
                         .unwrap_or_else(|| ParseError::new("value", "is not an indicator"));
-                    out.errors.push(LineError::from_parse(line_no, token, e));
+                    out.push_error(LineError::from_parse(line_no, token, e));
                 }
                 continue;
             }

@@ -543,7 +543,7 @@ impl Convert {
             &name,
             &pattern(&terms),
             comment(a),
-            tlp.or(ev.tlp),
+            stricter(tlp, ev.tlp),
             &labels,
         ))
     }
@@ -646,7 +646,7 @@ impl Convert {
             &format!("{name}: {}", shown.join(" | ")),
             &pattern(&terms),
             comment(o),
-            tlp.or(ev.tlp),
+            stricter(tlp, ev.tlp),
             &labels,
         ))
     }
@@ -892,5 +892,38 @@ mod tests {
         }});
         let m = misp_from_slice(small.to_string().as_bytes()).expect("valid");
         insta::assert_json_snapshot!(m.objects);
+    }
+}
+
+/// An attribute's own TLP tag may make it stricter than its event, never
+/// looser: the more restrictive of the two.
+fn stricter(own: Option<Tlp>, event: Option<Tlp>) -> Option<Tlp> {
+    match (own, event) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tlp_tests {
+    use super::*;
+
+    #[test]
+    fn an_attribute_tag_never_loosens_its_events_tlp() {
+        let event = serde_json::json!({"Event": {
+            "info": "x", "date": "2026-11-20", "timestamp": "1795132800",
+            "Tag": [{"name": "tlp:red"}],
+            "Attribute": [{"type": "ip-dst", "value": "45.77.10.20", "timestamp": "1795132800", "Tag": [{"name": "tlp:clear"}]}]
+        }});
+        let out = misp_to_stix(&event).expect("maps");
+        let red = crate::tlp_marking_id(Tlp::Red);
+        for o in &out.objects {
+            assert_eq!(o["object_marking_refs"], serde_json::json!([red]), "{o}");
+        }
+        assert_eq!(
+            stricter(Some(Tlp::Amber), Some(Tlp::Green)),
+            Some(Tlp::Amber)
+        );
+        assert_eq!(stricter(None, Some(Tlp::Green)), Some(Tlp::Green));
     }
 }

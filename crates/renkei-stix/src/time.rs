@@ -17,7 +17,7 @@ impl StixTime {
     pub fn parse(s: &str) -> Result<Self, String> {
         let err = || format!("{s:?} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.sss]Z, UTC)");
         let b = s.as_bytes();
-        if b.len() < 20 || b[b.len() - 1] != b'Z' || b[10] != b'T' {
+        if !s.is_ascii() || b.len() < 20 || b[b.len() - 1] != b'Z' || b[10] != b'T' {
             return Err(err());
         }
         let fraction = match s[19..s.len() - 1].strip_prefix('.') {
@@ -144,5 +144,14 @@ mod tests {
         let round = StixTime::parse(&StixTime::format(Timestamp(1_463_041_047_123_456)))
             .expect("round trip");
         assert_eq!(round.micros, 1_463_041_047_123_456);
+    }
+}
+
+#[cfg(test)]
+mod ascii_tests {
+    #[test]
+    fn non_ascii_timestamps_are_refused_not_panicked_on() {
+        assert!(super::StixTime::parse("2016-05-12T08:17:2é0Z").is_err());
+        assert!(super::StixTime::parse("２０１６-05-12T08:17:20Z").is_err());
     }
 }

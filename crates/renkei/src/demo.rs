@@ -546,5 +546,37 @@ async fn stix(
             indicator(5, "不審なファイル", "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']", Tlp::Amber)?,
         ])
         .await?;
+    // The operator's view of the same campaign: a network holding the
+    // national office's address, so the two correlate; and a railway's
+    // sighting of the office's indicator.
+    store
+        .add_stix(
+            &soc,
+            &council_col,
+            vec![indicator(
+                6,
+                "VPN探索の発信元ネットワーク",
+                "[ipv4-addr:value = '203.0.113.0/24']",
+                Tlp::Green,
+            )?],
+        )
+        .await?;
+    let sighting = serde_json::json!({
+        "type": "sighting", "spec_version": "2.1", "id": "sighting--5e1a0007-0000-4000-8000-000000000007",
+        "created": "2026-11-19T02:00:00.000Z", "modified": "2026-11-19T02:00:00.000Z",
+        "sighting_of_ref": "indicator--5e1a0001-0000-4000-8000-000000000001", "count": 12,
+        "first_seen": "2026-11-18T22:00:00Z", "last_seen": "2026-11-19T01:30:00Z",
+        "object_marking_refs": [renkei_stix::tlp_marking_id(Tlp::Green)]
+    });
+    let sighting = renkei_stix::parse_object(&sighting, None)
+        .map_err(|e| anyhow::anyhow!("demo sighting: {e}"))?;
+    let rail = actor_for(store, &user("soc@kansai-rail.example.jp")).await?;
+    store
+        .add_stix(
+            &rail,
+            &council_col,
+            vec![renkei_server::taxii::new_version(&sighting)],
+        )
+        .await?;
     Ok(())
 }

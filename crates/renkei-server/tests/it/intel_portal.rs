@@ -117,9 +117,23 @@ async fn share_search_object_page_import_export_and_notifications() {
     let r = app.get("/intel/search?q=&from=yesterday", &nco).await;
     assert_eq!(r.status, 422);
     // By the sharing organisation (the form sends an empty value for "any").
-    let by_power = app.get(&format!("/intel/search?q=&type=&tlp=&org={}&from=&until=", app.power.id), &nco).await;
-    assert!(by_power.status == 200 && by_power.body.contains(&href), "{}", by_power.body);
-    let by_nco = app.get(&format!("/intel/search?q=&org={}", app.nco.id), &nco).await;
+    let by_power = app
+        .get(
+            &format!(
+                "/intel/search?q=&type=&tlp=&org={}&from=&until=",
+                app.power.id
+            ),
+            &nco,
+        )
+        .await;
+    assert!(
+        by_power.status == 200 && by_power.body.contains(&href),
+        "{}",
+        by_power.body
+    );
+    let by_nco = app
+        .get(&format!("/intel/search?q=&org={}", app.nco.id), &nco)
+        .await;
     assert!(!by_nco.body.contains(&href), "{}", by_nco.body);
     assert_eq!(app.get("/intel/search?org=abc", &nco).await.status, 422);
 
