@@ -44,6 +44,25 @@ impl WarningEntry {
     }
 }
 
+/// Refuses entries so wide that they would silence whole swathes of real
+/// indicators: networks shorter than /8 (IPv4) or /16 (IPv6), and domains
+/// that are public suffixes (`co.jp`, `com`).
+pub fn check_entry(v: &IndicatorValue) -> Result<(), crate::ParseError> {
+    let too_wide = match (v.kind(), v.net()) {
+        (ValueKind::Ipv4, Some(n)) => n.prefix_len() < 8,
+        (ValueKind::Ipv6, Some(n)) => n.prefix_len() < 16,
+        (ValueKind::Domain, _) => psl::domain(v.value().as_bytes()).is_none(),
+        _ => false,
+    };
+    if too_wide {
+        return Err(crate::ParseError::new(
+            "value",
+            format!("{} is too wide for a warning list", v.value()),
+        ));
+    }
+    Ok(())
+}
+
 /// A named list of entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarningList {
@@ -189,6 +208,27 @@ mod tests {
         assert!(w.matches(&v("45.77.1.2")).is_empty());
         // A network wider than the listed range is not inside it.
         assert!(w.matches(&v("10.0.0.0/7")).is_empty());
+    }
+
+    #[test]
+    fn entries_that_are_too_wide_are_refused() {
+        for wide in ["0.0.0.0/1", "::/8", "co.jp", "com"] {
+            let v = IndicatorValue::parse(
+                if wide.contains(':') {
+                    ValueKind::Ipv6
+                } else if wide.contains('/') {
+                    ValueKind::Ipv4
+                } else {
+                    ValueKind::Domain
+                },
+                wide,
+            );
+            if let Ok(v) = v {
+                assert!(check_entry(&v).is_err(), "{wide}");
+            }
+        }
+        assert!(check_entry(&v("10.0.0.0/8")).is_ok());
+        assert!(check_entry(&v("cdn.example.co.jp")).is_ok());
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct Settings {
     /// Seconds between webhook worker rounds; 0 disables the worker (run
     /// it in one process only).
     pub webhook_interval_secs: u64,
+    /// Let webhooks reach loopback, private, link-local and other
+    /// non-public addresses (tests and closed networks only: otherwise a
+    /// webhook could make the server probe its own network).
+    pub webhook_allow_private: bool,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -51,6 +55,7 @@ struct Defaults {
     login_window_minutes: i64,
     log_json: bool,
     webhook_interval_secs: u64,
+    webhook_allow_private: bool,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -64,6 +69,7 @@ const DEFAULTS: Defaults = Defaults {
     login_window_minutes: 15,
     log_json: false,
     webhook_interval_secs: 5,
+    webhook_allow_private: false,
 };
 
 impl Settings {

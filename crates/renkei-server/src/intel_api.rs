@@ -302,7 +302,7 @@ pub async fn lookup(
         .store
         .lookup_values(&p.actor, std::slice::from_ref(&v), limit, None)
         .await?;
-    let warnings = share::warning_lists(s.store.as_ref()).await?;
+    let warnings = share::warning_lists(s.store.as_ref(), p.viewer().org).await?;
     Ok(Json(
         hits.first()
             .map(|h| hits_json(h, &warnings))
@@ -322,7 +322,7 @@ pub async fn object(
     let versions = s.store.object_versions(&p.actor, &id).await?;
     let correlations = s.store.correlate(&p.actor, &id, 20).await?;
     let sightings = s.store.sightings_of(&p.actor, &id).await?;
-    let warnings = share::warning_lists(s.store.as_ref()).await?;
+    let warnings = share::warning_lists(s.store.as_ref(), p.viewer().org).await?;
     Ok(Json(json!({
         "id": id,
         "versions": versions.iter().map(|f| json!({
@@ -556,12 +556,16 @@ pub async fn create_sighting(
     Ok((StatusCode::CREATED, Json(json!({"id": obj.id.to_string()}))))
 }
 
-/// The warning lists in force: built-in ones and members' entries.
+/// The warning lists in force for the caller: built-in ones and its own
+/// organisation's entries.
 #[utoipa::path(get, path = "/api/v1/warninglists", responses((status = 200, description = "lists")), security(("bearer" = [])))]
 pub async fn list_warninglists(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Value>> {
     p.require()?;
     let builtin = renkei_core::warning::builtin();
-    let entries = s.store.list_warning_entries().await?;
+    let entries = match p.viewer().org {
+        Some(o) => s.store.list_warning_entries(o.0).await?,
+        None => Vec::new(),
+    };
     Ok(Json(json!({
         "builtin": builtin.iter().map(|l| json!({"key": l.key, "description": l.description, "entries": l.entries.len()})).collect::<Vec<_>>(),
         "entries": entries.iter().map(|e| json!({
@@ -591,6 +595,7 @@ pub async fn add_warning_entry(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     p.require()?;
     let v = parse_value(&r.value, r.kind.as_deref())?;
+    renkei_core::warning::check_entry(&v).map_err(|e| ApiError::field("value", e.to_string()))?;
     let e = s
         .store
         .add_warning_entry(

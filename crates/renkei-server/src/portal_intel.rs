@@ -135,7 +135,9 @@ async fn object_view(
         .await
         .unwrap_or_default();
     let sightings = s.store.sightings_of(&p.actor, id).await.unwrap_or_default();
-    let warnings = share::warning_lists(s.store.as_ref()).await.ok();
+    let warnings = share::warning_lists(s.store.as_ref(), p.viewer().org)
+        .await
+        .ok();
     let orgs = s.store.list_orgs().await.unwrap_or_default();
     let org = |id: i64| {
         orgs.iter()
@@ -167,7 +169,7 @@ async fn object_view(
                 hits => h.hits.iter().map(|x| context! {
                     id => x.stix_id.clone(), tlp => x.tlp.as_str(), tlp_class => tlp_class(x.tlp), owner => org(x.owner_org),
                     matched => x.value.clone(), added => time(x.date_added),
-                    decay => renkei_core::decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), sightings.last_seen.map(Timestamp), now),
+                    decay => renkei_core::decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), None, now),
                 }).collect::<Vec<_>>(),
             }
         })
@@ -766,16 +768,18 @@ async fn notifications_page(State(s): State<AppState>, jar: CookieJar, p: Princi
     let Some(user) = p.user.as_ref().map(|u| u.id) else {
         return error_page(&s, &p, lang, ApiError::unauthorized()).await;
     };
-    let seen = s.store.notifications_seen(user).await.unwrap_or(0);
-    let found = match s.store.added_since(&p.actor, (seen, i64::MAX), 200).await {
+    let seen = s.store.notifications_seen(user).await.unwrap_or((0, 0));
+    let found = match s.store.added_since(&p.actor, seen, 200).await {
         Ok(f) => f,
         Err(e) => return error_page(&s, &p, lang, e.into()).await,
     };
-    if let Some(last) = found.last() {
-        let _ = s
+    if let Some(last) = found.last()
+        && let Err(e) = s
             .store
-            .mark_notifications_seen(user, last.row.date_added)
-            .await;
+            .mark_notifications_seen(user, (last.row.date_added, last.row.pk))
+            .await
+    {
+        tracing::warn!(error = %e, "could not mark notifications seen");
     }
     let rows: Vec<Value> = found.iter().rev().map(object_row).collect();
     let l = layout(&s, &p, lang, "/notifications").await;
@@ -783,6 +787,6 @@ async fn notifications_page(State(s): State<AppState>, jar: CookieJar, p: Princi
         &s,
         StatusCode::OK,
         "notifications.html",
-        context! { l, rows, seen => (seen > 0).then(|| time(seen)) },
+        context! { l, rows, seen => (seen.0 > 0).then(|| time(seen.0)) },
     )
 }

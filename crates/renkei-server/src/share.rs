@@ -49,6 +49,11 @@ fn time_field(o: &StixObject, field: &str) -> Option<i64> {
 /// The index entries of an object: values for indicators, the sighted
 /// object for sightings, nothing for the rest.
 pub fn index_entries(o: &StixObject) -> IndexEntries {
+    // A revoked version holds no values: as the latest version it hides the
+    // earlier versions' values from look-ups and exports.
+    if o.revoked {
+        return IndexEntries::default();
+    }
     match o.type_name.as_str() {
         "indicator" => IndexEntries {
             values: renkei_stix::indicator_values(o),
@@ -181,10 +186,18 @@ pub async fn default_collection(
         .find(|c| renkei_core::can_write_community(viewer, c.community)))
 }
 
-/// The built-in warning lists plus members' entries.
-pub async fn warning_lists(store: &dyn Store) -> Result<Arc<WarningLists>, StoreError> {
+/// The built-in warning lists plus the organisation's own entries (one
+/// member's list never changes what another member sees or exports).
+pub async fn warning_lists(
+    store: &dyn Store,
+    org: Option<renkei_core::OrgId>,
+) -> Result<Arc<WarningLists>, StoreError> {
     let mut extra: Vec<WarningList> = Vec::new();
-    for e in store.list_warning_entries().await? {
+    let entries = match org {
+        Some(o) => store.list_warning_entries(o.0).await?,
+        None => Vec::new(),
+    };
+    for e in entries {
         let entry = WarningEntry::from_value(e.value);
         match extra.iter_mut().find(|l| l.key == e.list_key) {
             Some(l) => l.entries.push(entry),
@@ -208,7 +221,7 @@ pub async fn export(
     mut q: IndexQuery,
     out: &mut Vec<u8>,
 ) -> Result<ExportStats, StoreError> {
-    let warnings = warning_lists(store).await?;
+    let warnings = warning_lists(store, actor.viewer.org).await?;
     let mut rows = Vec::new();
     q.limit = EXPORT_PAGE;
     loop {

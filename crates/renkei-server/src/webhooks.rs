@@ -170,6 +170,79 @@ pub fn parse_url(s: &str) -> Result<String, ParseError> {
     Ok(u.to_string())
 }
 
+/// Whether `ip` is a public unicast address: not loopback, private,
+/// shared (CGNAT), link-local (cloud metadata), documentation, multicast,
+/// reserved or unspecified.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            !(a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_broadcast()
+                || a.is_documentation()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || o[0] == 0
+                || o[0] >= 240
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0))
+        }
+        IpAddr::V6(a) => {
+            let first = a.segments()[0];
+            !(a.is_loopback()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && a.segments()[1] == 0x0db8)
+                && a.to_ipv4_mapped()
+                    .is_none_or(|v4| is_public(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Refuses a URL whose host is a non-public address literal (names are
+/// checked when they are resolved, by [`PublicOnly`]).
+pub fn check_target(url: &str, allow_private: bool) -> Result<(), ParseError> {
+    if allow_private {
+        return Ok(());
+    }
+    let host = url::Url::parse(url).ok().and_then(|u| match u.host() {
+        Some(url::Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
+        Some(url::Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
+        _ => None,
+    });
+    match host {
+        Some(ip) if !is_public(ip) => Err(ParseError::new(
+            "url",
+            "points at a private, local or reserved address",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Resolves webhook host names to public addresses only, at connection
+/// time, so a name cannot be re-pointed at an internal address later.
+#[derive(Debug)]
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> = found.filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err("the host resolves to no public address".into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// A new webhook secret: 32 random bytes, hex.
 pub fn new_secret() -> String {
     crate::auth::random_secret()
@@ -221,12 +294,15 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(state: AppState) -> Result<Self, WorkerError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
-            .build()?;
+            .user_agent(USER_AGENT);
+        if !state.settings.webhook_allow_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        let client = builder.build()?;
         Ok(Self { state, client })
     }
 
@@ -267,9 +343,14 @@ impl Worker {
             let Some(last) = ready.last() else { break };
             let next = (last.row.date_added, last.row.pk);
             let payload = self.payload(w.id, &ready).await?;
-            store
-                .enqueue_delivery(w.id, &payload, ready.len() as i64, next)
-                .await?;
+            if store
+                .enqueue_delivery(w.id, &payload, ready.len() as i64, cursor, next)
+                .await?
+                .is_none()
+            {
+                // Another worker announced this stretch first.
+                break;
+            }
             stats.enqueued += 1;
             stats.announced += ready.len() as u64;
             cursor = next;
@@ -334,7 +415,14 @@ impl Worker {
         // What this round queued is due at once, even when `now` was taken
         // before it was queued.
         let due_at = now.max(Timestamp::now());
-        let due = self.state.store.due_deliveries(due_at.0, DUE_LIMIT).await?;
+        // Claimed for twice the request timeout: long enough to send, short
+        // enough that a worker that died mid-round is retried soon.
+        let lease = due_at.0.saturating_add(4 * TIMEOUT.as_micros() as i64);
+        let due = self
+            .state
+            .store
+            .due_deliveries(due_at.0, lease, DUE_LIMIT)
+            .await?;
         let mut groups: BTreeMap<i64, Vec<Delivery>> = BTreeMap::new();
         for d in due {
             groups.entry(d.webhook).or_default().push(d);
@@ -423,6 +511,7 @@ impl Worker {
 
     /// One signed POST; `Err` says why it did not count as delivered.
     async fn send(&self, w: &Webhook, d: &Delivery) -> Result<(), String> {
+        check_target(&w.url, self.state.settings.webhook_allow_private).map_err(|e| e.message)?;
         let ts = Timestamp::now().0.div_euclid(1_000_000);
         let res = self
             .client
@@ -651,6 +740,7 @@ pub async fn create_webhook(
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
     admin_org(&p)?;
     let url = parse_url(&r.url)?;
+    check_target(&url, s.settings.webhook_allow_private)?;
     let secret = new_secret();
     let w = s.store.create_webhook(&p.actor, &url, &secret).await?;
     let mut v = WebhookView::from(w);
@@ -718,6 +808,25 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
+        for (ip, public) in [
+            ("45.32.100.77", true),
+            ("2400:8500::1", true),
+            ("127.0.0.1", false),
+            ("10.0.0.1", false),
+            ("169.254.169.254", false),
+            ("100.64.0.1", false),
+            ("::1", false),
+            ("fe80::1", false),
+            ("fd00::1", false),
+            ("::ffff:10.0.0.1", false),
+            ("0.0.0.0", false),
+            ("192.0.2.1", false),
+        ] {
+            assert_eq!(is_public(ip.parse().expect("ip")), public, "{ip}");
+        }
+        assert!(check_target("http://10.0.0.1/x", false).is_err());
+        assert!(check_target("http://10.0.0.1/x", true).is_ok());
+        assert!(check_target("https://hooks.example.jp/x", false).is_ok());
         assert!(parse_url("https://hooks.example.jp/renkei").is_ok());
         assert!(parse_url("http://127.0.0.1:9000/x").is_ok());
         for bad in [

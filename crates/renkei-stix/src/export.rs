@@ -535,6 +535,21 @@ fn rpz<W: Write>(out: &mut W, r: &ExportRow<'_>, zone: &str) -> io::Result<bool>
     Ok(true)
 }
 
+/// Rows the blocking formats leave out: values on a warning list, and
+/// networks so wide (shorter than /8 for IPv4, /32 for IPv6) that blocking
+/// them would cut off a large part of the internet.
+fn blocked_out(r: &ExportRow<'_>) -> bool {
+    r.warning
+        || r.value.net().is_some_and(|n| {
+            let min = if r.value.kind() == renkei_core::ValueKind::Ipv4 {
+                8
+            } else {
+                32
+            };
+            n.prefix_len() < min
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,19 +669,4 @@ mod tests {
             Err("format")
         );
     }
-}
-
-/// Rows the blocking formats leave out: values on a warning list, and
-/// networks so wide (shorter than /8 for IPv4, /32 for IPv6) that blocking
-/// them would cut off a large part of the internet.
-fn blocked_out(r: &ExportRow<'_>) -> bool {
-    r.warning
-        || r.value.net().is_some_and(|n| {
-            let min = if r.value.kind() == renkei_core::ValueKind::Ipv4 {
-                8
-            } else {
-                32
-            };
-            n.prefix_len() < min
-        })
 }

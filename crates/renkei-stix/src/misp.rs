@@ -709,6 +709,15 @@ fn decorate(o: &mut Value, tlp: Option<Tlp>, labels: &[String], uuid: Option<&st
     }
 }
 
+/// An attribute's own TLP tag may make it stricter than its event, never
+/// looser: the more restrictive of the two.
+fn stricter(own: Option<Tlp>, event: Option<Tlp>) -> Option<Tlp> {
+    match (own, event) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -892,15 +901,6 @@ mod tests {
         }});
         let m = misp_from_slice(small.to_string().as_bytes()).expect("valid");
         insta::assert_json_snapshot!(m.objects);
-    }
-}
-
-/// An attribute's own TLP tag may make it stricter than its event, never
-/// looser: the more restrictive of the two.
-fn stricter(own: Option<Tlp>, event: Option<Tlp>) -> Option<Tlp> {
-    match (own, event) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
     }
 }
 

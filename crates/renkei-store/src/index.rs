@@ -200,9 +200,9 @@ pub trait IndexStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<FoundObject>>;
 
-    /// Where the user has read notifications up to (`date_added`, µs).
-    async fn notifications_seen(&self, user: UserId) -> Result<i64>;
-    async fn mark_notifications_seen(&self, user: UserId, until: i64) -> Result<()>;
+    /// Where the user has read notifications up to: `(date_added, pk)`.
+    async fn notifications_seen(&self, user: UserId) -> Result<(i64, i64)>;
+    async fn mark_notifications_seen(&self, user: UserId, until: (i64, i64)) -> Result<()>;
 
     async fn add_warning_entry(
         &self,
@@ -213,22 +213,29 @@ pub trait IndexStore: Send + Sync {
     ) -> Result<WarningEntryRow>;
     /// Stamps the entry removed (only its organisation may).
     async fn remove_warning_entry(&self, actor: &Actor, id: i64) -> Result<()>;
-    async fn list_warning_entries(&self) -> Result<Vec<WarningEntryRow>>;
+    /// The organisation's own entries (they apply to its reads only).
+    async fn list_warning_entries(&self, org: i64) -> Result<Vec<WarningEntryRow>>;
 
     async fn create_webhook(&self, actor: &Actor, url: &str, secret: &str) -> Result<Webhook>;
     /// The organisation's webhooks (all when `org` is `None`, for the worker).
     async fn list_webhooks(&self, org: Option<i64>) -> Result<Vec<Webhook>>;
     async fn disable_webhook(&self, actor: &Actor, id: i64) -> Result<()>;
-    /// Records an announcement and moves the webhook's cursor, together.
+    /// Records an announcement and moves the webhook's cursor from `from`
+    /// to `to`, together; `None` (nothing recorded) when another worker
+    /// moved the cursor first.
     async fn enqueue_delivery(
         &self,
         webhook: i64,
         payload: &str,
         object_count: i64,
-        cursor: (i64, i64),
-    ) -> Result<i64>;
-    /// Pending deliveries due at `now`, oldest first.
-    async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>>;
+        from: (i64, i64),
+        to: (i64, i64),
+    ) -> Result<Option<i64>>;
+    /// Pending deliveries due at `now`, oldest first, each claimed until
+    /// `lease_until` so that a second worker does not send it too (and a
+    /// worker that dies lets it fall due again).
+    async fn due_deliveries(&self, now: i64, lease_until: i64, limit: i64)
+    -> Result<Vec<Delivery>>;
     /// Records an attempt: delivered, or retried at `retry_at`, or failed
     /// for good when `retry_at` is `None`.
     async fn record_attempt(

@@ -53,7 +53,8 @@ pub(crate) fn answers(v: &IndicatorValue, kind: ValueKind, value: &str) -> bool 
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
     s.push('%');
-    for c in text.to_lowercase().chars() {
+    // ASCII only, as SQLite's LOWER() folds only ASCII.
+    for c in text.to_ascii_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
             s.push('\\');
         }
@@ -129,6 +130,9 @@ macro_rules! index_store {
                     owner_org: r.i64("owner_org")?,
                 })
             }
+
+            /// Values of one object looked up for its correlations.
+            const MAX_CORRELATED_VALUES: usize = 200;
 
             const IV_JOIN: &str = "indicator_values iv JOIN stix_objects o ON o.pk = iv.object_pk";
 
@@ -206,7 +210,7 @@ macro_rules! index_store {
                     let cap = d.p(Arg::I(COUNT_CAP));
                     let lim = d.p(Arg::I(limit.max(0)));
                     let sql = format!(
-                        "WITH m AS MATERIALIZED ({} LIMIT {cap}) SELECT m.*, (SELECT COUNT(DISTINCT stix_id) FROM m) AS total \
+                        "WITH m AS MATERIALIZED ({} ORDER BY o.date_added DESC, o.pk DESC LIMIT {cap}) SELECT m.*, (SELECT COUNT(DISTINCT stix_id) FROM m) AS total \
                          FROM m ORDER BY m.date_added DESC, m.pk DESC LIMIT {lim}",
                         d.sql
                     );
@@ -258,6 +262,8 @@ macro_rules! index_store {
                     for r in run(d).fetch_all(&self.pool).await? {
                         values.push(IndicatorValue::parse(kind(&r)?, &r.text("value")?).map_err(|e| StoreError::corrupt("indicator_values", e))?);
                     }
+                    // An object listing very many values is looked up by its first ones.
+                    values.truncate(MAX_CORRELATED_VALUES);
                     self.lookup_values(actor, &values, limit, Some(stix_id)).await
                 }
 
@@ -402,21 +408,23 @@ macro_rules! index_store {
                     Ok(out)
                 }
 
-                async fn notifications_seen(&self, user: UserId) -> Result<i64> {
-                    let r = sqlx::query("SELECT seen_until FROM notification_marks WHERE user_id = $1").bind(user.0).fetch_optional(&self.pool).await?;
+                async fn notifications_seen(&self, user: UserId) -> Result<(i64, i64)> {
+                    let r = sqlx::query("SELECT seen_until, seen_pk FROM notification_marks WHERE user_id = $1").bind(user.0).fetch_optional(&self.pool).await?;
                     Ok(match r {
-                        Some(r) => r.i64("seen_until")?,
-                        None => 0,
+                        Some(r) => (r.i64("seen_until")?, r.i64("seen_pk")?),
+                        None => (0, 0),
                     })
                 }
 
-                async fn mark_notifications_seen(&self, user: UserId, until: i64) -> Result<()> {
+                async fn mark_notifications_seen(&self, user: UserId, until: (i64, i64)) -> Result<()> {
                     sqlx::query(
-                        "INSERT INTO notification_marks (user_id, seen_until) VALUES ($1, $2) \
-                         ON CONFLICT (user_id) DO UPDATE SET seen_until = excluded.seen_until WHERE notification_marks.seen_until < excluded.seen_until",
+                        "INSERT INTO notification_marks (user_id, seen_until, seen_pk) VALUES ($1, $2, $3) \
+                         ON CONFLICT (user_id) DO UPDATE SET seen_until = excluded.seen_until, seen_pk = excluded.seen_pk \
+                         WHERE (notification_marks.seen_until, notification_marks.seen_pk) < (excluded.seen_until, excluded.seen_pk)",
                     )
                     .bind(user.0)
-                    .bind(until)
+                    .bind(until.0)
+                    .bind(until.1)
                     .execute(&self.pool)
                     .await?;
                     Ok(())
@@ -477,8 +485,9 @@ macro_rules! index_store {
                     Ok(())
                 }
 
-                async fn list_warning_entries(&self) -> Result<Vec<WarningEntryRow>> {
-                    sqlx::query("SELECT id, list_key, description, kind, value, org_id, created_at FROM warning_entries WHERE removed_at IS NULL ORDER BY list_key, id")
+                async fn list_warning_entries(&self, org: i64) -> Result<Vec<WarningEntryRow>> {
+                    sqlx::query("SELECT id, list_key, description, kind, value, org_id, created_at FROM warning_entries WHERE removed_at IS NULL AND org_id = $1 ORDER BY list_key, id")
+                        .bind(org)
                         .fetch_all(&self.pool)
                         .await?
                         .iter()
@@ -548,9 +557,23 @@ macro_rules! index_store {
                     Ok(())
                 }
 
-                async fn enqueue_delivery(&self, webhook: i64, payload: &str, object_count: i64, cursor: (i64, i64)) -> Result<i64> {
+                async fn enqueue_delivery(&self, webhook: i64, payload: &str, object_count: i64, from: (i64, i64), to: (i64, i64)) -> Result<Option<i64>> {
                     let now = Timestamp::now().0;
                     let mut tx = self.begin().await?;
+                    // Compare and swap: a second worker that read the same cursor
+                    // moves nothing and records nothing.
+                    let moved = sqlx::query("UPDATE webhooks SET cursor_added = $1, cursor_pk = $2 WHERE id = $3 AND cursor_added = $4 AND cursor_pk = $5")
+                        .bind(to.0)
+                        .bind(to.1)
+                        .bind(webhook)
+                        .bind(from.0)
+                        .bind(from.1)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if moved == 0 {
+                        return Ok(None);
+                    }
                     let r = sqlx::query(
                         "INSERT INTO webhook_deliveries (webhook_id, created_at, payload, object_count, attempts, status, next_attempt_at) \
                          VALUES ($1, $2, $3, $4, 0, 'pending', $5) RETURNING id",
@@ -562,18 +585,12 @@ macro_rules! index_store {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query("UPDATE webhooks SET cursor_added = $1, cursor_pk = $2 WHERE id = $3")
-                        .bind(cursor.0)
-                        .bind(cursor.1)
-                        .bind(webhook)
-                        .execute(&mut *tx)
-                        .await?;
                     tx.commit().await?;
-                    r.i64("id")
+                    Ok(Some(r.i64("id")?))
                 }
 
-                async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
-                    sqlx::query(
+                async fn due_deliveries(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Delivery>> {
+                    let candidates = sqlx::query(
                         "SELECT id, webhook_id, payload, object_count, attempts, status, next_attempt_at, last_error FROM webhook_deliveries \
                          WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
                     )
@@ -583,7 +600,23 @@ macro_rules! index_store {
                     .await?
                     .iter()
                     .map(delivery)
-                    .collect()
+                    .collect::<Result<Vec<_>>>()?;
+                    let mut claimed = Vec::with_capacity(candidates.len());
+                    for d in candidates {
+                        // Claim by moving the due time past the lease; only one
+                        // worker's UPDATE matches the old due time.
+                        let n = sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND next_attempt_at = $3")
+                            .bind(lease_until)
+                            .bind(d.id)
+                            .bind(d.next_attempt_at)
+                            .execute(&self.pool)
+                            .await?
+                            .rows_affected();
+                        if n == 1 {
+                            claimed.push(d);
+                        }
+                    }
+                    Ok(claimed)
                 }
 
                 async fn record_attempt(&self, id: i64, result: std::result::Result<(), String>, retry_at: Option<i64>) -> Result<()> {

@@ -177,6 +177,10 @@ macro_rules! intel_store {
                         }
                     }
                     let mut tx = self.begin().await?;
+                    // Stamped once the write lock is held (SQLite) or the
+                    // transaction has begun, so stamps follow commit order as
+                    // closely as the database allows (notification cursors).
+                    let added = Timestamp::now().0;
                     // Only the organisation that first shared an object adds versions of it.
                     let mut taken = std::collections::HashSet::new();
                     for chunk in accepted.chunks(INSERT_CHUNK) {
@@ -216,7 +220,7 @@ macro_rules! intel_store {
                                 d.p(Arg::T(o.spec_version.clone())),
                                 d.p(Arg::T(version_text.clone())),
                                 d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
-                                d.p(Arg::I(now)),
+                                d.p(Arg::I(added)),
                                 d.p(Arg::T(tlp.as_str().to_owned())),
                                 d.p(Arg::I(owner.0)),
                                 d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),

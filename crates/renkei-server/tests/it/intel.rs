@@ -160,16 +160,40 @@ async fn lookup_correlates_values_networks_and_warning_lists() {
         .status,
         201
     );
-    let l = app
-        .api(
-            "GET",
-            "/api/v1/indicators/lookup?value=https://cdn-update.evil-co.jp/a",
-            Some(&nco),
-            None,
-        )
-        .await
-        .json();
+    let look = |t: &str| {
+        let t = t.to_owned();
+        let app = &app;
+        async move {
+            app.api(
+                "GET",
+                "/api/v1/indicators/lookup?value=https://cdn-update.evil-co.jp/a",
+                Some(&t),
+                None,
+            )
+            .await
+            .json()
+        }
+    };
+    let l = look(&power).await;
     assert_eq!(l["warning_lists"], json!(["our-cdn"]), "{l}");
+    // One member's list never changes what another sees.
+    let l = look(&nco).await;
+    assert_eq!(l["warning_lists"], json!([]), "{l}");
+    let wide = json!({"list": "wide", "value": "co.jp", "type": "domain"});
+    let r = app
+        .api(
+            "POST",
+            "/api/v1/warninglists/entries",
+            Some(&power),
+            Some(wide),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["field"].clone()),
+        (422, json!("value")),
+        "{}",
+        r.body
+    );
 
     // The object page: versions, where else its values were seen, sightings.
     let found = app
@@ -341,4 +365,65 @@ async fn exports_and_notifications_follow_access() {
         .api("GET", "/api/v1/notifications?after=x", Some(&nco), None)
         .await;
     assert_eq!(n.json()["field"], "after");
+}
+
+#[tokio::test]
+async fn a_revoked_indicator_leaves_look_ups_and_exports() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let t = app.token(&app.power, Role::Reporter).await;
+    let version = |modified: &str, revoked: bool| {
+        json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [{
+            "type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-11-01T00:00:00.000Z", "modified": modified, "revoked": revoked,
+            "pattern": "[domain-name:value = 'revoked.evil-co.jp']", "pattern_type": "stix",
+            "valid_from": "2026-11-01T00:00:00Z"
+        }]})
+        .to_string()
+    };
+    let q = format!("format=stix&tlp=GREEN&collection={}", col.id);
+    assert_eq!(
+        import(&app, &t, &q, &version("2026-11-01T00:00:00.000Z", false))
+            .await
+            .status,
+        201
+    );
+    let l = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=revoked.evil-co.jp",
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(l["total"], 1, "{l}");
+    assert!(
+        app.api("GET", "/api/v1/exports/blocklist", Some(&t), None)
+            .await
+            .body
+            .contains("revoked.evil-co.jp")
+    );
+    assert_eq!(
+        import(&app, &t, &q, &version("2026-11-02T00:00:00.000Z", true))
+            .await
+            .status,
+        201
+    );
+    let l = app
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=revoked.evil-co.jp",
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(l["total"], 0, "{l}");
+    assert!(
+        !app.api("GET", "/api/v1/exports/blocklist", Some(&t), None)
+            .await
+            .body
+            .contains("revoked.evil-co.jp")
+    );
 }

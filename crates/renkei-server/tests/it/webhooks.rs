@@ -167,6 +167,8 @@ async fn private_collection(app: &TestApp) -> Collection {
 fn worker(app: &TestApp) -> (Worker, AppState) {
     let mut settings = Settings::defaults();
     settings.public_url = Some("https://renkei.example/".into());
+    // The receivers here listen on loopback.
+    settings.webhook_allow_private = true;
     let state = AppState::new(app.store.clone(), settings);
     (Worker::new(state.clone()).expect("worker"), state)
 }
@@ -445,11 +447,9 @@ async fn webhook_failures_are_retried_with_backoff_then_given_up() {
         assert_eq!(rx.requests().len(), MAX_ATTEMPTS as usize);
 
         // An unreachable receiver is an error to retry, not a crash.
-        let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let gone = closed.local_addr().expect("addr");
-        drop(closed);
+        // Port 1 on loopback: nothing listens there, and unlike a freed
+        // ephemeral port no concurrent test can take it.
+        let gone = "127.0.0.1:1";
         app.store
             .disable_webhook(&app.actor(&app.power_admin).await, hook.id)
             .await
@@ -522,6 +522,11 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
         json!({"url": "ftp://hooks.example.jp/"}),
         json!({"url": "hooks.example.jp/renkei"}),
         json!({"url": "https://"}),
+        // Not the server's own network.
+        json!({"url": "http://127.0.0.1:9000/hook"}),
+        json!({"url": "http://169.254.169.254/latest/meta-data/"}),
+        json!({"url": "http://[::1]/hook"}),
+        json!({"url": "http://10.1.2.3/hook"}),
         json!({"url": format!("https://hooks.example.jp/{}", "a".repeat(2_000))}),
     ] {
         let r = call("POST", "/api/v1/webhooks".into(), &admin, Some(bad.clone())).await;
@@ -576,10 +581,29 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
     assert_eq!(r.status, 404, "{}", r.body);
 
     // Deliveries, without payloads.
-    app.store
-        .enqueue_delivery(hook, "{\"objects\":[]}", 3, (Timestamp::now().0, 1))
+    let from = app
+        .store
+        .list_webhooks(None)
+        .await
+        .expect("hooks")
+        .into_iter()
+        .find(|w| w.id == hook)
+        .expect("hook")
+        .cursor;
+    let to = (Timestamp::now().0, 1);
+    let queued = app
+        .store
+        .enqueue_delivery(hook, "{\"objects\":[]}", 3, from, to)
         .await
         .expect("enqueue");
+    assert!(queued.is_some());
+    // A second worker holding the old cursor records nothing.
+    let again = app
+        .store
+        .enqueue_delivery(hook, "{\"objects\":[]}", 3, from, to)
+        .await
+        .expect("enqueue");
+    assert_eq!(again, None);
     let r = call(
         "GET",
         format!("/api/v1/webhooks/{hook}/deliveries"),

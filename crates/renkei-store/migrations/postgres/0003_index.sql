@@ -44,7 +44,8 @@ CREATE TABLE warning_entries (
 -- How far each user has read the portal's notifications.
 CREATE TABLE notification_marks (
     user_id     BIGINT PRIMARY KEY REFERENCES users (id),
-    seen_until  BIGINT NOT NULL
+    seen_until  BIGINT NOT NULL,
+    seen_pk     BIGINT NOT NULL
 );
 
 -- An organisation's webhook: new readable objects are announced to `url`,

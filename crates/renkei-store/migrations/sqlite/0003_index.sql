@@ -44,7 +44,8 @@ CREATE TABLE warning_entries (
 -- How far each user has read the portal's notifications.
 CREATE TABLE notification_marks (
     user_id     INTEGER PRIMARY KEY REFERENCES users (id),
-    seen_until  INTEGER NOT NULL
+    seen_until  INTEGER NOT NULL,
+    seen_pk     INTEGER NOT NULL
 );
 
 -- An organisation's webhook: new readable objects are announced to `url`,
