@@ -205,7 +205,7 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
 }
 
 /// Refuses a URL whose host is a non-public address literal (names are
-/// checked when they are resolved, by [`PublicOnly`]).
+/// checked when they are resolved, by the worker's resolver).
 pub fn check_target(url: &str, allow_private: bool) -> Result<(), ParseError> {
     if allow_private {
         return Ok(());
