@@ -52,8 +52,9 @@ def _lookup(taxii, email: str, value: str) -> dict:
 
 
 def test_a_pymisp_event_is_imported_with_its_markings(taxii):
+    # Two members importing the same event each get objects of their own.
     n = uuid.uuid4().int
-    ip = f"45.40.{n % 250 + 1}.{(n >> 8) % 250 + 1}"
+    ip = f"2001:4860:{n % 65536:x}::{(n >> 16) % 65536:x}"
     domain = f"c2-{n % 100000}.evil-co.jp"
     event = _event("tlp:green", ip, domain)
     r = _import(taxii, TOTO_SOC, event.to_json())
@@ -71,11 +72,17 @@ def test_a_pymisp_event_is_imported_with_its_markings(taxii):
     assert hit["total"] == 1 and hit["hits"][0]["tlp"] == "AMBER", hit
     # A supplier outside the council sees none of it.
     assert _lookup(taxii, MIRAI_ADMIN, ip)["total"] == 0
+    # The same event imported by a second member is its own, not refused.
+    r = _import(taxii, KANSAI_SOC, event.to_json())
+    assert r.status_code == 201, r.text
+    assert _lookup(taxii, NCSO_ANALYST, ip)["total"] == 2
 
 
 @pytest.mark.parametrize("broken", ["300.1.1.1", "not an address"])
 def test_a_broken_attribute_refuses_the_whole_event(taxii, broken):
-    event = _event("tlp:green", "45.41.1.1", f"ok-{uuid.uuid4().hex[:8]}.evil-co.jp")
+    # A fresh address each run, so a reused database cannot hold it already.
+    fresh = f"2001:4860:{uuid.uuid4().hex[:4]}::{uuid.uuid4().hex[:4]}"
+    event = _event("tlp:green", fresh, f"ok-{uuid.uuid4().hex[:8]}.evil-co.jp")
     event.add_attribute("ip-src", broken)
     r = _import(taxii, TOTO_SOC, event.to_json())
     assert r.status_code == 422, r.text
@@ -83,4 +90,4 @@ def test_a_broken_attribute_refuses_the_whole_event(taxii, broken):
     fields = [e["field"] for e in problem["errors"]]
     # pymisp writes a bare event, so paths start at its attributes.
     assert any(f.startswith("Attribute[") and f.endswith("].value") for f in fields), (fields, problem)
-    assert _lookup(taxii, NCSO_ANALYST, "45.41.1.1")["total"] == 0, "nothing stored"
+    assert _lookup(taxii, NCSO_ANALYST, fresh)["total"] == 0, "nothing stored"

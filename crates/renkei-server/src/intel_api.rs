@@ -198,7 +198,8 @@ pub async fn import(
             result.stored = out.successes.len();
         }
         "misp" => {
-            let (objects, import) = share::misp_objects(&body).map_err(field_errors)?;
+            let (objects, import) =
+                share::misp_objects(&body, p.viewer().org).map_err(field_errors)?;
             result.skipped = import
                 .skipped
                 .iter()

@@ -680,7 +680,7 @@ async fn import_upload(
         "misp" | "stix" => {
             let tlp = f.tlp().ok();
             let objects = if f.format == "misp" {
-                share::misp_objects(&file).map(|(o, i)| (o, i.tlp))
+                share::misp_objects(&file, p.viewer().org).map(|(o, i)| (o, i.tlp))
             } else {
                 serde_json::from_slice::<serde_json::Value>(&file)
                     .map_err(|e| {

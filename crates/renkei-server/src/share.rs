@@ -154,11 +154,14 @@ fn with_audience(mut v: NewStixVersion, audience: &Audience) -> NewStixVersion {
     v
 }
 
-/// The MISP event's objects, validated; every problem is listed.
+/// The MISP event's objects for organisation `org` (ids derived within
+/// it), validated; every problem is listed.
 pub fn misp_objects(
     bytes: &[u8],
+    org: Option<renkei_core::OrgId>,
 ) -> Result<(Vec<StixObject>, renkei_stix::MispImport), Vec<FieldError>> {
-    let import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
+    let mut import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
+    renkei_stix::scope_ids(&mut import, &org.map_or(0, |o| o.0).to_string());
     let mut objects = Vec::with_capacity(import.objects.len());
     let mut errors = Vec::new();
     for (i, v) in import.objects.iter().enumerate() {

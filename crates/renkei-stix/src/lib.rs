@@ -22,7 +22,9 @@ pub use lists::{
     parse_text,
 };
 pub use marking::{TLP_MARKING_IDS, tlp_for_marking_id, tlp_marking_id};
-pub use misp::{MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix};
+pub use misp::{
+    MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix, scope_ids,
+};
 pub use object::{
     FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
 };

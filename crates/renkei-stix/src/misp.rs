@@ -162,7 +162,9 @@ impl Term {
 
 /// A pattern testing all `terms`: those about the same object type share
 /// one observation (STIX requires AND inside `[...]` to stay on one type),
-/// and the observations are ANDed.
+/// and the observations are ANDed. Within one observation, terms on the
+/// same property are alternatives (`a = 1 OR a = 2`: one value cannot equal
+/// both), and different properties are ANDed.
 fn pattern(terms: &[Term]) -> String {
     let mut types: Vec<&str> = Vec::new();
     for t in terms {
@@ -173,10 +175,20 @@ fn pattern(terms: &[Term]) -> String {
     types
         .iter()
         .map(|ty| {
-            let inner: Vec<&str> = terms
+            let mut paths: Vec<(&str, Vec<&str>)> = Vec::new();
+            for t in terms.iter().filter(|t| t.object_type == *ty) {
+                let path = t.comparison.split(" = ").next().unwrap_or_default();
+                match paths.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, v)) => v.push(t.comparison.as_str()),
+                    None => paths.push((path, vec![t.comparison.as_str()])),
+                }
+            }
+            let inner: Vec<String> = paths
                 .iter()
-                .filter(|t| t.object_type == *ty)
-                .map(|t| t.comparison.as_str())
+                .map(|(_, v)| match v.as_slice() {
+                    [one] => (*one).to_owned(),
+                    many => format!("({})", many.join(" OR ")),
+                })
                 .collect();
             format!("[{}]", inner.join(" AND "))
         })
@@ -269,6 +281,40 @@ struct Convert {
     objects: Vec<Value>,
     errors: Vec<FieldError>,
     skipped: Vec<Skipped>,
+}
+
+/// Re-derives every object's id (and the references to it) within `scope`
+/// — the importing organisation — so two members importing the same MISP
+/// event get objects of their own, while one member importing it again
+/// gets the same ids (and so the same objects) again.
+pub fn scope_ids(import: &mut MispImport, scope: &str) {
+    let mut renamed = std::collections::HashMap::new();
+    for o in &mut import.objects {
+        let Some((ty, u)) = o
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| id.split_once("--"))
+        else {
+            continue;
+        };
+        let new = format!(
+            "{ty}--{}",
+            Uuid::new_v5(&NAMESPACE, format!("{scope}:{u}").as_bytes())
+        );
+        if let Some(old) = o.get("id").and_then(Value::as_str).map(str::to_owned) {
+            renamed.insert(old, new.clone());
+        }
+        o["id"] = Value::String(new);
+    }
+    for o in &mut import.objects {
+        if let Some(refs) = o.get_mut("object_refs").and_then(Value::as_array_mut) {
+            for r in refs {
+                if let Some(n) = r.as_str().and_then(|x| renamed.get(x)) {
+                    *r = Value::String(n.clone());
+                }
+            }
+        }
+    }
 }
 
 fn stix_id(type_name: &str, misp_uuid: Option<&str>) -> String {
@@ -907,6 +953,30 @@ mod tests {
 #[cfg(test)]
 mod tlp_tests {
     use super::*;
+
+    #[test]
+    fn terms_on_one_property_are_alternatives() {
+        let t = |ty: &'static str, c: &str| Term {
+            object_type: ty,
+            comparison: c.to_owned(),
+            shown: String::new(),
+        };
+        let p = pattern(&[
+            t("ipv4-addr", "ipv4-addr:value = '45.1.1.1'"),
+            t("ipv4-addr", "ipv4-addr:value = '45.1.1.2'"),
+            t("file", "file:name = 'a.exe'"),
+            t(
+                "file",
+                "file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e'",
+            ),
+        ]);
+        assert_eq!(
+            p,
+            "[(ipv4-addr:value = '45.1.1.1' OR ipv4-addr:value = '45.1.1.2')] AND \
+             [file:name = 'a.exe' AND file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']"
+        );
+        assert!(crate::pattern::check(&p).is_ok(), "{p}");
+    }
 
     #[test]
     fn an_attribute_tag_never_loosens_its_events_tlp() {

@@ -670,7 +670,7 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
             }
         }
         "misp" => {
-            let (objects, import) = match renkei_server::share::misp_objects(&bytes) {
+            let (objects, import) = match renkei_server::share::misp_objects(&bytes, Some(org)) {
                 Ok(x) => x,
                 Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
             };
