@@ -212,7 +212,18 @@ pub fn parse_csv(input: &[u8]) -> Result<ListImport, ListError> {
     let mut seen = HashSet::new();
     let mut columns: Option<Columns> = None;
     let mut first = true;
-    for (line, raw) in csv_records(strip_bom(input)) {
+    for (line, raw, unterminated) in csv_records(strip_bom(input)) {
+        if unterminated {
+            let shown = String::from_utf8_lossy(&raw[..raw.len().min(200)]).into_owned();
+            out.push_error(LineError::new(
+                line,
+                "value",
+                shown.trim_end(),
+                "a quote is opened and never closed",
+            ));
+            first = false;
+            continue;
+        }
         if raw.iter().filter(|b| **b == b',').count() >= MAX_COLUMNS {
             let shown = String::from_utf8_lossy(&raw[..raw.len().min(200)]).into_owned();
             out.push_error(LineError::new(
@@ -262,7 +273,7 @@ pub fn parse_csv(input: &[u8]) -> Result<ListImport, ListError> {
 /// positions do not count skipped comment and blank lines (nor CRLF
 /// consistently), and a list's error report must name the right line; a
 /// record ends at a line break outside double quotes.
-fn csv_records(input: &[u8]) -> Vec<(usize, &[u8])> {
+fn csv_records(input: &[u8]) -> Vec<(usize, &[u8], bool)> {
     let mut out = Vec::new();
     let mut line = 1;
     let mut pos = 0;
@@ -284,12 +295,24 @@ fn csv_records(input: &[u8]) -> Vec<(usize, &[u8])> {
                 }
             }
         }
+        if quoted {
+            // A quote never closed: report this line alone rather than let it
+            // swallow the rest of the list, and go on after it.
+            let eol = input[start..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(input.len(), |i| start + i + 1);
+            out.push((start_line, &input[start..eol], true));
+            pos = eol;
+            line = start_line + 1;
+            continue;
+        }
         let record = &input[start..end];
         let trimmed = record.trim_ascii_start();
         if trimmed.is_empty() || trimmed.starts_with(b"#") {
             continue;
         }
-        out.push((start_line, record));
+        out.push((start_line, record, false));
     }
     out
 }
@@ -608,6 +631,15 @@ mod tests {
         assert_eq!(l.entries[2].comment.as_deref(), Some("empty file"));
         assert_eq!(l.entries[3].comment.as_deref(), Some("seen in campaign X"));
         assert!(l.errors.is_empty(), "{:?}", l.errors);
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_one_bad_line_not_the_rest_of_the_list() {
+        let out = parse_csv(b"value\n\"evil.example.co.jp\n45.32.100.77\n").expect("parse");
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        assert_eq!(out.errors[0].line, 2);
+        assert_eq!(out.entries.len(), 1, "{:?}", out.entries);
+        assert_eq!(out.entries[0].line, 3);
     }
 
     #[test]
