@@ -145,8 +145,13 @@ async fn object_view(
             .map_or_else(|| id.to_string(), |o| org_name(o, lang))
     };
     let now = Timestamp::now();
+    // The page is headed by the newest version of the organisation that
+    // shared the id first (only it adds versions in its collection); copies
+    // under the same id from others are listed as versions with their owner.
+    let first_owner = versions.last().map(|v| v.owner_org);
     let latest: serde_json::Value = versions
-        .first()
+        .iter()
+        .find(|v| Some(v.owner_org) == first_owner)
         .and_then(|v| serde_json::from_str(&v.row.body).ok())
         .unwrap_or_default();
     let versions: Vec<Value> = versions
