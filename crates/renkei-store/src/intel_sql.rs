@@ -69,6 +69,17 @@ macro_rules! intel_store {
                 })
             }
 
+            /// Binds `a` in a statement whose parameters each appear once, in
+            /// order (the multi-row INSERTs): `?` on SQLite, `$n` elsewhere.
+            /// SQLite finds a `$n` parameter by a linear search of the
+            /// statement's parameter names, when preparing and again when
+            /// binding, so thousands of them in one statement cost quadratic
+            /// time — 70 % of bulk-ingest CPU (`perf`, BENCHMARKS.md).
+            fn seq_p(d: &mut Dyn, a: Arg) -> String {
+                let p = d.p(a);
+                if <$db as sqlx::Database>::NAME == "SQLite" { "?".to_owned() } else { p }
+            }
+
             fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(d.sql));
                 for a in d.args {
@@ -209,18 +220,18 @@ macro_rules! intel_store {
                         let mut rows = Vec::with_capacity(chunk.len());
                         for (o, tlp, version_text) in chunk {
                             let vals = [
-                                d.p(Arg::T(c.id.clone())),
-                                d.p(Arg::I(c.community.0)),
-                                d.p(Arg::T(o.stix_id.clone())),
-                                d.p(Arg::T(o.stix_type.clone())),
-                                d.p(Arg::T(o.spec_version.clone())),
-                                d.p(Arg::T(version_text.clone())),
-                                d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
-                                d.p(Arg::I(now)),
-                                d.p(Arg::T(tlp.as_str().to_owned())),
-                                d.p(Arg::I(owner.0)),
-                                d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
-                                d.p(Arg::T(o.body.clone())),
+                                seq_p(&mut d, Arg::T(c.id.clone())),
+                                seq_p(&mut d, Arg::I(c.community.0)),
+                                seq_p(&mut d, Arg::T(o.stix_id.clone())),
+                                seq_p(&mut d, Arg::T(o.stix_type.clone())),
+                                seq_p(&mut d, Arg::T(o.spec_version.clone())),
+                                seq_p(&mut d, Arg::T(version_text.clone())),
+                                seq_p(&mut d, Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
+                                seq_p(&mut d, Arg::I(now)),
+                                seq_p(&mut d, Arg::T(tlp.as_str().to_owned())),
+                                seq_p(&mut d, Arg::I(owner.0)),
+                                seq_p(&mut d, Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
+                                seq_p(&mut d, Arg::T(o.body.clone())),
                             ];
                             rows.push(format!("({})", vals.join(", ")));
                         }
@@ -289,13 +300,13 @@ macro_rules! intel_store {
                     let mut values = Vec::with_capacity(chunk.len());
                     for (pk, v, from, until) in chunk {
                         let vals = [
-                            d.p(Arg::I(*pk)),
-                            d.p(Arg::T(v.kind().as_str().to_owned())),
-                            d.p(Arg::T(v.value().to_owned())),
-                            d.p(Arg::I(*from)),
+                            seq_p(&mut d, Arg::I(*pk)),
+                            seq_p(&mut d, Arg::T(v.kind().as_str().to_owned())),
+                            seq_p(&mut d, Arg::T(v.value().to_owned())),
+                            seq_p(&mut d, Arg::I(*from)),
                         ];
                         let until = match until {
-                            Some(u) => d.p(Arg::I(*u)),
+                            Some(u) => seq_p(&mut d, Arg::I(*u)),
                             None => "NULL".to_owned(),
                         };
                         values.push(format!("({}, {until})", vals.join(", ")));
