@@ -690,6 +690,7 @@ async fn reader(
 /// task, then `concurrency` tasks — and, as the baseline, the same kind of
 /// look-up as a text scan of the stored objects.
 pub async fn correlate(store: Arc<dyn Store>, opt: &CorrelateOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(opt.objects > 0, "--objects must be at least 1");
     let sys = Actor::system("bench");
     let (col, _) = setup(store.as_ref(), &sys).await?;
     let owner = store
