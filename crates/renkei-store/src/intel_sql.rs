@@ -69,6 +69,17 @@ macro_rules! intel_store {
                 })
             }
 
+            /// Binds `a` in a statement whose parameters each appear once, in
+            /// order (the multi-row INSERTs): `?` on SQLite, `$n` elsewhere.
+            /// SQLite finds a `$n` parameter by a linear search of the
+            /// statement's parameter names, when preparing and again when
+            /// binding, so thousands of them in one statement cost quadratic
+            /// time — 70 % of bulk-ingest CPU (`perf`, BENCHMARKS.md).
+            fn seq_p(d: &mut Dyn, a: Arg) -> String {
+                let p = d.p(a);
+                if <$db as sqlx::Database>::NAME == "SQLite" { "?".to_owned() } else { p }
+            }
+
             fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(d.sql));
                 for a in d.args {
@@ -213,18 +224,18 @@ macro_rules! intel_store {
                         let mut rows = Vec::with_capacity(chunk.len());
                         for (o, tlp, version_text) in chunk {
                             let vals = [
-                                d.p(Arg::T(c.id.clone())),
-                                d.p(Arg::I(c.community.0)),
-                                d.p(Arg::T(o.stix_id.clone())),
-                                d.p(Arg::T(o.stix_type.clone())),
-                                d.p(Arg::T(o.spec_version.clone())),
-                                d.p(Arg::T(version_text.clone())),
-                                d.p(Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
-                                d.p(Arg::I(added)),
-                                d.p(Arg::T(tlp.as_str().to_owned())),
-                                d.p(Arg::I(owner.0)),
-                                d.p(Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
-                                d.p(Arg::T(o.body.clone())),
+                                seq_p(&mut d, Arg::T(c.id.clone())),
+                                seq_p(&mut d, Arg::I(c.community.0)),
+                                seq_p(&mut d, Arg::T(o.stix_id.clone())),
+                                seq_p(&mut d, Arg::T(o.stix_type.clone())),
+                                seq_p(&mut d, Arg::T(o.spec_version.clone())),
+                                seq_p(&mut d, Arg::T(version_text.clone())),
+                                seq_p(&mut d, Arg::I(o.version.as_ref().map_or(now, |(_, us)| *us))),
+                                seq_p(&mut d, Arg::I(added)),
+                                seq_p(&mut d, Arg::T(tlp.as_str().to_owned())),
+                                seq_p(&mut d, Arg::I(owner.0)),
+                                seq_p(&mut d, Arg::I(actor.viewer.user.map_or(-1, |u| u.0))),
+                                seq_p(&mut d, Arg::T(o.body.clone())),
                             ];
                             rows.push(format!("({})", vals.join(", ")));
                         }
@@ -236,10 +247,13 @@ macro_rules! intel_store {
                             continue;
                         }
                         let inserted = run(d).fetch_all(&mut *tx).await?;
+                        let by_key: std::collections::HashMap<(&str, i64), &NewStixVersion> =
+                            chunk.iter().map(|(o, _, _)| ((o.stix_id.as_str(), o.version.as_ref().map_or(now, |(_, u)| *u)), o)).collect();
+                        let mut indexed = Vec::with_capacity(inserted.len());
                         for r in &inserted {
                             let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
-                            let Some((o, _, _)) = chunk.iter().find(|(o, _, _)| o.stix_id == sid && o.version.as_ref().map_or(now, |(_, u)| *u) == vus) else { continue };
-                            index_version(&mut tx, pk, &o.index, o.version.as_ref().map_or(now, |(_, u)| *u)).await?;
+                            let Some(o) = by_key.get(&(sid.as_str(), vus)) else { continue };
+                            indexed.push((pk, &o.index, vus));
                             let a = &o.audience;
                             let aud = a.communities.iter().map(|x| (Some(x.0), None, None, None))
                                 .chain(a.sectors.iter().map(|x| (None, Some(x.as_str().to_owned()), None, None)))
@@ -252,6 +266,7 @@ macro_rules! intel_store {
                                     .await?;
                             }
                         }
+                        index_versions(&mut tx, &indexed).await?;
                         outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
                     }
                     let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
@@ -270,37 +285,50 @@ macro_rules! intel_store {
                 }
             }
 
-            /// Adds a stored version's values and sighting to the index.
-            async fn index_version(tx: &mut Tx, pk: i64, ix: &IndexEntries, version_us: i64) -> Result<()> {
-                let valid_from = ix.valid_from.unwrap_or(version_us);
-                for chunk in ix.values.chunks(INSERT_CHUNK) {
+            /// Index rows per multi-row INSERT (5 bound values each, well under
+            /// both backends' bind limits).
+            const INDEX_CHUNK: usize = 2_000;
+
+            /// Adds stored versions' values and sightings to the index:
+            /// `(pk, entries, version_us)` each. The values of all of them go
+            /// in multi-row INSERTs of [`INDEX_CHUNK`] rows, not one statement
+            /// per object (bulk ingest writes a handful of statements per
+            /// 400 objects instead of 400).
+            async fn index_versions(tx: &mut Tx, versions: &[(i64, &IndexEntries, i64)]) -> Result<()> {
+                let rows: Vec<(i64, &renkei_core::IndicatorValue, i64, Option<i64>)> = versions
+                    .iter()
+                    .flat_map(|(pk, ix, vus)| ix.values.iter().map(move |v| (*pk, v, ix.valid_from.unwrap_or(*vus), ix.valid_until)))
+                    .collect();
+                for chunk in rows.chunks(INDEX_CHUNK) {
                     let mut d = Dyn::new("INSERT INTO indicator_values (object_pk, kind, value, valid_from, valid_until) VALUES ", Vec::new());
-                    let mut rows = Vec::with_capacity(chunk.len());
-                    for v in chunk {
+                    let mut values = Vec::with_capacity(chunk.len());
+                    for (pk, v, from, until) in chunk {
                         let vals = [
-                            d.p(Arg::I(pk)),
-                            d.p(Arg::T(v.kind().as_str().to_owned())),
-                            d.p(Arg::T(v.value().to_owned())),
-                            d.p(Arg::I(valid_from)),
+                            seq_p(&mut d, Arg::I(*pk)),
+                            seq_p(&mut d, Arg::T(v.kind().as_str().to_owned())),
+                            seq_p(&mut d, Arg::T(v.value().to_owned())),
+                            seq_p(&mut d, Arg::I(*from)),
                         ];
-                        let until = match ix.valid_until {
-                            Some(u) => d.p(Arg::I(u)),
+                        let until = match until {
+                            Some(u) => seq_p(&mut d, Arg::I(*u)),
                             None => "NULL".to_owned(),
                         };
-                        rows.push(format!("({}, {until})", vals.join(", ")));
+                        values.push(format!("({}, {until})", vals.join(", ")));
                     }
-                    d.sql.push_str(&rows.join(", "));
+                    d.sql.push_str(&values.join(", "));
                     run(d).execute(&mut **tx).await?;
                 }
-                if let Some(s) = &ix.sighting {
-                    sqlx::query("INSERT INTO sightings (object_pk, sighting_of, count, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(pk)
-                        .bind(&s.of)
-                        .bind(s.count)
-                        .bind(s.first_seen)
-                        .bind(s.last_seen)
-                        .execute(&mut **tx)
-                        .await?;
+                for (pk, ix, _) in versions {
+                    if let Some(s) = &ix.sighting {
+                        sqlx::query("INSERT INTO sightings (object_pk, sighting_of, count, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(pk)
+                            .bind(&s.of)
+                            .bind(s.count)
+                            .bind(s.first_seen)
+                            .bind(s.last_seen)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
                 }
                 Ok(())
             }

@@ -26,7 +26,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(Duration::from_secs(30))
+            // ANALYZE gathers `sqlite_stat1` only (approximate, from about
+            // this many rows per index), no `sqlite_stat4` histograms: with
+            // those, SQLite re-prepares every statement that compares a bound
+            // value with an indexed column each time it is run (to re-plan
+            // for the new value), which cost a value look-up more than its
+            // execution (`renkei bench correlate`, BENCHMARKS.md).
+            .pragma("analysis_limit", "1000");
         // An in-memory database lives in one connection.
         let max = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()

@@ -178,6 +178,35 @@ enum BenchCommand {
         #[arg(long, default_value = "target/bench-tokens.txt")]
         tokens: PathBuf,
     },
+    /// Load N STIX indicators with realistic values through the sharing
+    /// path (reporting the ingest rate), then time value look-ups through
+    /// the index (one task and --concurrency tasks) against a text-scan
+    /// baseline in the same run.
+    Correlate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 10_000)]
+        objects: u64,
+        #[arg(long, default_value_t = 20_000)]
+        lookups: u64,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Marking of the loaded indicators (green: look-ups are audited).
+        #[arg(long, default_value = "green")]
+        tlp: String,
+        /// At most this many baseline look-ups …
+        #[arg(long, default_value_t = 50)]
+        baseline_lookups: u64,
+        /// … and for at most this long.
+        #[arg(long, default_value_t = 60)]
+        baseline_seconds: u64,
+        /// Name of the store in the RESULT line.
+        #[arg(long, default_value = "store")]
+        label: String,
+        /// Skip ANALYZE (measure a store without planner statistics).
+        #[arg(long)]
+        no_analyze: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -397,6 +426,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let store = db.open().await?;
             bench::taxii(store, objects, listen, &tokens).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Correlate {
+                    db,
+                    objects,
+                    lookups,
+                    concurrency,
+                    tlp,
+                    baseline_lookups,
+                    baseline_seconds,
+                    label,
+                    no_analyze,
+                },
+        } => {
+            init_tracing(false);
+            if let Some(dir) = &db.data {
+                std::fs::create_dir_all(dir)?;
+            }
+            let tlp = renkei_core::Tlp::parse(&tlp.to_ascii_uppercase())
+                .map_err(|e| anyhow::anyhow!("--tlp: {e}"))?;
+            let store = db.open().await?;
+            let opt = bench::CorrelateOptions {
+                objects,
+                lookups,
+                concurrency: concurrency.max(1),
+                tlp,
+                baseline_lookups,
+                baseline_seconds,
+                label,
+                no_analyze,
+            };
+            bench::correlate(store, &opt).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
