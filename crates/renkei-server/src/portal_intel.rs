@@ -451,21 +451,23 @@ async fn share_view(
     )
 }
 
-async fn share_page(State(s): State<AppState>, jar: CookieJar, p: Principal) -> Response {
-    if let Some(r) = login_redirect(&p, "/intel/share") {
+/// A share or import form, empty.
+async fn blank_form(
+    s: &AppState,
+    p: &Principal,
+    jar: &CookieJar,
+    path: &str,
+    template: &str,
+) -> Response {
+    if let Some(r) = login_redirect(p, path) {
         return r;
     }
-    share_view(
-        &s,
-        &p,
-        lang_of(&jar),
-        "intel_share.html",
-        &ShareForm::default(),
-        Vec::new(),
-        None,
-        None,
-    )
-    .await
+    let form = ShareForm::default();
+    share_view(s, p, lang_of(jar), template, &form, Vec::new(), None, None).await
+}
+
+async fn share_page(State(s): State<AppState>, jar: CookieJar, p: Principal) -> Response {
+    blank_form(&s, &p, &jar, "/intel/share", "intel_share.html").await
 }
 
 /// Shares the values in the text box (one per line or pasted prose;
@@ -540,20 +542,7 @@ async fn share_create(
 }
 
 async fn import_page(State(s): State<AppState>, jar: CookieJar, p: Principal) -> Response {
-    if let Some(r) = login_redirect(&p, "/intel/import") {
-        return r;
-    }
-    share_view(
-        &s,
-        &p,
-        lang_of(&jar),
-        "intel_import.html",
-        &ShareForm::default(),
-        Vec::new(),
-        None,
-        None,
-    )
-    .await
+    blank_form(&s, &p, &jar, "/intel/import", "intel_import.html").await
 }
 
 /// A file upload (CSV, free text, MISP event, STIX bundle) with a report of

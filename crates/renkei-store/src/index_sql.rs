@@ -181,7 +181,37 @@ macro_rules! index_store {
                 actor.system || matches!(actor.viewer.role, Some(renkei_core::Role::Admin | renkei_core::Role::Reporter))
             }
 
+            /// A row of the actor's organisation to stamp as ended (never deleted).
+            struct StampOwn {
+                table: &'static str,
+                column: &'static str,
+                what: &'static str,
+                action: &'static str,
+                prefix: &'static str,
+            }
+
             impl $store {
+                /// Stamps row `id` of `t.table` ended, if it belongs to the actor's
+                /// organisation and is not ended yet; audited in the same transaction.
+                async fn stamp_own(&self, actor: &Actor, t: StampOwn, id: i64) -> Result<()> {
+                    let org = actor.viewer.org.map_or(-1, |o| o.0);
+                    let sql = format!("UPDATE {} SET {c} = $1 WHERE id = $2 AND org_id = $3 AND {c} IS NULL", t.table, c = t.column);
+                    let mut tx = self.begin().await?;
+                    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(Timestamp::now().0)
+                        .bind(id)
+                        .bind(org)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::NotFound(t.what));
+                    }
+                    append(&mut tx, actor, t.action, &format!("{}:{id}", t.prefix), AuditOutcome::Ok, "").await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
                 /// One grouped audit entry naming the restricted objects a read returned.
                 async fn audit_read(&self, actor: &Actor, action: &str, object: &str, restricted: Vec<&str>) -> Result<()> {
                     if restricted.is_empty() {
@@ -465,24 +495,10 @@ macro_rules! index_store {
                 }
 
                 async fn remove_warning_entry(&self, actor: &Actor, id: i64) -> Result<()> {
-                    let org = actor.viewer.org.map_or(-1, |o| o.0);
                     if !may_edit_warnings(actor) {
                         return Err(self.deny(actor, "warning.remove", &format!("warning:{id}"), "only reporters and administrators edit warning lists").await);
                     }
-                    let mut tx = self.begin().await?;
-                    let n = sqlx::query("UPDATE warning_entries SET removed_at = $1 WHERE id = $2 AND org_id = $3 AND removed_at IS NULL")
-                        .bind(Timestamp::now().0)
-                        .bind(id)
-                        .bind(org)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n == 0 {
-                        return Err(StoreError::NotFound("warning-list entry"));
-                    }
-                    append(&mut tx, actor, "warning.remove", &format!("warning:{id}"), AuditOutcome::Ok, "").await?;
-                    tx.commit().await?;
-                    Ok(())
+                    self.stamp_own(actor, StampOwn { table: "warning_entries", column: "removed_at", what: "warning-list entry", action: "warning.remove", prefix: "warning" }, id).await
                 }
 
                 async fn list_warning_entries(&self, org: i64) -> Result<Vec<WarningEntryRow>> {
@@ -537,24 +553,10 @@ macro_rules! index_store {
                 }
 
                 async fn disable_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
-                    let org = actor.viewer.org.map_or(-1, |o| o.0);
                     if !actor.viewer.org.is_some_and(|o| renkei_core::can_administer(actor, o)) {
                         return Err(self.deny(actor, "webhook.disable", &format!("webhook:{id}"), "only organisation administrators manage webhooks").await);
                     }
-                    let mut tx = self.begin().await?;
-                    let n = sqlx::query("UPDATE webhooks SET disabled_at = $1 WHERE id = $2 AND org_id = $3 AND disabled_at IS NULL")
-                        .bind(Timestamp::now().0)
-                        .bind(id)
-                        .bind(org)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n == 0 {
-                        return Err(StoreError::NotFound("webhook"));
-                    }
-                    append(&mut tx, actor, "webhook.disable", &format!("webhook:{id}"), AuditOutcome::Ok, "").await?;
-                    tx.commit().await?;
-                    Ok(())
+                    self.stamp_own(actor, StampOwn { table: "webhooks", column: "disabled_at", what: "webhook", action: "webhook.disable", prefix: "webhook" }, id).await
                 }
 
                 async fn enqueue_delivery(&self, webhook: i64, payload: &str, object_count: i64, from: (i64, i64), to: (i64, i64)) -> Result<Option<i64>> {
