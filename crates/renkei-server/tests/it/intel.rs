@@ -56,6 +56,15 @@ async fn lists_import_whole_or_report_every_bad_line() {
     );
     let r = import(&app, &t, "format=xlsx&tlp=GREEN", csv).await;
     assert_eq!(r.json()["field"], "format", "{}", r.body);
+    // Above the general 2 MiB body limit but within the import limit.
+    let mut list = String::from("value\n");
+    for i in 0..150_000u32 {
+        list.push_str(&format!("host-{i}.bulk-{}.evil-co.jp\n", i % 7));
+    }
+    assert!(list.len() > 3 * 1024 * 1024);
+    let r = import(&app, &t, &format!("format=csv&tlp=GREEN&collection={}", col.id), &list).await;
+    assert_eq!(r.status, 422, "{}", &r.body[..r.body.len().min(400)]);
+    assert!(r.body.contains("100000 values"), "the value limit, not the body limit: {}", &r.body[..r.body.len().min(400)]);
     let big = "a".repeat(17 * 1024 * 1024);
     assert_eq!(
         import(&app, &t, "format=text&tlp=GREEN", &big).await.status,
