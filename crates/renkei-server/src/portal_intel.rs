@@ -494,50 +494,49 @@ async fn share_create(
         }
     };
     let list = renkei_stix::parse_text(&f.values);
-    if !list.errors.is_empty() {
-        return view(
-            line_rows(&list.errors),
-            None,
-            Some(ApiError::field(
-                "values",
-                "some lines could not be read; nothing was shared",
-            )),
-        )
-        .await;
-    }
-    if list.entries.is_empty() {
-        return view(
-            Vec::new(),
-            None,
-            Some(ApiError::field("values", "no indicator value found")),
-        )
-        .await;
-    }
     let description = Some(f.description.trim().to_owned()).filter(|d| !d.is_empty());
     let opts = ShareOptions {
         tlp,
         audience,
         description,
     };
-    match share::share_values(
-        s.store.as_ref(),
-        &p.actor,
-        &collection,
-        &list.entries,
-        &opts,
-    )
-    .await
-    {
-        Ok(out) => view(Vec::new(), Some(out.successes.len()), None).await,
-        Err(ShareError::Invalid(errs)) => {
-            let msg = errs
-                .iter()
+    let lines = line_rows(&list.errors);
+    match share_list(&s, &p, "values", &list, false, &collection, &opts).await {
+        Ok(n) => view(lines, Some(n), None).await,
+        Err(e) => view(lines, None, Some(e)).await,
+    }
+}
+
+/// Shares a parsed list: all or nothing unless `skip_invalid`; errors
+/// name `field` (the form's text box or file).
+async fn share_list(
+    s: &AppState,
+    p: &Principal,
+    field: &'static str,
+    list: &renkei_stix::ListImport,
+    skip_invalid: bool,
+    collection: &renkei_core::model::Collection,
+    opts: &ShareOptions,
+) -> Result<usize, ApiError> {
+    if !list.errors.is_empty() && !skip_invalid {
+        return Err(ApiError::field(
+            field,
+            "some lines could not be read; nothing was stored",
+        ));
+    }
+    if list.entries.is_empty() {
+        return Err(ApiError::field(field, "no indicator value found"));
+    }
+    match share::share_values(s.store.as_ref(), &p.actor, collection, &list.entries, opts).await {
+        Ok(out) => Ok(out.successes.len()),
+        Err(ShareError::Invalid(errs)) => Err(ApiError::field(
+            field,
+            errs.iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
-                .join("; ");
-            view(Vec::new(), None, Some(ApiError::field("values", msg))).await
-        }
-        Err(ShareError::Store(e)) => view(Vec::new(), None, Some(e.into())).await,
+                .join("; "),
+        )),
+        Err(ShareError::Store(e)) => Err(e.into()),
     }
 }
 
@@ -632,44 +631,17 @@ async fn import_upload(
             } else {
                 renkei_stix::parse_text(&String::from_utf8_lossy(&file))
             };
-            let skip = !f.skip_invalid.is_empty();
-            if !list.errors.is_empty() && !skip {
-                return view(
-                    line_rows(&list.errors),
-                    None,
-                    Some(ApiError::field(
-                        "file",
-                        "some lines could not be read; nothing was stored",
-                    )),
-                )
-                .await;
-            }
-            if list.entries.is_empty() {
-                return view(
-                    line_rows(&list.errors),
-                    None,
-                    Some(ApiError::field("file", "no indicator value found")),
-                )
-                .await;
-            }
             let opts = ShareOptions {
                 tlp,
                 audience,
                 description: None,
             };
-            match share::share_values(store, &p.actor, &collection, &list.entries, &opts).await {
-                Ok(out) => {
-                    return view(line_rows(&list.errors), Some(out.successes.len()), None).await;
-                }
-                Err(ShareError::Invalid(errs)) => Err(ApiError::field(
-                    "file",
-                    errs.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )),
-                Err(ShareError::Store(e)) => Err(e.into()),
-            }
+            let skip = !f.skip_invalid.is_empty();
+            let lines = line_rows(&list.errors);
+            return match share_list(&s, &p, "file", &list, skip, &collection, &opts).await {
+                Ok(n) => view(lines, Some(n), None).await,
+                Err(e) => view(lines, None, Some(e)).await,
+            };
         }
         "misp" | "stix" => {
             let tlp = f.tlp().ok();

@@ -78,20 +78,11 @@ macro_rules! index_store {
             };
             use crate::index_sql::{answers, candidates, latest_readable, like_pattern};
             use crate::intel::StixRow;
+            use super::intel_impl::run;
             use crate::intel_sql::{Arg, Dyn};
             use crate::sql::RowExt;
             use crate::{Result, StoreError};
 
-            fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(d.sql));
-                for a in d.args {
-                    q = match a {
-                        Arg::I(v) => q.bind(v),
-                        Arg::T(v) => q.bind(v),
-                    };
-                }
-                q
-            }
 
             /// `{select} FROM {from} WHERE <o undeleted, readable, latest readable>`
             /// with the viewer bound; `from` names `stix_objects o`.

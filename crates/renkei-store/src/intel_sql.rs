@@ -80,7 +80,8 @@ macro_rules! intel_store {
                 if <$db as sqlx::Database>::NAME == "SQLite" { "?".to_owned() } else { p }
             }
 
-            fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
+            /// A built query with its arguments bound (shared with `index_sql.rs`).
+            pub(super) fn run(d: Dyn) -> sqlx::query::Query<'static, $db, <$db as sqlx::Database>::Arguments> {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(d.sql));
                 for a in d.args {
                     q = match a {
