@@ -8,12 +8,15 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from renkei_server import ADMIN_EMAIL, DEMO_PASSWORD
@@ -48,11 +51,30 @@ def nav_status(driver: WebDriver) -> int | None:
     )
 
 
+def replaced(old):
+    """Wait condition: `old` no longer belongs to the shown document.
+
+    Like expected_conditions.staleness_of, but Chromium sometimes reports a node of a document
+    being swapped out as an inspector error ("Node with given id does not
+    belong to the document") rather than a stale reference; both mean the
+    page was replaced.
+    """
+
+    def check(_driver: WebDriver) -> bool:
+        try:
+            old.is_enabled()
+            return False
+        except (StaleElementReferenceException, WebDriverException):
+            return True
+
+    return check
+
+
 def submit_and_wait(driver: WebDriver, button_id: str) -> None:
     """Clicks a submit button and waits until the next page has replaced this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button_id).click()
-    wait(driver).until(EC.staleness_of(old))
+    wait(driver).until(replaced(old))
     wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
@@ -183,7 +205,7 @@ def test_create_user_then_find_it_in_the_audit_log(driver, base_url):
             break
         old = driver.find_element(By.TAG_NAME, "html")
         older[0].click()
-        wait(driver).until(EC.staleness_of(old))
+        wait(driver).until(replaced(old))
     assert len(matches) == 1, f"expected one user.create entry for {email}, found {matches}"
     row = matches[0]
     assert row[2] == ADMIN_EMAIL
