@@ -104,7 +104,7 @@ pub struct StixPage {
 }
 
 /// A page of objects already joined into the text of a JSON array's
-/// members, for the hot TAXII path (one database row per page).
+/// members, for the hot TAXII path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvelopePage {
     /// The objects, comma-separated (empty when none).
