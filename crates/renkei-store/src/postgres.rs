@@ -1,6 +1,8 @@
 //! The PostgreSQL backend: for scale and for several server processes.
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 /// A store in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -15,9 +17,11 @@ impl PgStore {
 
     /// Connects to and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Self> {
+        let opts =
+            PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .connect(url)
+            .connect_with(opts)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         let audit_jobs = Self::audit_channel(&pool);
