@@ -17,7 +17,7 @@ use renkei_core::model::Collection;
 use renkei_core::{CommunityId, Timestamp, can_read_community, can_write_community};
 use renkei_stix::StixTime;
 use renkei_store::StoreError;
-use renkei_store::intel::{AddOutcome, StixQuery, TaxiiStatus, VersionMatch};
+use renkei_store::intel::{AddOutcome, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch};
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -724,7 +724,64 @@ async fn add_objects(
             TaxiiError::bad_request(e.body_text())
         }
     })?;
-    let value: Value = serde_json::from_slice(&body)
+    // Parsing and validating thousands of objects is CPU work: off the
+    // async workers, so other requests keep being answered meanwhile.
+    let (total, outcome, valid) = tokio::task::spawn_blocking(move || validate_envelope(&body))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "TAXII validation task failed");
+            TaxiiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "the objects could not be validated",
+            )
+        })??;
+    let st = TaxiiStatus {
+        id: uuid::Uuid::new_v4().to_string(),
+        collection: c.id.clone(),
+        org: p.viewer().org.map_or(-1, |o| o.0),
+        status: "pending".into(),
+        requested_at: Timestamp::now().0,
+        total,
+        pending: valid.len() as i64,
+        outcome: outcome.clone(),
+    };
+    s.store.create_status(&st).await?;
+    let store = s.store.clone();
+    let actor = p.actor.clone();
+    let status_id = st.id.clone();
+    tokio::spawn(async move {
+        let mut done = outcome;
+        match store.add_stix(&actor, &c, valid.clone()).await {
+            Ok(o) => {
+                done.successes.extend(o.successes);
+                done.failures.extend(o.failures);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
+                done.failures.extend(valid.into_iter().map(|v| {
+                    (
+                        v.stix_id,
+                        v.version.map(|x| x.0),
+                        format!("not stored: {e}"),
+                    )
+                }));
+            }
+        }
+        if let Err(e) = store.complete_status(&status_id, &done).await {
+            tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
+        }
+    });
+    Ok(taxii_json(
+        StatusCode::ACCEPTED,
+        status_json(&st).to_string(),
+    ))
+}
+
+/// Parses a TAXII envelope (or a bundle) and validates each object: the
+/// object count, what failed and why, and the versions to store.
+fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<NewStixVersion>)> {
+    let value: Value = serde_json::from_slice(body)
         .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
     // An envelope, or a bundle as stix2's TAXIICollectionSink sends.
     let list = match value.get("objects") {
@@ -771,46 +828,7 @@ async fn add_objects(
             }
         }
     }
-    let st = TaxiiStatus {
-        id: uuid::Uuid::new_v4().to_string(),
-        collection: c.id.clone(),
-        org: p.viewer().org.map_or(-1, |o| o.0),
-        status: "pending".into(),
-        requested_at: Timestamp::now().0,
-        total: list.len() as i64,
-        pending: valid.len() as i64,
-        outcome: outcome.clone(),
-    };
-    s.store.create_status(&st).await?;
-    let store = s.store.clone();
-    let actor = p.actor.clone();
-    let status_id = st.id.clone();
-    tokio::spawn(async move {
-        let mut done = outcome;
-        match store.add_stix(&actor, &c, valid.clone()).await {
-            Ok(o) => {
-                done.successes.extend(o.successes);
-                done.failures.extend(o.failures);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
-                done.failures.extend(valid.into_iter().map(|v| {
-                    (
-                        v.stix_id,
-                        v.version.map(|x| x.0),
-                        format!("not stored: {e}"),
-                    )
-                }));
-            }
-        }
-        if let Err(e) = store.complete_status(&status_id, &done).await {
-            tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
-        }
-    });
-    Ok(taxii_json(
-        StatusCode::ACCEPTED,
-        status_json(&st).to_string(),
-    ))
+    Ok((list.len() as i64, outcome, valid))
 }
 
 async fn status(
