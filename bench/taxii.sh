@@ -4,7 +4,8 @@
 #
 # Usage: bench/taxii.sh [--objects-small 10000] [--objects-large 1000000]
 #                       [--pg postgres://user@host:port/db] [--duration 20]
-#                       [--connections 64] [--medallion-objects 1000]
+#                       [--connections 64] [--connections-few N]
+#                       [--medallion-objects 1000]
 #                       [--medallion-duration 60] [--medallion-connections 1]
 #                       [--reuse] [--no-analyze]
 #
@@ -18,6 +19,9 @@
 #   medallion at --medallion-objects, first page only (it keeps paging state
 #   server-side, so a first page with N objects stored is the fair request),
 #   at --medallion-connections and at --connections.
+#   With --connections-few N, each random-pages run is followed by one more
+#   at N clients on the same server (a page's own latency; at 64 clients a
+#   closed loop's latency is mostly queueing: 64 / throughput).
 # wrk: -t2 -c<connections> -d<duration>s --timeout 60s --latency, with
 # bench/taxii.lua (wrapped to count non-200 answers and unanswered requests).
 # Data directories live under target/bench/; without --reuse they are wiped
@@ -33,6 +37,7 @@ OBJECTS_LARGE=1000000
 PG=
 DURATION=20
 CONNECTIONS=64
+FEW=
 M_OBJECTS=1000
 M_DURATION=60
 M_CONNECTIONS=1
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
     --pg) PG=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
+    --connections-few) FEW=$2; shift 2 ;;
     --medallion-objects) M_OBJECTS=$2; shift 2 ;;
     --medallion-duration) M_DURATION=$2; shift 2 ;;
     --medallion-connections) M_CONNECTIONS=$2; shift 2 ;;
@@ -223,9 +229,20 @@ run_renkei() {
     log "$name: the server stopped during the run (signalled from outside?); its row is void"
     load="$load; SERVER STOPPED DURING THE RUN, VOID"
   fi
+  local main=$RESULT few_row=
+  if [ -n "$FEW" ] && [ "$use_tokens" = 1 ] && running_child "$pid"; then
+    # The same pages from fewer clients: a page's own latency, where at
+    # -c$CONNECTIONS a closed loop's latency is mostly its queue.
+    run_wrk "$name-c$FEW" "$url" "$auth" "$tokens" "$FEW" "$DURATION"
+    add_row "$store" "$n" "" "random pages, -c$FEW"
+    few_row=${ROWS[-1]}; unset 'ROWS[-1]'
+  fi
+  RESULT=$main
   stop_pid "$pid"
   PPS[$name]=$(field rps)
   add_row "$store" "$n" "${ingest:--}" "$load"
+  [ -n "$few_row" ] && ROWS+=("$few_row")
+  return 0
 }
 
 sqlite_dir() {
