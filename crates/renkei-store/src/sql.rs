@@ -1072,12 +1072,20 @@ macro_rules! sql_store {
                 if !allowed {
                     return Err(self.deny(actor, "audit.read", &object, "only administrators read the audit log").await);
                 }
-                const Q: &str = "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail, prev_hash, hash \
-                                 FROM audit_log WHERE ($1 < 0 OR actor_org = $1) AND seq < $2 ORDER BY seq DESC LIMIT $3";
-                let rows = sqlx::query(Q)
-                    .bind(q.org.map_or(-1, |o| o.0))
-                    .bind(q.before_seq.unwrap_or(i64::MAX))
-                    .bind(q.limit.clamp(1, 500))
+                // Two statements rather than `($1 < 0 OR actor_org = $1)`: the
+                // sessions plan generically (postgres.rs), and a generic plan
+                // for that form walks the whole log backwards to find one
+                // organisation's entries instead of using `audit_log_org`.
+                const ALL: &str = "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail, prev_hash, hash \
+                                   FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2";
+                const ORG: &str = "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail, prev_hash, hash \
+                                   FROM audit_log WHERE seq < $1 AND actor_org = $2 ORDER BY seq DESC LIMIT $3";
+                let before = q.before_seq.unwrap_or(i64::MAX);
+                let limit = q.limit.clamp(1, 500);
+                let rows = match q.org {
+                    Some(o) => sqlx::query(ORG).bind(before).bind(o.0).bind(limit),
+                    None => sqlx::query(ALL).bind(before).bind(limit),
+                }
                     .fetch_all(&self.pool)
                     .await?;
                 let entries = rows.iter().map(sql::audit_entry).collect::<Result<Vec<_>>>()?;
