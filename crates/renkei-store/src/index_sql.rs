@@ -235,7 +235,7 @@ macro_rules! index_store {
                          FROM m ORDER BY m.date_added DESC, m.pk DESC LIMIT {lim}",
                         d.sql
                     );
-                    let rows = run(Dyn { sql, args: d.args }).fetch_all(&self.pool).await?;
+                    let rows = run(Dyn { sql, args: d.args }).fetch_all(&self.hot).await?;
                     let mut total = 0;
                     let mut hits: Vec<ValueHit> = Vec::with_capacity(rows.len());
                     for r in &rows {

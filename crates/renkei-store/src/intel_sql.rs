@@ -452,7 +452,7 @@ macro_rules! intel_store {
                     // The rows themselves, joined here: materialising the page
                     // in SQL to aggregate it (one row out) cost more than
                     // reading its at most `limit + 1` rows (`renkei bench taxii`).
-                    let rows = run(page).fetch_all(&self.pool).await?;
+                    let rows = run(page).fetch_all(&self.hot).await?;
                     let more = rows.len() as i64 > limit;
                     let shown = &rows[..rows.len().min(limit as usize)];
                     let mut objects = String::with_capacity(shown.len() * 512);

@@ -12,6 +12,8 @@ use sqlx::sqlite::{
 pub struct SqliteStore {
     audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
     pool: SqlitePool,
+    /// The hot reads' pool: the same one (PostgreSQL keeps a second).
+    hot: SqlitePool,
 }
 
 impl SqliteStore {
@@ -42,7 +44,11 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let audit_jobs = Self::audit_channel(&pool);
-        Ok(Self { audit_jobs, pool })
+        Ok(Self {
+            audit_jobs,
+            hot: pool.clone(),
+            pool,
+        })
     }
 
     /// Write transactions take the database lock up front, so two writers
