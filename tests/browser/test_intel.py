@@ -1,6 +1,6 @@
 """Browser tests of the portal's intelligence pages: share with an explicit
 TLP, search, object page with correlations and a sighting, file import with a
-per-line error report, in real headless Chromium."""
+per-line error report, warning-list entries, in real headless Chromium."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
-from test_portal import h1, html_lang, nav_status, sign_in, submit_and_wait, table_rows, unlabelled_controls
+from test_portal import (
+    click_and_wait,
+    h1,
+    html_lang,
+    nav_status,
+    replaced,
+    sign_in,
+    submit_and_wait,
+    table_rows,
+    unlabelled_controls,
+    wait,
+)
 
 
 def test_share_search_object_and_sighting(driver, base_url):
@@ -81,3 +92,41 @@ def test_intel_pages_in_english(driver, base_url):
     assert h1(driver) == "Share indicators"
     driver.get(f"{base_url}/notifications")
     assert h1(driver) == "Notifications"
+    driver.get(f"{base_url}/intel/warninglists")
+    assert h1(driver) == "Warning lists (known-benign values)"
+    assert unlabelled_controls(driver) == []
+
+
+def test_warning_list_entry_added_refused_and_removed(driver, base_url):
+    sign_in(driver, base_url)
+    driver.get(f"{base_url}/intel")
+    click_and_wait(driver, "intel-warninglists")
+    assert h1(driver).startswith("警告リスト")
+    assert unlabelled_controls(driver) == []
+    assert table_rows(driver, "warning-builtin"), "the built-in lists are shown"
+    name = f"cdn-{uuid.uuid4().hex[:8]}.renkei-test.co.jp"
+    driver.find_element(By.ID, "wl-list").send_keys("our-cdn")
+    driver.find_element(By.ID, "wl-value").send_keys("not a value")
+    # Refused, naming the field, keeping what was typed.
+    submit_and_wait(driver, "warning-submit")
+    assert nav_status(driver) == 422
+    assert driver.find_element(By.ID, "wl-value").get_attribute("aria-invalid") == "true"
+    assert driver.find_element(By.ID, "wl-list").get_attribute("value") == "our-cdn"
+    field = driver.find_element(By.ID, "wl-value")
+    field.clear()
+    field.send_keys(name.replace(".", "[.]"))
+    submit_and_wait(driver, "warning-submit")
+    assert nav_status(driver) == 200
+    assert driver.find_element(By.ID, "warning-ok").text
+    rows = [r for r in table_rows(driver, "warning-entries") if r[2] == name]
+    assert len(rows) == 1 and rows[0][0] == "our-cdn", table_rows(driver, "warning-entries")
+    # Its row's button removes it.
+    button = driver.find_element(
+        By.XPATH, f"//table[@id='warning-entries']//tr[td/code[text()='{name}']]//button"
+    )
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait(driver).until(replaced(old))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    assert driver.find_element(By.ID, "warning-ok").text
+    assert name not in driver.page_source

@@ -1,7 +1,8 @@
 //! The portal's intelligence pages beyond the collection list: search, an
 //! object's page (versions, correlations, sightings), the share form with an
 //! explicit TLP and audience, import upload with a per-line error report,
-//! export downloads and notifications. Every read goes through the store's
+//! export downloads, notifications and the organisation's warning-list
+//! entries. Every read goes through the store's
 //! access rule and audit, as the REST API's do.
 
 use axum::Form;
@@ -44,6 +45,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/intel/export/{format}", get(export_download))
         .route("/notifications", get(notifications_page))
+        .route(
+            "/intel/warninglists",
+            get(warninglists_page).post(warning_add),
+        )
+        .route(
+            "/intel/warninglists/{id}/remove",
+            axum::routing::post(warning_remove),
+        )
 }
 
 fn time(us: i64) -> String {
@@ -755,4 +764,138 @@ async fn notifications_page(State(s): State<AppState>, jar: CookieJar, p: Princi
         "notifications.html",
         context! { l, rows, seen => (seen.0 > 0).then(|| time(seen.0)) },
     )
+}
+
+/// The warning-list form as submitted (every field optional, so a missing
+/// one is named by the check that needs it rather than by a form rejection).
+#[derive(Debug, Default, Deserialize)]
+struct WarningForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Built-in lists and the organisation's own entries, with the add form.
+async fn warninglists_view(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    flash: Option<&'static str>,
+    form: &WarningForm,
+    error: Option<ApiError>,
+) -> Response {
+    let entries = match p.viewer().org {
+        Some(o) => match s.store.list_warning_entries(o.0).await {
+            Ok(e) => e,
+            Err(e) => return error_page(s, p, lang, e.into()).await,
+        },
+        None => Vec::new(),
+    };
+    let entries: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            context! {
+                id => e.id, list => e.list_key.clone(), kind => e.value.kind().as_str(),
+                value => e.value.value().to_owned(), description => e.description.clone(),
+                added => time(e.created_at),
+            }
+        })
+        .collect();
+    let builtin: Vec<Value> = renkei_core::warning::builtin()
+        .iter()
+        .map(|b| context! { key => b.key.clone(), description => b.description.clone(), entries => b.entries.len() })
+        .collect();
+    let kinds: Vec<&str> = renkei_core::ValueKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let l = layout(s, p, lang, "/intel/warninglists").await;
+    render(
+        s,
+        status,
+        "warninglists.html",
+        context! {
+            l, entries, builtin, kinds, flash, error => error_ctx(error),
+            form => context! { list => form.list.clone(), value => form.value.clone(), type => form.kind.clone(), description => form.description.clone() },
+        },
+    )
+}
+
+async fn warninglists_page(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/intel/warninglists") {
+        return r;
+    }
+    let flash = match q.ok.as_deref() {
+        Some("warning-added") => Some("warning-added"),
+        Some("warning-removed") => Some("warning-removed"),
+        _ => None,
+    };
+    warninglists_view(&s, &p, lang_of(&jar), flash, &WarningForm::default(), None).await
+}
+
+/// Adds a known-benign value for the organisation (the store lets
+/// reporters and administrators do so, and audits it).
+async fn warning_add(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Form(f): Form<WarningForm>,
+) -> Response {
+    let lang = lang_of(&jar);
+    if let Some(r) = refuse_form(&s, &p, lang, "/intel/warninglists", &f.csrf).await {
+        return r;
+    }
+    let result: Result<(), ApiError> = async {
+        let v = crate::intel_api::parse_value(&f.value, Some(&f.kind))?;
+        renkei_core::warning::check_entry(&v)
+            .map_err(|e| ApiError::field("value", e.to_string()))?;
+        s.store
+            .add_warning_entry(&p.actor, &f.list, &f.description, &v)
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/intel/warninglists?ok=warning-added").into_response(),
+        Err(e) => warninglists_view(&s, &p, lang, None, &f, Some(e)).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Removes one of the organisation's entries (stamped removed, kept).
+async fn warning_remove(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    p: Principal,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let lang = lang_of(&jar);
+    if let Some(r) = refuse_form(&s, &p, lang, "/intel/warninglists", &f.csrf).await {
+        return r;
+    }
+    match s.store.remove_warning_entry(&p.actor, id).await {
+        Ok(()) => Redirect::to("/intel/warninglists?ok=warning-removed").into_response(),
+        Err(e) => {
+            warninglists_view(&s, &p, lang, None, &WarningForm::default(), Some(e.into())).await
+        }
+    }
 }

@@ -51,6 +51,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../templates/notifications.html"),
     ),
+    (
+        "warninglists.html",
+        include_str!("../templates/warninglists.html"),
+    ),
     ("upcoming.html", include_str!("../templates/upcoming.html")),
     ("error.html", include_str!("../templates/error.html")),
 ];

@@ -196,3 +196,143 @@ async fn share_search_object_page_import_export_and_notifications() {
     // Anonymous visitors are sent to sign in.
     assert_eq!(app.get("/intel/share", "").await.status, 303);
 }
+
+#[tokio::test]
+async fn warning_list_entries_are_edited_in_the_portal_and_stay_with_their_organisation() {
+    let app = TestApp::new().await;
+    let power = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let viewer = app
+        .login("viewer@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let nco = app
+        .login("admin@nco.example.jp", PASSWORD)
+        .await
+        .expect("login");
+
+    let page = app.get("/intel/warninglists", &power).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("private-ranges") && page.body.contains("id=\"warning-add\""),
+        "{}",
+        page.body
+    );
+    let csrf = hidden(&page.body, "csrf");
+    let add = |list: &'static str, value: &'static str, kind: &'static str| {
+        let csrf = csrf.clone();
+        let power = power.clone();
+        let app = &app;
+        async move {
+            app.post_form(
+                "/intel/warninglists",
+                &power,
+                &[
+                    ("csrf", &csrf),
+                    ("list", list),
+                    ("value", value),
+                    ("type", kind),
+                    ("description", "自社CDN"),
+                ],
+            )
+            .await
+        }
+    };
+    // Bad input: each refusal names its field, keeps what was typed, stores nothing.
+    let r = add("our-cdn", "not a value", "").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("aria-invalid=\"true\"") && r.body.contains("value=\"not a value\""),
+        "{}",
+        r.body
+    );
+    let r = add("our-cdn", "203.0.113.5", "domain").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = add("Our CDN", "cdn.power.co.jp", "").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("a-z"), "{}", r.body);
+    // Too wide to be a warning: a public suffix.
+    let r = add("our-cdn", "co.jp", "domain").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let page = app.get("/intel/warninglists", &power).await;
+    assert!(
+        !page.body.contains("id=\"warning-entries\""),
+        "{}",
+        page.body
+    );
+
+    // Added (defanged input is refanged), listed for its organisation only.
+    let r = add("our-cdn", "cdn[.]power[.]co[.]jp", "").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app
+        .get("/intel/warninglists?ok=warning-added", &power)
+        .await;
+    assert!(
+        page.body.contains("id=\"warning-ok\"")
+            && page.body.contains("id=\"warning-entries\"")
+            && page.body.contains("cdn.power.co.jp"),
+        "{}",
+        page.body
+    );
+    let other = app.get("/intel/warninglists", &nco).await;
+    assert!(!other.body.contains("cdn.power.co.jp"), "{}", other.body);
+
+    // A viewer may read the lists but not edit them.
+    let vpage = app.get("/intel/warninglists", &viewer).await;
+    assert!(vpage.body.contains("cdn.power.co.jp"), "{}", vpage.body);
+    let vcsrf = hidden(&vpage.body, "csrf");
+    let r = app
+        .post_form(
+            "/intel/warninglists",
+            &viewer,
+            &[
+                ("csrf", &vcsrf),
+                ("list", "x"),
+                ("value", "cdn2.power.co.jp"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // Without the form's token nothing changes.
+    let r = app
+        .post_form(
+            "/intel/warninglists",
+            &power,
+            &[("list", "x"), ("value", "cdn3.power.co.jp")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // Removed through its row's button.
+    let action = page
+        .body
+        .split("action=\"/intel/warninglists/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a remove form")
+        .to_owned();
+    let r = app
+        .post_form(
+            &format!("/intel/warninglists/{action}"),
+            &nco,
+            &[("csrf", &hidden(&other.body, "csrf"))],
+        )
+        .await;
+    assert!(
+        r.status == 403 || r.status == 404,
+        "another organisation may not remove it: {}",
+        r.status
+    );
+    let r = app
+        .post_form(
+            &format!("/intel/warninglists/{action}"),
+            &power,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get("/intel/warninglists", &power).await;
+    assert!(!page.body.contains("cdn.power.co.jp"), "{}", page.body);
+}
