@@ -51,7 +51,8 @@ while [ $# -gt 0 ]; do
     --pg) PG=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
-    --connections-few) FEW=$2; shift 2 ;;
+    --connections-few) FEW=$2; shift 2
+      [[ "$FEW" =~ ^[1-9][0-9]*$ ]] || { echo "taxii.sh: --connections-few takes a number of clients" >&2; exit 2; } ;;
     --medallion-objects) M_OBJECTS=$2; shift 2 ;;
     --medallion-duration) M_DURATION=$2; shift 2 ;;
     --medallion-connections) M_CONNECTIONS=$2; shift 2 ;;
@@ -234,7 +235,12 @@ run_renkei() {
     # The same pages from fewer clients: a page's own latency, where at
     # -c$CONNECTIONS a closed loop's latency is mostly its queue.
     run_wrk "$name-c$FEW" "$url" "$auth" "$tokens" "$FEW" "$DURATION"
-    add_row "$store" "$n" "" "random pages, -c$FEW"
+    local few_load="random pages, -c$FEW"
+    if ! running_child "$pid" || grep -q 'shutting down' "$logf"; then
+      log "$name-c$FEW: the server stopped during the run; its row is void"
+      few_load="$few_load; SERVER STOPPED DURING THE RUN, VOID"
+    fi
+    add_row "$store" "$n" "" "$few_load"
     few_row=${ROWS[-1]}; unset 'ROWS[-1]'
   fi
   RESULT=$main

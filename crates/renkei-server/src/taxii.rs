@@ -544,7 +544,7 @@ async fn get_objects(
     envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), false).await
 }
 
-/// A page of objects as an envelope, joined in the database; `404` when
+/// A page of objects as an envelope, bodies joined as stored; `404` when
 /// empty and `single`.
 async fn envelope_response(
     s: &AppState,

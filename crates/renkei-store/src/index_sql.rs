@@ -228,8 +228,8 @@ macro_rules! index_store {
                         let p = d.p(Arg::T(x.to_owned()));
                         d.sql.push_str(&format!(" AND o.stix_id <> {p}"));
                     }
-                    let cap = d.p(Arg::I(COUNT_CAP));
-                    let lim = d.p(Arg::I(limit.max(0)));
+                    // Literals, not bound values (see `page_query` in intel_sql.rs).
+                    let (cap, lim) = (COUNT_CAP, limit.max(0));
                     let sql = format!(
                         "WITH m AS MATERIALIZED ({} ORDER BY o.date_added DESC, o.pk DESC LIMIT {cap}) SELECT m.*, (SELECT COUNT(DISTINCT stix_id) FROM m) AS total \
                          FROM m ORDER BY m.date_added DESC, m.pk DESC LIMIT {lim}",

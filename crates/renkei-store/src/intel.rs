@@ -170,7 +170,8 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         q: &StixQuery,
     ) -> Result<StixPage>;
-    /// The same page as [`IntelStore::stix_page`], joined in the database.
+    /// The same page as [`IntelStore::stix_page`], its objects joined into
+    /// the text of a JSON array's members.
     async fn stix_envelope(
         &self,
         actor: &Actor,

@@ -148,9 +148,13 @@ macro_rules! intel_store {
                 d.and_in("o.spec_version", &q.spec_versions);
                 version_clause(&mut d, &q.versions, true);
                 let limit = q.limit.max(1);
-                let p = d.p(Arg::I(limit + 1));
                 let dir = if q.newest_first { "DESC" } else { "ASC" };
-                d.sql.push_str(&format!(" ORDER BY o.date_added {dir}, o.pk {dir} LIMIT {p}"));
+                // The limit as a literal, not a bound value: SQLite reads a
+                // bound LIMIT while planning and so re-prepares the statement
+                // whenever it is bound again (unless built with QPSG,
+                // .cargo/config.toml), and PostgreSQL costs a bound LIMIT in a
+                // generic plan as a tenth of the table.
+                d.sql.push_str(&format!(" ORDER BY o.date_added {dir}, o.pk {dir} LIMIT {}", limit + 1));
                 (d, limit)
             }
 

@@ -36,6 +36,8 @@ impl PgStore {
         let hot = PgPoolOptions::new()
             .max_connections(8)
             .connect_lazy_with(opts.options([("plan_cache_mode", "force_generic_plan")]));
+        // Fail here, not on the first TAXII page, if those sessions cannot open.
+        drop(hot.acquire().await?);
         let audit_jobs = Self::audit_channel(&pool);
         Ok(Self {
             audit_jobs,

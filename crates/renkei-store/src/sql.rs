@@ -1072,10 +1072,11 @@ macro_rules! sql_store {
                 if !allowed {
                     return Err(self.deny(actor, "audit.read", &object, "only administrators read the audit log").await);
                 }
-                // Two statements rather than `($1 < 0 OR actor_org = $1)`: the
-                // sessions plan generically (postgres.rs), and a generic plan
-                // for that form walks the whole log backwards to find one
-                // organisation's entries instead of using `audit_log_org`.
+                // Two statements rather than `($1 < 0 OR actor_org = $1)`: a
+                // plan made without the value (a generic plan on PostgreSQL,
+                // any plan on SQLite built with QPSG) walks the whole log
+                // backwards to find one organisation's entries instead of
+                // using `audit_log_org`.
                 const ALL: &str = "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail, prev_hash, hash \
                                    FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2";
                 const ORG: &str = "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail, prev_hash, hash \

@@ -34,7 +34,9 @@ impl SqliteStore {
             // those, SQLite re-prepares every statement that compares a bound
             // value with an indexed column each time it is run (to re-plan
             // for the new value), which cost a value look-up more than its
-            // execution (`renkei bench correlate`, BENCHMARKS.md).
+            // execution (`renkei bench correlate`, BENCHMARKS.md). Builds with
+            // QPSG (.cargo/config.toml) never re-plan for a value; the limit
+            // still keeps ANALYZE quick on a large store.
             .pragma("analysis_limit", "1000");
         // An in-memory database lives in one connection.
         let max = if url.contains(":memory:") { 1 } else { 8 };

@@ -22,9 +22,8 @@ use renkei_store::intel::StixQuery;
 const BENCH_ORG: &str = "ベンチマーク事業者";
 const BATCH: usize = 5_000;
 
-/// One generated indicator, as a client would send it.
-/// Builds batches of objects `from..to` on a blocking thread, one batch
-/// ahead of the caller that stores them: the TAXII server likewise validates
+/// Builds batches of objects `from..to` on a blocking thread, a batch or
+/// two ahead of the caller that stores them: the TAXII server likewise validates
 /// a request before answering it and stores it in a task of its own
 /// (`taxii::add_objects`), so a client posting one envelope after another
 /// keeps both going. Stops at the first error, which it sends.
@@ -53,6 +52,7 @@ where
     rx
 }
 
+/// One generated indicator, as a client would send it.
 fn indicator(n: u64) -> serde_json::Value {
     serde_json::json!({
         "type": "indicator", "spec_version": "2.1",
