@@ -365,9 +365,10 @@ async fn login(
     (jar, Redirect::to(&safe_next(f.next.as_deref()))).into_response()
 }
 
+/// A form that carries only its CSRF token (buttons that act on one row).
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: String,
 }
 
 async fn logout(

@@ -24,8 +24,8 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::intel_api::{ExportParams, MAX_IMPORT_BYTES, SearchParams};
 use crate::portal::{
-    error_ctx, error_page, lang_of, layout, login_redirect, org_name, refuse_form, render,
-    tlp_class,
+    CsrfForm, error_ctx, error_page, lang_of, layout, login_redirect, org_name, refuse_form,
+    render, tlp_class,
 };
 use crate::share::{self, ShareError, ShareOptions};
 
@@ -872,12 +872,6 @@ async fn warning_add(
         Ok(()) => Redirect::to("/intel/warninglists?ok=warning-added").into_response(),
         Err(e) => warninglists_view(&s, &p, lang, None, &f, Some(e)).await,
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Removes one of the organisation's entries (stamped removed, kept).
