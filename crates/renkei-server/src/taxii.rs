@@ -725,17 +725,33 @@ async fn add_objects(
         }
     })?;
     // Parsing and validating thousands of objects is CPU work: off the
-    // async workers, so other requests keep being answered meanwhile.
-    let (total, outcome, valid) = tokio::task::spawn_blocking(move || validate_envelope(&body))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "TAXII validation task failed");
-            TaxiiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "the objects could not be validated",
-            )
-        })??;
+    // async workers, so other requests keep being answered meanwhile, and
+    // no more at once than there are cores (the blocking pool itself would
+    // start hundreds of threads).
+    static VALIDATING: std::sync::LazyLock<tokio::sync::Semaphore> =
+        std::sync::LazyLock::new(|| {
+            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+        });
+    let permit = VALIDATING.acquire().await.map_err(|_| {
+        TaxiiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Unavailable",
+            "the server is shutting down",
+        )
+    })?;
+    let (total, outcome, valid) = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        validate_envelope(&body)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "TAXII validation task failed");
+        TaxiiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the objects could not be validated",
+        )
+    })??;
     let st = TaxiiStatus {
         id: uuid::Uuid::new_v4().to_string(),
         collection: c.id.clone(),
