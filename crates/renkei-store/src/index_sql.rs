@@ -78,8 +78,8 @@ macro_rules! index_store {
             };
             use crate::index_sql::{answers, candidates, latest_readable, like_pattern};
             use crate::intel::StixRow;
-            use super::intel_impl::run;
-            use crate::intel_sql::{Arg, Dyn};
+            use super::intel_impl::{keyset_rows, run};
+            use crate::intel_sql::{Arg, Dyn, Leg};
             use crate::sql::RowExt;
             use crate::{Result, StoreError};
 
@@ -358,41 +358,45 @@ macro_rules! index_store {
                 }
 
                 async fn search(&self, actor: &Actor, q: &SearchQuery) -> Result<Vec<FoundObject>> {
-                    let mut d = readable_latest(actor, FOUND_COLS, "stix_objects o");
-                    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                        match IndicatorValue::guess(&renkei_core::refang(text)) {
-                            Ok(v) => {
-                                let k = d.p(Arg::T(v.kind().as_str().to_owned()));
-                                let ps: Vec<String> = candidates(&v).into_iter().map(|c| d.p(Arg::T(c))).collect();
-                                d.sql.push_str(&format!(
-                                    " AND o.pk IN (SELECT iv.object_pk FROM indicator_values iv WHERE iv.kind = {k} AND iv.value IN ({}))",
-                                    ps.join(", ")
-                                ));
-                            }
-                            Err(_) => {
-                                let p = d.p(Arg::T(like_pattern(text)));
-                                d.sql.push_str(&format!(" AND LOWER(o.body) LIKE {p} ESCAPE '\\'"));
+                    let limit = q.limit.clamp(1, 1000);
+                    let query = |leg: Leg| {
+                        let mut d = readable_latest(actor, FOUND_COLS, "stix_objects o");
+                        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                            match IndicatorValue::guess(&renkei_core::refang(text)) {
+                                Ok(v) => {
+                                    let k = d.p(Arg::T(v.kind().as_str().to_owned()));
+                                    let ps: Vec<String> = candidates(&v).into_iter().map(|c| d.p(Arg::T(c))).collect();
+                                    d.sql.push_str(&format!(
+                                        " AND o.pk IN (SELECT iv.object_pk FROM indicator_values iv WHERE iv.kind = {k} AND iv.value IN ({}))",
+                                        ps.join(", ")
+                                    ));
+                                }
+                                Err(_) => {
+                                    let p = d.p(Arg::T(like_pattern(text)));
+                                    d.sql.push_str(&format!(" AND LOWER(o.body) LIKE {p} ESCAPE '\\'"));
+                                }
                             }
                         }
-                    }
-                    d.and_in("o.stix_type", &q.types);
-                    if let Some(t) = q.tlp {
-                        let p = d.p(Arg::T(t.as_str().to_owned()));
-                        d.sql.push_str(&format!(" AND o.tlp = {p}"));
-                    }
-                    for (val, cmp) in [(q.owner_org, "o.owner_org ="), (q.added_from, "o.date_added >="), (q.added_before, "o.date_added <")] {
-                        if let Some(x) = val {
-                            let p = d.p(Arg::I(x));
-                            d.sql.push_str(&format!(" AND {cmp} {p}"));
+                        d.and_in("o.stix_type", &q.types);
+                        if let Some(t) = q.tlp {
+                            let p = d.p(Arg::T(t.as_str().to_owned()));
+                            d.sql.push_str(&format!(" AND o.tlp = {p}"));
                         }
-                    }
-                    if let Some((da, pk)) = q.before {
-                        let (p1, p2) = (d.p(Arg::I(da)), d.p(Arg::I(pk)));
-                        d.sql.push_str(&format!(" AND (o.date_added, o.pk) < ({p1}, {p2})"));
-                    }
-                    let lim = d.p(Arg::I(q.limit.clamp(1, 1000)));
-                    d.sql.push_str(&format!(" ORDER BY o.date_added DESC, o.pk DESC LIMIT {lim}"));
-                    let out = run(d).fetch_all(&self.pool).await?.iter().map(found).collect::<Result<Vec<_>>>()?;
+                        for (val, cmp) in [(q.owner_org, "o.owner_org ="), (q.added_from, "o.date_added >="), (q.added_before, "o.date_added <")] {
+                            if let Some(x) = val {
+                                let p = d.p(Arg::I(x));
+                                d.sql.push_str(&format!(" AND {cmp} {p}"));
+                            }
+                        }
+                        if let Some(before) = q.before {
+                            leg.push(&mut d, before, "<");
+                        }
+                        let lim = d.p(Arg::I(limit));
+                        d.sql.push_str(&format!(" ORDER BY o.date_added DESC, o.pk DESC LIMIT {lim}"));
+                        d
+                    };
+                    let rows = keyset_rows(&self.pool, q.before.is_some(), limit as usize, query).await?;
+                    let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
                     let restricted = out.iter().filter(|f| f.row.tlp != Tlp::Clear).map(|f| f.row.stix_id.as_str()).collect();
                     self.audit_read(actor, "stix.search", "search", restricted).await?;
                     Ok(out)
@@ -415,15 +419,19 @@ macro_rules! index_store {
 
                 async fn added_since(&self, actor: &Actor, after: (i64, i64), limit: i64) -> Result<Vec<FoundObject>> {
                     let (u, o, s) = binds(&actor.viewer);
-                    let d = Dyn::new(
-                        &format!(
-                            "{FOUND_COLS} FROM stix_objects o WHERE (o.date_added, o.pk) > ($4, $5) AND o.deleted_at IS NULL AND {} \
-                             ORDER BY o.date_added, o.pk LIMIT $6",
-                            readable_stix!()
-                        ),
-                        vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::I(after.0), Arg::I(after.1), Arg::I(limit.clamp(1, 1000))],
-                    );
-                    let out = run(d).fetch_all(&self.pool).await?.iter().map(found).collect::<Result<Vec<_>>>()?;
+                    let limit = limit.clamp(1, 1000);
+                    let query = |leg: Leg| {
+                        let mut d = Dyn::new(
+                            &format!("{FOUND_COLS} FROM stix_objects o WHERE o.deleted_at IS NULL AND {}", readable_stix!()),
+                            vec![Arg::I(u), Arg::I(o), Arg::T(s.clone())],
+                        );
+                        leg.push(&mut d, after, ">");
+                        let lim = d.p(Arg::I(limit));
+                        d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {lim}"));
+                        d
+                    };
+                    let rows = keyset_rows(&self.pool, true, limit as usize, query).await?;
+                    let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
                     let restricted = out.iter().filter(|f| f.row.tlp != Tlp::Clear).map(|f| f.row.stix_id.as_str()).collect();
                     self.audit_read(actor, "stix.notify", "notifications", restricted).await?;
                     Ok(out)

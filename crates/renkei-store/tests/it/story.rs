@@ -609,3 +609,145 @@ async fn concurrent_appends_keep_the_chain_intact() {
         );
     }
 }
+
+/// Keyset pages resume inside a batch whose objects share one `date_added`
+/// and run on into the next batch, in both directions and on every read
+/// that pages by `(date_added, pk)` (SQLite reads these as two seeks).
+#[tokio::test]
+async fn keyset_pages_cross_batches_that_share_a_date_added() {
+    for b in support::backends().await {
+        keyset_pages(&b).await;
+    }
+}
+
+async fn keyset_pages(b: &Backend) {
+    use renkei_store::intel::{NewStixVersion, StixQuery};
+    let s = b.store();
+    let power = org(s, "東都電力", OrgKind::Operator, Some("electricity")).await;
+    let admin = user(s, &power, "admin", Role::Admin).await;
+    let rep_user = user(s, &power, "rep", Role::Reporter).await;
+    let council = s
+        .create_community(
+            &system(),
+            renkei_core::model::NewCommunity {
+                name_ja: "協議会".into(),
+                name_en: "Council".into(),
+                description: String::new(),
+                terms_version: "1".into(),
+            },
+        )
+        .await
+        .expect("community");
+    let m = s
+        .add_membership(&system(), council.id, power.id)
+        .await
+        .expect("membership");
+    s.accept_terms(&actor(s, &admin).await, m.id)
+        .await
+        .expect("accept");
+    let col = s
+        .create_collection(
+            &system(),
+            renkei_core::model::NewCollection {
+                community: council.id,
+                title: "c".into(),
+                description: String::new(),
+                default_tlp: Tlp::Green,
+            },
+        )
+        .await
+        .expect("collection");
+    // The viewer is read after the terms are accepted: now a member.
+    let rep = actor(s, &rep_user).await;
+    // Three batches of seven: each batch's objects share its date_added.
+    for batch in 0..3 {
+        let objects = (0..7)
+            .map(|n| NewStixVersion {
+                stix_id: format!("indicator--00000000-0000-4000-8000-{:012}", batch * 7 + n),
+                stix_type: "indicator".into(),
+                spec_version: "2.1".into(),
+                version: Some(("2026-11-01T00:00:00.000Z".into(), 1_793_491_200_000_000)),
+                tlp: None,
+                audience: Audience::default(),
+                body: format!("{{\"n\": {}}}", batch * 7 + n),
+                index: Default::default(),
+            })
+            .collect();
+        let out = s.add_stix(&rep, &col, objects).await.expect("add");
+        assert_eq!(out.successes.len(), 7);
+    }
+    let all = s
+        .stix_page(&rep, &col, &StixQuery::new(100))
+        .await
+        .expect("all")
+        .rows;
+    assert_eq!(all.len(), 21);
+    let keys: Vec<(i64, i64)> = all.iter().map(|r| (r.date_added, r.pk)).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "oldest first");
+    let batches: std::collections::BTreeSet<i64> = keys.iter().map(|k| k.0).collect();
+    assert!(batches.len() <= 3);
+
+    // Forward, five at a time, from every starting point.
+    for start in 0..all.len() {
+        let mut q = StixQuery::new(5);
+        q.after = Some(keys[start]);
+        let mut got = Vec::new();
+        loop {
+            let page = s.stix_page(&rep, &col, &q).await.expect("page");
+            let env = s.stix_envelope(&rep, &col, &q).await.expect("envelope");
+            assert_eq!(env.count as usize, page.rows.len());
+            assert_eq!(env.last, page.rows.last().map(|r| (r.date_added, r.pk)));
+            assert_eq!(env.more, page.more);
+            got.extend(page.rows.iter().map(|r| (r.date_added, r.pk)));
+            match page.rows.last() {
+                Some(l) if page.more => q.after = Some((l.date_added, l.pk)),
+                _ => break,
+            }
+        }
+        assert_eq!(
+            got,
+            keys[start + 1..],
+            "forward from {start} on {}",
+            b.name()
+        );
+    }
+    // Newest first (the portal's object list), from every starting point.
+    let newest: Vec<(i64, i64)> = keys.iter().rev().copied().collect();
+    for start in 0..newest.len() {
+        let mut q = StixQuery::new(4);
+        q.newest_first = true;
+        q.after = Some(newest[start]);
+        let page = s.stix_page(&rep, &col, &q).await.expect("page");
+        let got: Vec<(i64, i64)> = page.rows.iter().map(|r| (r.date_added, r.pk)).collect();
+        let want = &newest[start + 1..(start + 5).min(newest.len())];
+        assert_eq!(got, want, "newest first from {start} on {}", b.name());
+        assert_eq!(page.more, start + 5 < newest.len());
+    }
+    // Search pages (newest first) and notifications (oldest first).
+    for start in 0..newest.len() {
+        let found = s
+            .search(
+                &rep,
+                &renkei_store::index::SearchQuery {
+                    before: Some(newest[start]),
+                    limit: 4,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("search");
+        let got: Vec<(i64, i64)> = found.iter().map(|f| (f.row.date_added, f.row.pk)).collect();
+        assert_eq!(
+            got,
+            newest[start + 1..(start + 5).min(newest.len())],
+            "search from {start}"
+        );
+        let since = s.added_since(&rep, keys[start], 4).await.expect("since");
+        let got: Vec<(i64, i64)> = since.iter().map(|f| (f.row.date_added, f.row.pk)).collect();
+        assert_eq!(
+            got,
+            keys[start + 1..(start + 5).min(keys.len())],
+            "added since {start}"
+        );
+    }
+}
