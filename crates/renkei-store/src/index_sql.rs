@@ -6,14 +6,16 @@
 use renkei_core::{IndicatorValue, ValueKind};
 
 /// `o` is the newest undeleted version of its object that the viewer may
-/// read (a newer one the viewer may not read does not hide it).
+/// read (a newer one the viewer may not read does not hide it). Versions
+/// with `has_newer = 0` have no newer one at all (migration 0004), so only
+/// the others are looked at.
 macro_rules! latest_readable {
     () => {
         concat!(
-            "NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id ",
+            "(o.has_newer = 0 OR NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id ",
             "AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us > o.version_us AND ",
             $crate::access::readable_stix_n!(),
-            ")"
+            "))"
         )
     };
 }

@@ -134,11 +134,13 @@ macro_rules! intel_store {
                 }
                 let also = if readable { concat!(" AND ", readable_stix_n!()) } else { "" };
                 let mut parts = Vec::new();
-                for (wanted, cmp) in [(m.last, ">"), (m.first, "<")] {
+                // `has_newer = 0`: no newer version at all (migration 0004),
+                // so the look for one is skipped.
+                for (wanted, cmp, shortcut) in [(m.last, ">", "o.has_newer = 0 OR "), (m.first, "<", "")] {
                     if wanted {
                         parts.push(format!(
-                            "NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
-                             AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us {cmp} o.version_us{also})"
+                            "({shortcut}NOT EXISTS (SELECT 1 FROM stix_objects n WHERE n.collection_id = o.collection_id \
+                             AND n.stix_id = o.stix_id AND n.deleted_at IS NULL AND n.version_us {cmp} o.version_us{also}))"
                         ));
                     }
                 }
@@ -260,16 +262,22 @@ macro_rules! intel_store {
                     // closely as the database allows (notification cursors).
                     let added = Timestamp::now().0;
                     // Only the organisation that first shared an object adds versions of it.
-                    let mut taken = std::collections::HashSet::new();
+                    let (mut taken, mut known) = (std::collections::HashSet::new(), std::collections::HashSet::new());
                     for chunk in accepted.chunks(INSERT_CHUNK) {
                         let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
                         let mut d = Dyn::new(
-                            "SELECT DISTINCT o.stix_id FROM stix_objects o WHERE o.collection_id = $1 AND o.owner_org <> $2",
+                            "SELECT o.stix_id, CAST(MAX(CASE WHEN o.owner_org <> $2 THEN 1 ELSE 0 END) AS BIGINT) AS taken FROM stix_objects o \
+                             WHERE o.collection_id = $1",
                             vec![Arg::T(c.id.clone()), Arg::I(owner.0)],
                         );
                         d.and_in("o.stix_id", &ids);
+                        d.sql.push_str(" GROUP BY o.stix_id");
                         for r in run(d).fetch_all(&mut *tx).await? {
-                            taken.insert(r.text("stix_id")?);
+                            let id = r.text("stix_id")?;
+                            if r.i64("taken")? == 1 {
+                                taken.insert(id.clone());
+                            }
+                            known.insert(id);
                         }
                     }
                     if !taken.is_empty() {
@@ -335,6 +343,26 @@ macro_rules! intel_store {
                         }
                         index_versions(&mut tx, &indexed).await?;
                         outcome.successes.extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+                    }
+                    // Objects with more than one version now (stored before, or
+                    // twice in this batch): their older versions get has_newer.
+                    let mut seen = std::collections::HashSet::new();
+                    let mut versioned: Vec<String> = accepted
+                        .iter()
+                        .filter(|(o, _, _)| !seen.insert(o.stix_id.as_str()) || known.contains(&o.stix_id))
+                        .map(|(o, _, _)| o.stix_id.clone())
+                        .collect();
+                    versioned.sort_unstable();
+                    versioned.dedup();
+                    for ids in versioned.chunks(INSERT_CHUNK) {
+                        let mut d = Dyn::new(
+                            "UPDATE stix_objects SET has_newer = 1 WHERE collection_id = $1 AND has_newer = 0 AND EXISTS (\
+                             SELECT 1 FROM stix_objects n WHERE n.collection_id = stix_objects.collection_id \
+                             AND n.stix_id = stix_objects.stix_id AND n.deleted_at IS NULL AND n.version_us > stix_objects.version_us)",
+                            vec![Arg::T(c.id.clone())],
+                        );
+                        d.and_in("stix_id", ids);
+                        run(d).execute(&mut *tx).await?;
                     }
                     let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
                     append(&mut tx, actor, "stix.add", &object, AuditOutcome::Ok, &detail).await?;

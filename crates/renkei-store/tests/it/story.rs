@@ -620,8 +620,8 @@ async fn keyset_pages_cross_batches_that_share_a_date_added() {
     }
 }
 
-async fn keyset_pages(b: &Backend) {
-    use renkei_store::intel::{NewStixVersion, StixQuery};
+/// An organisation with a reporter in a community with a GREEN collection.
+async fn sharing_setup(b: &Backend) -> (renkei_core::Actor, renkei_core::model::Collection) {
     let s = b.store();
     let power = org(s, "東都電力", OrgKind::Operator, Some("electricity")).await;
     let admin = user(s, &power, "admin", Role::Admin).await;
@@ -658,7 +658,13 @@ async fn keyset_pages(b: &Backend) {
         .await
         .expect("collection");
     // The viewer is read after the terms are accepted: now a member.
-    let rep = actor(s, &rep_user).await;
+    (actor(s, &rep_user).await, col)
+}
+
+async fn keyset_pages(b: &Backend) {
+    use renkei_store::intel::{NewStixVersion, StixQuery};
+    let s = b.store();
+    let (rep, col) = sharing_setup(b).await;
     // Three batches of seven: each batch's objects share its date_added.
     for batch in 0..3 {
         let objects = (0..7)
@@ -750,4 +756,130 @@ async fn keyset_pages(b: &Backend) {
             "added since {start}"
         );
     }
+}
+
+/// "The latest version" stays right while versions arrive out of order, in
+/// one batch, and are deleted (the `has_newer` hint, migration 0004).
+#[tokio::test]
+async fn the_latest_version_holds_through_out_of_order_adds_and_deletes() {
+    for b in support::backends().await {
+        latest_versions(&b).await;
+    }
+}
+
+const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
+
+fn version_of(second: i64) -> renkei_store::intel::NewStixVersion {
+    renkei_store::intel::NewStixVersion {
+        stix_id: VERSIONED.into(),
+        stix_type: "indicator".into(),
+        spec_version: "2.1".into(),
+        version: Some((
+            format!("2026-11-01T00:00:{second:02}.000Z"),
+            1_793_491_200_000_000 + second * 1_000_000,
+        )),
+        tlp: None,
+        audience: Audience::default(),
+        body: format!("{{\"v\": {second}}}"),
+        index: Default::default(),
+    }
+}
+
+/// The versions a read shows, as the seconds of their `modified`.
+async fn shown(
+    b: &Backend,
+    rep: &renkei_core::Actor,
+    col: &renkei_core::model::Collection,
+    versions: renkei_store::intel::VersionMatch,
+) -> Vec<String> {
+    let mut q = renkei_store::intel::StixQuery::new(100);
+    q.versions = versions;
+    let page = b.store().stix_page(rep, col, &q).await.expect("page");
+    page.rows
+        .iter()
+        .map(|r| r.version[17..19].to_owned())
+        .collect()
+}
+
+async fn latest_versions(b: &Backend) {
+    use renkei_store::intel::VersionMatch;
+    let s = b.store();
+    let (rep, col) = sharing_setup(b).await;
+    let add = |seconds: &'static [i64]| {
+        let (rep, col) = (rep.clone(), col.clone());
+        async move {
+            let out = s
+                .add_stix(&rep, &col, seconds.iter().map(|&t| version_of(t)).collect())
+                .await
+                .expect("add");
+            assert!(out.failures.is_empty(), "{:?}", out.failures);
+        }
+    };
+    let delete = |second: i64| {
+        let (rep, col) = (rep.clone(), col.clone());
+        async move {
+            let at = VersionMatch {
+                at: vec![1_793_491_200_000_000 + second * 1_000_000],
+                ..VersionMatch::default()
+            };
+            s.delete_stix(&rep, &col, VERSIONED, &at)
+                .await
+                .expect("delete");
+        }
+    };
+    let steps: [(&str, &[&str]); 6] = [
+        ("one version", &["20"]),
+        ("an older one arrives after it", &["20"]),
+        ("two newer ones in one batch", &["30"]),
+        ("the newest deleted", &["25"]),
+        ("two more deleted", &["10"]),
+        ("a newer one again", &["40"]),
+    ];
+    for (n, (what, want)) in steps.iter().enumerate() {
+        match n {
+            0 => add(&[20]).await,
+            1 => add(&[10]).await,
+            2 => add(&[30, 25]).await,
+            3 => delete(30).await,
+            4 => {
+                delete(25).await;
+                delete(20).await;
+            }
+            _ => add(&[40]).await,
+        }
+        let last = shown(b, &rep, &col, VersionMatch::last()).await;
+        assert_eq!(last, *want, "{what} on {}", b.name());
+        // The same answer as working it out from all undeleted versions.
+        let all = shown(b, &rep, &col, VersionMatch::all()).await;
+        assert_eq!(
+            all.iter().max(),
+            want.first().map(|w| w.to_string()).as_ref()
+        );
+        let found = s
+            .search(
+                &rep,
+                &renkei_store::index::SearchQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("search");
+        let found: Vec<String> = found
+            .iter()
+            .map(|f| f.row.version[17..19].to_owned())
+            .collect();
+        assert_eq!(found, *want, "search: {what} on {}", b.name());
+    }
+    let first = shown(
+        b,
+        &rep,
+        &col,
+        VersionMatch {
+            first: true,
+            ..VersionMatch::default()
+        },
+    )
+    .await;
+    assert_eq!(first, ["10"]);
 }
