@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 
 /// A store in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -23,7 +23,7 @@ impl PgStore {
         // a cost estimate crossing `jit_above_cost` made a 0.7 ms TAXII page
         // pay 50-90 ms of LLVM compilation at 1M objects.
         let opts = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
-        let pool = PgPoolOptions::new()
+        let pool = crate::sql::pool_options::<sqlx::Postgres>()
             .max_connections(16)
             .connect_with(opts.clone())
             .await?;
@@ -33,7 +33,7 @@ impl PgStore {
         // the page query on every run. Only statements whose generic plans
         // were checked go here; a generic plan is wrong where the best index
         // depends on a skewed value (an organisation's audit entries, say).
-        let hot = PgPoolOptions::new()
+        let hot = crate::sql::pool_options::<sqlx::Postgres>()
             .max_connections(8)
             .connect_lazy_with(opts.options([("plan_cache_mode", "force_generic_plan")]));
         // Fail here, not on the first TAXII page, if those sessions cannot open.

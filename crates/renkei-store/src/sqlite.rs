@@ -3,9 +3,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 
 /// A store in one SQLite file (WAL mode, foreign keys on).
 #[derive(Debug, Clone)]
@@ -40,7 +38,7 @@ impl SqliteStore {
             .pragma("analysis_limit", "1000");
         // An in-memory database lives in one connection.
         let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::sql::pool_options::<sqlx::Sqlite>()
             .max_connections(max)
             .connect_with(opts)
             .await?;
