@@ -15,9 +15,9 @@ use crate::{Result, StoreError};
 /// SQLite) and by default tests it again as it is acquired: two extra round
 /// trips per statement (`strace -c` on a PostgreSQL TAXII page: 10.4
 /// `sendto` calls per page, 7.7 without the acquire test). A connection idle
-/// for less than this was tested
-/// at its release moments ago, so only longer-idle ones are tested on
-/// acquire (the pattern sqlx documents for `before_acquire`).
+/// for less than `RETEST_AFTER_IDLE` was tested at its release moments ago,
+/// so only longer-idle ones are tested on acquire (the pattern sqlx
+/// documents for `before_acquire`).
 pub(crate) fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
     const RETEST_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
     sqlx::pool::PoolOptions::new()
