@@ -237,7 +237,9 @@ macro_rules! index_store {
                          FROM m ORDER BY m.date_added DESC, m.pk DESC LIMIT {lim}",
                         d.sql
                     );
-                    let rows = run(Dyn { sql, args: d.args }).fetch_all(&self.hot).await?;
+                    let mut hot = self.hot.acquire().await?;
+                    let rows = run(Dyn { sql, args: d.args }).fetch_all(hot.conn()).await?;
+                    hot.release();
                     let mut total = 0;
                     let mut hits: Vec<ValueHit> = Vec::with_capacity(rows.len());
                     for r in &rows {
@@ -397,7 +399,9 @@ macro_rules! index_store {
                         d.sql.push_str(&format!(" ORDER BY o.date_added DESC, o.pk DESC LIMIT {lim}"));
                         d
                     };
-                    let rows = keyset_rows(&self.pool, q.before.is_some(), limit as usize, query).await?;
+                    let mut conn = self.pool.acquire().await?;
+                    let rows = keyset_rows(&mut conn, q.before.is_some(), limit as usize, query).await?;
+                    drop(conn);
                     let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
                     let restricted = out.iter().filter(|f| f.row.tlp != Tlp::Clear).map(|f| f.row.stix_id.as_str()).collect();
                     self.audit_read(actor, "stix.search", "search", restricted).await?;
@@ -432,7 +436,9 @@ macro_rules! index_store {
                         d.sql.push_str(&format!(" ORDER BY o.date_added, o.pk LIMIT {lim}"));
                         d
                     };
-                    let rows = keyset_rows(&self.pool, true, limit as usize, query).await?;
+                    let mut conn = self.pool.acquire().await?;
+                    let rows = keyset_rows(&mut conn, true, limit as usize, query).await?;
+                    drop(conn);
                     let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
                     let restricted = out.iter().filter(|f| f.row.tlp != Tlp::Clear).map(|f| f.row.stix_id.as_str()).collect();
                     self.audit_read(actor, "stix.notify", "notifications", restricted).await?;

@@ -163,21 +163,18 @@ macro_rules! intel_store {
             /// whole ingest batch: 32 µs for a page at the start of a batch
             /// of 5,000, 864 µs near its end. There the page is two seeks:
             /// the rest of the cursor's `date_added`, then the later ones.
-            pub(super) async fn keyset_rows<'e, E>(
-                ex: E,
+            pub(super) async fn keyset_rows(
+                conn: &mut <$db as sqlx::Database>::Connection,
                 cursor: bool,
                 want: usize,
                 query: impl Fn(Leg) -> Dyn,
-            ) -> Result<Vec<<$db as sqlx::Database>::Row>>
-            where
-                E: sqlx::Executor<'e, Database = $db> + Copy,
-            {
+            ) -> Result<Vec<<$db as sqlx::Database>::Row>> {
                 if !cursor || <$db as sqlx::Database>::NAME != "SQLite" {
-                    return Ok(run(query(Leg::Whole)).fetch_all(ex).await?);
+                    return Ok(run(query(Leg::Whole)).fetch_all(&mut *conn).await?);
                 }
-                let mut rows = run(query(Leg::SameAdded)).fetch_all(ex).await?;
+                let mut rows = run(query(Leg::SameAdded)).fetch_all(&mut *conn).await?;
                 if rows.len() < want {
-                    rows.extend(run(query(Leg::LaterAdded)).fetch_all(ex).await?);
+                    rows.extend(run(query(Leg::LaterAdded)).fetch_all(&mut *conn).await?);
                     rows.truncate(want);
                 }
                 Ok(rows)
@@ -519,7 +516,9 @@ macro_rules! intel_store {
                     self.may_read(actor, c).await?;
                     const SELECT: &str = "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body";
                     let limit = page_limit(q);
-                    let rows = keyset_rows(&self.pool, q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, SELECT, leg)).await?;
+                    let mut conn = self.pool.acquire().await?;
+                    let rows = keyset_rows(&mut conn, q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, SELECT, leg)).await?;
+                    drop(conn);
                     let more = rows.len() as i64 > limit;
                     let rows = rows
                         .iter()
@@ -548,7 +547,9 @@ macro_rules! intel_store {
                     // The rows themselves, joined here: materialising the page
                     // in SQL to aggregate it (one row out) cost more than
                     // reading its at most `limit + 1` rows (`renkei bench taxii`).
-                    let rows = keyset_rows(&self.hot, q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, SELECT, leg)).await?;
+                    let mut hot = self.hot.acquire().await?;
+                    let rows = keyset_rows(hot.conn(), q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, SELECT, leg)).await?;
+                    hot.release();
                     let more = rows.len() as i64 > limit;
                     let shown = &rows[..rows.len().min(limit as usize)];
                     let mut objects = String::with_capacity(shown.len() * 512);

@@ -9,6 +9,7 @@
 
 mod access;
 mod error;
+mod hot;
 pub mod index;
 mod index_sql;
 pub mod intel;

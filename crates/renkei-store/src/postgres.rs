@@ -10,7 +10,7 @@ pub struct PgStore {
     audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
     pool: PgPool,
     /// Sessions on generic plans, for the hot reads (see `open`).
-    hot: PgPool,
+    hot: crate::hot::Hot<sqlx::Postgres>,
 }
 
 impl PgStore {
@@ -28,17 +28,20 @@ impl PgStore {
             .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        // The hot reads (TAXII pages, value look-ups) are planned once per
+        // The audit writer's own session (see `audit_writer`).
+        let audit_jobs = Self::audit_channel(crate::hot::Hot::Own(std::sync::Arc::new(
+            crate::hot::HotPool::new(opts.clone(), 1),
+        )));
+        // The hot reads (TAXII pages, value look-ups, tokens) are planned once per
         // session: with the default `plan_cache_mode` PostgreSQL re-planned
         // the page query on every run. Only statements whose generic plans
         // were checked go here; a generic plan is wrong where the best index
         // depends on a skewed value (an organisation's audit entries, say).
-        let hot = crate::sql::pool_options::<sqlx::Postgres>()
-            .max_connections(8)
-            .connect_lazy_with(opts.options([("plan_cache_mode", "force_generic_plan")]));
+        let hot =
+            crate::hot::HotPool::new(opts.options([("plan_cache_mode", "force_generic_plan")]), 8);
         // Fail here, not on the first TAXII page, if those sessions cannot open.
-        drop(hot.acquire().await?);
-        let audit_jobs = Self::audit_channel(&pool);
+        hot.acquire().await?.release();
+        let hot = crate::hot::Hot::Own(std::sync::Arc::new(hot));
         Ok(Self {
             audit_jobs,
             pool,

@@ -277,10 +277,10 @@ macro_rules! sql_store {
             detail: &'a str,
         }
 
-        /// Appends entries to the audit chain inside `tx` with three
-        /// statements however many there are: take the head (which
-        /// serialises appenders across processes), insert, move the head.
-        async fn append_many(tx: &mut Tx, drafts: &[Draft<'_>]) -> Result<()> {
+        /// Appends entries to the audit chain inside `tx`: take the head
+        /// (which serialises appenders across processes), insert each
+        /// entry, move the head.
+        async fn append_many(tx: &mut Transaction<'_, $db>, drafts: &[Draft<'_>]) -> Result<()> {
             if drafts.is_empty() {
                 return Ok(());
             }
@@ -359,7 +359,9 @@ macro_rules! sql_store {
         /// (reads, sign-ins): whatever is queued when a transaction starts
         /// goes into it, so concurrent readers share one commit. Callers get
         /// their answer only after the commit, so no data leaves unaudited.
-        async fn audit_writer(pool: sqlx::Pool<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
+        /// The writer keeps one session of its own (`hot::Hot`), so a batch
+        /// costs no round trips for taking and giving back a connection.
+        async fn audit_writer(session: crate::hot::Hot<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
             while let Some(first) = rx.recv().await {
                 let mut jobs = vec![first];
                 while jobs.len() < 2_000 {
@@ -369,13 +371,15 @@ macro_rules! sql_store {
                     }
                 }
                 let res: Result<()> = async {
-                    let mut tx = pool.begin_with(<$store>::BEGIN).await?;
+                    let mut conn = session.acquire().await?;
+                    let mut tx = sqlx::Connection::begin_with(conn.conn(), <$store>::BEGIN).await?;
                     let drafts: Vec<Draft<'_>> = jobs
                         .iter()
                         .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
                         .collect();
                     append_many(&mut tx, &drafts).await?;
                     tx.commit().await?;
+                    conn.release();
                     Ok(())
                 }
                 .await;
@@ -388,9 +392,9 @@ macro_rules! sql_store {
 
         impl $store {
             /// Starts the group writer for this store's pool.
-            fn audit_channel(pool: &sqlx::Pool<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
+            fn audit_channel(session: crate::hot::Hot<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
                 let (tx, rx) = tokio::sync::mpsc::channel(8_192);
-                tokio::spawn(audit_writer(pool.clone(), rx));
+                tokio::spawn(audit_writer(session, rx));
                 tx
             }
 
@@ -860,7 +864,12 @@ macro_rules! sql_store {
                     ") x) AS communities FROM api_tokens t JOIN organisations o ON o.id = t.org_id ",
                     "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
                 );
-                let Some(r) = sqlx::query(Q).bind(token_hash).fetch_optional(&self.pool).await? else { return Ok(None) };
+                // A hot read: every API call makes it (its generic plan is an
+                // index look-up by token_hash).
+                let mut hot = self.hot.acquire().await?;
+                let r = sqlx::query(Q).bind(token_hash).fetch_optional(hot.conn()).await?;
+                hot.release();
+                let Some(r) = r else { return Ok(None) };
                 let t = sql::token(&r)?;
                 let viewer = sql::org_viewer(&r, t.org)?;
                 Ok(Some((t.clone(), Viewer { role: Some(t.role), ..viewer })))

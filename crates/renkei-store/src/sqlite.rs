@@ -10,8 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSy
 pub struct SqliteStore {
     audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
     pool: SqlitePool,
-    /// The hot reads' pool: the same one (PostgreSQL keeps a second).
-    hot: SqlitePool,
+    /// Sessions for the hot reads (the pool itself for an in-memory database).
+    hot: crate::hot::Hot<sqlx::Sqlite>,
 }
 
 impl SqliteStore {
@@ -37,16 +37,27 @@ impl SqliteStore {
             // still keeps ANALYZE quick on a large store.
             .pragma("analysis_limit", "1000");
         // An in-memory database lives in one connection.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let memory = url.contains(":memory:");
         let pool = crate::sql::pool_options::<sqlx::Sqlite>()
-            .max_connections(max)
-            .connect_with(opts)
+            .max_connections(if memory { 1 } else { 8 })
+            .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        let audit_jobs = Self::audit_channel(&pool);
+        let sessions = |max| {
+            if memory {
+                crate::hot::Hot::Shared(pool.clone())
+            } else {
+                crate::hot::Hot::Own(std::sync::Arc::new(crate::hot::HotPool::new(
+                    opts.clone(),
+                    max,
+                )))
+            }
+        };
+        let audit_jobs = Self::audit_channel(sessions(1));
+        let hot = sessions(8);
         Ok(Self {
             audit_jobs,
-            hot: pool.clone(),
+            hot,
             pool,
         })
     }

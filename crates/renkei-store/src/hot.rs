@@ -1,0 +1,200 @@
+//! Sessions for the hot reads: TAXII pages, value look-ups, token look-ups.
+//!
+//! Hand-written rather than a second `sqlx::Pool`: sqlx's pool tests every
+//! connection as it is released (`ping`, a round trip to PostgreSQL, a hop
+//! to the connection's thread on SQLite), which doubles the round trips of a
+//! read that is one statement. A session here goes back untested once its
+//! statements finished ([`Session::release`]); one dropped before that (an
+//! error, a cancelled request) is closed, since its protocol state is
+//! unknown. A session idle for [`RETEST_AFTER_IDLE`] or more is tested
+//! before use, so one the server dropped meanwhile is replaced, not failed.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use sqlx::{ConnectOptions, Connection, Database};
+
+/// How long a session may sit unused before it is tested again.
+pub(crate) const RETEST_AFTER_IDLE: Duration = Duration::from_secs(10);
+
+/// Up to `max` sessions opened with one set of options, kept between uses.
+pub(crate) struct HotPool<DB: Database> {
+    options: <DB::Connection as Connection>::Options,
+    idle: Mutex<Vec<(DB::Connection, Instant)>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl<DB: Database> std::fmt::Debug for HotPool<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HotPool")
+            .field("available", &self.permits.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Database> HotPool<DB> {
+    pub fn new(options: <DB::Connection as Connection>::Options, max: usize) -> Self {
+        Self {
+            options,
+            idle: Mutex::new(Vec::with_capacity(max)),
+            permits: tokio::sync::Semaphore::new(max),
+        }
+    }
+
+    /// A session: an idle one (tested first if idle long), or a new one.
+    pub async fn acquire(&self) -> Result<Session<'_, DB>, sqlx::Error> {
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some((mut conn, since)) => {
+                if since.elapsed() < RETEST_AFTER_IDLE || conn.ping().await.is_ok() {
+                    conn
+                } else {
+                    self.options.connect().await?
+                }
+            }
+            None => self.options.connect().await?,
+        };
+        Ok(Session {
+            pool: self,
+            conn: Some(conn),
+            _permit: permit,
+        })
+    }
+}
+
+/// A session taken from a [`HotPool`]; closed on drop unless released.
+pub(crate) struct Session<'a, DB: Database> {
+    pool: &'a HotPool<DB>,
+    conn: Option<DB::Connection>,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl<DB: Database> Session<'_, DB> {
+    pub fn conn(&mut self) -> &mut DB::Connection {
+        self.conn
+            .as_mut()
+            .expect("a session holds its connection until released")
+    }
+
+    /// Returns the session for reuse: call only once its statements have
+    /// finished.
+    pub fn release(mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((conn, Instant::now()));
+        }
+    }
+}
+
+/// Where a store's hot reads run: its own sessions, or its one pool (an
+/// in-memory SQLite database exists only in that pool's connection).
+pub(crate) enum Hot<DB: Database> {
+    Own(std::sync::Arc<HotPool<DB>>),
+    Shared(sqlx::Pool<DB>),
+}
+
+impl<DB: Database> Clone for Hot<DB> {
+    fn clone(&self) -> Self {
+        match self {
+            Hot::Own(p) => Hot::Own(p.clone()),
+            Hot::Shared(p) => Hot::Shared(p.clone()),
+        }
+    }
+}
+
+impl<DB: Database> std::fmt::Debug for Hot<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hot::Own(p) => p.fmt(f),
+            Hot::Shared(p) => p.fmt(f),
+        }
+    }
+}
+
+impl<DB: Database> Hot<DB> {
+    pub async fn acquire(&self) -> Result<HotConn<'_, DB>, sqlx::Error> {
+        Ok(match self {
+            Hot::Own(p) => HotConn::Own(p.acquire().await?),
+            Hot::Shared(p) => HotConn::Shared(p.acquire().await?),
+        })
+    }
+}
+
+/// A connection for hot reads; [`HotConn::release`] once its statements
+/// finished.
+pub(crate) enum HotConn<'a, DB: Database> {
+    Own(Session<'a, DB>),
+    Shared(sqlx::pool::PoolConnection<DB>),
+}
+
+impl<DB: Database> HotConn<'_, DB> {
+    pub fn conn(&mut self) -> &mut DB::Connection {
+        match self {
+            HotConn::Own(s) => s.conn(),
+            HotConn::Shared(c) => c,
+        }
+    }
+
+    pub fn release(self) {
+        match self {
+            HotConn::Own(s) => s.release(),
+            // sqlx's pool takes it back (and tests it) as it is dropped.
+            HotConn::Shared(c) => drop(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    /// Whether this session's connection holds the temporary table that
+    /// only the connection that made it can see.
+    async fn has_marker(s: &mut Session<'_, sqlx::Sqlite>) -> bool {
+        sqlx::query("SELECT 1 FROM temp.sqlite_master WHERE name = 'marker'")
+            .fetch_optional(s.conn())
+            .await
+            .expect("query")
+            .is_some()
+    }
+
+    #[tokio::test]
+    async fn released_sessions_are_reused_and_dropped_ones_closed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite:{}", dir.path().join("h.db").display());
+        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .expect("url")
+            .create_if_missing(true);
+        let pool = HotPool::<sqlx::Sqlite>::new(opts, 1);
+
+        let mut s = pool.acquire().await.expect("acquire");
+        sqlx::query("CREATE TEMP TABLE marker (x)")
+            .execute(s.conn())
+            .await
+            .expect("create");
+        s.release();
+        let mut s = pool.acquire().await.expect("acquire");
+        assert!(has_marker(&mut s).await, "a released session is reused");
+        drop(s); // not released: as after an error or a cancelled request
+        let mut s = pool.acquire().await.expect("acquire");
+        assert!(!has_marker(&mut s).await, "a dropped session is not reused");
+        // One permit: a second session waits until the first is given back.
+        let waiting = tokio::time::timeout(Duration::from_millis(50), pool.acquire()).await;
+        assert!(waiting.is_err(), "at most `max` sessions at once");
+        s.release();
+        assert!(pool.acquire().await.is_ok());
+    }
+}
