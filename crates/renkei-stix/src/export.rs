@@ -658,6 +658,96 @@ mod tests {
         assert_eq!(name("::/0"), "0.zz.rpz-ip");
     }
 
+    /// The RPZ zone loads in BIND's own checker (`named-checkzone`, Debian
+    /// package bind9-utils, which `scripts/test` installs), and BIND reads
+    /// back exactly the policy names intended.
+    #[test]
+    fn rpz_zone_loads_in_named_checkzone() {
+        let extra = [
+            (ValueKind::Domain, "例え.jp"),
+            (ValueKind::Domain, "a-1.b-2.example.co.jp"),
+            (ValueKind::Domain, &format!("{}.example", "x".repeat(63))),
+            (ValueKind::Ipv4, "192.0.2.0/24"),
+            (ValueKind::Ipv4, "10.0.0.0/8"),
+            (ValueKind::Ipv6, "2001:db8:1:2:3:4:5:6"),
+            (ValueKind::Ipv6, "2001:0:0:1::1"),
+            (ValueKind::Ipv6, "2001:db8::/32"),
+            (ValueKind::Ipv6, "fe80::/64"),
+        ]
+        .map(|(k, v)| IndicatorValue::parse(k, v).unwrap_or_else(|e| panic!("{v}: {e}")));
+        let mut values = sample_values();
+        values.extend(extra);
+        let rows = values.iter().map(|v| ExportRow {
+            value: v,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
+            name: Some("a; \"name\" with (parens)\nand a newline"),
+            tlp: Tlp::Green,
+            valid_until: None,
+            warning: false,
+        });
+        let opts = ExportOptions {
+            generated: "2026-11-01T09:00:00Z".into(),
+            ..ExportOptions::default()
+        };
+        let mut zone = Vec::new();
+        let stats = write_export(ExportFormat::Rpz, rows, &mut zone, &opts).expect("write");
+        let path = std::env::temp_dir().join(format!("renkei-rpz-{}.zone", std::process::id()));
+        std::fs::write(&path, &zone).expect("zone file");
+        let origin = opts.zone.trim_end_matches('.');
+        // `named-compilezone` checks the zone as `named-checkzone` does and
+        // prints what it loaded, one record per line, names in full.
+        let out = std::process::Command::new("named-compilezone")
+            .args(["-i", "local", "-s", "full", "-o", "-", origin])
+            .arg(&path)
+            .output()
+            .expect("named-compilezone (Debian package bind9-utils) must be installed");
+        let _ = std::fs::remove_file(&path);
+        let loaded = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "BIND refused the zone:\n{loaded}\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&zone)
+        );
+        let owners: Vec<String> = loaded
+            .lines()
+            .filter(|l| l.contains("CNAME"))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|o| o.trim_end_matches(&format!(".{origin}.")).to_owned())
+            .collect();
+        let want = [
+            "32.7.100.51.198.rpz-ip",
+            "24.0.113.0.203.rpz-ip",
+            "128.1.zz.db8.2001.rpz-ip",
+            "48.zz.abcd.db8.2001.rpz-ip",
+            "evil.example",
+            "*.evil.example",
+            "xn--r8jz45g.jp",
+            "*.xn--r8jz45g.jp",
+            "a-1.b-2.example.co.jp",
+            "24.0.2.0.192.rpz-ip",
+            "8.0.0.0.10.rpz-ip",
+            "128.6.5.4.3.2.1.db8.2001.rpz-ip",
+            "128.1.zz.1.0.0.2001.rpz-ip",
+            "32.zz.db8.2001.rpz-ip",
+            "64.zz.fe80.rpz-ip",
+        ];
+        for w in want {
+            assert!(owners.iter().any(|o| o == w), "{w} not loaded: {owners:?}");
+        }
+        let long = format!("{}.example", "x".repeat(63));
+        assert!(owners.contains(&long));
+        let domains = values
+            .iter()
+            .filter(|v| v.kind() == ValueKind::Domain)
+            .count();
+        assert_eq!(
+            owners.len(),
+            stats.written as usize + domains,
+            "one CNAME per value and a wildcard per domain: {owners:?}"
+        );
+    }
+
     #[test]
     fn formats_by_name() {
         for f in ExportFormat::ALL {
