@@ -254,9 +254,21 @@ macro_rules! intel_store {
                         }
                     }
                     let mut tx = self.begin().await?;
-                    // Stamped once the write lock is held (SQLite) or the
-                    // transaction has begun, so stamps follow commit order as
-                    // closely as the database allows (notification cursors).
+                    if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                        // Adds to one collection take turns, as every SQLite
+                        // writer does (BEGIN IMMEDIATE): otherwise two adds of
+                        // versions of one new object, neither seeing the other's
+                        // rows, would both leave has_newer = 0 (two "latest"
+                        // versions), and two organisations could both share an
+                        // object first. Released at commit or rollback.
+                        sqlx::query("SELECT pg_advisory_xact_lock(7236, hashtext($1))")
+                            .bind(&c.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    // Stamped once the write lock is held, so stamps follow
+                    // commit order as closely as the database allows
+                    // (notification cursors).
                     let added = Timestamp::now().0;
                     // Only the organisation that first shared an object adds versions of it.
                     let (mut taken, mut known) = (std::collections::HashSet::new(), std::collections::HashSet::new());

@@ -883,3 +883,32 @@ async fn latest_versions(b: &Backend) {
     .await;
     assert_eq!(first, ["10"]);
 }
+
+/// Two adds of different versions of one new object, at the same time,
+/// still leave exactly one latest version (on PostgreSQL the adds to a
+/// collection take turns; SQLite's writers always do).
+#[tokio::test]
+async fn concurrent_adds_of_one_objects_versions_leave_one_latest() {
+    for b in support::backends().await {
+        let s = b.store();
+        let (rep, col) = sharing_setup(&b).await;
+        for round in 0..20_i64 {
+            let version = |second: i64| renkei_store::intel::NewStixVersion {
+                stix_id: format!("indicator--00000000-0000-4000-8000-{round:012}"),
+                ..version_of(second)
+            };
+            let (a, c) = tokio::join!(
+                s.add_stix(&rep, &col, vec![version(10)]),
+                s.add_stix(&rep, &col, vec![version(20)])
+            );
+            assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        }
+        let latest = shown(&b, &rep, &col, renkei_store::intel::VersionMatch::last()).await;
+        assert_eq!(
+            latest,
+            vec!["20"; 20],
+            "one latest version per object on {}",
+            b.name()
+        );
+    }
+}
