@@ -7,7 +7,10 @@
 //! statements finished ([`Session::release`]); one dropped before that (an
 //! error, a cancelled request) is closed, since its protocol state is
 //! unknown. A session idle for [`RETEST_AFTER_IDLE`] or more is tested
-//! before use, so one the server dropped meanwhile is replaced, not failed.
+//! before use, so one the server dropped while it sat idle is replaced; one
+//! dropped within that window fails its next statement and is then closed.
+//! Waiting for a session (and opening one) gives up after
+//! [`ACQUIRE_TIMEOUT`], as sqlx's pool does.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -16,6 +19,9 @@ use sqlx::{ConnectOptions, Connection, Database};
 
 /// How long a session may sit unused before it is tested again.
 pub(crate) const RETEST_AFTER_IDLE: Duration = Duration::from_secs(10);
+
+/// How long to wait for a session, opening included (sqlx's default).
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Up to `max` sessions opened with one set of options, kept between uses.
 pub(crate) struct HotPool<DB: Database> {
@@ -43,6 +49,12 @@ impl<DB: Database> HotPool<DB> {
 
     /// A session: an idle one (tested first if idle long), or a new one.
     pub async fn acquire(&self) -> Result<Session<'_, DB>, sqlx::Error> {
+        tokio::time::timeout(ACQUIRE_TIMEOUT, self.acquire_now())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+    }
+
+    async fn acquire_now(&self) -> Result<Session<'_, DB>, sqlx::Error> {
         let permit = self
             .permits
             .acquire()

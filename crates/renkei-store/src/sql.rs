@@ -370,19 +370,26 @@ macro_rules! sql_store {
                         Err(_) => break,
                     }
                 }
-                let res: Result<()> = async {
+                let drafts: Vec<Draft<'_>> = jobs
+                    .iter()
+                    .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
+                    .collect();
+                let append = || async {
                     let mut conn = session.acquire().await?;
                     let mut tx = sqlx::Connection::begin_with(conn.conn(), <$store>::BEGIN).await?;
-                    let drafts: Vec<Draft<'_>> = jobs
-                        .iter()
-                        .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
-                        .collect();
                     append_many(&mut tx, &drafts).await?;
                     tx.commit().await?;
                     conn.release();
-                    Ok(())
-                }
-                .await;
+                    Ok::<(), StoreError>(())
+                };
+                // Once more on a fresh session if the first attempt failed
+                // (a session the server dropped fails its next statement).
+                // Should a commit have landed with its answer lost, the
+                // entries are in the chain twice: more audit, never less.
+                let res = match append().await {
+                    Ok(()) => Ok(()),
+                    Err(_) => append().await,
+                };
                 let res = res.map_err(|e| e.to_string());
                 for j in jobs {
                     let _ = j.done.send(res.clone());
