@@ -71,6 +71,20 @@ impl Leg {
     }
 }
 
+/// An object's key in `stix_heads` (migration 0005): the first 8 bytes of
+/// SHA-256 over the collection id, a NUL and the STIX id.
+pub(crate) fn head_key(collection: &str, stix_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update(collection.as_bytes())
+        .chain_update([0])
+        .chain_update(stix_id.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&h[..8]);
+    i64::from_be_bytes(first)
+}
+
 /// Rows per multi-row INSERT (13 values each stays under both backends'
 /// bind limits).
 pub(crate) const INSERT_CHUNK: usize = 400;
@@ -86,7 +100,7 @@ macro_rules! intel_store {
             use crate::access::{binds, readable_stix, readable_stix_n};
             use crate::index::IndexEntries;
             use crate::intel::{AddOutcome, EnvelopePage, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
-            use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK, Leg};
+            use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK, Leg, head_key};
             use crate::sql::RowExt;
             use crate::{Result, StoreError};
 
@@ -254,22 +268,28 @@ macro_rules! intel_store {
                         }
                     }
                     let mut tx = self.begin().await?;
-                    if <$db as sqlx::Database>::NAME == "PostgreSQL" {
-                        // Adds to one collection take turns, as every SQLite
-                        // writer does (BEGIN IMMEDIATE): otherwise two adds of
-                        // versions of one new object, neither seeing the other's
-                        // rows, would both leave has_newer = 0 (two "latest"
-                        // versions), and two organisations could both share an
-                        // object first. Released at commit or rollback.
-                        sqlx::query("SELECT pg_advisory_xact_lock(7236, hashtext($1))")
-                            .bind(&c.id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    // Stamped once the write lock is held, so stamps follow
-                    // commit order as closely as the database allows
-                    // (notification cursors).
+                    // Stamped once the write lock is held (SQLite) or the
+                    // transaction has begun, so stamps follow commit order as
+                    // closely as the database allows (notification cursors).
                     let added = Timestamp::now().0;
+                    // The objects' heads first (migration 0005), in key order
+                    // so that two adds never wait on each other in a cycle:
+                    // an add of a version of an object that another
+                    // transaction is adding waits here until that one has
+                    // committed, and so sees its versions below (has_newer).
+                    let mut keys: Vec<i64> = accepted.iter().map(|(o, _, _)| head_key(&c.id, &o.stix_id)).collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    for chunk in keys.chunks(INSERT_CHUNK) {
+                        let mut d = Dyn::new("INSERT INTO stix_heads (object_key) VALUES ", Vec::new());
+                        let rows: Vec<String> = chunk.iter().map(|k| format!("({})", seq_p(&mut d, Arg::I(*k)))).collect();
+                        d.sql.push_str(&rows.join(", "));
+                        // DO UPDATE, not DO NOTHING: it locks a head that
+                        // exists already, so adds of versions of a known
+                        // object take turns too.
+                        d.sql.push_str(" ON CONFLICT (object_key) DO UPDATE SET object_key = excluded.object_key");
+                        run(d).execute(&mut *tx).await?;
+                    }
                     // Only the organisation that first shared an object adds versions of it.
                     let (mut taken, mut known) = (std::collections::HashSet::new(), std::collections::HashSet::new());
                     for chunk in accepted.chunks(INSERT_CHUNK) {

@@ -910,5 +910,24 @@ async fn concurrent_adds_of_one_objects_versions_leave_one_latest() {
             "one latest version per object on {}",
             b.name()
         );
+        // And for objects stored before: two more versions of each at once.
+        for round in 0..20_i64 {
+            let version = |second: i64| renkei_store::intel::NewStixVersion {
+                stix_id: format!("indicator--00000000-0000-4000-8000-{round:012}"),
+                ..version_of(second)
+            };
+            let (a, c) = tokio::join!(
+                s.add_stix(&rep, &col, vec![version(30)]),
+                s.add_stix(&rep, &col, vec![version(40)])
+            );
+            assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        }
+        let latest = shown(&b, &rep, &col, renkei_store::intel::VersionMatch::last()).await;
+        assert_eq!(
+            latest,
+            vec!["40"; 20],
+            "one latest version per known object on {}",
+            b.name()
+        );
     }
 }
