@@ -272,27 +272,12 @@ macro_rules! intel_store {
                     // transaction has begun, so stamps follow commit order as
                     // closely as the database allows (notification cursors).
                     let added = Timestamp::now().0;
-                    // SQLite's writers take turns already (BEGIN IMMEDIATE).
-                    if <$db as sqlx::Database>::NAME == "PostgreSQL" {
-                        // The objects' heads first (migration 0005), in key order
-                        // so that two adds never wait on each other in a cycle:
-                        // an add of a version of an object that another
-                        // transaction is adding waits here until that one has
-                        // committed, and so sees its versions below (has_newer).
-                        let mut keys: Vec<i64> = accepted.iter().map(|(o, _, _)| head_key(&c.id, &o.stix_id)).collect();
-                        keys.sort_unstable();
-                        keys.dedup();
-                        for chunk in keys.chunks(INSERT_CHUNK) {
-                            let mut d = Dyn::new("INSERT INTO stix_heads (object_key) VALUES ", Vec::new());
-                            let rows: Vec<String> = chunk.iter().map(|k| format!("({})", seq_p(&mut d, Arg::I(*k)))).collect();
-                            d.sql.push_str(&rows.join(", "));
-                            // DO UPDATE, not DO NOTHING: it locks a head that
-                            // exists already, so adds of versions of a known
-                            // object take turns too.
-                            d.sql.push_str(" ON CONFLICT (object_key) DO UPDATE SET object_key = excluded.object_key");
-                            run(d).execute(&mut *tx).await?;
-                        }
-                    }
+                    let keys: Vec<i64> = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                        accepted.iter().map(|(o, _, _)| head_key(&c.id, &o.stix_id)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    <$store>::take_heads(&mut tx, keys).await?;
                     // Only the organisation that first shared an object adds versions of it.
                     let (mut taken, mut known) = (std::collections::HashSet::new(), std::collections::HashSet::new());
                     for chunk in accepted.chunks(INSERT_CHUNK) {

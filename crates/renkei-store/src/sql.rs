@@ -362,6 +362,8 @@ macro_rules! sql_store {
         /// The writer keeps one session of its own (`hot::Hot`), so a batch
         /// costs no round trips for taking and giving back a connection.
         async fn audit_writer(session: crate::hot::Hot<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
+            // The chain's head as this writer last left it (`append_grouped`).
+            let mut known = None;
             while let Some(first) = rx.recv().await {
                 let mut jobs = vec![first];
                 while jobs.len() < 2_000 {
@@ -374,27 +376,27 @@ macro_rules! sql_store {
                     .iter()
                     .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
                     .collect();
-                let append = || async {
-                    let mut conn = session.acquire().await?;
-                    let mut tx = sqlx::Connection::begin_with(conn.conn(), <$store>::BEGIN).await?;
-                    append_many(&mut tx, &drafts).await?;
-                    tx.commit().await?;
-                    conn.release();
-                    Ok::<(), StoreError>(())
-                };
                 // Once more on a fresh session if the first attempt failed
                 // (a session the server dropped fails its next statement).
                 // Should a commit have landed with its answer lost, the
                 // entries are in the chain twice: more audit, never less.
-                let res = match append().await {
+                let res = match append_batch(&session, &drafts, &mut known).await {
                     Ok(()) => Ok(()),
-                    Err(_) => append().await,
+                    Err(_) => append_batch(&session, &drafts, &mut known).await,
                 };
                 let res = res.map_err(|e| e.to_string());
                 for j in jobs {
                     let _ = j.done.send(res.clone());
                 }
             }
+        }
+
+        /// One batch of the group writer on its session.
+        async fn append_batch(session: &crate::hot::Hot<$db>, drafts: &[Draft<'_>], known: &mut Option<(i64, String)>) -> Result<()> {
+            let mut conn = session.acquire().await?;
+            <$store>::append_grouped(conn.conn(), drafts, known).await?;
+            conn.release();
+            Ok(())
         }
 
         impl $store {

@@ -72,6 +72,25 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// Appends the group writer's batch in a transaction of its own (round
+    /// trips cost nothing in process; see the PostgreSQL store).
+    async fn append_grouped(
+        conn: &mut sqlx::SqliteConnection,
+        drafts: &[Draft<'_>],
+        _known: &mut Option<(i64, String)>,
+    ) -> Result<()> {
+        let mut tx = sqlx::Connection::begin_with(conn, Self::BEGIN).await?;
+        append_many(&mut tx, drafts).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Nothing to take: SQLite's writers take turns already (BEGIN
+    /// IMMEDIATE), so `stix_heads` stays empty here (see the PostgreSQL store).
+    async fn take_heads(_tx: &mut Tx, _keys: Vec<i64>) -> Result<()> {
+        Ok(())
+    }
 }
 
 crate::sql::sql_store!(SqliteStore, sqlx::Sqlite);

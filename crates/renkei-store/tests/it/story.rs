@@ -575,17 +575,27 @@ async fn story(b: &Backend) {
     assert!(s.verify_audit().await.expect("verify").expect("intact") > n);
 }
 
-/// Concurrent writers from many tasks still form one unbroken chain.
+/// Concurrent appenders form one unbroken chain: the group writers of two
+/// processes on one database (each hashing onto the head it last saw) and
+/// write transactions of both, all at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_keep_the_chain_intact() {
     for b in support::backends().await {
-        let store: std::sync::Arc<dyn renkei_store::Store> = match b {
+        let one: std::sync::Arc<dyn renkei_store::Store> = match b {
             Backend::Sqlite(ref s, _) => std::sync::Arc::new(s.clone()),
-            Backend::Pg(ref s) => std::sync::Arc::new(s.clone()),
+            Backend::Pg(ref s, _) => std::sync::Arc::new(s.clone()),
         };
+        let two = b.second_process().await;
+        let intact = |r: Result<Result<i64, renkei_core::ChainBreak>, _>| {
+            r.expect("verify").expect("intact")
+        };
+        let before = intact(one.verify_audit().await);
+        org(one.as_ref(), "計測会社", OrgKind::Supplier, None).await;
+        let per_org = intact(one.verify_audit().await) - before;
+        assert!(per_org > 0, "{}", b.name());
         let mut tasks = Vec::new();
         for t in 0..8 {
-            let store = store.clone();
+            let store = if t % 2 == 0 { one.clone() } else { two.clone() };
             tasks.push(tokio::spawn(async move {
                 for i in 0..25 {
                     let ev = renkei_store::AuditEvent {
@@ -598,12 +608,27 @@ async fn concurrent_appends_keep_the_chain_intact() {
                 }
             }));
         }
+        for t in 0..2 {
+            let store = if t == 0 { one.clone() } else { two.clone() };
+            tasks.push(tokio::spawn(async move {
+                for i in 0..5 {
+                    org(
+                        store.as_ref(),
+                        &format!("会社{t}-{i}"),
+                        OrgKind::Supplier,
+                        None,
+                    )
+                    .await;
+                }
+            }));
+        }
         for t in tasks {
             t.await.expect("task");
         }
+        let expected = before + per_org + 200 + 10 * per_org;
         assert_eq!(
-            store.verify_audit().await.expect("verify"),
-            Ok(200),
+            one.verify_audit().await.expect("verify"),
+            Ok(expected),
             "{}",
             b.name()
         );

@@ -9,22 +9,36 @@ use sqlx::Executor;
 
 #[derive(Debug)]
 pub enum Backend {
-    Sqlite(SqliteStore, #[allow(dead_code)] tempfile::TempDir),
-    Pg(PgStore),
+    Sqlite(SqliteStore, tempfile::TempDir),
+    /// The store and its database's URL.
+    Pg(PgStore, String),
 }
 
 impl Backend {
     pub fn store(&self) -> &dyn Store {
         match self {
             Backend::Sqlite(s, _) => s,
-            Backend::Pg(s) => s,
+            Backend::Pg(s, _) => s,
         }
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             Backend::Sqlite(..) => "sqlite",
-            Backend::Pg(_) => "postgres",
+            Backend::Pg(..) => "postgres",
+        }
+    }
+
+    /// The same database opened once more, as by a second server process.
+    pub async fn second_process(&self) -> std::sync::Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(_, dir) => {
+                let url = format!("sqlite:{}", dir.path().join("t.db").display());
+                std::sync::Arc::new(SqliteStore::open(&url).await.expect("open sqlite again"))
+            }
+            Backend::Pg(_, url) => {
+                std::sync::Arc::new(PgStore::open(url).await.expect("open postgres again"))
+            }
         }
     }
 
@@ -36,7 +50,7 @@ impl Backend {
                 .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
                 .await
                 .map(|_| ()),
-            Backend::Pg(s) => s
+            Backend::Pg(s, _) => s
                 .pool()
                 .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())))
                 .await
@@ -53,7 +67,7 @@ impl Backend {
                     .fetch_one(s.pool())
                     .await
             }
-            Backend::Pg(s) => {
+            Backend::Pg(s, _) => {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(q))
                     .fetch_one(s.pool())
                     .await
@@ -117,7 +131,7 @@ pub async fn postgres(admin_url: &str) -> Backend {
     } else {
         format!("{base}/{name}?{query}")
     };
-    Backend::Pg(PgStore::open(&url).await.expect("open postgres"))
+    Backend::Pg(PgStore::open(&url).await.expect("open postgres"), url)
 }
 
 /// Every backend available: SQLite always, PostgreSQL when configured.
