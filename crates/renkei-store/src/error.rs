@@ -34,6 +34,11 @@ pub enum StoreError {
     AuditWriter(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A read through the SQLite read pool (`sqlite_read.rs`).
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database read: {0}")]
+    Read(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -85,6 +85,46 @@ pub(crate) fn head_key(collection: &str, stix_id: &str) -> i64 {
     i64::from_be_bytes(first)
 }
 
+/// A TAXII page's objects as read, before the read is audited.
+#[derive(Debug, Default)]
+pub(crate) struct EnvelopeRows {
+    /// The objects' bodies, comma-separated.
+    pub objects: String,
+    pub count: i64,
+    /// How many are not TLP:CLEAR.
+    pub restricted: i64,
+    /// `(date_added, pk)` of the first and the last object.
+    pub first: Option<(i64, i64)>,
+    pub last: Option<(i64, i64)>,
+    /// A row past `limit` was read.
+    pub more: bool,
+}
+
+impl EnvelopeRows {
+    /// Adds a row of the page query (`SELECT o.pk, o.date_added, o.tlp,
+    /// o.body`); `false` once the page holds `limit` objects, the row
+    /// only telling that there is more.
+    pub fn push(&mut self, limit: i64, pk: i64, date_added: i64, tlp: &str, body: &str) -> bool {
+        if self.count >= limit {
+            self.more = true;
+            return false;
+        }
+        if self.objects.is_empty() {
+            self.objects.reserve(limit as usize * 512);
+        } else {
+            self.objects.push(',');
+        }
+        self.objects.push_str(body);
+        if tlp != "CLEAR" {
+            self.restricted += 1;
+        }
+        self.first.get_or_insert((date_added, pk));
+        self.last = Some((date_added, pk));
+        self.count += 1;
+        true
+    }
+}
+
 /// Rows per multi-row INSERT (13 values each stays under both backends'
 /// bind limits).
 pub(crate) const INSERT_CHUNK: usize = 400;
@@ -100,7 +140,7 @@ macro_rules! intel_store {
             use crate::access::{binds, readable_stix, readable_stix_n};
             use crate::index::IndexEntries;
             use crate::intel::{AddOutcome, EnvelopePage, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
-            use crate::intel_sql::{Arg, Dyn, INSERT_CHUNK, Leg, head_key};
+            use crate::intel_sql::{Arg, Dyn, EnvelopeRows, INSERT_CHUNK, Leg, head_key};
             use crate::sql::RowExt;
             use crate::{Result, StoreError};
 
@@ -194,10 +234,33 @@ macro_rules! intel_store {
                 Ok(rows)
             }
 
+            /// The columns of a TAXII page (`EnvelopeRows::push`).
+            pub(super) const ENVELOPE_SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body";
+
+            /// A TAXII page's rows through the store's hot sessions (sqlx).
+            pub(super) async fn envelope_rows_sqlx(
+                hot: &crate::hot::Hot<$db>,
+                actor: &Actor,
+                c: &Collection,
+                q: &StixQuery,
+            ) -> Result<EnvelopeRows> {
+                let limit = page_limit(q);
+                let mut conn = hot.acquire().await?;
+                let rows = keyset_rows(conn.conn(), q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, ENVELOPE_SELECT, leg)).await?;
+                conn.release();
+                let mut page = EnvelopeRows::default();
+                for r in &rows {
+                    if !page.push(limit, r.i64("pk")?, r.i64("date_added")?, &r.text("tlp")?, &r.text("body")?) {
+                        break;
+                    }
+                }
+                Ok(page)
+            }
+
             /// The page's SELECT over readable, undeleted versions matching `q`,
             /// in `(date_added, pk)` order, limited to one more than asked (to
             /// tell whether there is more). `leg`: which rows past the cursor.
-            fn page_query(actor: &Actor, c: &Collection, q: &StixQuery, select: &str, leg: Leg) -> Dyn {
+            pub(super) fn page_query(actor: &Actor, c: &Collection, q: &StixQuery, select: &str, leg: Leg) -> Dyn {
                 let (u, o, s) = binds(&actor.viewer);
                 let mut d = Dyn::new(
                     &format!(
@@ -562,45 +625,21 @@ macro_rules! intel_store {
 
                 async fn stix_envelope(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<EnvelopePage> {
                     self.may_read(actor, c).await?;
-                    const SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body";
-                    let limit = page_limit(q);
-                    // The rows themselves, joined here: materialising the page
-                    // in SQL to aggregate it (one row out) cost more than
-                    // reading its at most `limit + 1` rows (`renkei bench taxii`).
-                    let mut hot = self.hot.acquire().await?;
-                    let rows = keyset_rows(hot.conn(), q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, SELECT, leg)).await?;
-                    hot.release();
-                    let more = rows.len() as i64 > limit;
-                    let shown = &rows[..rows.len().min(limit as usize)];
-                    let mut objects = String::with_capacity(shown.len() * 512);
-                    let (mut n_restricted, mut first, mut last) = (0_i64, None, None);
-                    for r in shown {
-                        let body = r.text("body")?;
-                        if !objects.is_empty() {
-                            objects.push(',');
-                        }
-                        objects.push_str(&body);
-                        if r.text("tlp")? != "CLEAR" {
-                            n_restricted += 1;
-                        }
-                        let at = (r.i64("date_added")?, r.i64("pk")?);
-                        first.get_or_insert(at);
-                        last = Some(at);
-                    }
-                    if n_restricted > 0 {
+                    let page = self.envelope_rows(actor, c, q).await?;
+                    if page.restricted > 0 {
                         // The page's exact cursor range names what was read: an
                         // object X was in it when X's (date_added, pk) lies in the
                         // range and the policy let this reader see X.
-                        let ((fa, fp), (la, lp)) = (first.unwrap_or_default(), last.unwrap_or_default());
-                        let detail = format!("{n_restricted} restricted of {}; range {fa}:{fp}..{la}:{lp}", shown.len());
+                        let ((fa, fp), (la, lp)) = (page.first.unwrap_or_default(), page.last.unwrap_or_default());
+                        let detail = format!("{} restricted of {}; range {fa}:{fp}..{la}:{lp}", page.restricted, page.count);
                         self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await?;
                     }
                     Ok(EnvelopePage {
-                        objects,
-                        count: shown.len() as i64,
-                        more,
-                        first_added: first.map(|(d, _)| d),
-                        last,
+                        objects: page.objects,
+                        count: page.count,
+                        more: page.more,
+                        first_added: page.first.map(|(d, _)| d),
+                        last: page.last,
                     })
                 }
 

@@ -17,6 +17,7 @@ mod intel_sql;
 mod postgres;
 mod sql;
 mod sqlite;
+mod sqlite_read;
 
 use async_trait::async_trait;
 use renkei_core::model::{

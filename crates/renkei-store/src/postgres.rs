@@ -58,6 +58,16 @@ impl PgStore {
         &self.pool
     }
 
+    /// A TAXII page's rows (`stix_envelope`).
+    async fn envelope_rows(
+        &self,
+        actor: &Actor,
+        c: &renkei_core::model::Collection,
+        q: &crate::intel::StixQuery,
+    ) -> Result<crate::intel_sql::EnvelopeRows> {
+        intel_impl::envelope_rows_sqlx(&self.hot, actor, c, q).await
+    }
+
     /// Appends the group writer's batch in one statement, one round trip:
     /// a transaction (`append_many`) costs five (`BEGIN`, head, entries,
     /// head, `COMMIT`), which were most of a value look-up's time. The

@@ -12,6 +12,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Sessions for the hot reads (the pool itself for an in-memory database).
     hot: crate::hot::Hot<sqlx::Sqlite>,
+    /// Read-only rusqlite connections for TAXII pages (none in memory).
+    readers: Option<std::sync::Arc<crate::sqlite_read::Readers>>,
 }
 
 impl SqliteStore {
@@ -55,10 +57,17 @@ impl SqliteStore {
         };
         let audit_jobs = Self::audit_channel(sessions(1));
         let hot = sessions(8);
+        let readers = (!memory).then(|| {
+            std::sync::Arc::new(crate::sqlite_read::Readers::new(
+                opts.get_filename().to_path_buf(),
+                8,
+            ))
+        });
         Ok(Self {
             audit_jobs,
             hot,
             pool,
+            readers,
         })
     }
 
@@ -71,6 +80,50 @@ impl SqliteStore {
     /// The raw pool, for tests that tamper with rows directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A TAXII page's rows (`stix_envelope`): through the read pool, one
+    /// hand-off per page (`sqlite_read.rs`), or through sqlx in memory.
+    /// Like `keyset_rows`, a page past a cursor is two seeks: the rest of
+    /// the cursor's `date_added`, then the later ones.
+    async fn envelope_rows(
+        &self,
+        actor: &Actor,
+        c: &renkei_core::model::Collection,
+        q: &crate::intel::StixQuery,
+    ) -> Result<crate::intel_sql::EnvelopeRows> {
+        use crate::intel_sql::{EnvelopeRows, Leg};
+        let Some(readers) = &self.readers else {
+            return intel_impl::envelope_rows_sqlx(&self.hot, actor, c, q).await;
+        };
+        let limit = q.limit.max(1);
+        let legs: Vec<_> = if q.after.is_some() {
+            vec![Leg::SameAdded, Leg::LaterAdded]
+        } else {
+            vec![Leg::Whole]
+        }
+        .into_iter()
+        .map(|leg| intel_impl::page_query(actor, c, q, intel_impl::ENVELOPE_SELECT, leg))
+        .collect();
+        readers
+            .read(move |conn| {
+                let mut page = EnvelopeRows::default();
+                for d in &legs {
+                    crate::sqlite_read::each_row(conn, d, |r| {
+                        let text = |i| {
+                            r.get_ref(i)?
+                                .as_str()
+                                .map_err(|e| StoreError::corrupt("stix_objects", e))
+                        };
+                        Ok(page.push(limit, r.get(0)?, r.get(1)?, text(2)?, text(3)?))
+                    })?;
+                    if page.more {
+                        break;
+                    }
+                }
+                Ok(page)
+            })
+            .await
     }
 
     /// Appends the group writer's batch in a transaction of its own (round

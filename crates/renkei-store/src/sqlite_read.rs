@@ -1,0 +1,164 @@
+//! SQLite hot reads through rusqlite, one blocking-thread hand-off per read.
+//!
+//! sqlx's SQLite driver runs each connection on a worker thread of its own
+//! and sends every row to the async side through a channel: a TAXII page of
+//! 100 rows was 100 thread wake-ups, and `perf` put about a quarter of the
+//! server's time in the scheduler and futexes and a fifth in malloc/free
+//! for per-row value copies, against 4 % in SQLite's own executor
+//! (BENCHMARKS.md). Here the whole statement runs on a blocking thread on a
+//! read-only connection of this pool, and the caller's closure reads each
+//! row in place (a body is copied once, into the page). The SQL text is the
+//! one the sqlx path runs (`intel_sql.rs`), access clause included.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::intel_sql::{Arg, Dyn};
+use crate::{Result, StoreError};
+
+/// Read-only connections to one SQLite file, at most `max` in use at once.
+#[derive(Debug)]
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Readers {
+    pub fn new(path: PathBuf, max: usize) -> Self {
+        Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(max)),
+        }
+    }
+
+    /// Runs `f` on a connection on a blocking thread. A connection whose
+    /// read failed is closed rather than reused.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Read("the read pool is closed".into()))?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let idle = this.idle.lock().ok().and_then(|mut v| v.pop());
+            let conn = match idle {
+                Some(c) => c,
+                None => this.open()?,
+            };
+            let out = f(&conn);
+            if out.is_ok()
+                && let Ok(mut v) = this.idle.lock()
+            {
+                v.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Read(format!("read task: {e}")))?
+    }
+
+    fn open(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+}
+
+/// Runs `d` on `conn` and calls `each` for every row until it returns
+/// `false`. `Dyn` numbers its placeholders `$n` but may use them out of
+/// order (`$4` before `$1`); SQLite numbers named parameters by first
+/// appearance, so each is bound by the number in its name, as sqlx does.
+pub(crate) fn each_row(
+    conn: &Connection,
+    d: &Dyn,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<bool>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&d.sql)?;
+    for i in 1..=stmt.parameter_count() {
+        let n = stmt
+            .parameter_name(i)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| (1..=d.args.len()).contains(n))
+            .ok_or_else(|| StoreError::Read(format!("parameter {i} of a read has no value")))?;
+        match &d.args[n - 1] {
+            Arg::I(v) => stmt.raw_bind_parameter(i, v)?,
+            Arg::T(v) => stmt.raw_bind_parameter(i, v.as_str())?,
+        }
+    }
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        if !each(row)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Placeholders bound by the number in their names, whatever their
+    /// order in the text; a failed read's connection is not kept.
+    #[tokio::test]
+    async fn binds_by_name_and_drops_failed_connections() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let setup = Connection::open(&path).expect("open");
+        setup
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (a INTEGER, b TEXT); \
+                 INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, 'z');",
+            )
+            .expect("setup");
+        let readers = Arc::new(Readers::new(path, 2));
+        let d = Dyn::new(
+            "SELECT b FROM t WHERE b <> $2 AND a >= $1 AND b <> $2 ORDER BY a",
+            vec![Arg::I(2), Arg::T("z".into())],
+        );
+        let got = readers
+            .read(move |conn| {
+                let mut out = Vec::new();
+                each_row(conn, &d, |r| {
+                    out.push(r.get::<_, String>(0)?);
+                    Ok(true)
+                })?;
+                Ok(out)
+            })
+            .await
+            .expect("read");
+        assert_eq!(got, ["y"]);
+        assert_eq!(readers.idle.lock().expect("lock").len(), 1);
+        let missing = Dyn::new("SELECT b FROM t WHERE a = $2", vec![Arg::I(1)]);
+        let err = readers
+            .read(move |conn| each_row(conn, &missing, |_| Ok(true)))
+            .await
+            .expect_err("no value for $2");
+        assert!(err.to_string().contains("no value"), "{err}");
+        assert!(readers.idle.lock().expect("lock").is_empty());
+        // Writes are refused: the connections are read-only.
+        let write = Dyn::new("DELETE FROM t", Vec::new());
+        assert!(
+            readers
+                .read(move |conn| each_row(conn, &write, |_| Ok(true)))
+                .await
+                .is_err()
+        );
+    }
+}
