@@ -29,8 +29,8 @@ impl PgStore {
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         // The audit writer's own session (see `audit_writer`).
-        let audit_jobs = Self::audit_channel(crate::hot::Hot::Own(std::sync::Arc::new(
-            crate::hot::HotPool::new(opts.clone(), 1),
+        let audit_jobs = Self::audit_channel(crate::sql::AuditSink::Session(crate::hot::Hot::Own(
+            std::sync::Arc::new(crate::hot::HotPool::new(opts.clone(), 1)),
         )));
         // The hot reads (TAXII pages, value look-ups, tokens) are planned once per
         // session: with the default `plan_cache_mode` PostgreSQL re-planned
@@ -106,6 +106,9 @@ impl PgStore {
             };
             let at = Timestamp::now();
             let n = drafts.len();
+            let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(at)).collect();
+            let prev = crate::sql::link(&mut entries, seq0, hash0.clone());
+            let seq = seq0 + n as i64;
             let (mut seqs, mut users, mut orgs) = (
                 Vec::with_capacity(n),
                 Vec::with_capacity(n),
@@ -123,25 +126,7 @@ impl PgStore {
                 Vec::with_capacity(n),
                 Vec::with_capacity(n),
             );
-            let (mut seq, mut prev) = (seq0, hash0.clone());
-            for d in drafts {
-                seq += 1;
-                let mut e = AuditEntry {
-                    seq,
-                    at,
-                    actor_user: d.actor.viewer.user,
-                    actor_org: d.actor.viewer.org,
-                    actor: d.actor.label.clone(),
-                    action: d.action.to_owned(),
-                    object: d.object.to_owned(),
-                    source: d.actor.source.clone(),
-                    outcome: d.outcome,
-                    detail: d.detail.to_owned(),
-                    prev_hash: std::mem::take(&mut prev),
-                    hash: String::new(),
-                };
-                e.hash = e.compute_hash();
-                prev.clone_from(&e.hash);
+            for e in entries {
                 seqs.push(e.seq);
                 users.push(e.actor_user.map(|u| u.0));
                 orgs.push(e.actor_org.map(|o| o.0));

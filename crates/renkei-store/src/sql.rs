@@ -248,6 +248,27 @@ pub(crate) fn conflict_on(
     }
 }
 
+/// Where the read-audit group writer appends (`audit_writer` in `sql_store!`).
+pub(crate) enum AuditSink<DB: sqlx::Database> {
+    /// A session of the store's database driver.
+    Session(crate::hot::Hot<DB>),
+    /// A SQLite file, through rusqlite on a blocking thread.
+    File(std::sync::Arc<crate::sqlite_read::AuditFile>),
+}
+
+/// Chains `entries` onto the head `(seq, hash)`: numbers them from `seq + 1`
+/// and sets each one's `prev_hash` and `hash`. Returns the new head's hash.
+pub(crate) fn link(entries: &mut [AuditEntry], seq: i64, hash: String) -> String {
+    let mut prev = hash;
+    for (i, e) in entries.iter_mut().enumerate() {
+        e.seq = seq + 1 + i as i64;
+        e.prev_hash = std::mem::take(&mut prev);
+        e.hash = e.compute_hash();
+        prev.clone_from(&e.hash);
+    }
+    prev
+}
+
 /// Expands to `impl Store for $store` where `$store` has `pool: Pool<$db>`
 /// and `async fn begin(&self) -> Result<Transaction<'static, $db>>`.
 macro_rules! sql_store {
@@ -277,6 +298,26 @@ macro_rules! sql_store {
             detail: &'a str,
         }
 
+        impl Draft<'_> {
+            /// The entry, not yet chained (`sql::link`).
+            fn entry(&self, at: Timestamp) -> AuditEntry {
+                AuditEntry {
+                    seq: 0,
+                    at,
+                    actor_user: self.actor.viewer.user,
+                    actor_org: self.actor.viewer.org,
+                    actor: self.actor.label.clone(),
+                    action: self.action.to_owned(),
+                    object: self.object.to_owned(),
+                    source: self.actor.source.clone(),
+                    outcome: self.outcome,
+                    detail: self.detail.to_owned(),
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+            }
+        }
+
         /// Appends entries to the audit chain inside `tx`: take the head
         /// (which serialises appenders across processes), insert each
         /// entry, move the head.
@@ -288,31 +329,14 @@ macro_rules! sql_store {
                 .bind(drafts.len() as i64)
                 .fetch_one(&mut **tx)
                 .await?;
-            let mut seq = head.i64("seq")? - drafts.len() as i64;
-            let mut prev = head.text("hash")?;
-            let at = Timestamp::now();
+            let seq = head.i64("seq")? - drafts.len() as i64;
+            let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(Timestamp::now())).collect();
+            let prev = sql::link(&mut entries, seq, head.text("hash")?);
             // One prepared statement, executed per entry: a multi-row INSERT
             // would be a new statement text (and a new compile) per batch size.
             const INSERT: &str = "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, \
                                   outcome, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-            for d in drafts {
-                seq += 1;
-                let mut e = AuditEntry {
-                    seq,
-                    at,
-                    actor_user: d.actor.viewer.user,
-                    actor_org: d.actor.viewer.org,
-                    actor: d.actor.label.clone(),
-                    action: d.action.to_owned(),
-                    object: d.object.to_owned(),
-                    source: d.actor.source.clone(),
-                    outcome: d.outcome,
-                    detail: d.detail.to_owned(),
-                    prev_hash: std::mem::take(&mut prev),
-                    hash: String::new(),
-                };
-                e.hash = e.compute_hash();
-                prev.clone_from(&e.hash);
+            for e in entries {
                 sqlx::query(INSERT)
                     .bind(e.seq)
                     .bind(e.at.0)
@@ -361,7 +385,7 @@ macro_rules! sql_store {
         /// their answer only after the commit, so no data leaves unaudited.
         /// The writer keeps one session of its own (`hot::Hot`), so a batch
         /// costs no round trips for taking and giving back a connection.
-        async fn audit_writer(session: crate::hot::Hot<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
+        async fn audit_writer(sink: sql::AuditSink<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
             // The chain's head as this writer last left it (`append_grouped`).
             let mut known = None;
             while let Some(first) = rx.recv().await {
@@ -376,14 +400,25 @@ macro_rules! sql_store {
                     .iter()
                     .map(|j| Draft { actor: &j.actor, action: &j.action, object: &j.object, outcome: j.outcome, detail: &j.detail })
                     .collect();
-                // Once more on a fresh session if the first attempt failed
-                // (a session the server dropped fails its next statement).
-                // Should a commit have landed with its answer lost, the
-                // entries are in the chain twice: more audit, never less.
-                let res = match append_batch(&session, &drafts, &mut known).await {
-                    Ok(()) => Ok(()),
-                    Err(_) => append_batch(&session, &drafts, &mut known).await,
-                };
+                // Once more (on a fresh session or connection) if the first
+                // attempt failed (a session the server dropped fails its next
+                // statement). Should a commit have landed with its answer
+                // lost, the entries are in the chain twice: more audit, never
+                // less.
+                let mut res = Err(StoreError::AuditWriter("not attempted".into()));
+                for _ in 0..2 {
+                    res = match &sink {
+                        sql::AuditSink::Session(session) => append_batch(session, &drafts, &mut known).await,
+                        sql::AuditSink::File(file) => {
+                            let at = Timestamp::now();
+                            file.append(drafts.iter().map(|d| d.entry(at)).collect()).await
+                        }
+                    };
+                    if res.is_ok() {
+                        break;
+                    }
+                }
+                drop(drafts);
                 let res = res.map_err(|e| e.to_string());
                 for j in jobs {
                     let _ = j.done.send(res.clone());
@@ -401,9 +436,9 @@ macro_rules! sql_store {
 
         impl $store {
             /// Starts the group writer for this store's pool.
-            fn audit_channel(session: crate::hot::Hot<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
+            fn audit_channel(sink: sql::AuditSink<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
                 let (tx, rx) = tokio::sync::mpsc::channel(8_192);
-                tokio::spawn(audit_writer(session, rx));
+                tokio::spawn(audit_writer(sink, rx));
                 tx
             }
 

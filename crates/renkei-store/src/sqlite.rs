@@ -55,7 +55,16 @@ impl SqliteStore {
                 )))
             }
         };
-        let audit_jobs = Self::audit_channel(sessions(1));
+        // The read-audit group writer: on a file, through rusqlite (one
+        // hand-off per batch; sqlx makes one per statement, and a batch is
+        // one statement per entry plus four).
+        let audit_jobs = Self::audit_channel(if memory {
+            crate::sql::AuditSink::Session(sessions(1))
+        } else {
+            crate::sql::AuditSink::File(std::sync::Arc::new(crate::sqlite_read::AuditFile::new(
+                opts.get_filename().to_path_buf(),
+            )))
+        });
         let hot = sessions(8);
         let readers = (!memory).then(|| {
             std::sync::Arc::new(crate::sqlite_read::Readers::new(

@@ -1,4 +1,5 @@
-//! SQLite hot reads through rusqlite, one blocking-thread hand-off per read.
+//! SQLite through rusqlite on blocking threads, one hand-off per TAXII page
+//! and per read-audit batch (`AuditFile`).
 //!
 //! sqlx's SQLite driver runs each connection on a worker thread of its own
 //! and sends every row to the async side through a channel: a TAXII page of
@@ -13,6 +14,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use renkei_core::AuditEntry;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::intel_sql::{Arg, Dyn};
@@ -77,6 +79,91 @@ impl Readers {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
+}
+
+/// The read-audit group writer's connection to a SQLite file (see
+/// `audit_writer` in `sql.rs`): a batch is one blocking call that takes the
+/// write lock, moves `audit_head`, inserts the entries and commits.
+#[derive(Debug)]
+pub(crate) struct AuditFile {
+    path: PathBuf,
+    conn: Mutex<Option<Connection>>,
+}
+
+impl AuditFile {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            conn: Mutex::new(None),
+        }
+    }
+
+    /// Chains `entries` onto the head and commits them. After a failure the
+    /// connection is closed, and the next call opens a fresh one.
+    pub async fn append(self: &Arc<Self>, entries: Vec<AuditEntry>) -> Result<()> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut slot = this
+                .conn
+                .lock()
+                .map_err(|_| StoreError::AuditWriter("audit connection poisoned".into()))?;
+            let mut conn = match slot.take() {
+                Some(c) => c,
+                None => {
+                    let c =
+                        Connection::open_with_flags(&this.path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+                    c.busy_timeout(std::time::Duration::from_secs(30))?;
+                    // As the store's own connections (`SqliteStore::open`).
+                    c.pragma_update(None, "synchronous", "NORMAL")?;
+                    c
+                }
+            };
+            append_entries(&mut conn, entries)?;
+            *slot = Some(conn);
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::AuditWriter(format!("audit task: {e}")))?
+    }
+}
+
+fn append_entries(conn: &mut Connection, mut entries: Vec<AuditEntry>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = entries.len() as i64;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (seq, hash): (i64, String) = tx.query_row(
+        "UPDATE audit_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq, hash",
+        [n],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let head = crate::sql::link(&mut entries, seq - n, hash);
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, \
+             outcome, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for e in &entries {
+            insert.execute(rusqlite::params![
+                e.seq,
+                e.at.0,
+                e.actor_user.map(|u| u.0),
+                e.actor_org.map(|o| o.0),
+                e.actor,
+                e.action,
+                e.object,
+                e.source,
+                e.outcome.as_str(),
+                e.detail,
+                e.prev_hash,
+                e.hash,
+            ])?;
+        }
+    }
+    tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [head])?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Runs `d` on `conn` and calls `each` for every row until it returns
