@@ -110,7 +110,7 @@ impl EnvelopeRows {
             return false;
         }
         if self.objects.is_empty() {
-            self.objects.reserve(limit as usize * 512);
+            self.objects.reserve(limit.clamp(1, 200) as usize * 512);
         } else {
             self.objects.push(',');
         }
@@ -292,7 +292,7 @@ macro_rules! intel_store {
 
             /// Rows a page shows at most (one more is read, to tell whether
             /// there is more).
-            fn page_limit(q: &StixQuery) -> i64 {
+            pub(super) fn page_limit(q: &StixQuery) -> i64 {
                 q.limit.max(1)
             }
 

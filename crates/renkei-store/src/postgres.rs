@@ -29,8 +29,13 @@ impl PgStore {
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         // The audit writer's own session (see `audit_writer`).
+        // READ COMMITTED whatever the server's default: `append_grouped`
+        // relies on its re-check of a row another appender just moved.
+        let audit_opts = opts
+            .clone()
+            .options([("default_transaction_isolation", "read committed")]);
         let audit_jobs = Self::audit_channel(crate::sql::AuditSink::Session(crate::hot::Hot::Own(
-            std::sync::Arc::new(crate::hot::HotPool::new(opts.clone(), 1)),
+            std::sync::Arc::new(crate::hot::HotPool::new(audit_opts, 1)),
         )));
         // The hot reads (TAXII pages, value look-ups, tokens) are planned once per
         // session: with the default `plan_cache_mode` PostgreSQL re-planned

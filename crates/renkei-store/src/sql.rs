@@ -330,7 +330,8 @@ macro_rules! sql_store {
                 .fetch_one(&mut **tx)
                 .await?;
             let seq = head.i64("seq")? - drafts.len() as i64;
-            let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(Timestamp::now())).collect();
+            let at = Timestamp::now();
+            let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(at)).collect();
             let prev = sql::link(&mut entries, seq, head.text("hash")?);
             // One prepared statement, executed per entry: a multi-row INSERT
             // would be a new statement text (and a new compile) per batch size.

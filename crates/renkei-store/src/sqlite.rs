@@ -105,7 +105,7 @@ impl SqliteStore {
         let Some(readers) = &self.readers else {
             return intel_impl::envelope_rows_sqlx(&self.hot, actor, c, q).await;
         };
-        let limit = q.limit.max(1);
+        let limit = intel_impl::page_limit(q);
         let legs: Vec<_> = if q.after.is_some() {
             vec![Leg::SameAdded, Leg::LaterAdded]
         } else {

@@ -103,10 +103,12 @@ impl AuditFile {
     pub async fn append(self: &Arc<Self>, entries: Vec<AuditEntry>) -> Result<()> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
+            // A panic while holding the slot leaves at worst no connection
+            // or a fresh one; the writer must keep going either way.
             let mut slot = this
                 .conn
                 .lock()
-                .map_err(|_| StoreError::AuditWriter("audit connection poisoned".into()))?;
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut conn = match slot.take() {
                 Some(c) => c,
                 None => {
