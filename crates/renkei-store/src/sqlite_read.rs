@@ -4,7 +4,7 @@
 //! sqlx's SQLite driver runs each connection on a worker thread of its own
 //! and sends every row to the async side through a channel: a TAXII page of
 //! 100 rows was 100 thread wake-ups, and `perf` put about a quarter of the
-//! server's time in the scheduler and futexes and a fifth in malloc/free
+//! server's time in the scheduler and futexes and 15 % in malloc/free
 //! for per-row value copies, against 4 % in SQLite's own executor
 //! (BENCHMARKS.md). Here the whole statement runs on a blocking thread on a
 //! read-only connection of this pool, and the caller's closure reads each
