@@ -175,15 +175,22 @@ impl PgStore {
         Ok(())
     }
 
-    /// Takes the heads (migration 0005) of the objects an add touches, by
-    /// their `head_key`s, before anything else in the add: an add of a
+    /// Takes the heads (migration 0005) of the objects an add touches (by
+    /// `head_key`), before anything else in the add: an add of a
     /// version of an object that another transaction is adding waits here
     /// until that one has committed, and so sees its versions (`has_newer`).
     /// In key order, so two adds never wait on each other in a cycle. One
     /// statement with one array bind, whatever the number of keys (no
     /// measurable change in ingest against chunked multi-row `VALUES`,
     /// BENCHMARKS.md, but one statement text instead of one per chunk size).
-    async fn take_heads(tx: &mut Tx, mut keys: Vec<i64>) -> Result<()> {
+    async fn take_heads(
+        tx: &mut Tx,
+        collection: &str,
+        ids: impl Iterator<Item = &str>,
+    ) -> Result<()> {
+        let mut keys: Vec<i64> = ids
+            .map(|id| crate::intel_sql::head_key(collection, id))
+            .collect();
         if keys.is_empty() {
             return Ok(());
         }

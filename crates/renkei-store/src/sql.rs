@@ -384,8 +384,9 @@ macro_rules! sql_store {
         /// (reads, sign-ins): whatever is queued when a transaction starts
         /// goes into it, so concurrent readers share one commit. Callers get
         /// their answer only after the commit, so no data leaves unaudited.
-        /// The writer keeps one session of its own (`hot::Hot`), so a batch
-        /// costs no round trips for taking and giving back a connection.
+        /// The writer keeps a connection of its own (`sql::AuditSink`: a
+        /// session, or rusqlite on a SQLite file), so a batch costs no round
+        /// trips for taking and giving back a connection.
         async fn audit_writer(sink: sql::AuditSink<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
             // The chain's head as this writer last left it (`append_grouped`).
             let mut known = None;
@@ -419,6 +420,7 @@ macro_rules! sql_store {
                         break;
                     }
                 }
+                // The drafts borrow the jobs, which are answered below.
                 drop(drafts);
                 let res = res.map_err(|e| e.to_string());
                 for j in jobs {

@@ -150,7 +150,11 @@ impl SqliteStore {
 
     /// Nothing to take: SQLite's writers take turns already (BEGIN
     /// IMMEDIATE), so `stix_heads` stays empty here (see the PostgreSQL store).
-    async fn take_heads(_tx: &mut Tx, _keys: Vec<i64>) -> Result<()> {
+    async fn take_heads(
+        _tx: &mut Tx,
+        _collection: &str,
+        _ids: impl Iterator<Item = &str>,
+    ) -> Result<()> {
         Ok(())
     }
 }
