@@ -201,7 +201,7 @@ macro_rules! index_store {
                         return Err(StoreError::NotFound(t.what));
                     }
                     append(&mut tx, actor, t.action, &format!("{}:{id}", t.prefix), AuditOutcome::Ok, "").await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(())
                 }
 
@@ -497,7 +497,7 @@ macro_rules! index_store {
                     .await?;
                     let row = warning_entry(&r)?;
                     append(&mut tx, actor, "warning.add", &format!("warning:{}", row.id), AuditOutcome::Ok, &format!("{key} {value}")).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(row)
                 }
 
@@ -541,7 +541,7 @@ macro_rules! index_store {
                     .await?;
                     let w = webhook(&r)?;
                     append(&mut tx, actor, "webhook.create", &format!("webhook:{}", w.id), AuditOutcome::Ok, url).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(w)
                 }
 
@@ -594,7 +594,7 @@ macro_rules! index_store {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(Some(r.i64("id")?))
                 }
 

@@ -444,7 +444,7 @@ macro_rules! intel_store {
                     }
                     let detail = format!("{} stored or already present, {} refused", outcome.successes.len(), outcome.failures.len());
                     append(&mut tx, actor, "stix.add", &object, AuditOutcome::Ok, &detail).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(outcome)
                 }
 
@@ -564,7 +564,7 @@ macro_rules! intel_store {
                         .execute(&mut *tx)
                         .await?;
                     append(&mut tx, actor, "collection.create", &format!("collection:{id}"), AuditOutcome::Ok, c.title.trim()).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     self.get_collection(&id).await
                 }
 
@@ -660,7 +660,7 @@ macro_rules! intel_store {
                         return Err(StoreError::NotFound("object"));
                     }
                     append(&mut tx, actor, "stix.delete", &object, AuditOutcome::Ok, &format!("{n} versions hidden")).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(n)
                 }
 

@@ -18,6 +18,7 @@ mod postgres;
 mod sql;
 mod sqlite;
 mod sqlite_read;
+mod token_cache;
 
 use async_trait::async_trait;
 use renkei_core::model::{

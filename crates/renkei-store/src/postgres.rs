@@ -11,6 +11,9 @@ pub struct PgStore {
     pool: PgPool,
     /// Sessions on generic plans, for the hot reads (see `open`).
     hot: crate::hot::Hot<sqlx::Postgres>,
+    /// Resolved API tokens (`token_cache.rs`), shared by clones;
+    /// `commit` invalidates them.
+    tokens: std::sync::Arc<crate::token_cache::TokenCache>,
 }
 
 impl PgStore {
@@ -51,11 +54,20 @@ impl PgStore {
             audit_jobs,
             pool,
             hot,
+            tokens: Default::default(),
         })
     }
 
     async fn begin(&self) -> Result<Tx> {
         Ok(self.pool.begin_with(Self::BEGIN).await?)
+    }
+
+    /// Commits a write transaction begun with `begin`. Every write commits
+    /// here, so that no token resolved before it is used again.
+    async fn commit(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        self.tokens.invalidate();
+        Ok(())
     }
 
     /// The raw pool, for tests that tamper with rows directly.

@@ -469,7 +469,7 @@ macro_rules! sql_store {
                 let res: Result<()> = async {
                     let mut tx = self.begin().await?;
                     append(&mut tx, actor, action, object, AuditOutcome::Denied, why).await?;
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     Ok(())
                 }
                 .await;
@@ -522,7 +522,7 @@ macro_rules! sql_store {
                     .map(|(object, detail)| Draft { actor, action, object, outcome: AuditOutcome::Ok, detail })
                     .collect();
                 append_many(&mut tx, &drafts).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 Ok(())
             }
 
@@ -641,7 +641,7 @@ macro_rules! sql_store {
                 .map_err(sql::conflict_on("name_ja", "an organisation with this name"))?;
                 let id = row.i64("id")?;
                 append(&mut tx, actor, "org.create", &format!("org:{id}"), AuditOutcome::Ok, o.name_ja.trim()).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 self.get_org(OrgId(id)).await
             }
 
@@ -688,7 +688,7 @@ macro_rules! sql_store {
                 let id = row.i64("id")?;
                 let detail = format!("{} {} org:{}", u.email, u.role, u.org);
                 append(&mut tx, actor, "user.create", &format!("user:{id}"), AuditOutcome::Ok, &detail).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 self.get_user(UserId(id)).await
             }
 
@@ -736,7 +736,7 @@ macro_rules! sql_store {
                 .map_err(sql::conflict_on("name_ja", "a community with this name"))?;
                 let created = sql::community(&row)?;
                 append(&mut tx, actor, "community.create", &format!("community:{}", created.id), AuditOutcome::Ok, &created.name_ja).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 Ok(created)
             }
 
@@ -766,7 +766,7 @@ macro_rules! sql_store {
                 let id = row.i64("id")?;
                 append(&mut tx, actor, "membership.create", &format!("membership:{id}"), AuditOutcome::Ok,
                        &format!("community:{community} org:{org}")).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 self.fetch_membership(id).await
             }
 
@@ -796,7 +796,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?;
                 append(&mut tx, actor, "membership.accept", &object, AuditOutcome::Ok, &format!("terms {terms}")).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 self.fetch_membership(membership).await
             }
 
@@ -815,7 +815,7 @@ macro_rules! sql_store {
                     return Err(StoreError::NotFound("active membership"));
                 }
                 append(&mut tx, actor, "membership.end", &object, AuditOutcome::Ok, "").await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 self.fetch_membership(membership).await
             }
 
@@ -845,7 +845,7 @@ macro_rules! sql_store {
                     .map_err(sql::conflict_on("contractor", "this supply-chain link"))?;
                 append(&mut tx, actor, "supply_link.create", &object, AuditOutcome::Ok,
                        &format!("contractor org:{} tier {}", link.contractor, link.tier)).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 Ok(())
             }
 
@@ -890,7 +890,7 @@ macro_rules! sql_store {
                 .await?;
                 let t = sql::token(&row)?;
                 append(&mut tx, actor, "token.create", &format!("token:{}", t.id), AuditOutcome::Ok, &format!("{} org:{org} {role}", t.name)).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 Ok(t)
             }
 
@@ -911,15 +911,21 @@ macro_rules! sql_store {
                     ") x) AS communities FROM api_tokens t JOIN organisations o ON o.id = t.org_id ",
                     "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
                 );
-                // A hot read: every API call makes it (its generic plan is an
-                // index look-up by token_hash).
+                if let Some(hit) = self.tokens.get(token_hash) {
+                    return Ok(Some(hit));
+                }
+                let (epoch, started) = (self.tokens.epoch(), std::time::Instant::now());
+                // A hot read: every API call whose token is not cached makes
+                // it (its generic plan is an index look-up by token_hash).
                 let mut hot = self.hot.acquire().await?;
                 let r = sqlx::query(Q).bind(token_hash).fetch_optional(hot.conn()).await?;
                 hot.release();
                 let Some(r) = r else { return Ok(None) };
                 let t = sql::token(&r)?;
                 let viewer = sql::org_viewer(&r, t.org)?;
-                Ok(Some((t.clone(), Viewer { role: Some(t.role), ..viewer })))
+                let out = (t.clone(), Viewer { role: Some(t.role), ..viewer });
+                self.tokens.put(token_hash, epoch, started, out.clone());
+                Ok(Some(out))
             }
 
             async fn list_api_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>> {
@@ -950,7 +956,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?;
                 append(&mut tx, actor, "token.revoke", &object, AuditOutcome::Ok, "").await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 Ok(())
             }
 
@@ -1055,7 +1061,7 @@ macro_rules! sql_store {
                 Self::insert_version(&mut tx, id, 1, &item, now).await?;
                 append(&mut tx, actor, "item.create", &format!("item:{id}"), AuditOutcome::Ok,
                        &format!("version 1 {}", item.marking.tlp)).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 let mut got = self.item_by_version(id, 1).await?;
                 self.load_audience(std::slice::from_mut(&mut got)).await?;
                 Ok(got)
@@ -1077,7 +1083,7 @@ macro_rules! sql_store {
                 Self::insert_version(&mut tx, id, version, &item, Timestamp::now()).await?;
                 append(&mut tx, actor, "item.amend", &format!("item:{id}"), AuditOutcome::Ok,
                        &format!("version {version} {}", item.marking.tlp)).await?;
-                tx.commit().await?;
+                self.commit(tx).await?;
                 let mut got = self.item_by_version(id, version).await?;
                 self.load_audience(std::slice::from_mut(&mut got)).await?;
                 Ok(got)

@@ -12,6 +12,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Sessions for the hot reads (the pool itself for an in-memory database).
     hot: crate::hot::Hot<sqlx::Sqlite>,
+    /// Resolved API tokens (`token_cache.rs`), shared by clones;
+    /// `commit` invalidates them.
+    tokens: std::sync::Arc<crate::token_cache::TokenCache>,
     /// Read-only rusqlite connections for TAXII pages (none in memory).
     readers: Option<std::sync::Arc<crate::sqlite_read::Readers>>,
 }
@@ -75,6 +78,7 @@ impl SqliteStore {
         Ok(Self {
             audit_jobs,
             hot,
+            tokens: Default::default(),
             pool,
             readers,
         })
@@ -84,6 +88,14 @@ impl SqliteStore {
     /// never deadlock upgrading a read lock.
     async fn begin(&self) -> Result<Tx> {
         Ok(self.pool.begin_with(Self::BEGIN).await?)
+    }
+
+    /// Commits a write transaction begun with `begin`. Every write commits
+    /// here, so that no token resolved before it is used again.
+    async fn commit(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        self.tokens.invalidate();
+        Ok(())
     }
 
     /// The raw pool, for tests that tamper with rows directly.

@@ -941,3 +941,53 @@ async fn concurrent_adds_of_one_objects_versions_leave_one_latest() {
         }
     }
 }
+
+/// A resolved token is reused between requests, but a revocation or a
+/// membership change applies to the next look-up through the same store,
+/// and within a second through another process on the same database.
+#[tokio::test]
+async fn token_changes_apply_to_the_next_look_up() {
+    for b in support::backends().await {
+        let s = b.store();
+        let (rep, col) = sharing_setup(&b).await;
+        let power = rep.viewer.org.expect("org");
+        let power_org = s.get_org(power).await.expect("org");
+        let admin = actor(s, &user(s, &power_org, "admin2", Role::Admin).await).await;
+        let t = s
+            .create_api_token(&admin, power, "feed", Role::Viewer, "tc-1")
+            .await
+            .expect("token");
+        let communities = |r: Option<(renkei_core::model::ApiToken, renkei_core::Viewer)>| {
+            r.expect("token resolves").1.communities
+        };
+        let first = s.token_viewer("tc-1").await.expect("look-up");
+        assert_eq!(communities(first), vec![col.community], "{}", b.name());
+        // Cached now; the membership ends through this store.
+        let m = s
+            .list_memberships(Some(col.community))
+            .await
+            .expect("memberships")
+            .into_iter()
+            .find(|m| m.org == power)
+            .expect("membership");
+        s.end_membership(&system(), m.id).await.expect("end");
+        let after = s.token_viewer("tc-1").await.expect("look-up");
+        assert_eq!(communities(after), vec![], "{}", b.name());
+
+        // Another process resolves (and keeps) the token; this one revokes it.
+        let two = b.second_process().await;
+        assert!(two.token_viewer("tc-1").await.expect("look-up").is_some());
+        s.revoke_api_token(&admin, t.id).await.expect("revoke");
+        assert!(
+            s.token_viewer("tc-1").await.expect("look-up").is_none(),
+            "{}: revoked here, refused here at once",
+            b.name()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert!(
+            two.token_viewer("tc-1").await.expect("look-up").is_none(),
+            "{}: revoked elsewhere, refused within a second",
+            b.name()
+        );
+    }
+}
