@@ -7,8 +7,11 @@
 //! statements finished ([`Session::release`]); one dropped before that (an
 //! error, a cancelled request) is closed, since its protocol state is
 //! unknown. A session idle for [`RETEST_AFTER_IDLE`] or more is tested
-//! before use, so one the server dropped while it sat idle is replaced; one
-//! dropped within that window fails its next statement and is then closed.
+//! before use, so one the server dropped while it sat idle is replaced. A
+//! read on a session the server dropped within that window (a restart, a
+//! terminated backend) fails with the connection lost: [`hot_read!`] then
+//! discards the idle sessions, which most likely went with it, and runs the
+//! read once more on a new one.
 //! Waiting for a session (and opening one) gives up after
 //! [`ACQUIRE_TIMEOUT`], as sqlx's pool does.
 
@@ -65,21 +68,44 @@ impl<DB: Database> HotPool<DB> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let conn = match idle {
+        let (conn, reused) = match idle {
             Some((mut conn, since)) => {
                 if since.elapsed() < RETEST_AFTER_IDLE || conn.ping().await.is_ok() {
-                    conn
+                    (conn, true)
                 } else {
-                    self.options.connect().await?
+                    (self.options.connect().await?, false)
                 }
             }
-            None => self.options.connect().await?,
+            None => (self.options.connect().await?, false),
         };
         Ok(Session {
             pool: self,
             conn: Some(conn),
+            reused,
             _permit: permit,
         })
+    }
+
+    /// Closes the idle sessions (the server dropped one, so likely all).
+    fn discard_idle(&self) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// Whether `e` says the session's connection is gone rather than that the
+/// statement failed: an I/O or protocol error, or PostgreSQL's connection
+/// exception (SQLSTATE class 08) and operator intervention (57P01
+/// admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
     }
 }
 
@@ -87,6 +113,8 @@ impl<DB: Database> HotPool<DB> {
 pub(crate) struct Session<'a, DB: Database> {
     pool: &'a HotPool<DB>,
     conn: Option<DB::Connection>,
+    /// Taken from the idle sessions (not opened for this use).
+    reused: bool,
     _permit: tokio::sync::SemaphorePermit<'a>,
 }
 
@@ -142,7 +170,55 @@ impl<DB: Database> Hot<DB> {
             Hot::Shared(p) => HotConn::Shared(p.acquire().await?),
         })
     }
+
+    /// After a read on `c` failed with `e`: whether to run it once more,
+    /// because `c` was a reused session whose connection the server dropped.
+    /// `c` is closed either way, and if so, the idle sessions too (they most
+    /// likely went with it), so that the next session is a new one.
+    pub fn retry_after(&self, c: HotConn<'_, DB>, e: &sqlx::Error) -> bool {
+        let (HotConn::Own(s), Hot::Own(pool)) = (c, self) else {
+            return false;
+        };
+        if s.reused && connection_lost(e) {
+            drop(s);
+            pool.discard_idle();
+            true
+        } else {
+            false
+        }
+    }
 }
+
+/// `hot_read!(hot, |conn| read)`: runs `read` (an expression using `conn`,
+/// a `&mut` connection, and giving a `Result<_, sqlx::Error>`) on a session
+/// of `hot` and gives the session back; once more on a new session if the
+/// first was reused and turned out dropped by the server
+/// ([`Hot::retry_after`]). For reads only: running one twice changes nothing.
+/// A macro, not a function taking a closure: the stores' futures must be
+/// `Send`, which an async closure borrowing the session fails to prove.
+macro_rules! hot_read {
+    ($hot:expr, |$conn:ident| $read:expr) => {{
+        let mut retried = false;
+        loop {
+            let mut session = $hot.acquire().await?;
+            let $conn = session.conn();
+            match $read {
+                Ok(v) => {
+                    session.release();
+                    break Ok(v);
+                }
+                Err(e) => {
+                    if !retried && $hot.retry_after(session, &e) {
+                        retried = true;
+                        continue;
+                    }
+                    break Err(e);
+                }
+            }
+        }
+    }};
+}
+pub(crate) use hot_read;
 
 /// A connection for hot reads; [`HotConn::release`] once its statements
 /// finished.

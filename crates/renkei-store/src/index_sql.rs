@@ -237,9 +237,8 @@ macro_rules! index_store {
                          FROM m ORDER BY m.date_added DESC, m.pk DESC LIMIT {lim}",
                         d.sql
                     );
-                    let mut hot = self.hot.acquire().await?;
-                    let rows = run(Dyn { sql, args: d.args }).fetch_all(hot.conn()).await?;
-                    hot.release();
+                    let q = Dyn { sql, args: d.args };
+                    let rows = crate::hot::hot_read!(self.hot, |c| run(q.clone()).fetch_all(c).await)?;
                     let mut total = 0;
                     let mut hits: Vec<ValueHit> = Vec::with_capacity(rows.len());
                     for r in &rows {

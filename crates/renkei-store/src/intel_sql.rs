@@ -3,12 +3,14 @@
 //! (both backends accept them); values are always bound, never inlined.
 
 /// A bound value of a dynamically built query.
+#[derive(Clone)]
 pub(crate) enum Arg {
     I(i64),
     T(String),
 }
 
 /// SQL text plus its arguments in `$n` order.
+#[derive(Clone)]
 pub(crate) struct Dyn {
     pub sql: String,
     pub args: Vec<Arg>,
@@ -222,9 +224,9 @@ macro_rules! intel_store {
                 cursor: bool,
                 want: usize,
                 query: impl Fn(Leg) -> Dyn,
-            ) -> Result<Vec<<$db as sqlx::Database>::Row>> {
+            ) -> std::result::Result<Vec<<$db as sqlx::Database>::Row>, sqlx::Error> {
                 if !cursor || <$db as sqlx::Database>::NAME != "SQLite" {
-                    return Ok(run(query(Leg::Whole)).fetch_all(&mut *conn).await?);
+                    return run(query(Leg::Whole)).fetch_all(&mut *conn).await;
                 }
                 let mut rows = run(query(Leg::SameAdded)).fetch_all(&mut *conn).await?;
                 if rows.len() < want {
@@ -248,9 +250,7 @@ macro_rules! intel_store {
                 // The rows themselves: materialising the page in SQL to
                 // aggregate it (one row out) cost more than reading its at
                 // most `limit + 1` rows (`renkei bench taxii`).
-                let mut conn = hot.acquire().await?;
-                let rows = keyset_rows(conn.conn(), q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, ENVELOPE_SELECT, leg)).await?;
-                conn.release();
+                let rows = crate::hot::hot_read!(hot, |conn| keyset_rows(conn, q.after.is_some(), limit as usize + 1, |leg| page_query(actor, c, q, ENVELOPE_SELECT, leg)).await)?;
                 let mut page = EnvelopeRows::default();
                 for r in &rows {
                     if !page.push(limit, r.i64("pk")?, r.i64("date_added")?, &r.text("tlp")?, &r.text("body")?) {

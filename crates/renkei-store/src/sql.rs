@@ -917,9 +917,7 @@ macro_rules! sql_store {
                 let (epoch, started) = (self.tokens.epoch(), std::time::Instant::now());
                 // A hot read: every API call whose token is not cached makes
                 // it (its generic plan is an index look-up by token_hash).
-                let mut hot = self.hot.acquire().await?;
-                let r = sqlx::query(Q).bind(token_hash).fetch_optional(hot.conn()).await?;
-                hot.release();
+                let r = crate::hot::hot_read!(self.hot, |c| sqlx::query(Q).bind(token_hash).fetch_optional(c).await)?;
                 let Some(r) = r else { return Ok(None) };
                 let t = sql::token(&r)?;
                 let viewer = sql::org_viewer(&r, t.org)?;

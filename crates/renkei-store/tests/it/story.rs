@@ -991,3 +991,50 @@ async fn token_changes_apply_to_the_next_look_up() {
         );
     }
 }
+
+/// Hot reads (TAXII pages, token look-ups) go on when PostgreSQL has
+/// dropped the sessions they would reuse (a restart, a terminated backend):
+/// the read runs once more on a new session instead of failing.
+#[tokio::test]
+async fn hot_reads_survive_dropped_sessions() {
+    use renkei_store::intel::{NewStixVersion, StixQuery};
+    for b in support::backends().await {
+        let Backend::Pg(..) = b else { continue };
+        let s = b.store();
+        let (rep, col) = sharing_setup(&b).await;
+        let objects = (0..3)
+            .map(|n| NewStixVersion {
+                stix_id: format!("indicator--00000000-0000-4000-8000-{n:012}"),
+                stix_type: "indicator".into(),
+                spec_version: "2.1".into(),
+                version: Some(("2026-11-01T00:00:00.000Z".into(), 1_793_491_200_000_000)),
+                tlp: None,
+                audience: Audience::default(),
+                body: format!("{{\"n\": {n}}}"),
+                index: Default::default(),
+            })
+            .collect();
+        s.add_stix(&rep, &col, objects).await.expect("add");
+        let q = StixQuery::new(10);
+        assert_eq!(
+            s.stix_envelope(&rep, &col, &q).await.expect("page").count,
+            3
+        );
+        assert!(s.token_viewer("unknown").await.expect("look-up").is_none());
+
+        b.exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let page = s.stix_envelope(&rep, &col, &q).await;
+        assert_eq!(page.expect("page after the sessions were dropped").count, 3);
+        assert!(
+            s.token_viewer("unknown")
+                .await
+                .expect("token look-up after")
+                .is_none()
+        );
+    }
+}
