@@ -11,7 +11,8 @@
 //! read on a session the server dropped within that window (a restart, a
 //! terminated backend) fails with the connection lost: [`hot_read!`] then
 //! discards the idle sessions, which most likely went with it, and runs the
-//! read once more on a new one.
+//! read once more (on a new session, unless another read gave one back
+//! meanwhile); a second failure is returned.
 //! Waiting for a session (and opening one) gives up after
 //! [`ACQUIRE_TIMEOUT`], as sqlx's pool does.
 
@@ -88,10 +89,8 @@ impl<DB: Database> HotPool<DB> {
 
     /// Closes the idle sessions (the server dropped one, so likely all).
     fn discard_idle(&self) {
-        self.idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        let gone = std::mem::take(&mut *self.idle.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(gone); // closed outside the lock
     }
 }
 
@@ -173,8 +172,9 @@ impl<DB: Database> Hot<DB> {
 
     /// After a read on `c` failed with `e`: whether to run it once more,
     /// because `c` was a reused session whose connection the server dropped.
-    /// `c` is closed either way, and if so, the idle sessions too (they most
-    /// likely went with it), so that the next session is a new one.
+    /// `c` is given up either way (closed, or back to sqlx's pool for a
+    /// shared one); if so, the idle sessions are closed too (they most
+    /// likely went with it), so that the next session is normally new.
     pub fn retry_after(&self, c: HotConn<'_, DB>, e: &sqlx::Error) -> bool {
         let (HotConn::Own(s), Hot::Own(pool)) = (c, self) else {
             return false;

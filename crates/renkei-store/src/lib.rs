@@ -114,7 +114,10 @@ pub trait Store: intel::IntelStore + index::IndexStore + Send + Sync + std::fmt:
     ) -> Result<ApiToken>;
     async fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>>;
     /// A live token and what it may see, resolved in one query (the path
-    /// every machine request takes).
+    /// every machine request takes). The answer may be kept for up to a
+    /// second, but never across a write committed through this store, so
+    /// a revocation or membership change made here applies at once; one
+    /// made by another process on the same database, within the second.
     async fn token_viewer(&self, token_hash: &str) -> Result<Option<(ApiToken, Viewer)>>;
     async fn list_api_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>>;
     async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()>;

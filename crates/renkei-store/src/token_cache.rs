@@ -82,6 +82,22 @@ impl TokenCache {
     pub fn invalidate(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
+
+    /// Invalidates when dropped: hold it across a commit, so that a commit
+    /// that fails, or whose future is dropped, after it may have landed
+    /// still invalidates.
+    pub fn on_drop_invalidate(&self) -> InvalidateOnDrop<'_> {
+        InvalidateOnDrop(self)
+    }
+}
+
+/// See [`TokenCache::on_drop_invalidate`].
+pub(crate) struct InvalidateOnDrop<'a>(&'a TokenCache);
+
+impl Drop for InvalidateOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.invalidate();
+    }
 }
 
 #[cfg(test)]
@@ -105,10 +121,14 @@ mod tests {
     #[test]
     fn a_commit_during_the_look_up_keeps_it_out() {
         let c = TokenCache::default();
+        // A fresh entry, then a slow look-up that began before a commit:
+        // it neither serves nor replaces the fresh one.
         let e = c.epoch();
         c.invalidate();
+        let fresh = (ApiToken { id: 2, ..value().0 }, Viewer::default());
+        c.put("h", c.epoch(), Instant::now(), fresh);
         c.put("h", e, Instant::now(), value());
-        assert!(c.get("h").is_none());
+        assert_eq!(c.get("h").map(|(t, _)| t.id), Some(2));
     }
 
     #[test]
@@ -117,6 +137,14 @@ mod tests {
         c.put("h", c.epoch(), Instant::now(), value());
         assert!(c.get("h").is_some());
         c.invalidate();
+        assert!(c.get("h").is_none());
+    }
+
+    #[test]
+    fn a_dropped_guard_invalidates() {
+        let c = TokenCache::default();
+        c.put("h", c.epoch(), Instant::now(), value());
+        drop(c.on_drop_invalidate());
         assert!(c.get("h").is_none());
     }
 

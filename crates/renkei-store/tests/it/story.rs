@@ -999,7 +999,7 @@ async fn token_changes_apply_to_the_next_look_up() {
 async fn hot_reads_survive_dropped_sessions() {
     use renkei_store::intel::{NewStixVersion, StixQuery};
     for b in support::backends().await {
-        let Backend::Pg(..) = b else { continue };
+        let Backend::Pg(_, ref url) = b else { continue };
         let s = b.store();
         let (rep, col) = sharing_setup(&b).await;
         let objects = (0..3)
@@ -1016,25 +1016,39 @@ async fn hot_reads_survive_dropped_sessions() {
             .collect();
         s.add_stix(&rep, &col, objects).await.expect("add");
         let q = StixQuery::new(10);
-        assert_eq!(
-            s.stix_envelope(&rep, &col, &q).await.expect("page").count,
-            3
+        // Several reads at once, so that several sessions sit idle.
+        let (p1, p2, p3, p4) = tokio::join!(
+            s.stix_envelope(&rep, &col, &q),
+            s.stix_envelope(&rep, &col, &q),
+            s.token_viewer("unknown"),
+            s.token_viewer("unknown-2"),
         );
-        assert!(s.token_viewer("unknown").await.expect("look-up").is_none());
+        assert_eq!((p1.expect("page").count, p2.expect("page").count), (3, 3));
+        assert!(p3.expect("look-up").is_none() && p4.expect("look-up").is_none());
 
-        b.exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        )
-        .await;
+        let kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        // On a connection of its own: the store's pool goes down too.
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+            .await
+            .expect("connect");
+        sqlx::query(kill)
+            .execute(&mut admin)
+            .await
+            .expect("terminate");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let found = s.token_viewer("unknown").await;
+        assert!(
+            found
+                .expect("token look-up after the sessions were dropped")
+                .is_none()
+        );
+        sqlx::query(kill)
+            .execute(&mut admin)
+            .await
+            .expect("terminate");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let page = s.stix_envelope(&rep, &col, &q).await;
         assert_eq!(page.expect("page after the sessions were dropped").count, 3);
-        assert!(
-            s.token_viewer("unknown")
-                .await
-                .expect("token look-up after")
-                .is_none()
-        );
     }
 }
