@@ -62,16 +62,6 @@ impl PgStore {
         Ok(self.pool.begin_with(Self::BEGIN).await?)
     }
 
-    /// Commits a write transaction begun with `begin`; every write
-    /// transaction ends here (the writes outside one touch neither tokens,
-    /// organisations nor memberships), so that no token resolved before it
-    /// is used again. That holds when the commit fails or the request is
-    /// cancelled too: either may follow a commit that landed.
-    async fn commit(&self, tx: Tx) -> Result<()> {
-        let _invalidate = self.tokens.on_drop_invalidate();
-        Ok(tx.commit().await?)
-    }
-
     /// The raw pool, for tests that tamper with rows directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool

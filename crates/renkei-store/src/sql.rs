@@ -269,8 +269,9 @@ pub(crate) fn link(entries: &mut [AuditEntry], seq: i64, hash: String) -> String
     prev
 }
 
-/// Expands to `impl Store for $store` where `$store` has `pool: Pool<$db>`
-/// and `async fn begin(&self) -> Result<Transaction<'static, $db>>`.
+/// Expands to `impl Store for $store` where `$store` has `pool: Pool<$db>`,
+/// `tokens: Arc<TokenCache>` and
+/// `async fn begin(&self) -> Result<Transaction<'static, $db>>`.
 macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         use async_trait::async_trait;
@@ -438,6 +439,17 @@ macro_rules! sql_store {
         }
 
         impl $store {
+            /// Commits a write transaction begun with `begin`; every write
+            /// transaction ends here (the writes outside one touch neither
+            /// tokens, organisations nor memberships), so that no token
+            /// resolved before it is used again (`token_cache.rs`). That holds
+            /// when the commit fails or the request is cancelled too: either
+            /// may follow a commit that landed.
+            async fn commit(&self, tx: Tx) -> Result<()> {
+                let _invalidate = self.tokens.on_drop_invalidate();
+                Ok(tx.commit().await?)
+            }
+
             /// Starts the group writer for this store's pool.
             fn audit_channel(sink: sql::AuditSink<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
                 let (tx, rx) = tokio::sync::mpsc::channel(8_192);
