@@ -173,10 +173,7 @@ impl PgStore {
                 return Ok(());
             }
         }
-        let mut tx = sqlx::Connection::begin_with(conn, Self::BEGIN).await?;
-        append_many(&mut tx, drafts).await?;
-        tx.commit().await?;
-        Ok(())
+        append_locked(conn, drafts).await
     }
 
     /// Takes the heads (migration 0005) of the objects an add touches (by

@@ -319,6 +319,15 @@ macro_rules! sql_store {
             }
         }
 
+        /// Appends entries in a write transaction of their own on `conn`,
+        /// taking the head's lock like any other appender (`append_many`).
+        async fn append_locked(conn: &mut <$db as sqlx::Database>::Connection, drafts: &[Draft<'_>]) -> Result<()> {
+            let mut tx = sqlx::Connection::begin_with(conn, <$store>::BEGIN).await?;
+            append_many(&mut tx, drafts).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         /// Appends entries to the audit chain inside `tx`: take the head
         /// (which serialises appenders across processes), insert each
         /// entry, move the head.

@@ -146,10 +146,7 @@ impl SqliteStore {
         drafts: &[Draft<'_>],
         _known: &mut Option<(i64, String)>,
     ) -> Result<()> {
-        let mut tx = sqlx::Connection::begin_with(conn, Self::BEGIN).await?;
-        append_many(&mut tx, drafts).await?;
-        tx.commit().await?;
-        Ok(())
+        append_locked(conn, drafts).await
     }
 
     /// Nothing to take: SQLite's writers take turns already (BEGIN
