@@ -207,6 +207,11 @@ macro_rules! index_store {
 
                 /// One grouped audit entry naming the restricted objects a read returned.
                 async fn audit_read(&self, actor: &Actor, action: &str, object: &str, restricted: Vec<&str>) -> Result<()> {
+                    self.audit_read_of(None, actor, action, object, restricted).await
+                }
+
+                /// As `audit_read`, ending `reading` once the entry is queued.
+                async fn audit_read_of(&self, reading: Option<crate::under_way::ReadUnderWay>, actor: &Actor, action: &str, object: &str, restricted: Vec<&str>) -> Result<()> {
                     if restricted.is_empty() {
                         return Ok(());
                     }
@@ -214,7 +219,7 @@ macro_rules! index_store {
                     ids.sort_unstable();
                     ids.dedup();
                     let detail = format!("{} restricted: {}", ids.len(), ids.join(" "));
-                    self.audit_grouped(actor, action, object, AuditOutcome::Ok, &detail).await
+                    self.audit_grouped(reading, actor, action, object, AuditOutcome::Ok, &detail).await
                 }
 
                 async fn hits_for(&self, actor: &Actor, v: &IndicatorValue, limit: i64, except: Option<&str>) -> Result<ValueHits> {
@@ -269,12 +274,13 @@ macro_rules! index_store {
             #[async_trait]
             impl IndexStore for $store {
                 async fn lookup_values(&self, actor: &Actor, values: &[IndicatorValue], limit: i64, except: Option<&str>) -> Result<Vec<ValueHits>> {
+                    let reading = self.reads.start();
                     let mut out = Vec::with_capacity(values.len());
                     for v in values {
                         out.push(self.hits_for(actor, v, limit, except).await?);
                     }
                     let restricted: Vec<&str> = out.iter().flat_map(|h| h.hits.iter()).filter(|h| h.tlp != Tlp::Clear).map(|h| h.stix_id.as_str()).collect();
-                    self.audit_read(actor, "index.lookup", "index", restricted).await?;
+                    self.audit_read_of(Some(reading), actor, "index.lookup", "index", restricted).await?;
                     Ok(out)
                 }
 

@@ -454,7 +454,7 @@ macro_rules! intel_store {
                         return Ok(());
                     }
                     let detail = format!("{n} restricted: {ids}");
-                    self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await
+                    self.audit_grouped(None, actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await
                 }
             }
 
@@ -623,6 +623,7 @@ macro_rules! intel_store {
 
                 async fn stix_envelope(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<EnvelopePage> {
                     self.may_read(actor, c).await?;
+                    let reading = self.reads.start();
                     let page = self.envelope_rows(actor, c, q).await?;
                     if page.restricted > 0 {
                         // The page's exact cursor range names what was read: an
@@ -630,7 +631,7 @@ macro_rules! intel_store {
                         // range and the policy let this reader see X.
                         let ((fa, fp), (la, lp)) = (page.first.unwrap_or_default(), page.last.unwrap_or_default());
                         let detail = format!("{} restricted of {}; range {fa}:{fp}..{la}:{lp}", page.restricted, page.count);
-                        self.audit_grouped(actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await?;
+                        self.audit_grouped(Some(reading), actor, "stix.read", &format!("collection:{}", c.id), AuditOutcome::Ok, &detail).await?;
                     }
                     Ok(EnvelopePage {
                         objects: page.objects,

@@ -19,6 +19,7 @@ mod sql;
 mod sqlite;
 mod sqlite_read;
 mod token_cache;
+mod under_way;
 
 use async_trait::async_trait;
 use renkei_core::model::{

@@ -8,6 +8,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool};
 #[derive(Debug, Clone)]
 pub struct PgStore {
     audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
+    /// Audited reads under way, for the group writer (`under_way.rs`).
+    reads: std::sync::Arc<crate::under_way::ReadsUnderWay>,
     pool: PgPool,
     /// Sessions on generic plans, for the hot reads (see `open`).
     hot: crate::hot::Hot<sqlx::Postgres>,
@@ -37,9 +39,13 @@ impl PgStore {
         let audit_opts = opts
             .clone()
             .options([("default_transaction_isolation", "read committed")]);
-        let audit_jobs = Self::audit_channel(crate::sql::AuditSink::Session(crate::hot::Hot::Own(
-            std::sync::Arc::new(crate::hot::HotPool::new(audit_opts, 1)),
-        )));
+        let reads = std::sync::Arc::<crate::under_way::ReadsUnderWay>::default();
+        let audit_jobs = Self::audit_channel(
+            crate::sql::AuditSink::Session(crate::hot::Hot::Own(std::sync::Arc::new(
+                crate::hot::HotPool::new(audit_opts, 1),
+            ))),
+            reads.clone(),
+        );
         // The hot reads (TAXII pages, value look-ups, tokens) are planned once per
         // session: with the default `plan_cache_mode` PostgreSQL re-planned
         // the page query on every run. Only statements whose generic plans
@@ -52,6 +58,7 @@ impl PgStore {
         let hot = crate::hot::Hot::Own(std::sync::Arc::new(hot));
         Ok(Self {
             audit_jobs,
+            reads,
             pool,
             hot,
             tokens: Default::default(),

@@ -392,21 +392,32 @@ macro_rules! sql_store {
 
         /// Group commit for audit entries that are not part of a write
         /// (reads, sign-ins): whatever is queued when a transaction starts
-        /// goes into it, so concurrent readers share one commit. Callers get
+        /// goes into it, so concurrent readers share one commit; while
+        /// audited reads are under way it waits for them, briefly
+        /// (`under_way.rs`). Callers get
         /// their answer only after the commit, so no data leaves unaudited.
         /// The writer keeps a connection of its own (`sql::AuditSink`: a
         /// session, or rusqlite on a SQLite file), so a batch costs no round
         /// trips for taking and giving back a connection.
-        async fn audit_writer(sink: sql::AuditSink<$db>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
+        async fn audit_writer(sink: sql::AuditSink<$db>, reads: std::sync::Arc<crate::under_way::ReadsUnderWay>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
             // The chain's head as this writer last left it (`append_grouped`).
             let mut known = None;
             while let Some(first) = rx.recv().await {
                 let mut jobs = vec![first];
-                while jobs.len() < 2_000 {
-                    match rx.try_recv() {
-                        Ok(j) => jobs.push(j),
-                        Err(_) => break,
+                // Held while audited reads are under way, up to HOLD
+                // (`under_way.rs`): fewer, larger commits.
+                let deadline = tokio::time::Instant::now() + crate::under_way::HOLD;
+                loop {
+                    while jobs.len() < 2_000 {
+                        match rx.try_recv() {
+                            Ok(j) => jobs.push(j),
+                            Err(_) => break,
+                        }
                     }
+                    if jobs.len() >= 2_000 || !reads.any() || tokio::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    reads.wait_none(deadline).await;
                 }
                 let drafts: Vec<Draft<'_>> = jobs
                     .iter()
@@ -460,14 +471,15 @@ macro_rules! sql_store {
             }
 
             /// Starts the group writer for this store's pool.
-            fn audit_channel(sink: sql::AuditSink<$db>) -> tokio::sync::mpsc::Sender<AuditJob> {
+            fn audit_channel(sink: sql::AuditSink<$db>, reads: std::sync::Arc<crate::under_way::ReadsUnderWay>) -> tokio::sync::mpsc::Sender<AuditJob> {
                 let (tx, rx) = tokio::sync::mpsc::channel(8_192);
-                tokio::spawn(audit_writer(sink, rx));
+                tokio::spawn(audit_writer(sink, reads, rx));
                 tx
             }
 
             /// Appends through the group writer and waits for the commit.
-            pub(crate) async fn audit_grouped(&self, actor: &Actor, action: &str, object: &str, outcome: AuditOutcome, detail: &str) -> Result<()> {
+            /// `reading`, the read being audited, ends once its entry is queued.
+            pub(crate) async fn audit_grouped(&self, reading: Option<crate::under_way::ReadUnderWay>, actor: &Actor, action: &str, object: &str, outcome: AuditOutcome, detail: &str) -> Result<()> {
                 let (done, wait) = tokio::sync::oneshot::channel();
                 let job = AuditJob {
                     actor: actor.clone(),
@@ -478,6 +490,7 @@ macro_rules! sql_store {
                     done,
                 };
                 self.audit_jobs.send(job).await.map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?;
+                drop(reading);
                 wait.await
                     .map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?
                     .map_err(StoreError::AuditWriter)
@@ -1163,7 +1176,7 @@ macro_rules! sql_store {
             }
 
             async fn audit(&self, actor: &Actor, ev: AuditEvent) -> Result<()> {
-                self.audit_grouped(actor, &ev.action, &ev.object, ev.outcome, &ev.detail).await
+                self.audit_grouped(None, actor, &ev.action, &ev.object, ev.outcome, &ev.detail).await
             }
 
             async fn list_audit(&self, actor: &Actor, q: AuditQuery) -> Result<Vec<AuditEntry>> {

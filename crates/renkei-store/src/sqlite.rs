@@ -9,6 +9,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSy
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     audit_jobs: tokio::sync::mpsc::Sender<AuditJob>,
+    /// Audited reads under way, for the group writer (`under_way.rs`).
+    reads: std::sync::Arc<crate::under_way::ReadsUnderWay>,
     pool: SqlitePool,
     /// Sessions for the hot reads (the pool itself for an in-memory database).
     hot: crate::hot::Hot<sqlx::Sqlite>,
@@ -61,13 +63,17 @@ impl SqliteStore {
         // The read-audit group writer: on a file, through rusqlite (one
         // hand-off per batch; sqlx makes one per statement, and a batch is
         // one statement per entry plus four).
-        let audit_jobs = Self::audit_channel(if memory {
-            crate::sql::AuditSink::Session(sessions(1))
-        } else {
-            crate::sql::AuditSink::File(std::sync::Arc::new(crate::sqlite_read::AuditFile::new(
-                opts.get_filename().to_path_buf(),
-            )))
-        });
+        let reads = std::sync::Arc::<crate::under_way::ReadsUnderWay>::default();
+        let audit_jobs = Self::audit_channel(
+            if memory {
+                crate::sql::AuditSink::Session(sessions(1))
+            } else {
+                crate::sql::AuditSink::File(std::sync::Arc::new(
+                    crate::sqlite_read::AuditFile::new(opts.get_filename().to_path_buf()),
+                ))
+            },
+            reads.clone(),
+        );
         let hot = sessions(8);
         let readers = (!memory).then(|| {
             std::sync::Arc::new(crate::sqlite_read::Readers::new(
@@ -77,6 +83,7 @@ impl SqliteStore {
         });
         Ok(Self {
             audit_jobs,
+            reads,
             hot,
             tokens: Default::default(),
             pool,
