@@ -1,6 +1,6 @@
 -- wrk script: GET objects pages of 100 at random positions (tokens written
 -- by `renkei bench taxii`), with the TAXII media type and a bearer token.
--- Usage: TOKENS=file AUTH="Bearer …" wrk -s bench/taxii.lua URL
+-- Usage: TOKENS=file AUTH="Bearer …" [PAUSE_MS=p] wrk -s bench/taxii.lua URL
 local tokens = {}
 local file = os.getenv("TOKENS")
 if file then
@@ -8,6 +8,13 @@ if file then
 end
 local auth = os.getenv("AUTH") or ""
 local base = nil
+
+-- PAUSE_MS=p: each connection waits a random 0..2p ms after every answer
+-- before its next request (clients polling below saturation).
+local pause = tonumber(os.getenv("PAUSE_MS") or "")
+if pause and pause > 0 then
+  delay = function() return math.random(0, 2 * pause) end
+end
 
 request = function()
   if base == nil then base = wrk.path end

@@ -5,6 +5,7 @@
 # Usage: bench/taxii.sh [--objects-small 10000] [--objects-large 1000000]
 #                       [--pg postgres://user@host:port/db] [--duration 20]
 #                       [--connections 64] [--connections-few N]
+#                       [--pause-ms 25]
 #                       [--medallion-objects 1000]
 #                       [--medallion-duration 60] [--medallion-connections 1]
 #                       [--reuse] [--no-analyze]
@@ -22,6 +23,11 @@
 #   With --connections-few N, each random-pages run is followed by one more
 #   at N clients on the same server (a page's own latency; at 64 clients a
 #   closed loop's latency is mostly queueing: 64 / throughput).
+#   With --pause-ms P (default 25; 0: none), each random-pages run is also
+#   followed by one at --connections clients that each pause a random
+#   0..2P ms after every answer: 64 clients polling at about 64 / (P + page
+#   time) pages/s together (about 2,000+ at P = 25), to show the latency at
+#   a load below saturation, which a closed loop at full speed cannot.
 # wrk: -t2 -c<connections> -d<duration>s --timeout 60s --latency, with
 # bench/taxii.lua (wrapped to count non-200 answers and unanswered requests).
 # Data directories live under target/bench/; without --reuse they are wiped
@@ -38,6 +44,7 @@ PG=
 DURATION=20
 CONNECTIONS=64
 FEW=
+PAUSE=25
 M_OBJECTS=1000
 M_DURATION=60
 M_CONNECTIONS=1
@@ -53,6 +60,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --connections-few) FEW=$2; shift 2
       [[ "$FEW" =~ ^[1-9][0-9]*$ ]] || { echo "taxii.sh: --connections-few takes a number of clients" >&2; exit 2; } ;;
+    --pause-ms) PAUSE=$2; shift 2
+      [[ "$PAUSE" =~ ^[0-9]+$ ]] || { echo "taxii.sh: --pause-ms takes a number of milliseconds" >&2; exit 2; } ;;
     --medallion-objects) M_OBJECTS=$2; shift 2 ;;
     --medallion-duration) M_DURATION=$2; shift 2 ;;
     --medallion-connections) M_CONNECTIONS=$2; shift 2 ;;
@@ -173,7 +182,8 @@ run_wrk() {
   local name=$1 url=$2 auth=$3 tokens=$4 conns=$5 dur=$6; shift 6
   local threads=2; [ "$conns" -lt 2 ] && threads=1
   log "$name: wrk -t$threads -c$conns -d${dur}s $*"
-  local envs=(env -u TOKENS AUTH="$auth"); [ -n "$tokens" ] && envs+=(TOKENS="$tokens")
+  local envs=(env -u TOKENS -u PAUSE_MS AUTH="$auth"); [ -n "$tokens" ] && envs+=(TOKENS="$tokens")
+  [ -n "${WRK_PAUSE:-}" ] && envs+=(PAUSE_MS="$WRK_PAUSE")
   # in the background, so that a signal to this script is handled at once
   "${envs[@]}" timeout $((dur + 180)) \
     wrk -t"$threads" -c"$conns" -d"${dur}s" --timeout 60s --latency "$@" -s "$LUA" "$url" >"$OUT/$name.wrk.txt" 2>&1 &
@@ -243,11 +253,24 @@ run_renkei() {
     add_row "$store" "$n" "" "$few_load"
     few_row=${ROWS[-1]}; unset 'ROWS[-1]'
   fi
+  local paced_row=
+  if [ "$PAUSE" != 0 ] && [ "$use_tokens" = 1 ] && running_child "$pid"; then
+    # The same pages from the same clients, each pausing between pages.
+    WRK_PAUSE=$PAUSE run_wrk "$name-paced" "$url" "$auth" "$tokens" "$CONNECTIONS" "$DURATION"
+    local paced_load="random pages, -c$CONNECTIONS, each pausing 0–$((2 * PAUSE)) ms"
+    if ! running_child "$pid" || grep -q 'shutting down' "$logf"; then
+      log "$name-paced: the server stopped during the run; its row is void"
+      paced_load="$paced_load; SERVER STOPPED DURING THE RUN, VOID"
+    fi
+    add_row "$store" "$n" "" "$paced_load"
+    paced_row=${ROWS[-1]}; unset 'ROWS[-1]'
+  fi
   RESULT=$main
   stop_pid "$pid"
   PPS[$name]=$(field rps)
   add_row "$store" "$n" "${ingest:--}" "$load"
   [ -n "$few_row" ] && ROWS+=("$few_row")
+  [ -n "$paced_row" ] && ROWS+=("$paced_row")
   return 0
 }
 
