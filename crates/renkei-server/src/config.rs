@@ -40,6 +40,11 @@ pub struct Settings {
     /// non-public addresses (tests and closed networks only: otherwise a
     /// webhook could make the server probe its own network).
     pub webhook_allow_private: bool,
+    /// 64 hexadecimal characters (32 bytes, e.g. `openssl rand -hex 32`):
+    /// webhook signing secrets are stored sealed with it (`sealed.rs`).
+    /// Unset, they are stored as they are, and the server warns at start.
+    #[serde(default)]
+    pub webhook_secret_key: Option<SecretString>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -85,9 +90,24 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(f));
         }
-        fig.merge(Env::prefixed("RENKEI__").split("__"))
+        let s: Self = fig
+            .merge(Env::prefixed("RENKEI__").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        // A bad key fails here, at start, not at the first webhook.
+        s.webhook_seal_key()
+            .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        Ok(s)
+    }
+
+    /// The key webhook secrets are sealed with, if one is set.
+    pub fn webhook_seal_key(
+        &self,
+    ) -> Result<Option<crate::sealed::SealKey>, crate::sealed::SealError> {
+        self.webhook_secret_key
+            .as_ref()
+            .map(|k| crate::sealed::SealKey::from_hex(k.expose_secret()))
+            .transpose()
     }
 
     /// Defaults only (tests, the demo).
@@ -123,6 +143,28 @@ mod tests {
             assert!(!dbg.contains("hunter2"), "secret leaked into Debug: {dbg}");
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn webhook_secret_key_is_checked_at_load_and_hidden() {
+        figment::Jail::expect_with(|jail| {
+            let key = "ab".repeat(32);
+            jail.set_env("RENKEI__WEBHOOK_SECRET_KEY", &key);
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.webhook_seal_key().map_err(|e| e.to_string())?.is_some());
+            assert!(!format!("{s:?}").contains(&key), "key leaked into Debug");
+            jail.set_env("RENKEI__WEBHOOK_SECRET_KEY", "not-hex");
+            let err = Settings::load(None).expect_err("bad key").to_string();
+            assert!(err.contains("webhook_secret_key"), "{err}");
+            Ok(())
+        });
+        assert!(
+            Settings::defaults()
+                .webhook_seal_key()
+                .expect("no key")
+                .is_none()
+        );
     }
 
     #[test]

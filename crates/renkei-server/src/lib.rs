@@ -10,6 +10,7 @@ pub mod intel_api;
 pub mod metrics;
 pub mod portal;
 pub mod portal_intel;
+pub mod sealed;
 pub mod share;
 pub mod taxii;
 pub mod templates;

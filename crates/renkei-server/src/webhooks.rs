@@ -252,6 +252,7 @@ pub fn new_secret() -> String {
 /// actor, audited as `cli`); returns it with its secret.
 pub async fn create_for_org(
     store: &dyn renkei_store::Store,
+    key: Option<&crate::sealed::SealKey>,
     org: OrgId,
     url: &str,
 ) -> Result<(Webhook, String), CreateError> {
@@ -263,7 +264,8 @@ pub async fn create_for_org(
         system: true,
     };
     let secret = new_secret();
-    let w = store.create_webhook(&actor, &url, &secret).await?;
+    let stored = crate::sealed::store_form(key, &secret);
+    let w = store.create_webhook(&actor, &url, &stored).await?;
     Ok((w, secret))
 }
 
@@ -512,6 +514,12 @@ impl Worker {
     /// One signed POST; `Err` says why it did not count as delivered.
     async fn send(&self, w: &Webhook, d: &Delivery) -> Result<(), String> {
         check_target(&w.url, self.state.settings.webhook_allow_private).map_err(|e| e.message)?;
+        let key = self
+            .state
+            .settings
+            .webhook_seal_key()
+            .map_err(|e| e.to_string())?;
+        let secret = crate::sealed::open(key.as_ref(), &w.secret).map_err(|e| e.to_string())?;
         let ts = Timestamp::now().0.div_euclid(1_000_000);
         let res = self
             .client
@@ -521,7 +529,7 @@ impl Worker {
             .header("X-Renkei-Timestamp", ts.to_string())
             .header(
                 "X-Renkei-Signature",
-                format!("sha256={}", sign(&w.secret, ts, &d.payload)),
+                format!("sha256={}", sign(&secret, ts, &d.payload)),
             )
             .body(d.payload.clone())
             .send()
@@ -741,8 +749,17 @@ pub async fn create_webhook(
     admin_org(&p)?;
     let url = parse_url(&r.url)?;
     check_target(&url, s.settings.webhook_allow_private)?;
+    let key = s.settings.webhook_seal_key().map_err(|e| {
+        tracing::error!(error = %e, "webhook_secret_key");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the server could not complete the request",
+        )
+    })?;
     let secret = new_secret();
-    let w = s.store.create_webhook(&p.actor, &url, &secret).await?;
+    let stored = crate::sealed::store_form(key.as_ref(), &secret);
+    let w = s.store.create_webhook(&p.actor, &url, &stored).await?;
     let mut v = WebhookView::from(w);
     v.secret = Some(secret);
     Ok((StatusCode::CREATED, Json(v)))

@@ -301,6 +301,11 @@ enum AdminCommand {
         org: i64,
         #[arg(long)]
         url: String,
+        /// The server's configuration file, for `webhook_secret_key` (also
+        /// read from `RENKEI__WEBHOOK_SECRET_KEY`), so that the secret is
+        /// stored sealed as the server would store it.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// List organisations and users.
     List,
@@ -367,6 +372,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             init_tracing(settings.log_json);
             tracing::info!(?settings, "starting");
+            if settings.webhook_secret_key.is_none() {
+                tracing::warn!(
+                    "webhook_secret_key is not set: webhook signing secrets are stored unsealed"
+                );
+            }
             let store = renkei_store::open(settings.database_url())
                 .await
                 .context("opening the store")?;
@@ -630,9 +640,16 @@ async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
                 c.id
             );
         }
-        AdminCommand::WebhookCreate { org, url } => {
+        AdminCommand::WebhookCreate { org, url, config } => {
+            let key = Settings::load(config.as_deref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .webhook_seal_key()?;
+            if key.is_none() {
+                eprintln!("warning: webhook_secret_key is not set: the secret is stored unsealed");
+            }
             let (w, secret) =
-                renkei_server::webhooks::create_for_org(store, OrgId(org), &url).await?;
+                renkei_server::webhooks::create_for_org(store, key.as_ref(), OrgId(org), &url)
+                    .await?;
             println!(
                 "webhook {} created for organisation {org}; signing secret (shown once):\n{secret}",
                 w.id

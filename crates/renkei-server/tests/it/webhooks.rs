@@ -631,3 +631,107 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
     let s = w.tick(soon()).await.expect("tick");
     assert_eq!(s.failed, 1, "{s:?}");
 }
+
+/// With `webhook_secret_key` set, the store holds the secret sealed, the
+/// worker opens it to sign, and without the key (or with another) delivery
+/// fails with a message that says why, to be retried once the key is back.
+#[tokio::test]
+async fn webhook_secrets_are_sealed_with_the_server_key() {
+    let key_hex = renkei_server::sealed::SealKey::generate_hex();
+    let key = renkei_server::sealed::SealKey::from_hex(&key_hex).expect("key");
+    for (backend, app) in apps().await {
+        let (_, col) = app.council().await;
+        let nco = app.actor(&app.nco_admin).await;
+        let (rx, addr) = Receiver::start(0).await;
+        let (hook, secret) = renkei_server::webhooks::create_for_org(
+            app.store.as_ref(),
+            Some(&key),
+            app.power.id,
+            &format!("http://{addr}/hook"),
+        )
+        .await
+        .expect("create");
+        assert_eq!(secret.len(), 64);
+        let stored = &app.store.list_webhooks(None).await.expect("list")[0];
+        assert_eq!(stored.id, hook.id);
+        assert!(stored.secret.starts_with("sealed:v1:"), "{backend}");
+        assert!(
+            !stored.secret.contains(&secret),
+            "{backend}: stored unsealed"
+        );
+        share(&app, &nco, &col, 1, Tlp::Green, Audience::default()).await;
+
+        // No key, then another key: refused, the reason recorded.
+        let (unkeyed, _) = worker(&app);
+        let s = unkeyed.tick(soon()).await.expect("tick");
+        assert_eq!((s.retried, s.delivered), (1, 0), "{backend}: {s:?}");
+        let d = &app.store.list_deliveries(hook.id, 10).await.expect("list")[0];
+        assert!(
+            d.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("webhook_secret_key is not set")),
+            "{backend}: {d:?}"
+        );
+        let other = keyed_worker(&app, &renkei_server::sealed::SealKey::generate_hex());
+        let later = Timestamp(d.next_attempt_at.expect("retry"));
+        let s = other.tick(later).await.expect("tick");
+        assert_eq!((s.retried, s.delivered), (1, 0), "{backend}: {s:?}");
+        let d = &app.store.list_deliveries(hook.id, 10).await.expect("list")[0];
+        assert!(
+            d.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("another webhook_secret_key")),
+            "{backend}: {d:?}"
+        );
+        assert!(rx.requests().is_empty(), "{backend}: nothing sent unsigned");
+
+        // The right key: signed with the secret shown at creation.
+        let keyed = keyed_worker(&app, &key_hex);
+        let s = keyed
+            .tick(Timestamp(d.next_attempt_at.expect("retry")))
+            .await
+            .expect("tick");
+        assert_eq!(s.delivered, 1, "{backend}: {s:?}");
+        let got = rx.requests();
+        assert!(
+            verify(&secret, &got[0].0, &got[0].1),
+            "{backend}: signature"
+        );
+    }
+
+    // Through the API too: the answer shows the secret, the store seals it.
+    let app = TestApp::with_settings(|s| s.webhook_secret_key = Some(key_hex.clone().into())).await;
+    let admin = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let r = app
+        .send(
+            axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v1/webhooks")
+                .header("cookie", &admin)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({"url": "https://hooks.example.jp/renkei"}).to_string(),
+                ))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let secret = r.json()["secret"].as_str().expect("secret").to_owned();
+    let stored = &app.store.list_webhooks(None).await.expect("list")[0];
+    assert!(!stored.secret.contains(&secret));
+    assert_eq!(
+        renkei_server::sealed::open(Some(&key), &stored.secret).as_deref(),
+        Ok(secret.as_str())
+    );
+}
+
+fn keyed_worker(app: &TestApp, key_hex: &str) -> Worker {
+    let mut settings = Settings::defaults();
+    settings.public_url = Some("https://renkei.example/".into());
+    settings.webhook_allow_private = true;
+    settings.webhook_secret_key = Some(key_hex.to_owned().into());
+    Worker::new(AppState::new(app.store.clone(), settings)).expect("worker")
+}

@@ -1,0 +1,155 @@
+//! Webhook signing secrets sealed at rest with a server key
+//! (`webhook_secret_key`): ChaCha20-Poly1305 through RustCrypto's
+//! `chacha20poly1305`, a fresh random nonce per secret.
+//!
+//! The HMAC secret must be read back to sign each delivery, so it cannot be
+//! hashed as API tokens are; sealed, a copy of the database alone (a backup,
+//! a dump, a leaked replica) no longer lets anyone forge announcements. The
+//! key lives in the server's configuration, apart from the database.
+//!
+//! Stored form: `sealed:v1:<hex(nonce ‖ ciphertext ‖ tag)>`. A stored value
+//! without the prefix is a secret from before sealing (or from a server
+//! without a key) and is used as it is.
+
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+
+const PREFIX: &str = "sealed:v1:";
+/// Bound into every seal, so a sealed value is useless for anything else.
+const CONTEXT: &[u8] = b"renkei webhook secret v1";
+const NONCE_LEN: usize = 12;
+
+/// The 32-byte key, from 64 hexadecimal characters.
+#[derive(Clone)]
+pub struct SealKey(Key);
+
+impl std::fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealKey(…)")
+    }
+}
+
+/// Why a key or a stored secret was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SealError {
+    #[error("webhook_secret_key: expected 64 hexadecimal characters (32 bytes)")]
+    BadKey,
+    #[error("the webhook secret is sealed, but webhook_secret_key is not set")]
+    NoKey,
+    #[error(
+        "the webhook secret cannot be opened: it was sealed with another webhook_secret_key, or altered"
+    )]
+    Open,
+}
+
+impl SealKey {
+    pub fn from_hex(hex_key: &str) -> Result<Self, SealError> {
+        let bytes = hex::decode(hex_key.trim()).map_err(|_| SealError::BadKey)?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|_| SealError::BadKey)?;
+        Ok(Self(bytes.into()))
+    }
+
+    /// A fresh random key, as hex (`renkei admin webhook-key`).
+    pub fn generate_hex() -> String {
+        hex::encode(ChaCha20Poly1305::generate_key(&mut OsRng))
+    }
+
+    pub fn seal(&self, secret: &str) -> String {
+        let cipher = ChaCha20Poly1305::new(&self.0);
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let payload = Payload {
+            msg: secret.as_bytes(),
+            aad: CONTEXT,
+        };
+        // Encryption fails only for messages beyond 256 GiB; a secret is 64
+        // characters. Should it ever fail, nothing usable is stored: the
+        // empty sealed value never opens, and deliveries say so.
+        let sealed = cipher.encrypt(&nonce, payload).unwrap_or_default();
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        format!("{PREFIX}{}", hex::encode(out))
+    }
+}
+
+/// Seals `secret` with `key`, or keeps it as it is without one.
+pub fn store_form(key: Option<&SealKey>, secret: &str) -> String {
+    key.map_or_else(|| secret.to_owned(), |k| k.seal(secret))
+}
+
+/// The secret a stored value holds.
+pub fn open(key: Option<&SealKey>, stored: &str) -> Result<String, SealError> {
+    let Some(rest) = stored.strip_prefix(PREFIX) else {
+        return Ok(stored.to_owned());
+    };
+    let key = key.ok_or(SealError::NoKey)?;
+    let bytes = hex::decode(rest).map_err(|_| SealError::Open)?;
+    if bytes.len() < NONCE_LEN {
+        return Err(SealError::Open);
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    let plain = ChaCha20Poly1305::new(&key.0)
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: sealed,
+                aad: CONTEXT,
+            },
+        )
+        .map_err(|_| SealError::Open)?;
+    String::from_utf8(plain).map_err(|_| SealError::Open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> SealKey {
+        SealKey::from_hex(&hex::encode([byte; 32])).expect("key")
+    }
+
+    #[test]
+    fn seals_and_opens() {
+        let k = key(7);
+        let sealed = k.seal("s3cret");
+        assert!(sealed.starts_with(PREFIX), "{sealed}");
+        assert!(!sealed.contains("s3cret"));
+        // A fresh nonce each time.
+        assert_ne!(sealed, k.seal("s3cret"));
+        assert_eq!(open(Some(&k), &sealed).as_deref(), Ok("s3cret"));
+        assert_eq!(store_form(None, "plain"), "plain");
+    }
+
+    #[test]
+    fn refuses_wrong_key_tampering_and_no_key() {
+        let sealed = key(7).seal("s3cret");
+        assert_eq!(open(Some(&key(8)), &sealed), Err(SealError::Open));
+        assert_eq!(open(None, &sealed), Err(SealError::NoKey));
+        let mut t = sealed.clone().into_bytes();
+        let last = t.len() - 1;
+        t[last] = if t[last] == b'0' { b'1' } else { b'0' };
+        let tampered = String::from_utf8(t).expect("ascii");
+        assert_eq!(open(Some(&key(7)), &tampered), Err(SealError::Open));
+        assert_eq!(open(Some(&key(7)), "sealed:v1:zz"), Err(SealError::Open));
+        assert_eq!(open(Some(&key(7)), "sealed:v1:00"), Err(SealError::Open));
+    }
+
+    #[test]
+    fn keeps_secrets_from_before_sealing() {
+        assert_eq!(open(Some(&key(7)), "abc123").as_deref(), Ok("abc123"));
+        assert_eq!(open(None, "abc123").as_deref(), Ok("abc123"));
+    }
+
+    #[test]
+    fn key_must_be_32_bytes_of_hex() {
+        assert_eq!(
+            SealKey::from_hex("abc").expect_err("short"),
+            SealError::BadKey
+        );
+        assert_eq!(
+            SealKey::from_hex(&"g".repeat(64)).expect_err("not hex"),
+            SealError::BadKey
+        );
+        assert!(SealKey::from_hex(&SealKey::generate_hex()).is_ok());
+    }
+}
