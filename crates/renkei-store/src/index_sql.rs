@@ -210,7 +210,7 @@ macro_rules! index_store {
                     self.audit_read_of(None, actor, action, object, restricted).await
                 }
 
-                /// As `audit_read`, ending `reading` once the entry is queued.
+                /// As `audit_read`, ending `reading` when the writer takes the entry.
                 async fn audit_read_of(&self, reading: Option<crate::under_way::ReadUnderWay>, actor: &Actor, action: &str, object: &str, restricted: Vec<&str>) -> Result<()> {
                     if restricted.is_empty() {
                         return Ok(());

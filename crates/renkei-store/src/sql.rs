@@ -388,6 +388,8 @@ macro_rules! sql_store {
             outcome: AuditOutcome,
             detail: String,
             done: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+            /// The read this entry audits, under way until the writer takes it.
+            reading: Option<crate::under_way::ReadUnderWay>,
         }
 
         /// Group commit for audit entries that are not part of a write
@@ -402,7 +404,8 @@ macro_rules! sql_store {
         async fn audit_writer(sink: sql::AuditSink<$db>, reads: std::sync::Arc<crate::under_way::ReadsUnderWay>, mut rx: tokio::sync::mpsc::Receiver<AuditJob>) {
             // The chain's head as this writer last left it (`append_grouped`).
             let mut known = None;
-            while let Some(first) = rx.recv().await {
+            while let Some(mut first) = rx.recv().await {
+                first.reading = None;
                 let mut jobs = vec![first];
                 // Held while audited reads are under way, up to HOLD
                 // (`under_way.rs`): fewer, larger commits.
@@ -410,7 +413,11 @@ macro_rules! sql_store {
                 loop {
                     while jobs.len() < 2_000 {
                         match rx.try_recv() {
-                            Ok(j) => jobs.push(j),
+                            Ok(mut j) => {
+                                // Taken: its read is no longer under way.
+                                j.reading = None;
+                                jobs.push(j);
+                            }
                             Err(_) => break,
                         }
                     }
@@ -478,7 +485,7 @@ macro_rules! sql_store {
             }
 
             /// Appends through the group writer and waits for the commit.
-            /// `reading`, the read being audited, ends once its entry is queued.
+            /// `reading`, the read being audited, ends when the writer takes the entry.
             pub(crate) async fn audit_grouped(&self, reading: Option<crate::under_way::ReadUnderWay>, actor: &Actor, action: &str, object: &str, outcome: AuditOutcome, detail: &str) -> Result<()> {
                 let (done, wait) = tokio::sync::oneshot::channel();
                 let job = AuditJob {
@@ -488,9 +495,9 @@ macro_rules! sql_store {
                     outcome,
                     detail: detail.to_owned(),
                     done,
+                    reading,
                 };
                 self.audit_jobs.send(job).await.map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?;
-                drop(reading);
                 wait.await
                     .map_err(|_| StoreError::AuditWriter("the audit writer stopped".into()))?
                     .map_err(StoreError::AuditWriter)
