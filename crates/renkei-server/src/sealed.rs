@@ -7,16 +7,19 @@
 //! a dump, a leaked replica) no longer lets anyone forge announcements. The
 //! key lives in the server's configuration, apart from the database.
 //!
-//! Stored form: `sealed:v1:<hex(nonce ‖ ciphertext ‖ tag)>`. A stored value
-//! without the prefix is a secret from before sealing (or from a server
-//! without a key) and is used as it is.
+//! Stored form: `sealed:v1:<hex(nonce ‖ ciphertext ‖ tag)>`, sealed for one
+//! organisation (its id is in the associated data, so a sealed value moved
+//! to another organisation's webhook does not open). A stored value without
+//! the prefix was stored while no key was set and is used as it is: only
+//! secrets created with a key set are sealed.
 
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
 const PREFIX: &str = "sealed:v1:";
-/// Bound into every seal, so a sealed value is useless for anything else.
-const CONTEXT: &[u8] = b"renkei webhook secret v1";
+/// Bound into every seal with the organisation's id, so a sealed value is
+/// useless for anything else.
+const CONTEXT: &str = "renkei webhook secret v1 for organisation ";
 const NONCE_LEN: usize = 12;
 
 /// The 32-byte key, from 64 hexadecimal characters.
@@ -49,17 +52,20 @@ impl SealKey {
         Ok(Self(bytes.into()))
     }
 
-    /// A fresh random key, as hex (`renkei admin webhook-key`).
+    /// A fresh random key, as hex (tests; deployments use `openssl rand
+    /// -hex 32`).
     pub fn generate_hex() -> String {
         hex::encode(ChaCha20Poly1305::generate_key(&mut OsRng))
     }
 
-    pub fn seal(&self, secret: &str) -> String {
+    /// Seals `secret` for organisation `org`.
+    pub fn seal(&self, org: i64, secret: &str) -> String {
         let cipher = ChaCha20Poly1305::new(&self.0);
         let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let aad = format!("{CONTEXT}{org}");
         let payload = Payload {
             msg: secret.as_bytes(),
-            aad: CONTEXT,
+            aad: aad.as_bytes(),
         };
         // Encryption fails only for messages beyond 256 GiB; a secret is 64
         // characters. Should it ever fail, nothing usable is stored: the
@@ -72,13 +78,13 @@ impl SealKey {
     }
 }
 
-/// Seals `secret` with `key`, or keeps it as it is without one.
-pub fn store_form(key: Option<&SealKey>, secret: &str) -> String {
-    key.map_or_else(|| secret.to_owned(), |k| k.seal(secret))
+/// Seals `secret` for `org` with `key`, or keeps it as it is without one.
+pub fn store_form(key: Option<&SealKey>, org: i64, secret: &str) -> String {
+    key.map_or_else(|| secret.to_owned(), |k| k.seal(org, secret))
 }
 
-/// The secret a stored value holds.
-pub fn open(key: Option<&SealKey>, stored: &str) -> Result<String, SealError> {
+/// The secret a stored value of organisation `org`'s webhook holds.
+pub fn open(key: Option<&SealKey>, org: i64, stored: &str) -> Result<String, SealError> {
     let Some(rest) = stored.strip_prefix(PREFIX) else {
         return Ok(stored.to_owned());
     };
@@ -88,12 +94,13 @@ pub fn open(key: Option<&SealKey>, stored: &str) -> Result<String, SealError> {
         return Err(SealError::Open);
     }
     let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    let aad = format!("{CONTEXT}{org}");
     let plain = ChaCha20Poly1305::new(&key.0)
         .decrypt(
             Nonce::from_slice(nonce),
             Payload {
                 msg: sealed,
-                aad: CONTEXT,
+                aad: aad.as_bytes(),
             },
         )
         .map_err(|_| SealError::Open)?;
@@ -111,33 +118,39 @@ mod tests {
     #[test]
     fn seals_and_opens() {
         let k = key(7);
-        let sealed = k.seal("s3cret");
+        let sealed = k.seal(3, "s3cret");
         assert!(sealed.starts_with(PREFIX), "{sealed}");
         assert!(!sealed.contains("s3cret"));
         // A fresh nonce each time.
-        assert_ne!(sealed, k.seal("s3cret"));
-        assert_eq!(open(Some(&k), &sealed).as_deref(), Ok("s3cret"));
-        assert_eq!(store_form(None, "plain"), "plain");
+        assert_ne!(sealed, k.seal(3, "s3cret"));
+        assert_eq!(open(Some(&k), 3, &sealed).as_deref(), Ok("s3cret"));
+        assert_eq!(store_form(None, 3, "plain"), "plain");
+        assert!(store_form(Some(&k), 3, "plain").starts_with(PREFIX));
     }
 
     #[test]
     fn refuses_wrong_key_tampering_and_no_key() {
-        let sealed = key(7).seal("s3cret");
-        assert_eq!(open(Some(&key(8)), &sealed), Err(SealError::Open));
-        assert_eq!(open(None, &sealed), Err(SealError::NoKey));
+        let sealed = key(7).seal(3, "s3cret");
+        assert_eq!(open(Some(&key(8)), 3, &sealed), Err(SealError::Open));
+        assert_eq!(
+            open(Some(&key(7)), 4, &sealed),
+            Err(SealError::Open),
+            "another organisation"
+        );
+        assert_eq!(open(None, 3, &sealed), Err(SealError::NoKey));
         let mut t = sealed.clone().into_bytes();
         let last = t.len() - 1;
         t[last] = if t[last] == b'0' { b'1' } else { b'0' };
         let tampered = String::from_utf8(t).expect("ascii");
-        assert_eq!(open(Some(&key(7)), &tampered), Err(SealError::Open));
-        assert_eq!(open(Some(&key(7)), "sealed:v1:zz"), Err(SealError::Open));
-        assert_eq!(open(Some(&key(7)), "sealed:v1:00"), Err(SealError::Open));
+        assert_eq!(open(Some(&key(7)), 3, &tampered), Err(SealError::Open));
+        assert_eq!(open(Some(&key(7)), 3, "sealed:v1:zz"), Err(SealError::Open));
+        assert_eq!(open(Some(&key(7)), 3, "sealed:v1:00"), Err(SealError::Open));
     }
 
     #[test]
     fn keeps_secrets_from_before_sealing() {
-        assert_eq!(open(Some(&key(7)), "abc123").as_deref(), Ok("abc123"));
-        assert_eq!(open(None, "abc123").as_deref(), Ok("abc123"));
+        assert_eq!(open(Some(&key(7)), 3, "abc123").as_deref(), Ok("abc123"));
+        assert_eq!(open(None, 3, "abc123").as_deref(), Ok("abc123"));
     }
 
     #[test]

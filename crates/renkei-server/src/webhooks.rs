@@ -116,6 +116,11 @@ pub struct TickStats {
     pub retried: u64,
     /// Deliveries given up.
     pub failed: u64,
+    /// Due deliveries not attempted because this server cannot open the
+    /// webhook's sealed secret (no `webhook_secret_key`, or another one):
+    /// a fault here, not at the receiver, so no attempt is counted; they
+    /// are due again when their claim lapses (4 × [`TIMEOUT`]).
+    pub held: u64,
 }
 
 impl TickStats {
@@ -125,6 +130,7 @@ impl TickStats {
         self.delivered += o.delivered;
         self.retried += o.retried;
         self.failed += o.failed;
+        self.held += o.held;
     }
 }
 
@@ -264,7 +270,7 @@ pub async fn create_for_org(
         system: true,
     };
     let secret = new_secret();
-    let stored = crate::sealed::store_form(key, &secret);
+    let stored = crate::sealed::store_form(key, org.0, &secret);
     let w = store.create_webhook(&actor, &url, &stored).await?;
     Ok((w, secret))
 }
@@ -469,10 +475,22 @@ impl Worker {
                 .inc();
         };
         let mut stats = TickStats::default();
+        // The signing secret, opened once for the webhook's deliveries.
+        let secret = match hook.as_ref().filter(|w| !w.disabled) {
+            Some(w) => match self.signing_secret(w) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::error!(webhook = w.id, error = %e, "webhook: deliveries held");
+                    stats.held = list.len() as u64;
+                    return Ok(stats);
+                }
+            },
+            None => None,
+        };
         for d in list {
-            let w = match &hook {
-                Some(w) if !w.disabled => w,
-                gone => {
+            let (w, secret) = match (&hook, &secret) {
+                (Some(w), Some(secret)) if !w.disabled => (w, secret),
+                (gone, _) => {
                     let why = if gone.is_some() {
                         "the webhook was disabled"
                     } else {
@@ -483,7 +501,7 @@ impl Worker {
                     continue;
                 }
             };
-            match self.send(w, &d).await {
+            match self.send(w, secret, &d).await {
                 Ok(()) => {
                     store.record_attempt(d.id, Ok(()), None).await?;
                     counter("delivered");
@@ -511,15 +529,15 @@ impl Worker {
         Ok(stats)
     }
 
+    /// The webhook's secret, opened with this server's key if sealed.
+    fn signing_secret(&self, w: &Webhook) -> Result<String, crate::sealed::SealError> {
+        let key = self.state.settings.webhook_seal_key()?;
+        crate::sealed::open(key.as_ref(), w.org, &w.secret)
+    }
+
     /// One signed POST; `Err` says why it did not count as delivered.
-    async fn send(&self, w: &Webhook, d: &Delivery) -> Result<(), String> {
+    async fn send(&self, w: &Webhook, secret: &str, d: &Delivery) -> Result<(), String> {
         check_target(&w.url, self.state.settings.webhook_allow_private).map_err(|e| e.message)?;
-        let key = self
-            .state
-            .settings
-            .webhook_seal_key()
-            .map_err(|e| e.to_string())?;
-        let secret = crate::sealed::open(key.as_ref(), &w.secret).map_err(|e| e.to_string())?;
         let ts = Timestamp::now().0.div_euclid(1_000_000);
         let res = self
             .client
@@ -529,7 +547,7 @@ impl Worker {
             .header("X-Renkei-Timestamp", ts.to_string())
             .header(
                 "X-Renkei-Signature",
-                format!("sha256={}", sign(&secret, ts, &d.payload)),
+                format!("sha256={}", sign(secret, ts, &d.payload)),
             )
             .body(d.payload.clone())
             .send()
@@ -746,7 +764,7 @@ pub async fn create_webhook(
     p: Principal,
     ApiJson(r): ApiJson<NewWebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
-    admin_org(&p)?;
+    let org = admin_org(&p)?;
     let url = parse_url(&r.url)?;
     check_target(&url, s.settings.webhook_allow_private)?;
     let key = s.settings.webhook_seal_key().map_err(|e| {
@@ -758,7 +776,7 @@ pub async fn create_webhook(
         )
     })?;
     let secret = new_secret();
-    let stored = crate::sealed::store_form(key.as_ref(), &secret);
+    let stored = crate::sealed::store_form(key.as_ref(), org.0, &secret);
     let w = s.store.create_webhook(&p.actor, &url, &stored).await?;
     let mut v = WebhookView::from(w);
     v.secret = Some(secret);

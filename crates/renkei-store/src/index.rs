@@ -138,8 +138,8 @@ pub struct WarningEntryRow {
     pub created_at: i64,
 }
 
-/// An organisation's webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An organisation's webhook (`Debug` leaves the secret out).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Webhook {
     pub id: i64,
     pub org: i64,
@@ -149,6 +149,20 @@ pub struct Webhook {
     pub created_at: i64,
     pub disabled: bool,
     pub cursor: (i64, i64),
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("org", &self.org)
+            .field("url", &self.url)
+            .field("secret", &"…")
+            .field("created_at", &self.created_at)
+            .field("disabled", &self.disabled)
+            .field("cursor", &self.cursor)
+            .finish()
+    }
 }
 
 /// One announcement to a webhook.
