@@ -7,7 +7,7 @@
 //! second of 6–7 entries each, so that nearly every page read started cold.
 //! Holding a batch while TAXII pages or value look-ups are under way, up to
 //! [`HOLD`] (tokio's timer may round that up to its next millisecond tick),
-//! cut that to about 330 commits a second and raised pages/s by 8 % on
+//! cut that to about 280–330 commits a second and raised pages/s by 8 % on
 //! average (BENCHMARKS.md). A read is under way from before its rows are
 //! read until the writer takes its entry off the queue, or until it turns
 //! out to need none. With no such read under way a batch goes at once, so a
