@@ -207,6 +207,20 @@ add_row() {
 }
 declare -A PPS
 
+# extra_run SUFFIX CONNECTIONS LOAD PAUSE_MS: one more wrk run on the server
+# run_renkei started; its row goes to run_renkei's `extra` (bash's dynamic
+# scope: name, url, auth, tokens, pid, logf, store and n are its locals).
+extra_run() {
+  local suffix=$1 conns=$2 xload=$3
+  WRK_PAUSE=$4 run_wrk "$name-$suffix" "$url" "$auth" "$tokens" "$conns" "$DURATION"
+  if ! running_child "$pid" || grep -q 'shutting down' "$logf"; then
+    log "$name-$suffix: the server stopped during the run; its row is void"
+    xload="$xload; SERVER STOPPED DURING THE RUN, VOID"
+  fi
+  add_row "$store" "$n" "" "$xload"
+  extra+=("${ROWS[-1]}"); unset 'ROWS[-1]'
+}
+
 # run_renkei NAME STORE OBJECTS USE_TOKENS DBARG…
 run_renkei() {
   local name=$1 store=$2 n=$3 use_tokens=$4; shift 4
@@ -240,37 +254,21 @@ run_renkei() {
     log "$name: the server stopped during the run (signalled from outside?); its row is void"
     load="$load; SERVER STOPPED DURING THE RUN, VOID"
   fi
-  local main=$RESULT few_row=
+  local main=$RESULT extra=()
   if [ -n "$FEW" ] && [ "$use_tokens" = 1 ] && running_child "$pid"; then
     # The same pages from fewer clients: a page's own latency, where at
     # -c$CONNECTIONS a closed loop's latency is mostly its queue.
-    run_wrk "$name-c$FEW" "$url" "$auth" "$tokens" "$FEW" "$DURATION"
-    local few_load="random pages, -c$FEW"
-    if ! running_child "$pid" || grep -q 'shutting down' "$logf"; then
-      log "$name-c$FEW: the server stopped during the run; its row is void"
-      few_load="$few_load; SERVER STOPPED DURING THE RUN, VOID"
-    fi
-    add_row "$store" "$n" "" "$few_load"
-    few_row=${ROWS[-1]}; unset 'ROWS[-1]'
+    extra_run "c$FEW" "$FEW" "random pages, -c$FEW" ""
   fi
-  local paced_row=
   if [ "$PAUSE" != 0 ] && [ "$use_tokens" = 1 ] && running_child "$pid"; then
     # The same pages from the same clients, each pausing between pages.
-    WRK_PAUSE=$PAUSE run_wrk "$name-paced" "$url" "$auth" "$tokens" "$CONNECTIONS" "$DURATION"
-    local paced_load="random pages, -c$CONNECTIONS, each pausing 0–$((2 * PAUSE)) ms"
-    if ! running_child "$pid" || grep -q 'shutting down' "$logf"; then
-      log "$name-paced: the server stopped during the run; its row is void"
-      paced_load="$paced_load; SERVER STOPPED DURING THE RUN, VOID"
-    fi
-    add_row "$store" "$n" "" "$paced_load"
-    paced_row=${ROWS[-1]}; unset 'ROWS[-1]'
+    extra_run paced "$CONNECTIONS" "random pages, -c$CONNECTIONS, each pausing 0–$((2 * PAUSE)) ms" "$PAUSE"
   fi
   RESULT=$main
   stop_pid "$pid"
   PPS[$name]=$(field rps)
   add_row "$store" "$n" "${ingest:--}" "$load"
-  [ -n "$few_row" ] && ROWS+=("$few_row")
-  [ -n "$paced_row" ] && ROWS+=("$paced_row")
+  ROWS+=("${extra[@]}")
   return 0
 }
 
