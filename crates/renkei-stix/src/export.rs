@@ -748,6 +748,169 @@ mod tests {
         );
     }
 
+    /// The Suricata rules load in Suricata itself (Debian package suricata,
+    /// which `scripts/test` installs) with no rule refused, and alert on
+    /// exactly the traffic they are for: a capture of traffic to and from
+    /// the indicators, beside near misses that must not alert.
+    #[test]
+    fn suricata_rules_load_and_alert_in_suricata() {
+        use crate::capture::{Capture, dns_query, tls_client_hello};
+        use std::net::SocketAddr;
+
+        let extra = [
+            (ValueKind::Domain, "例え.jp"),
+            (
+                ValueKind::Url,
+                "http://Mixed.Example:8080/Path/To?q=%22x%22",
+            ),
+        ]
+        .map(|(k, v)| IndicatorValue::parse(k, v).unwrap_or_else(|e| panic!("{v}: {e}")));
+        let mut values = sample_values();
+        values.extend(extra);
+        let rows = values.iter().map(|v| ExportRow {
+            value: v,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
+            name: Some("a; \"name\" with (parens) | pipes\nand a newline"),
+            tlp: Tlp::Amber,
+            valid_until: None,
+            warning: false,
+        });
+        let dir = std::env::temp_dir().join(format!("renkei-suricata-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("log directory");
+        let mut rules = Vec::new();
+        write_export(
+            ExportFormat::Suricata,
+            rows,
+            &mut rules,
+            &ExportOptions::default(),
+        )
+        .expect("write");
+        let rules = String::from_utf8(rules).expect("utf-8");
+        let rules_path = dir.join("renkei.rules");
+        std::fs::write(&rules_path, &rules).expect("rules file");
+
+        let sa = |ip: &str, port: u16| SocketAddr::new(ip.parse().expect("address"), port);
+        let (home, home6) = ("192.168.1.10", "fd00::10");
+        let mut cap = Capture::default();
+        cap.udp(sa(home, 40000), sa("198.51.100.7", 9999), b"out");
+        cap.udp(sa("203.0.113.99", 9999), sa(home, 40001), b"in");
+        cap.udp(sa(home6, 40002), sa("2001:db8::1", 9999), b"out");
+        cap.udp(sa(home, 40003), sa("198.51.100.8", 9999), b"miss");
+        let dns = sa("192.0.2.53", 53);
+        cap.udp(sa(home, 40010), dns, &dns_query(1, "WWW.Evil.Example"));
+        cap.udp(sa(home, 40011), dns, &dns_query(2, "notevil.example"));
+        cap.udp(sa(home, 40012), dns, &dns_query(3, "xn--r8jz45g.jp"));
+        let tls = sa("192.0.2.43", 443);
+        cap.tcp_session(sa(home, 40020), tls, &tls_client_hello("cdn.evil.example"));
+        cap.tcp_session(sa(home, 40021), tls, &tls_client_hello("evil.example.net"));
+        let web = sa("192.0.2.80", 80);
+        cap.tcp_session(
+            sa(home, 40030),
+            web,
+            b"GET /gate.php?id=1&x=%27a%27 HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        );
+        cap.tcp_session(
+            sa(home, 40031),
+            web,
+            b"GET /gate.php?id=2 HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        );
+        cap.tcp_session(
+            sa(home, 40033),
+            web,
+            b"GET /gate.php?id=1&x=%27a%27&y=2 HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+        );
+        cap.tcp_session(
+            sa(home, 40034),
+            web,
+            b"GET /gate.php?id=1&x=%27a%27 HTTP/1.1\r\nHost: www.evil.example\r\n\r\n",
+        );
+        cap.tcp_session(
+            sa(home, 40032),
+            sa("192.0.2.88", 8080),
+            b"GET /Path/To?q=%22x%22 HTTP/1.1\r\nHost: mixed.example:8080\r\n\r\n",
+        );
+        let pcap = dir.join("traffic.pcap");
+        cap.write(&pcap).expect("capture file");
+
+        // Any rule Suricata cannot load fails the run (--init-errors-fatal).
+        let suricata = |args: &[&std::ffi::OsStr]| {
+            let out = std::process::Command::new("suricata")
+                .args([
+                    "-c",
+                    "/etc/suricata/suricata.yaml",
+                    "-v",
+                    "--init-errors-fatal",
+                ])
+                .args(["-k", "none", "--runmode", "single"])
+                .args([
+                    "--set",
+                    "vars.address-groups.HOME_NET=[192.168.0.0/16,fd00::/8]",
+                ])
+                .arg("-S")
+                .arg(&rules_path)
+                .arg("-l")
+                .arg(&dir)
+                .args(args)
+                .output()
+                .expect("suricata (Debian package suricata) must be installed");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.status.success(), "Suricata failed:\n{text}\n{rules}");
+            text
+        };
+        let loaded = suricata(&["-T".as_ref()]);
+        let n = rules.lines().filter(|l| l.starts_with("alert ")).count();
+        assert!(
+            loaded.contains(&format!("{n} rules successfully loaded, 0 rules failed")),
+            "{loaded}"
+        );
+        suricata(&["-r".as_ref(), pcap.as_os_str()]);
+        let eve = std::fs::read_to_string(dir.join("eve.json")).expect("eve.json");
+        let _ = std::fs::remove_dir_all(&dir);
+        // Each alert as (rule, the home side's port), which names the flow.
+        let fired: std::collections::BTreeSet<(u64, u64)> = eve
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["event_type"] == "alert")
+            .filter_map(|e| {
+                let port = [&e["src_port"], &e["dest_port"]]
+                    .into_iter()
+                    .filter_map(serde_json::Value::as_u64)
+                    .find(|p| *p >= 40_000)?;
+                Some((e["alert"]["signature_id"].as_u64()?, port))
+            })
+            .collect();
+        let sid = |a: &str, b: &str| -> u64 {
+            let line = rules
+                .lines()
+                .find(|l| l.contains(a) && l.contains(b))
+                .unwrap_or_else(|| panic!("no rule with {a} and {b}:\n{rules}"));
+            line.split("sid:")
+                .nth(1)
+                .and_then(|s| s.split(';').next())
+                .and_then(|s| s.parse().ok())
+                .expect("sid")
+        };
+        // Not 40003 (another address), 40011 (notevil.example), 40021
+        // (evil.example.net), 40031 and 40033 (other paths), 40034 (another
+        // host: a URL names one host, unlike a domain indicator).
+        let want: std::collections::BTreeSet<(u64, u64)> = [
+            (sid("alert ip $HOME_NET any -> [198.51.100.7]", ""), 40000),
+            (sid("alert ip [203.0.113.0/24] any -> $HOME_NET", ""), 40001),
+            (sid("alert ip $HOME_NET any -> [2001:db8::1]", ""), 40002),
+            (sid("alert dns", "\".evil.example\""), 40010),
+            (sid("alert dns", "\".xn--r8jz45g.jp\""), 40012),
+            (sid("alert tls", "\".evil.example\""), 40020),
+            (sid("alert http", "/gate.php"), 40030),
+            (sid("alert http", "/Path/To"), 40032),
+        ]
+        .into();
+        assert_eq!(fired, want, "alerts:\n{eve}\nrules:\n{rules}");
+    }
+
     #[test]
     fn formats_by_name() {
         for f in ExportFormat::ALL {

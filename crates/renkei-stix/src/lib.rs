@@ -4,6 +4,8 @@
 //! Zeek, RPZ, blocklists) for indicators. No I/O: the store keeps what this
 //! crate has accepted, and exports write to any `std::io::Write`.
 
+#[cfg(test)]
+mod capture;
 pub mod export;
 pub mod id;
 pub mod indicators;
