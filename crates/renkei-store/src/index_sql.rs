@@ -386,7 +386,7 @@ macro_rules! index_store {
                                 }
                             }
                         }
-                        d.and_in("o.stix_type", &q.types);
+                        d.and_types(&q.types);
                         if let Some(t) = q.tlp {
                             let p = d.p(Arg::T(t.as_str().to_owned()));
                             d.sql.push_str(&format!(" AND o.tlp = {p}"));

@@ -39,6 +39,18 @@ impl Dyn {
         self.sql
             .push_str(&format!(" AND {col} IN ({})", ps.join(", ")));
     }
+
+    /// ` AND o.stix_type IN (…)` when `types` is not empty, and, when they
+    /// leave indicators out, ` AND o.stix_type <> 'indicator'` too: the
+    /// condition of the type indexes (migration 0006) as they write it, so
+    /// that SQLite, which matches a partial index's condition term by term,
+    /// can use them.
+    pub fn and_types(&mut self, types: &[String]) {
+        self.and_in("o.stix_type", types);
+        if !types.is_empty() && types.iter().all(|t| t != "indicator") {
+            self.sql.push_str(" AND o.stix_type <> 'indicator'");
+        }
+    }
 }
 
 /// Which rows past a keyset cursor `(date_added, pk)` a statement reads
@@ -280,7 +292,7 @@ macro_rules! intel_store {
                     leg.push(&mut d, after, if q.newest_first { "<" } else { ">" });
                 }
                 d.and_in("o.stix_id", &q.ids);
-                d.and_in("o.stix_type", &q.types);
+                d.and_types(&q.types);
                 d.and_in("o.spec_version", &q.spec_versions);
                 version_clause(&mut d, &q.versions, true);
                 let dir = if q.newest_first { "DESC" } else { "ASC" };

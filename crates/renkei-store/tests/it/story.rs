@@ -783,6 +783,105 @@ async fn keyset_pages(b: &Backend) {
     }
 }
 
+/// Filtering by STIX type gives the same pages whether a query may use the
+/// type indexes (types without `indicator`, migration 0006) or not, across
+/// batches that share a `date_added`, oldest first (TAXII) and newest first
+/// (search). (That SQLite's plans use them: `sqlite.rs`'s unit test.)
+#[tokio::test]
+async fn type_filters_page_alike_through_the_type_indexes() {
+    for b in support::backends().await {
+        type_filters(&b).await;
+    }
+}
+
+async fn type_filters(b: &Backend) {
+    use renkei_store::intel::{NewStixVersion, StixQuery};
+    let s = b.store();
+    let (rep, col) = sharing_setup(b).await;
+    let types = ["indicator", "malware", "report"];
+    let mut added = Vec::new();
+    for batch in 0..3 {
+        let objects: Vec<NewStixVersion> = (0..9)
+            .map(|n| {
+                let t = types[(n + batch) % 3];
+                NewStixVersion {
+                    stix_id: format!("{t}--00000000-0000-4000-8000-{:012}", batch * 9 + n),
+                    stix_type: t.into(),
+                    spec_version: "2.1".into(),
+                    version: Some(("2026-11-01T00:00:00.000Z".into(), 1_793_491_200_000_000)),
+                    tlp: None,
+                    audience: Audience::default(),
+                    body: "{}".into(),
+                    index: Default::default(),
+                }
+            })
+            .collect();
+        added.extend(objects.iter().map(|o| o.stix_id.clone()));
+        let out = s.add_stix(&rep, &col, objects).await.expect("add");
+        assert_eq!(out.successes.len(), 9);
+    }
+    let all = s
+        .stix_page(&rep, &col, &StixQuery::new(100))
+        .await
+        .expect("all")
+        .rows;
+    assert_eq!(all.len(), 27);
+    let filters: [&[&str]; 5] = [
+        &["malware"],
+        &["report"],
+        &["malware", "report"],
+        &["indicator"],
+        &["indicator", "malware"],
+    ];
+    for f in filters {
+        let want: Vec<&str> = all
+            .iter()
+            .filter(|r| f.contains(&r.stix_type.as_str()))
+            .map(|r| r.stix_id.as_str())
+            .collect();
+        assert_eq!(want.len(), 9 * f.len());
+        // TAXII pages of two, oldest first.
+        let mut q = StixQuery::new(2);
+        q.types = f.iter().map(|t| t.to_string()).collect();
+        let mut got = Vec::new();
+        loop {
+            let page = s.stix_page(&rep, &col, &q).await.expect("page");
+            let env = s.stix_envelope(&rep, &col, &q).await.expect("envelope");
+            assert_eq!(
+                (env.count as usize, env.last),
+                (
+                    page.rows.len(),
+                    page.rows.last().map(|r| (r.date_added, r.pk))
+                )
+            );
+            got.extend(page.rows.iter().map(|r| r.stix_id.clone()));
+            match page.rows.last() {
+                Some(l) if page.more => q.after = Some((l.date_added, l.pk)),
+                _ => break,
+            }
+        }
+        assert_eq!(got, want, "TAXII pages of {f:?} on {}", b.name());
+        // Search pages of two, newest first.
+        let mut sq = renkei_store::index::SearchQuery {
+            types: q.types.clone(),
+            limit: 2,
+            ..Default::default()
+        };
+        let mut got = Vec::new();
+        loop {
+            let found = s.search(&rep, &sq).await.expect("search");
+            got.extend(found.iter().map(|f| f.row.stix_id.clone()));
+            match found.last() {
+                Some(l) if found.len() == 2 => sq.before = Some((l.row.date_added, l.row.pk)),
+                _ => break,
+            }
+        }
+        let newest: Vec<&str> = want.iter().rev().copied().collect();
+        assert_eq!(got, newest, "search pages of {f:?} on {}", b.name());
+    }
+    assert!(added.iter().all(|id| all.iter().any(|r| &r.stix_id == id)));
+}
+
 /// "The latest version" stays right while versions arrive out of order, in
 /// one batch, and are deleted (the `has_newer` hint, migration 0004).
 #[tokio::test]
