@@ -591,6 +591,33 @@ mod tests {
         (String::from_utf8(out).expect("utf-8"), stats)
     }
 
+    /// The sample values and `extra`, one row each, for the tests that
+    /// load an export into the tool it is for.
+    fn values_with(extra: &[(ValueKind, &str)]) -> Vec<IndicatorValue> {
+        let mut values = sample_values();
+        values.extend(
+            extra
+                .iter()
+                .map(|(k, v)| IndicatorValue::parse(*k, v).unwrap_or_else(|e| panic!("{v}: {e}"))),
+        );
+        values
+    }
+
+    fn rows<'a>(
+        values: &'a [IndicatorValue],
+        name: &'a str,
+        tlp: Tlp,
+    ) -> impl Iterator<Item = ExportRow<'a>> {
+        values.iter().map(move |v| ExportRow {
+            value: v,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
+            name: Some(name),
+            tlp,
+            valid_until: None,
+            warning: false,
+        })
+    }
+
     #[test]
     fn snapshots_of_every_format() {
         for fmt in ExportFormat::ALL {
@@ -673,18 +700,13 @@ mod tests {
             (ValueKind::Ipv6, "2001:0:0:1::1"),
             (ValueKind::Ipv6, "2001:db8::/32"),
             (ValueKind::Ipv6, "fe80::/64"),
-        ]
-        .map(|(k, v)| IndicatorValue::parse(k, v).unwrap_or_else(|e| panic!("{v}: {e}")));
-        let mut values = sample_values();
-        values.extend(extra);
-        let rows = values.iter().map(|v| ExportRow {
-            value: v,
-            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
-            name: Some("a; \"name\" with (parens)\nand a newline"),
-            tlp: Tlp::Green,
-            valid_until: None,
-            warning: false,
-        });
+        ];
+        let values = values_with(&extra);
+        let rows = rows(
+            &values,
+            "a; \"name\" with (parens)\nand a newline",
+            Tlp::Green,
+        );
         let opts = ExportOptions {
             generated: "2026-11-01T09:00:00Z".into(),
             ..ExportOptions::default()
@@ -763,18 +785,13 @@ mod tests {
                 ValueKind::Url,
                 "http://Mixed.Example:8080/Path/To?q=%22x%22",
             ),
-        ]
-        .map(|(k, v)| IndicatorValue::parse(k, v).unwrap_or_else(|e| panic!("{v}: {e}")));
-        let mut values = sample_values();
-        values.extend(extra);
-        let rows = values.iter().map(|v| ExportRow {
-            value: v,
-            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
-            name: Some("a; \"name\" with (parens) | pipes\nand a newline"),
-            tlp: Tlp::Amber,
-            valid_until: None,
-            warning: false,
-        });
+        ];
+        let values = values_with(&extra);
+        let rows = rows(
+            &values,
+            "a; \"name\" with (parens) | pipes\nand a newline",
+            Tlp::Amber,
+        );
         let dir = std::env::temp_dir().join(format!("renkei-suricata-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("log directory");
         let mut rules = Vec::new();
