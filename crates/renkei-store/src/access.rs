@@ -121,3 +121,37 @@ macro_rules! readable_stix_n {
     };
 }
 pub(crate) use readable_stix_n;
+
+/// [`readable_stix!`] (alias `$o`) for a viewer with an organisation whose
+/// communities, as resolved for the request, include the one bound as `$5`,
+/// over rows of a collection of that community. Such a row has the
+/// community in its audience, so the viewer may read it unless it is RED,
+/// and RED is judged as in the full rule. `$o.community_id = $5` keeps out,
+/// rather than judges, a row of any other community. The full rule's
+/// sub-queries over memberships and audiences cost a TAXII page on
+/// PostgreSQL about a quarter of its database time, mostly in starting them
+/// (BENCHMARKS.md); callers choose this rule with [`member_of`].
+macro_rules! readable_stix_member {
+    ($o:literal) => {
+        concat!(
+            "(",
+            $o,
+            ".community_id = $5 AND (",
+            $o,
+            ".tlp <> 'RED' OR ",
+            $o,
+            ".created_by = $1 OR EXISTS (SELECT 1 FROM stix_audience a WHERE a.object_pk = ",
+            $o,
+            ".pk AND a.user_id = $1)))"
+        )
+    };
+}
+pub(crate) use readable_stix_member;
+
+/// Whether [`readable_stix_member!`] may judge `viewer`'s reads in a
+/// collection of `community`: the viewer has an organisation and is a
+/// member of that community (`renkei_core::can_read_community`, the check
+/// that admits it to the collection at all).
+pub(crate) fn member_of(v: &Viewer, community: renkei_core::CommunityId) -> bool {
+    v.org.is_some() && renkei_core::can_read_community(v, community)
+}

@@ -151,7 +151,7 @@ macro_rules! intel_store {
             use renkei_core::{Actor, AuditOutcome, CommunityId, Marking, Timestamp, Tlp};
 
             use super::*;
-            use crate::access::{binds, readable_stix, readable_stix_n};
+            use crate::access::{binds, member_of, readable_stix, readable_stix_member, readable_stix_n};
             use crate::index::IndexEntries;
             use crate::intel::{AddOutcome, EnvelopePage, IntelStore, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch};
             use crate::intel_sql::{Arg, Dyn, EnvelopeRows, INSERT_CHUNK, Leg};
@@ -192,15 +192,31 @@ macro_rules! intel_store {
                 q
             }
 
-            /// ` AND (…)` selecting the versions `m` asks for. With `readable`,
-            /// "last" and "first" are judged among the versions the viewer
-            /// bound as `$1..$3` may read, so a version one may not see never
-            /// hides the ones one may.
-            fn version_clause(d: &mut Dyn, m: &VersionMatch, readable: bool) {
+            /// Which read rule a statement over `stix_objects` applies.
+            #[derive(Clone, Copy)]
+            enum Rule {
+                /// None: the caller reads everything (the store's own work).
+                None,
+                /// [`readable_stix!`] for the viewer bound as `$1..$3`.
+                Full,
+                /// [`readable_stix_member!`]: the viewer bound as `$1..$3` is
+                /// a member of the collection's community, bound as `$5`.
+                Member,
+            }
+
+            /// ` AND (…)` selecting the versions `m` asks for. Under a
+            /// `rule`, "last" and "first" are judged among the versions the
+            /// viewer may read, so a version one may not see never hides
+            /// the ones one may.
+            fn version_clause(d: &mut Dyn, m: &VersionMatch, rule: Rule) {
                 if m.all {
                     return;
                 }
-                let also = if readable { concat!(" AND ", readable_stix_n!()) } else { "" };
+                let also = match rule {
+                    Rule::None => "",
+                    Rule::Full => concat!(" AND ", readable_stix_n!()),
+                    Rule::Member => concat!(" AND ", readable_stix_member!("n")),
+                };
                 let mut parts = Vec::new();
                 // `has_newer = 0`: no newer version at all (migration 0004),
                 // so the look for one is skipped.
@@ -277,13 +293,18 @@ macro_rules! intel_store {
             /// tell whether there is more). `leg`: which rows past the cursor.
             pub(super) fn page_query(actor: &Actor, c: &Collection, q: &StixQuery, select: &str, leg: Leg) -> Dyn {
                 let (u, o, s) = binds(&actor.viewer);
-                let mut d = Dyn::new(
-                    &format!(
-                        "{select} FROM stix_objects o WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND {}",
-                        readable_stix!()
-                    ),
-                    vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())],
-                );
+                let mut args = vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())];
+                let rule = if member_of(&actor.viewer, c.community) {
+                    args.push(Arg::I(c.community.0));
+                    Rule::Member
+                } else {
+                    Rule::Full
+                };
+                let readable = match rule {
+                    Rule::Member => readable_stix_member!("o"),
+                    Rule::Full | Rule::None => readable_stix!(),
+                };
+                let mut d = Dyn::new(&format!("{select} FROM stix_objects o WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND {readable}"), args);
                 if let Some(after) = q.added_after {
                     let p = d.p(Arg::I(after));
                     d.sql.push_str(&format!(" AND o.date_added > {p}"));
@@ -294,7 +315,7 @@ macro_rules! intel_store {
                 d.and_in("o.stix_id", &q.ids);
                 d.and_types(&q.types);
                 d.and_in("o.spec_version", &q.spec_versions);
-                version_clause(&mut d, &q.versions, true);
+                version_clause(&mut d, &q.versions, rule);
                 let dir = if q.newest_first { "DESC" } else { "ASC" };
                 // The limit as a literal, not a bound value: SQLite reads a
                 // bound LIMIT while planning and so re-prepares the statement
@@ -665,7 +686,7 @@ macro_rules! intel_store {
                          AND o.stix_id = $3 AND o.owner_org = $4 AND o.deleted_at IS NULL",
                         vec![Arg::I(Timestamp::now().0), Arg::T(c.id.clone()), Arg::T(id.to_owned()), Arg::I(owner)],
                     );
-                    version_clause(&mut d, versions, false);
+                    version_clause(&mut d, versions, Rule::None);
                     d.sql.push(')');
                     let mut tx = self.begin().await?;
                     let n = run(d).execute(&mut *tx).await?.rows_affected();
