@@ -3,6 +3,13 @@
 mod bench;
 mod demo;
 
+/// mimalloc rather than glibc's allocator: a TAXII page allocates and
+/// frees per row and per request, and glibc's `malloc`/`free` (with its
+/// chunk consolidation) took about 15 % of the server's CPU under load
+/// (`perf`, BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
