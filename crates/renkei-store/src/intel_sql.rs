@@ -294,15 +294,11 @@ macro_rules! intel_store {
             pub(super) fn page_query(actor: &Actor, c: &Collection, q: &StixQuery, select: &str, leg: Leg) -> Dyn {
                 let (u, o, s) = binds(&actor.viewer);
                 let mut args = vec![Arg::I(u), Arg::I(o), Arg::T(s), Arg::T(c.id.clone())];
-                let rule = if member_of(&actor.viewer, c.community) {
+                let (rule, readable) = if member_of(&actor.viewer, c.community) {
                     args.push(Arg::I(c.community.0));
-                    Rule::Member
+                    (Rule::Member, readable_stix_member!("o"))
                 } else {
-                    Rule::Full
-                };
-                let readable = match rule {
-                    Rule::Member => readable_stix_member!("o"),
-                    Rule::Full | Rule::None => readable_stix!(),
+                    (Rule::Full, readable_stix!())
                 };
                 let mut d = Dyn::new(&format!("{select} FROM stix_objects o WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND {readable}"), args);
                 if let Some(after) = q.added_after {
