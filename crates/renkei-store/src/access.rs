@@ -74,7 +74,8 @@ macro_rules! readable {
             "i.owner_org",
             "item_audience a WHERE a.item_id = v.item_id AND a.version = v.version",
             "NULL",
-            "NOT EXISTS (SELECT 1 FROM item_audience a WHERE a.item_id = v.item_id AND a.version = v.version)"
+            "NOT EXISTS (SELECT 1 FROM item_audience a
+                         WHERE a.item_id = v.item_id AND a.version = v.version)"
         )
     };
 }
@@ -127,10 +128,10 @@ pub(crate) use readable_stix_n;
 /// over rows of a collection of that community. Such a row has the
 /// community in its audience, so the viewer may read it unless it is RED,
 /// and RED is judged as in the full rule. `$o.community_id = $5` keeps out,
-/// rather than judges, a row of any other community. The full rule's
-/// sub-queries over memberships and audiences cost a TAXII page on
-/// PostgreSQL about a quarter of its database time, mostly in starting them
-/// (BENCHMARKS.md); callers choose this rule with [`member_of`].
+/// rather than judges, a row of any other community. It skips the full
+/// rule's membership and audience sub-queries, which PostgreSQL starts on
+/// every execution (BENCHMARKS.md, "The member rule"); callers choose it
+/// with [`member_of`].
 macro_rules! readable_stix_member {
     ($o:literal) => {
         concat!(

@@ -15,7 +15,7 @@ use renkei_core::model::{Collection, NewCollection, NewCommunity};
 use renkei_core::{Actor, Audience, Timestamp, Tlp};
 use renkei_server::webhooks::{MAX_ATTEMPTS, TickStats, Worker};
 use renkei_server::{AppState, Settings};
-use renkei_store::index::Webhook;
+use renkei_store::webhooks::Webhook;
 use serde_json::{Value, json};
 use sqlx::Executor;
 

@@ -1,9 +1,9 @@
 //! Sessions for the hot reads: TAXII pages, value look-ups, token look-ups.
 //!
 //! Hand-written rather than a second `sqlx::Pool`: sqlx's pool tests every
-//! connection as it is released (`ping`, a round trip to PostgreSQL, a hop
-//! to the connection's thread on SQLite), which doubles the round trips of a
-//! read that is one statement. A session here goes back untested once its
+//! connection as it is released, which doubled the round trips of a read
+//! that is one statement (BENCHMARKS.md, "Hot sessions without sqlx's
+//! release ping"). A session here goes back untested once its
 //! statements finished ([`Session::release`]); one dropped before that (an
 //! error, a cancelled request) is closed, since its protocol state is
 //! unknown. A session idle for [`RETEST_AFTER_IDLE`] or more is tested

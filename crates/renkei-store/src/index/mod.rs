@@ -1,35 +1,18 @@
 //! The indicator value index and what reads it: correlation ("where else has
-//! this value been seen"), exports, search, sightings, notifications, warning
-//! lists and webhooks. Every read joins the object rows and applies the
-//! access rule in SQL, like every other read of shared data, and restricted
-//! reads are audited.
+//! this value been seen"), exports, search, sightings, notifications. Every
+//! read joins the object rows and applies the access rule in SQL, like every
+//! other read of shared data, and restricted reads are audited.
+
+pub(crate) mod read;
+pub(crate) mod values;
+
+pub use crate::intel::{IndexEntries, SightingOf};
 
 use async_trait::async_trait;
 use renkei_core::{Actor, IndicatorValue, Tlp, UserId, ValueKind};
 
 use crate::Result;
-
-/// What an object version adds to the index, computed by the caller from the
-/// validated object (`renkei-stix` knows STIX; the store does not).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IndexEntries {
-    /// Canonical values its pattern tests for equality.
-    pub values: Vec<IndicatorValue>,
-    /// `valid_from` / `valid_until` in microseconds.
-    pub valid_from: Option<i64>,
-    pub valid_until: Option<i64>,
-    /// For a `sighting`: what it sighted.
-    pub sighting: Option<SightingOf>,
-}
-
-/// A sighting's `sighting_of_ref`, `count`, `first_seen` and `last_seen`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SightingOf {
-    pub of: String,
-    pub count: i64,
-    pub first_seen: Option<i64>,
-    pub last_seen: Option<i64>,
-}
+use crate::intel::StixRow;
 
 /// One readable object (its latest readable version) that holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,65 +105,13 @@ pub struct SearchQuery {
 /// A readable object version, with its collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundObject {
-    pub row: crate::intel::StixRow,
+    pub row: StixRow,
     pub collection_id: String,
     pub owner_org: i64,
 }
 
-/// A member's own warning-list entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WarningEntryRow {
-    pub id: i64,
-    pub list_key: String,
-    pub description: String,
-    pub value: IndicatorValue,
-    pub org: i64,
-    pub created_at: i64,
-}
-
-/// An organisation's webhook (`Debug` leaves the secret out).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Webhook {
-    pub id: i64,
-    pub org: i64,
-    pub url: String,
-    /// The HMAC key; shown once on creation, kept to sign deliveries.
-    pub secret: String,
-    pub created_at: i64,
-    pub disabled: bool,
-    pub cursor: (i64, i64),
-}
-
-impl std::fmt::Debug for Webhook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Webhook")
-            .field("id", &self.id)
-            .field("org", &self.org)
-            .field("url", &self.url)
-            .field("secret", &"…")
-            .field("created_at", &self.created_at)
-            .field("disabled", &self.disabled)
-            .field("cursor", &self.cursor)
-            .finish()
-    }
-}
-
-/// One announcement to a webhook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub id: i64,
-    pub webhook: i64,
-    pub payload: String,
-    pub object_count: i64,
-    pub attempts: i64,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
-    pub next_attempt_at: Option<i64>,
-    pub last_error: Option<String>,
-}
-
-/// Index, correlation, sightings, notifications, warning lists, webhooks;
-/// part of every [`crate::Store`].
+/// The value index and what reads through it: look-ups, correlation,
+/// exports, sightings, search, versions, notifications.
 #[async_trait]
 pub trait IndexStore: Send + Sync {
     /// For each value, the readable objects holding it (an address also
@@ -217,46 +148,4 @@ pub trait IndexStore: Send + Sync {
     /// Where the user has read notifications up to: `(date_added, pk)`.
     async fn notifications_seen(&self, user: UserId) -> Result<(i64, i64)>;
     async fn mark_notifications_seen(&self, user: UserId, until: (i64, i64)) -> Result<()>;
-
-    async fn add_warning_entry(
-        &self,
-        actor: &Actor,
-        list_key: &str,
-        description: &str,
-        value: &IndicatorValue,
-    ) -> Result<WarningEntryRow>;
-    /// Stamps the entry removed (only its organisation may).
-    async fn remove_warning_entry(&self, actor: &Actor, id: i64) -> Result<()>;
-    /// The organisation's own entries (they apply to its reads only).
-    async fn list_warning_entries(&self, org: i64) -> Result<Vec<WarningEntryRow>>;
-
-    async fn create_webhook(&self, actor: &Actor, url: &str, secret: &str) -> Result<Webhook>;
-    /// The organisation's webhooks (all when `org` is `None`, for the worker).
-    async fn list_webhooks(&self, org: Option<i64>) -> Result<Vec<Webhook>>;
-    async fn disable_webhook(&self, actor: &Actor, id: i64) -> Result<()>;
-    /// Records an announcement and moves the webhook's cursor from `from`
-    /// to `to`, together; `None` (nothing recorded) when another worker
-    /// moved the cursor first.
-    async fn enqueue_delivery(
-        &self,
-        webhook: i64,
-        payload: &str,
-        object_count: i64,
-        from: (i64, i64),
-        to: (i64, i64),
-    ) -> Result<Option<i64>>;
-    /// Pending deliveries due at `now`, oldest first, each claimed until
-    /// `lease_until` so that a second worker does not send it too (and a
-    /// worker that dies lets it fall due again).
-    async fn due_deliveries(&self, now: i64, lease_until: i64, limit: i64)
-    -> Result<Vec<Delivery>>;
-    /// Records an attempt: delivered, or retried at `retry_at`, or failed
-    /// for good when `retry_at` is `None`.
-    async fn record_attempt(
-        &self,
-        id: i64,
-        result: std::result::Result<(), String>,
-        retry_at: Option<i64>,
-    ) -> Result<()>;
-    async fn list_deliveries(&self, webhook: i64, limit: i64) -> Result<Vec<Delivery>>;
 }

@@ -1,17 +1,11 @@
-//! Audited reads under way, so that the read-audit group writer (`sql.rs`)
-//! can hold a batch back for the entries about to arrive.
-//!
-//! On SQLite every commit makes each reader connection drop its page cache
-//! (SQLite's pager resets it when a read transaction sees a changed WAL),
-//! and under 64 TAXII clients the writer committed about 930 batches a
-//! second of 6–7 entries each, so that nearly every page read started cold.
-//! Holding a batch while TAXII pages or value look-ups are under way, up to
-//! [`HOLD`] (tokio's timer may round that up to its next millisecond tick),
-//! cut that to about 280–330 commits a second and raised pages/s by 8 % on
-//! average (BENCHMARKS.md). A read is under way from before its rows are
-//! read until the writer takes its entry off the queue, or until it turns
-//! out to need none. With no such read under way a batch goes at once, so a
-//! lone client is never held.
+//! Audited reads under way, so that the read-audit group writer
+//! (`audit::writer`) can hold a batch back for the entries about to arrive:
+//! each SQLite commit empties every reader's page cache, so fewer, larger
+//! commits keep pages warm (BENCHMARKS.md, "Read-audit batches held while
+//! reads are under way"). A read is under way from before its rows are read
+//! until the writer takes its entry off the queue, or until it turns out to
+//! need none. With no such read under way a batch goes at once, so a lone
+//! client is never held.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,12 +1,7 @@
-//! Storage of STIX objects in TAXII collections: versions by `(id,
-//! version)`, stable paging by `(date_added, pk)`, asynchronous add status.
-//! Reads apply the access rule in SQL (`readable_stix!`) and are audited.
+//! What the STIX store takes and gives: versions to add, page requests,
+//! pages, add outcomes and statuses, and what a version adds to the index.
 
-use async_trait::async_trait;
-use renkei_core::model::{Collection, NewCollection};
-use renkei_core::{Actor, Audience, Tlp};
-
-use crate::Result;
+use renkei_core::{Audience, IndicatorValue, Tlp};
 
 /// One object version to store, already validated by `renkei-stix`.
 #[derive(Debug, Clone)]
@@ -23,7 +18,7 @@ pub struct NewStixVersion {
     pub audience: Audience,
     pub body: String,
     /// What the version adds to the indicator index.
-    pub index: crate::index::IndexEntries,
+    pub index: IndexEntries,
 }
 
 /// Which versions of each object a query returns (TAXII `match[version]`).
@@ -139,57 +134,24 @@ pub struct TaxiiStatus {
     pub outcome: AddOutcome,
 }
 
-/// STIX and TAXII storage; part of every [`crate::Store`].
-#[async_trait]
-pub trait IntelStore: Send + Sync {
-    async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection>;
-    async fn list_collections(&self) -> Result<Vec<Collection>>;
-    async fn get_collection(&self, id: &str) -> Result<Collection>;
+/// What an object version adds to the index, computed by the caller from the
+/// validated object (`renkei-stix` knows STIX; the store does not).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexEntries {
+    /// Canonical values its pattern tests for equality.
+    pub values: Vec<IndicatorValue>,
+    /// `valid_from` / `valid_until` in microseconds.
+    pub valid_from: Option<i64>,
+    pub valid_until: Option<i64>,
+    /// For a `sighting`: what it sighted.
+    pub sighting: Option<SightingOf>,
+}
 
-    /// Stores versions in one transaction; existing `(id, version)` pairs
-    /// count as successes and are left as they were. Audited as one write.
-    async fn add_stix(
-        &self,
-        actor: &Actor,
-        collection: &Collection,
-        objects: Vec<NewStixVersion>,
-    ) -> Result<AddOutcome>;
-    /// Like [`IntelStore::add_stix`], but all or nothing: if any object
-    /// would be refused, nothing is stored and every refusal is returned
-    /// as [`crate::StoreError::Refused`].
-    async fn add_stix_whole(
-        &self,
-        actor: &Actor,
-        collection: &Collection,
-        objects: Vec<NewStixVersion>,
-    ) -> Result<AddOutcome>;
-    /// A page of readable versions in `(date_added, pk)` order, audited.
-    async fn stix_page(
-        &self,
-        actor: &Actor,
-        collection: &Collection,
-        q: &StixQuery,
-    ) -> Result<StixPage>;
-    /// The same page as [`IntelStore::stix_page`], its objects joined into
-    /// the text of a JSON array's members.
-    async fn stix_envelope(
-        &self,
-        actor: &Actor,
-        collection: &Collection,
-        q: &StixQuery,
-    ) -> Result<EnvelopePage>;
-    /// Hides the versions of `id` (matching `versions`) owned by the actor's
-    /// organisation; returns how many.
-    async fn delete_stix(
-        &self,
-        actor: &Actor,
-        collection: &Collection,
-        id: &str,
-        versions: &VersionMatch,
-    ) -> Result<u64>;
-
-    async fn create_status(&self, status: &TaxiiStatus) -> Result<()>;
-    async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<()>;
-    /// The status if it exists and belongs to `org`.
-    async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>>;
+/// A sighting's `sighting_of_ref`, `count`, `first_seen` and `last_seen`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SightingOf {
+    pub of: String,
+    pub count: i64,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
 }

@@ -1,14 +1,12 @@
 //! Resolved API tokens (`token_viewer`), kept briefly per store instance.
 //!
 //! Every API call resolves its bearer token to an organisation and the
-//! communities it may read. That look-up was one statement per request
-//! before the request's own work: on SQLite a hand-off to sqlx's connection
-//! thread, on PostgreSQL a round trip, and with TAXII pages of 100 objects
-//! about a quarter of the server's throughput (BENCHMARKS.md).
+//! communities it may read: one statement per request before the request's
+//! own work (BENCHMARKS.md, "Resolved API tokens kept for a second").
 //!
 //! An entry is used only while both hold:
 //! - no write transaction of this store instance has committed since the
-//!   look-up began (`invalidate`, called by the stores' `commit`), so a
+//!   look-up began (`invalidate`, called by `SqlStore::commit`), so a
 //!   revocation or a membership change made through this process applies
 //!   to its next request;
 //! - it is younger than `TTL`, which bounds how long a change made by

@@ -1,15 +1,9 @@
 //! SQLite through rusqlite on blocking threads, one hand-off per TAXII page
-//! and per read-audit batch (`AuditFile`).
-//!
-//! sqlx's SQLite driver runs each connection on a worker thread of its own
-//! and sends every row to the async side through a channel: a TAXII page of
-//! 100 rows was 100 thread wake-ups, and `perf` put about a quarter of the
-//! server's time in the scheduler and futexes and 15 % in malloc/free
-//! for per-row value copies, against 4 % in SQLite's own executor
-//! (BENCHMARKS.md). Here the whole statement runs on a blocking thread on a
-//! read-only connection of this pool, and the caller's closure reads each
-//! row in place (a body is copied once, into the page). The SQL text is the
-//! one the sqlx path runs (`intel_sql.rs`), access clause included.
+//! and per read-audit batch (`AuditFile`), where sqlx's driver hands every
+//! row across threads (BENCHMARKS.md, "SQLite pages through rusqlite on
+//! blocking threads"). The caller's closure reads each row in place; the SQL
+//! text is the one the sqlx path runs (`intel::page`), access clause
+//! included.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -17,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use renkei_core::AuditEntry;
 use rusqlite::{Connection, OpenFlags};
 
-use crate::intel_sql::{Arg, Dyn};
+use super::{Arg, Sql};
 use crate::{Result, StoreError};
 
 /// Read-only connections to one SQLite file, at most `max` in use at once.
@@ -82,7 +76,7 @@ impl Readers {
 }
 
 /// The read-audit group writer's connection to a SQLite file (see
-/// `audit_writer` in `sql.rs`): a batch is one blocking call that takes the
+/// `audit::writer`): a batch is one blocking call that takes the
 /// write lock, moves `audit_head`, inserts the entries and commits.
 #[derive(Debug)]
 pub(crate) struct AuditFile {
@@ -140,11 +134,14 @@ fn append_entries(conn: &mut Connection, mut entries: Vec<AuditEntry>) -> Result
         [n],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let head = crate::sql::link(&mut entries, seq - n, hash);
+    let head = crate::audit::chain::link(&mut entries, seq - n, hash);
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO audit_log (seq, at, actor_user, actor_org, actor, action, object, source, \
-             outcome, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO audit_log (
+                 seq, at, actor_user, actor_org, actor, action, object, source,
+                 outcome, detail, prev_hash, hash
+             )
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for e in &entries {
             insert.execute(rusqlite::params![
@@ -169,15 +166,15 @@ fn append_entries(conn: &mut Connection, mut entries: Vec<AuditEntry>) -> Result
 }
 
 /// Runs `d` on `conn` and calls `each` for every row until it returns
-/// `false`. `Dyn` numbers its placeholders `$n` but may use them out of
+/// `false`. `Sql` numbers its placeholders `$n` but may use them out of
 /// order (`$4` before `$1`); SQLite numbers named parameters by first
 /// appearance, so each is bound by the number in its name, as sqlx does.
 pub(crate) fn each_row(
     conn: &Connection,
-    d: &Dyn,
+    d: &Sql<'_>,
     mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<bool>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(&d.sql)?;
+    let mut stmt = conn.prepare_cached(&d.text)?;
     for i in 1..=stmt.parameter_count() {
         let n = stmt
             .parameter_name(i)
@@ -186,8 +183,11 @@ pub(crate) fn each_row(
             .filter(|n| (1..=d.args.len()).contains(n))
             .ok_or_else(|| StoreError::Read(format!("parameter {i} of a read has no value")))?;
         match &d.args[n - 1] {
-            Arg::I(v) => stmt.raw_bind_parameter(i, v)?,
-            Arg::T(v) => stmt.raw_bind_parameter(i, v.as_str())?,
+            Arg::Int(v) => stmt.raw_bind_parameter(i, v)?,
+            Arg::OptInt(v) => stmt.raw_bind_parameter(i, v)?,
+            Arg::Text(v) => stmt.raw_bind_parameter(i, v.as_ref())?,
+            Arg::OptText(v) => stmt.raw_bind_parameter(i, v.as_deref())?,
+            Arg::Bool(v) => stmt.raw_bind_parameter(i, v)?,
         }
     }
     let mut rows = stmt.raw_query();
@@ -217,10 +217,9 @@ mod tests {
             )
             .expect("setup");
         let readers = Arc::new(Readers::new(path, 2));
-        let d = Dyn::new(
-            "SELECT b FROM t WHERE b <> $2 AND a >= $1 AND b <> $2 ORDER BY a",
-            vec![Arg::I(2), Arg::T("z".into())],
-        );
+        let d = Sql::new("SELECT b FROM t WHERE b <> $2 AND a >= $1 AND b <> $2 ORDER BY a")
+            .bind(2)
+            .bind("z");
         let got = readers
             .read(move |conn| {
                 let mut out = Vec::new();
@@ -234,7 +233,7 @@ mod tests {
             .expect("read");
         assert_eq!(got, ["y"]);
         assert_eq!(readers.idle.lock().expect("lock").len(), 1);
-        let missing = Dyn::new("SELECT b FROM t WHERE a = $2", vec![Arg::I(1)]);
+        let missing = Sql::new("SELECT b FROM t WHERE a = $2").bind(1);
         let err = readers
             .read(move |conn| each_row(conn, &missing, |_| Ok(true)))
             .await
@@ -242,7 +241,7 @@ mod tests {
         assert!(err.to_string().contains("no value"), "{err}");
         assert!(readers.idle.lock().expect("lock").is_empty());
         // Writes are refused: the connections are read-only.
-        let write = Dyn::new("DELETE FROM t", Vec::new());
+        let write = Sql::new("DELETE FROM t");
         assert!(
             readers
                 .read(move |conn| each_row(conn, &write, |_| Ok(true)))

@@ -1,0 +1,132 @@
+//! Appending to the audit chain inside a write transaction: take the head
+//! (which serialises appenders across processes), insert each entry
+//! chained onto it, move the head.
+
+use renkei_core::{Actor, AuditEntry, AuditOutcome, Timestamp};
+
+use crate::Result;
+use crate::backend::{Backend, Conn, RowExt, Sql, Tx};
+
+/// An entry to append, with the actor it names.
+pub(crate) struct Draft<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub object: &'a str,
+    pub outcome: AuditOutcome,
+    pub detail: &'a str,
+}
+
+impl Draft<'_> {
+    /// The entry, not yet chained ([`link`]).
+    pub fn entry(&self, at: Timestamp) -> AuditEntry {
+        AuditEntry {
+            seq: 0,
+            at,
+            actor_user: self.actor.viewer.user,
+            actor_org: self.actor.viewer.org,
+            actor: self.actor.label.clone(),
+            action: self.action.to_owned(),
+            object: self.object.to_owned(),
+            source: self.actor.source.clone(),
+            outcome: self.outcome,
+            detail: self.detail.to_owned(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+}
+
+/// Chains `entries` onto the head `(seq, hash)`: numbers them from `seq + 1`
+/// and sets each one's `prev_hash` and `hash`. Returns the new head's hash.
+pub(crate) fn link(entries: &mut [AuditEntry], seq: i64, hash: String) -> String {
+    let mut prev = hash;
+    for (i, e) in entries.iter_mut().enumerate() {
+        e.seq = seq + 1 + i as i64;
+        e.prev_hash = std::mem::take(&mut prev);
+        e.hash = e.compute_hash();
+        prev.clone_from(&e.hash);
+    }
+    prev
+}
+
+const TAKE_HEAD: &str = "
+    UPDATE audit_head
+    SET seq = seq + $1
+    WHERE id = 1
+    RETURNING seq, hash";
+
+const INSERT_ENTRY: &str = "
+    INSERT INTO audit_log (
+        seq, at, actor_user, actor_org, actor, action, object, source,
+        outcome, detail, prev_hash, hash
+    )
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+const MOVE_HEAD: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+
+/// Appends entries to the audit chain inside `tx`.
+pub(crate) async fn append_many<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    drafts: &[Draft<'_>],
+) -> Result<()> {
+    if drafts.is_empty() {
+        return Ok(());
+    }
+    let n = drafts.len() as i64;
+    let head = Sql::new(TAKE_HEAD).bind(n).fetch_one(&mut *tx).await?;
+    let seq = head.i64("seq")? - n;
+    let at = Timestamp::now();
+    let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(at)).collect();
+    let prev = link(&mut entries, seq, head.text("hash")?);
+    // One prepared statement, executed per entry: a multi-row INSERT would
+    // be a new statement text (and a new compile) per batch size.
+    for e in &entries {
+        Sql::new(INSERT_ENTRY)
+            .bind(e.seq)
+            .bind(e.at.0)
+            .bind(e.actor_user.map(|u| u.0))
+            .bind(e.actor_org.map(|o| o.0))
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.object)
+            .bind(&e.source)
+            .bind(e.outcome.as_str())
+            .bind(&e.detail)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Sql::new(MOVE_HEAD).bind(&prev).execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Appends one entry inside `tx`.
+pub(crate) async fn append<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    detail: &str,
+) -> Result<()> {
+    let draft = Draft {
+        actor,
+        action,
+        object,
+        outcome: AuditOutcome::Ok,
+        detail,
+    };
+    append_many(tx, &[draft]).await
+}
+
+/// Appends entries in a write transaction of their own on `conn`, taking
+/// the head's lock like any other appender.
+pub(crate) async fn append_locked<B: Backend>(
+    conn: &mut Conn<B>,
+    drafts: &[Draft<'_>],
+) -> Result<()> {
+    let mut tx = Tx::<B>(sqlx::Connection::begin_with(conn, sqlx::AssertSqlSafe(B::BEGIN)).await?);
+    append_many(&mut tx, drafts).await?;
+    tx.commit().await?;
+    Ok(())
+}

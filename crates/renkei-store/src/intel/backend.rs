@@ -1,0 +1,34 @@
+//! What SQLite and PostgreSQL do differently when storing and paging STIX
+//! objects.
+
+use std::future::Future;
+
+use renkei_core::Actor;
+use renkei_core::model::Collection;
+
+use super::model::StixQuery;
+use super::page::EnvelopeRows;
+use crate::Result;
+use crate::backend::{Backend, Tx};
+use crate::store::SqlStore;
+
+/// A backend's part in adding and paging STIX objects.
+pub(crate) trait IntelBackend: Backend {
+    /// Takes the heads (`write::head_key`) of the objects with ids `ids`
+    /// that an add to `collection` touches, before anything else in the
+    /// add, so that concurrent adds of versions of one object take turns
+    /// (`has_newer` stays exact).
+    fn take_heads<'a>(
+        tx: &'a mut Tx<'static, Self>,
+        collection: &'a str,
+        ids: Vec<&'a str>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// A TAXII page's rows, read before the read is audited.
+    fn envelope_rows<'a>(
+        store: &'a SqlStore<Self>,
+        actor: &'a Actor,
+        c: &'a Collection,
+        q: &'a StixQuery,
+    ) -> impl Future<Output = Result<EnvelopeRows>> + Send + 'a;
+}

@@ -1,0 +1,393 @@
+//! [`IntelStore`]: collections, adding and reading versions, deletes,
+//! TAXII add statuses.
+
+use async_trait::async_trait;
+use renkei_core::model::{Collection, NewCollection};
+use renkei_core::{Actor, CommunityId, Timestamp, Tlp};
+
+use super::backend::IntelBackend;
+use super::model::{
+    AddOutcome, EnvelopePage, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus,
+    VersionMatch,
+};
+use super::page::{Rule, keyset_rows, page_limit, page_query, version_clause};
+use crate::audit::chain::append;
+use crate::backend::{RowExt, Sql};
+use crate::store::{COMMUNITY_EXISTS, SqlStore, check_len, exists, platform_admin};
+use crate::{Result, StoreError};
+
+/// STIX objects in TAXII collections, and TAXII add statuses.
+#[async_trait]
+pub trait IntelStore: Send + Sync {
+    async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection>;
+    async fn list_collections(&self) -> Result<Vec<Collection>>;
+    async fn get_collection(&self, id: &str) -> Result<Collection>;
+
+    /// Stores versions in one transaction; existing `(id, version)` pairs
+    /// count as successes and are left as they were. Audited as one write.
+    async fn add_stix(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome>;
+    /// Like [`IntelStore::add_stix`], but all or nothing: if any object
+    /// would be refused, nothing is stored and every refusal is returned
+    /// as [`crate::StoreError::Refused`].
+    async fn add_stix_whole(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome>;
+    /// A page of readable versions in `(date_added, pk)` order, audited.
+    async fn stix_page(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        q: &StixQuery,
+    ) -> Result<StixPage>;
+    /// The same page as [`IntelStore::stix_page`], its objects joined into
+    /// the text of a JSON array's members.
+    async fn stix_envelope(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        q: &StixQuery,
+    ) -> Result<EnvelopePage>;
+    /// Hides the versions of `id` (matching `versions`) owned by the actor's
+    /// organisation; returns how many.
+    async fn delete_stix(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        id: &str,
+        versions: &VersionMatch,
+    ) -> Result<u64>;
+
+    async fn create_status(&self, status: &TaxiiStatus) -> Result<()>;
+    async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<()>;
+    /// The status if it exists and belongs to `org`.
+    async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>>;
+}
+
+const INSERT_COLLECTION: &str = "
+    INSERT INTO taxii_collections (id, community_id, title, description, default_tlp, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6)";
+
+const LIST_COLLECTIONS: &str = "
+    SELECT id, community_id, title, description, default_tlp, created_at
+    FROM taxii_collections
+    ORDER BY community_id, created_at, id";
+
+const GET_COLLECTION: &str = "
+    SELECT id, community_id, title, description, default_tlp, created_at
+    FROM taxii_collections
+    WHERE id = $1";
+
+/// The versions of one object owned by `$4` that a delete hides; the
+/// version filter follows.
+const DELETE_VERSIONS: &str = "
+    UPDATE stix_objects
+    SET deleted_at = $1
+    WHERE pk IN (
+        SELECT o.pk FROM stix_objects o
+        WHERE o.collection_id = $2 AND o.stix_id = $3 AND o.owner_org = $4
+          AND o.deleted_at IS NULL";
+
+const INSERT_STATUS: &str = "
+    INSERT INTO taxii_status (
+        id, collection_id, org_id, status, requested_at, total_count, success_count,
+        failure_count, pending_count, details
+    )
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+const COMPLETE_STATUS: &str = "
+    UPDATE taxii_status
+    SET status = 'complete', success_count = $1, failure_count = $2, pending_count = 0,
+        details = $3, completed_at = $4
+    WHERE id = $5";
+
+const GET_STATUS: &str = "
+    SELECT id, collection_id, org_id, status, requested_at, total_count, pending_count, details
+    FROM taxii_status
+    WHERE id = $1 AND org_id = $2";
+
+/// The columns of a portal page (`stix_page`).
+const PAGE_SELECT: &str =
+    "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body";
+
+#[async_trait]
+impl<B: IntelBackend> IntelStore for SqlStore<B> {
+    async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection> {
+        if !platform_admin(actor) {
+            let why = "only platform administrators create collections";
+            let object = format!("community:{}", c.community);
+            return Err(self.deny(actor, "collection.create", &object, why).await);
+        }
+        check_len("title", &c.title, 200)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.begin().await?;
+        if !exists(&mut tx, COMMUNITY_EXISTS, c.community.0).await? {
+            return Err(StoreError::Conflict {
+                field: "community",
+                message: format!("no community {}", c.community),
+            });
+        }
+        Sql::new(INSERT_COLLECTION)
+            .bind(&id)
+            .bind(c.community.0)
+            .bind(c.title.trim())
+            .bind(c.description.trim())
+            .bind(c.default_tlp.as_str())
+            .bind(Timestamp::now().0)
+            .execute(&mut tx)
+            .await?;
+        let object = format!("collection:{id}");
+        append(&mut tx, actor, "collection.create", &object, c.title.trim()).await?;
+        self.commit(tx).await?;
+        self.get_collection(&id).await
+    }
+
+    async fn list_collections(&self) -> Result<Vec<Collection>> {
+        let rows = Sql::new(LIST_COLLECTIONS).fetch_all(self).await?;
+        rows.iter().map(collection).collect()
+    }
+
+    async fn get_collection(&self, id: &str) -> Result<Collection> {
+        let r = Sql::new(GET_COLLECTION)
+            .bind(id)
+            .fetch_optional(self)
+            .await?;
+        r.as_ref()
+            .map(collection)
+            .transpose()?
+            .ok_or(StoreError::NotFound("collection"))
+    }
+
+    async fn add_stix(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome> {
+        self.add_versions(actor, c, objects, false).await
+    }
+
+    async fn add_stix_whole(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        objects: Vec<NewStixVersion>,
+    ) -> Result<AddOutcome> {
+        self.add_versions(actor, c, objects, true).await
+    }
+
+    async fn stix_page(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<StixPage> {
+        self.may_read(actor, c).await?;
+        let limit = page_limit(q);
+        let want = limit as usize + 1;
+        let mut conn = self.pool.acquire().await?;
+        let query = |leg| page_query(actor, c, q, PAGE_SELECT, leg);
+        let rows = keyset_rows::<B>(&mut conn, q.after.is_some(), want, query).await?;
+        drop(conn);
+        let more = rows.len() as i64 > limit;
+        let rows = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| {
+                Ok(StixRow {
+                    pk: r.i64("pk")?,
+                    stix_id: r.text("stix_id")?,
+                    stix_type: r.text("stix_type")?,
+                    version: r.text("version")?,
+                    date_added: r.i64("date_added")?,
+                    tlp: Tlp::parse(&r.text("tlp")?)
+                        .map_err(|e| StoreError::corrupt("stix_objects", e))?,
+                    body: r.text("body")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let restricted: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.tlp != Tlp::Clear)
+            .map(|r| r.stix_id.as_str())
+            .collect();
+        if !restricted.is_empty() {
+            let detail = format!("{} restricted: {}", restricted.len(), restricted.join(" "));
+            let object = format!("collection:{}", c.id);
+            self.audit
+                .read(None, actor, "stix.read", &object, &detail)
+                .await?;
+        }
+        Ok(StixPage { rows, more })
+    }
+
+    async fn stix_envelope(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        q: &StixQuery,
+    ) -> Result<EnvelopePage> {
+        self.may_read(actor, c).await?;
+        let reading = self.reads.start();
+        let page = B::envelope_rows(self, actor, c, q).await?;
+        if page.restricted > 0 {
+            // The page's exact cursor range names what was read: an object X
+            // was in it when X's (date_added, pk) lies in the range and the
+            // policy let this reader see X.
+            let ((fa, fp), (la, lp)) = (
+                page.first.unwrap_or_default(),
+                page.last.unwrap_or_default(),
+            );
+            let detail = format!(
+                "{} restricted of {}; range {fa}:{fp}..{la}:{lp}",
+                page.restricted, page.count
+            );
+            let object = format!("collection:{}", c.id);
+            self.audit
+                .read(Some(reading), actor, "stix.read", &object, &detail)
+                .await?;
+        }
+        Ok(EnvelopePage {
+            objects: page.objects,
+            count: page.count,
+            more: page.more,
+            first_added: page.first.map(|(d, _)| d),
+            last: page.last,
+        })
+    }
+
+    async fn delete_stix(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        id: &str,
+        versions: &VersionMatch,
+    ) -> Result<u64> {
+        let object = format!("collection:{} {id}", c.id);
+        if !renkei_core::can_write_community(&actor.viewer, c.community) {
+            let why = "not permitted to delete from this collection";
+            return Err(self.deny(actor, "stix.delete", &object, why).await);
+        }
+        let owner = actor.viewer.org.map_or(-1, |o| o.0);
+        let mut d = Sql::new(DELETE_VERSIONS)
+            .bind(Timestamp::now().0)
+            .bind(&c.id)
+            .bind(id)
+            .bind(owner);
+        version_clause(&mut d, versions, Rule::None);
+        d.push(")");
+        let mut tx = self.begin().await?;
+        let n = d.execute(&mut tx).await?;
+        if n == 0 {
+            return Err(StoreError::NotFound("object"));
+        }
+        let detail = format!("{n} versions hidden");
+        append(&mut tx, actor, "stix.delete", &object, &detail).await?;
+        self.commit(tx).await?;
+        Ok(n)
+    }
+
+    async fn create_status(&self, st: &TaxiiStatus) -> Result<()> {
+        Sql::new(INSERT_STATUS)
+            .bind(&st.id)
+            .bind(&st.collection)
+            .bind(st.org)
+            .bind(&st.status)
+            .bind(st.requested_at)
+            .bind(st.total)
+            .bind(st.outcome.successes.len() as i64)
+            .bind(st.outcome.failures.len() as i64)
+            .bind(st.pending)
+            .bind(details_json(&st.outcome))
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn complete_status(&self, id: &str, o: &AddOutcome) -> Result<()> {
+        Sql::new(COMPLETE_STATUS)
+            .bind(o.successes.len() as i64)
+            .bind(o.failures.len() as i64)
+            .bind(details_json(o))
+            .bind(Timestamp::now().0)
+            .bind(id)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>> {
+        let r = Sql::new(GET_STATUS)
+            .bind(id)
+            .bind(org)
+            .fetch_optional(self)
+            .await?;
+        r.as_ref().map(status).transpose()
+    }
+}
+
+#[allow(private_bounds)]
+impl<B: IntelBackend> SqlStore<B> {
+    /// Members of the collection's community only; refusals are audited.
+    async fn may_read(&self, actor: &Actor, c: &Collection) -> Result<()> {
+        if renkei_core::can_read_community(&actor.viewer, c.community) {
+            return Ok(());
+        }
+        let why = "not a member of this collection's community";
+        let object = format!("collection:{}", c.id);
+        Err(self.deny(actor, "stix.read", &object, why).await)
+    }
+}
+
+fn collection(r: &impl RowExt) -> Result<Collection> {
+    Ok(Collection {
+        id: r.text("id")?,
+        community: CommunityId(r.i64("community_id")?),
+        title: r.text("title")?,
+        description: r.text("description")?,
+        default_tlp: Tlp::parse(&r.text("default_tlp")?)
+            .map_err(|e| StoreError::corrupt("taxii_collections", e))?,
+        created_at: Timestamp(r.i64("created_at")?),
+    })
+}
+
+fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
+    let details: serde_json::Value = serde_json::from_str(&r.text("details")?)
+        .map_err(|e| StoreError::corrupt("taxii_status", e))?;
+    let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_owned();
+    let pairs = |k: &str| -> Vec<(String, String)> {
+        details[k].as_array().map_or_else(Vec::new, |a| {
+            a.iter().map(|x| (text(&x[0]), text(&x[1]))).collect()
+        })
+    };
+    let failures = details["failures"].as_array().map_or_else(Vec::new, |a| {
+        a.iter()
+            .map(|x| (text(&x[0]), x[1].as_str().map(str::to_owned), text(&x[2])))
+            .collect()
+    });
+    Ok(TaxiiStatus {
+        id: r.text("id")?,
+        collection: r.text("collection_id")?,
+        org: r.i64("org_id")?,
+        status: r.text("status")?,
+        requested_at: r.i64("requested_at")?,
+        total: r.i64("total_count")?,
+        pending: r.i64("pending_count")?,
+        outcome: AddOutcome {
+            successes: pairs("successes"),
+            failures,
+        },
+    })
+}
+
+fn details_json(o: &AddOutcome) -> String {
+    let successes: Vec<_> = o.successes.iter().map(|(i, v)| [i, v]).collect();
+    let failures: Vec<_> = o
+        .failures
+        .iter()
+        .map(|(i, v, m)| serde_json::json!([i, v, m]))
+        .collect();
+    serde_json::json!({ "successes": successes, "failures": failures }).to_string()
+}

@@ -1,0 +1,335 @@
+//! Adding STIX object versions: who may add them, the first sharer's claim
+//! on an id, multi-row inserts of objects, audiences and index entries,
+//! and `has_newer` kept exact.
+
+use std::collections::{HashMap, HashSet};
+
+use renkei_core::model::Collection;
+use renkei_core::{Actor, Marking, Timestamp, Tlp};
+
+use super::backend::IntelBackend;
+use super::model::{AddOutcome, IndexEntries, NewStixVersion};
+use crate::audit::chain::append;
+use crate::backend::{Arg, Backend, RowExt, Sql, Tx};
+use crate::items::audience_rows;
+use crate::store::SqlStore;
+use crate::{Result, StoreError};
+
+/// Rows per multi-row INSERT (13 values each stays under both backends'
+/// bind limits).
+const INSERT_CHUNK: usize = 400;
+
+/// Index rows per multi-row INSERT (5 bound values each, well under both
+/// backends' bind limits).
+const INDEX_CHUNK: usize = 2_000;
+
+/// Of the ids in a chunk, which are known in the collection and which
+/// another organisation holds.
+const CLAIMS: &str = "
+    SELECT o.stix_id,
+           CAST(MAX(CASE WHEN o.owner_org <> $2 THEN 1 ELSE 0 END) AS BIGINT) AS taken
+    FROM stix_objects o
+    WHERE o.collection_id = $1";
+
+const INSERT_OBJECTS: &str = "
+    INSERT INTO stix_objects (
+        collection_id, community_id, stix_id, stix_type, spec_version, version, version_us,
+        date_added, tlp, owner_org, created_by, body
+    )
+    VALUES ";
+
+const INSERT_OBJECTS_END: &str = "
+    ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING
+    RETURNING pk, stix_id, version_us";
+
+const INSERT_AUDIENCE: &str = "
+    INSERT INTO stix_audience (object_pk, community_id, sector, org_id, user_id)
+    VALUES ($1, $2, $3, $4, $5)";
+
+const MARK_OLDER: &str = "
+    UPDATE stix_objects
+    SET has_newer = 1
+    WHERE collection_id = $1 AND has_newer = 0 AND EXISTS (
+        SELECT 1 FROM stix_objects n
+        WHERE n.collection_id = stix_objects.collection_id
+          AND n.stix_id = stix_objects.stix_id
+          AND n.deleted_at IS NULL
+          AND n.version_us > stix_objects.version_us
+    )";
+
+const INSERT_VALUES: &str = "
+    INSERT INTO indicator_values (object_pk, kind, value, valid_from, valid_until)
+    VALUES ";
+
+const INSERT_SIGHTING: &str = "
+    INSERT INTO sightings (object_pk, sighting_of, count, first_seen, last_seen)
+    VALUES ($1, $2, $3, $4, $5)";
+
+/// An object's key in `stix_heads` (migration 0005): the first 8 bytes of
+/// SHA-256 over the collection id, a NUL and the STIX id.
+pub(crate) fn head_key(collection: &str, stix_id: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::new()
+        .chain_update(collection.as_bytes())
+        .chain_update([0])
+        .chain_update(stix_id.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&h[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// A version that passed the marking checks: the object, its TLP and its
+/// version as text.
+type Accepted = (NewStixVersion, Tlp, String);
+
+#[allow(private_bounds)]
+impl<B: IntelBackend> SqlStore<B> {
+    /// Stores versions; with `whole`, refuses them all if any is refused.
+    pub(crate) async fn add_versions(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        objects: Vec<NewStixVersion>,
+        whole: bool,
+    ) -> Result<AddOutcome> {
+        let object = format!("collection:{}", c.id);
+        if !renkei_core::can_write_community(&actor.viewer, c.community) {
+            let why = "not permitted to add to this collection";
+            return Err(self.deny(actor, "stix.add", &object, why).await);
+        }
+        let Some(owner) = actor.viewer.org else {
+            return Err(StoreError::Forbidden(
+                "objects are shared in the name of an organisation",
+            ));
+        };
+        let now = Timestamp::now().0;
+        let mut outcome = AddOutcome::default();
+        let mut accepted: Vec<Accepted> = Vec::with_capacity(objects.len());
+        for o in objects {
+            let tlp = o.tlp.unwrap_or(c.default_tlp);
+            let marking = Marking {
+                tlp,
+                pap: None,
+                audience: o.audience.clone(),
+                owner_org: owner,
+                created_by: actor.viewer.user,
+            };
+            let version_text = o
+                .version
+                .as_ref()
+                .map_or_else(|| Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
+            if let Err(e) = marking.check() {
+                outcome
+                    .failures
+                    .push((o.stix_id, Some(version_text), e.to_string()));
+            } else if !renkei_core::can_write(&actor.viewer, &marking) {
+                let why = format!("not permitted to share with TLP:{}", tlp.as_str());
+                outcome.failures.push((o.stix_id, Some(version_text), why));
+            } else {
+                accepted.push((o, tlp, version_text));
+            }
+        }
+        let mut tx = self.begin().await?;
+        // Stamped once the write lock is held (SQLite) or the transaction
+        // has begun, so stamps follow commit order as closely as the
+        // database allows (notification cursors).
+        let added = Timestamp::now().0;
+        let ids: Vec<&str> = accepted
+            .iter()
+            .map(|(o, _, _)| o.stix_id.as_str())
+            .collect();
+        B::take_heads(&mut tx, &c.id, ids).await?;
+        // Only the organisation that first shared an object adds versions of it.
+        let (taken, known) = claims(&mut tx, c, owner.0, &accepted).await?;
+        if !taken.is_empty() {
+            let (refused, kept): (Vec<_>, Vec<_>) = accepted
+                .into_iter()
+                .partition(|(o, _, _)| taken.contains(&o.stix_id));
+            for (o, _, v) in refused {
+                let why = "another organisation shared this object first; only it may add versions";
+                outcome.failures.push((o.stix_id, Some(v), why.into()));
+            }
+            accepted = kept;
+        }
+        if whole && !outcome.failures.is_empty() {
+            return Err(StoreError::Refused(outcome.failures));
+        }
+        for chunk in accepted.chunks(INSERT_CHUNK) {
+            insert_objects(&mut tx, actor, c, chunk, now, added).await?;
+            outcome
+                .successes
+                .extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+        }
+        // Objects with more than one version now (stored before, or twice in
+        // this batch): their older versions get has_newer.
+        let mut seen = HashSet::new();
+        let mut versioned: Vec<String> = accepted
+            .iter()
+            .filter(|(o, _, _)| !seen.insert(o.stix_id.as_str()) || known.contains(&o.stix_id))
+            .map(|(o, _, _)| o.stix_id.clone())
+            .collect();
+        versioned.sort_unstable();
+        versioned.dedup();
+        for ids in versioned.chunks(INSERT_CHUNK) {
+            let mut d = Sql::new(MARK_OLDER).bind(&c.id);
+            d.and_in("stix_id", ids);
+            d.execute(&mut tx).await?;
+        }
+        let detail = format!(
+            "{} stored or already present, {} refused",
+            outcome.successes.len(),
+            outcome.failures.len()
+        );
+        append(&mut tx, actor, "stix.add", &object, &detail).await?;
+        self.commit(tx).await?;
+        Ok(outcome)
+    }
+}
+
+/// Which of the ids are held by another organisation (`taken`) and which
+/// the collection holds at all (`known`).
+async fn claims<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    c: &Collection,
+    owner: i64,
+    accepted: &[Accepted],
+) -> Result<(HashSet<String>, HashSet<String>)> {
+    let (mut taken, mut known) = (HashSet::new(), HashSet::new());
+    for chunk in accepted.chunks(INSERT_CHUNK) {
+        let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
+        let mut d = Sql::new(CLAIMS).bind(&c.id).bind(owner);
+        d.and_in("o.stix_id", &ids);
+        d.push(" GROUP BY o.stix_id");
+        for r in d.fetch_all(&mut *tx).await? {
+            let id = r.text("stix_id")?;
+            if r.i64("taken")? == 1 {
+                taken.insert(id.clone());
+            }
+            known.insert(id);
+        }
+    }
+    Ok((taken, known))
+}
+
+/// Inserts one chunk of versions with their audiences and index entries.
+async fn insert_objects<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    actor: &Actor,
+    c: &Collection,
+    chunk: &[Accepted],
+    now: i64,
+    added: i64,
+) -> Result<()> {
+    let version_us = |o: &NewStixVersion| o.version.as_ref().map_or(now, |(_, us)| *us);
+    let mut d = Sql::new(INSERT_OBJECTS);
+    let mut rows = Vec::with_capacity(chunk.len());
+    for (o, tlp, version_text) in chunk {
+        let values: [Arg<'static>; 12] = [
+            c.id.clone().into(),
+            c.community.0.into(),
+            o.stix_id.clone().into(),
+            o.stix_type.clone().into(),
+            o.spec_version.clone().into(),
+            version_text.clone().into(),
+            version_us(o).into(),
+            added.into(),
+            tlp.as_str().into(),
+            owner_of(actor).into(),
+            actor.viewer.user.map_or(-1, |u| u.0).into(),
+            o.body.clone().into(),
+        ];
+        let ps: Vec<String> = values
+            .into_iter()
+            .map(|a| B::seq_placeholder(&mut d, a))
+            .collect();
+        rows.push(format!("({})", ps.join(", ")));
+    }
+    d.push(&rows.join(", "));
+    d.push(INSERT_OBJECTS_END);
+    let plain = chunk
+        .iter()
+        .all(|(o, _, _)| o.audience.is_empty() && o.index == IndexEntries::default());
+    if plain {
+        d.execute(&mut *tx).await?;
+        return Ok(());
+    }
+    let inserted = d.fetch_all(&mut *tx).await?;
+    let by_key: HashMap<(&str, i64), &NewStixVersion> = chunk
+        .iter()
+        .map(|(o, _, _)| ((o.stix_id.as_str(), version_us(o)), o))
+        .collect();
+    let mut indexed = Vec::with_capacity(inserted.len());
+    for r in &inserted {
+        let (pk, sid, vus) = (r.i64("pk")?, r.text("stix_id")?, r.i64("version_us")?);
+        let Some(o) = by_key.get(&(sid.as_str(), vus)) else {
+            continue;
+        };
+        indexed.push((pk, &o.index, vus));
+        for (cm, se, og, us) in audience_rows(&o.audience) {
+            Sql::new(INSERT_AUDIENCE)
+                .bind(pk)
+                .bind(cm)
+                .bind(se)
+                .bind(og)
+                .bind(us)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    index_versions(tx, &indexed).await
+}
+
+/// The organisation an add is made in the name of (checked by the caller).
+fn owner_of(actor: &Actor) -> i64 {
+    actor.viewer.org.map_or(-1, |o| o.0)
+}
+
+/// Adds stored versions' values and sightings to the index: `(pk, entries,
+/// version_us)` each, values in multi-row INSERTs of [`INDEX_CHUNK`] rows
+/// (BENCHMARKS.md, "Index rows in multi-row inserts").
+async fn index_versions<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    versions: &[(i64, &IndexEntries, i64)],
+) -> Result<()> {
+    let rows: Vec<(i64, &renkei_core::IndicatorValue, i64, Option<i64>)> = versions
+        .iter()
+        .flat_map(|(pk, ix, vus)| {
+            ix.values
+                .iter()
+                .map(move |v| (*pk, v, ix.valid_from.unwrap_or(*vus), ix.valid_until))
+        })
+        .collect();
+    for chunk in rows.chunks(INDEX_CHUNK) {
+        let mut d = Sql::new(INSERT_VALUES);
+        let mut values = Vec::with_capacity(chunk.len());
+        for (pk, v, from, until) in chunk {
+            let vals = [
+                B::seq_placeholder(&mut d, (*pk).into()),
+                B::seq_placeholder(&mut d, v.kind().as_str().into()),
+                B::seq_placeholder(&mut d, v.value().to_owned().into()),
+                B::seq_placeholder(&mut d, (*from).into()),
+            ];
+            let until = match until {
+                Some(u) => B::seq_placeholder(&mut d, (*u).into()),
+                None => "NULL".to_owned(),
+            };
+            values.push(format!("({}, {until})", vals.join(", ")));
+        }
+        d.push(&values.join(", "));
+        d.execute(&mut *tx).await?;
+    }
+    for (pk, ix, _) in versions {
+        if let Some(s) = &ix.sighting {
+            Sql::new(INSERT_SIGHTING)
+                .bind(*pk)
+                .bind(&s.of)
+                .bind(s.count)
+                .bind(s.first_seen)
+                .bind(s.last_seen)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
