@@ -1,6 +1,7 @@
 //! Tests of pattern building from MISP terms and of TLP inheritance from
 //! the event to its attributes.
 
+use super::terms::Term;
 use super::*;
 
 #[test]
