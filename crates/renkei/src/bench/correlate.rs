@@ -1,295 +1,18 @@
-//! `renkei bench`: measured runs on a real store, printed as figures.
-//!
-//! - `taxii`: the load comes from outside (`wrk`, see `bench/taxii.sh`), so
-//!   the server is measured as deployed, not through an in-process shortcut.
-//! - `correlate`: indicator ingest and value look-ups through the store
-//!   trait, exactly as the REST look-up and the portal call it (access rule
-//!   and read audit included), with a text-scan baseline timed in the same
-//!   run (see `bench/correlate.sh`).
+//! `renkei bench correlate`: indicator ingest through the sharing path and
+//! value look-ups through the store trait, exactly as the REST look-up and
+//! the portal call it (access rule and read audit included), with a
+//! text-scan baseline timed in the same run (see `bench/correlate.sh`).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use rand::Rng;
-use renkei_core::model::{NewCollection, NewCommunity, NewOrg, NewUser};
+use renkei_core::model::{NewOrg, NewUser};
 use renkei_core::{Actor, Email, OrgKind, Role, Tlp};
-use renkei_server::{AppState, Settings};
 use renkei_store::Store;
-use renkei_store::intel::StixQuery;
 
-const BENCH_ORG: &str = "ベンチマーク事業者";
-const BATCH: usize = 5_000;
-
-/// Builds batches of objects `from..to` on a blocking thread, a batch or
-/// two ahead of the caller that stores them: the TAXII server likewise validates
-/// a request before answering it and stores it in a task of its own
-/// (`taxii::add_objects`), so a client posting one envelope after another
-/// keeps both going. Stops at the first error, which it sends.
-fn batches<T, F>(
-    from: u64,
-    to: u64,
-    build: F,
-) -> tokio::sync::mpsc::Receiver<anyhow::Result<Vec<T>>>
-where
-    T: Send + 'static,
-    F: Fn(u64) -> anyhow::Result<T> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    tokio::task::spawn_blocking(move || {
-        let mut n = from;
-        while n < to {
-            let end = (n + BATCH as u64).min(to);
-            let batch: anyhow::Result<Vec<T>> = (n..end).map(&build).collect();
-            let failed = batch.is_err();
-            if tx.blocking_send(batch).is_err() || failed {
-                return;
-            }
-            n = end;
-        }
-    });
-    rx
-}
-
-/// One generated indicator, as a client would send it.
-fn indicator(n: u64) -> serde_json::Value {
-    serde_json::json!({
-        "type": "indicator", "spec_version": "2.1",
-        "id": format!("indicator--{:08x}-{:04x}-4{:03x}-8000-{:012x}", n >> 32, (n >> 16) & 0xffff, n & 0xfff, n),
-        "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
-        "name": format!("bench {n}"),
-        "pattern": format!("[ipv4-addr:value = '{}.{}.{}.{}']", 10 + (n >> 24) % 200, (n >> 16) & 255, (n >> 8) & 255, n & 255),
-        "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z",
-        "object_marking_refs": [renkei_stix::tlp_marking_id(Tlp::Green)]
-    })
-}
-
-/// Loads `objects` indicators (if the store does not have them yet),
-/// reports the ingest rate, writes `next` tokens at random positions to
-/// `tokens`, and serves on `listen` until interrupted.
-pub async fn taxii(
-    store: Arc<dyn Store>,
-    objects: u64,
-    listen: std::net::SocketAddr,
-    tokens: &Path,
-) -> anyhow::Result<()> {
-    let sys = Actor::system("bench");
-    let (col, secret) = setup(store.as_ref(), &sys).await?;
-    let reporter = store
-        .list_users(None)
-        .await?
-        .into_iter()
-        .find(|u| u.email.as_str() == "bench@bench.example.jp")
-        .context("bench user")?;
-    let actor = Actor {
-        viewer: store.viewer_for_user(reporter.id).await?,
-        label: "bench".into(),
-        source: "bench".into(),
-        system: false,
-    };
-
-    let present = count(store.as_ref(), &actor, &col).await?;
-    if present < objects {
-        let start = Instant::now();
-        let mut n = present;
-        // The same path as TAXII: JSON value → validation → storage.
-        let mut batches = batches(present, objects, |i| {
-            let o = renkei_stix::parse_object(&indicator(i), None)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            Ok(renkei_server::taxii::new_version(&o))
-        });
-        // Two adds in flight, as when a client posts envelopes one after
-        // another: the server answers each once it is validated and stores
-        // it in a task of its own (`taxii::add_objects`).
-        let mut adding = tokio::task::JoinSet::new();
-        while let Some(batch) = batches.recv().await {
-            let batch = batch?;
-            n += batch.len() as u64;
-            let (to, actor, col) = (store.clone(), actor.clone(), col.clone());
-            adding.spawn(async move { to.add_stix(&actor, &col, batch).await });
-            // Keep the planner's statistics current while the table grows
-            // (autovacuum does this in steady operation; a bulk load outruns it).
-            let analyze = (n / BATCH as u64).is_power_of_two() || n % 200_000 == 0;
-            while adding.len() >= 2 || (analyze && !adding.is_empty()) {
-                let out = adding.join_next().await.context("add task")???;
-                anyhow::ensure!(
-                    out.failures.is_empty(),
-                    "refused: {:?}",
-                    out.failures.first()
-                );
-            }
-            if analyze {
-                store.analyze().await?;
-            }
-        }
-        while let Some(done) = adding.join_next().await {
-            let out = done??;
-            anyhow::ensure!(
-                out.failures.is_empty(),
-                "refused: {:?}",
-                out.failures.first()
-            );
-        }
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "ingest: {} indicators in {secs:.1} s = {:.0} indicators/s (validate + store, batches of {BATCH})",
-            objects - present,
-            (objects - present) as f64 / secs
-        );
-    } else {
-        println!("ingest: store already holds {present} indicators");
-    }
-    store.analyze().await?;
-
-    // `next` tokens at random positions, so pages come from all over the store.
-    let mut cursors = Vec::new();
-    let mut q = StixQuery::new(10_000);
-    loop {
-        let page = store.stix_page(&actor, &col, &q).await?;
-        if let Some(last) = page.rows.last() {
-            cursors.push((last.date_added, last.pk));
-            q.after = Some((last.date_added, last.pk));
-        }
-        if !page.more {
-            break;
-        }
-    }
-    let mut rng = rand::rng();
-    let mut lines = String::new();
-    for _ in 0..1000 {
-        let (d, pk) = cursors[rng.random_range(0..cursors.len())];
-        let back = rng.random_range(0..9_900);
-        lines.push_str(&renkei_server::taxii::encode_next(d, (pk - back).max(0)));
-        lines.push('\n');
-    }
-    std::fs::write(tokens, lines).with_context(|| format!("writing {}", tokens.display()))?;
-
-    let mut settings = Settings::defaults();
-    settings.listen = listen;
-    let (listener, addr) = renkei_server::build(&settings).await?;
-    let path = format!(
-        "/taxii2/community-{}/collections/{}/objects/",
-        col.community, col.id
-    );
-    println!("serving http://{addr}{path}");
-    println!("token: {secret}");
-    renkei_server::run(
-        listener,
-        AppState::new(store, settings),
-        renkei_server::shutdown_signal(),
-    )
-    .await?;
-    Ok(())
-}
-
-async fn count(
-    store: &dyn Store,
-    actor: &Actor,
-    col: &renkei_core::model::Collection,
-) -> anyhow::Result<u64> {
-    let mut n = 0;
-    let mut q = StixQuery::new(10_000);
-    loop {
-        let page = store.stix_page(actor, col, &q).await?;
-        n += page.rows.len() as u64;
-        match page.rows.last() {
-            Some(l) if page.more => q.after = Some((l.date_added, l.pk)),
-            _ => return Ok(n),
-        }
-    }
-}
-
-/// The bench organisation, community, collection, user and token (created once).
-async fn setup(
-    store: &dyn Store,
-    sys: &Actor,
-) -> anyhow::Result<(renkei_core::model::Collection, String)> {
-    let secret =
-        "rk_bench_0000000000000000000000000000000000000000000000000000000000000000".to_owned();
-    if store
-        .list_orgs()
-        .await?
-        .iter()
-        .any(|o| o.name_ja == BENCH_ORG)
-    {
-        let col = store
-            .list_collections()
-            .await?
-            .into_iter()
-            .next()
-            .context("bench collection")?;
-        return Ok((col, secret));
-    }
-    let org = store
-        .create_org(
-            sys,
-            NewOrg {
-                name_ja: BENCH_ORG.into(),
-                name_en: "Bench operator".into(),
-                kind: OrgKind::Operator,
-                sector: None,
-                prefecture: None,
-            },
-        )
-        .await?;
-    let user = store
-        .create_user(
-            sys,
-            NewUser {
-                org: org.id,
-                email: Email::parse("bench@bench.example.jp")?,
-                display_name: "bench".into(),
-                role: Role::Admin,
-                password_hash: "!".into(),
-            },
-        )
-        .await?;
-    let c = store
-        .create_community(
-            sys,
-            NewCommunity {
-                name_ja: "ベンチ".into(),
-                name_en: "Bench".into(),
-                description: String::new(),
-                terms_version: "1".into(),
-            },
-        )
-        .await?;
-    let m = store.add_membership(sys, c.id, org.id).await?;
-    let admin = Actor {
-        viewer: store.viewer_for_user(user.id).await?,
-        label: "bench".into(),
-        source: "bench".into(),
-        system: false,
-    };
-    store.accept_terms(&admin, m.id).await?;
-    let col = store
-        .create_collection(
-            sys,
-            NewCollection {
-                community: c.id,
-                title: "bench".into(),
-                description: String::new(),
-                default_tlp: Tlp::Green,
-            },
-        )
-        .await?;
-    store
-        .create_api_token(
-            sys,
-            org.id,
-            "bench",
-            Role::Reporter,
-            &renkei_server::auth::secret_hash(&secret),
-        )
-        .await?;
-    Ok((col, secret))
-}
-
-// ---------------------------------------------------------------------------
-// `renkei bench correlate`: indicator value index ingest and look-up.
-// ---------------------------------------------------------------------------
+use super::{analyze_due, batches, count, ensure_stored, owner, setup, user_actor};
 
 /// The organisation whose analyst looks values up: a member of the bench
 /// community, not the owner of the data, so every look-up goes through the
@@ -718,22 +441,12 @@ async fn reader(
                 )
                 .await?;
             let m = store.add_membership(sys, community, org.id).await?;
-            let admin = Actor {
-                viewer: store.viewer_for_user(admin.id).await?,
-                label: "bench reader admin".into(),
-                source: "bench".into(),
-                system: false,
-            };
+            let admin = user_actor(store, admin.id, "bench reader admin").await?;
             store.accept_terms(&admin, m.id).await?;
             u
         }
     };
-    Ok(Actor {
-        viewer: store.viewer_for_user(user.id).await?,
-        label: "bench reader".into(),
-        source: "bench".into(),
-        system: false,
-    })
+    user_actor(store, user.id, "bench reader").await
 }
 
 /// Loads `objects` indicators through the sharing path (if the store does
@@ -744,18 +457,7 @@ pub async fn correlate(store: Arc<dyn Store>, opt: &CorrelateOptions) -> anyhow:
     anyhow::ensure!(opt.objects > 0, "--objects must be at least 1");
     let sys = Actor::system("bench");
     let (col, _) = setup(store.as_ref(), &sys).await?;
-    let owner = store
-        .list_users(None)
-        .await?
-        .into_iter()
-        .find(|u| u.email.as_str() == "bench@bench.example.jp")
-        .context("bench user")?;
-    let writer = Actor {
-        viewer: store.viewer_for_user(owner.id).await?,
-        label: "bench".into(),
-        source: "bench".into(),
-        system: false,
-    };
+    let writer = owner(store.as_ref()).await?;
     let actor = reader(store.as_ref(), &sys, col.community).await?;
     let data = DataSet::new(opt.objects);
 
@@ -793,12 +495,8 @@ pub async fn correlate(store: Arc<dyn Store>, opt: &CorrelateOptions) -> anyhow:
             let t0 = Instant::now();
             let out = store.add_stix(&writer, &col, batch).await?;
             in_store += t0.elapsed().as_secs_f64();
-            anyhow::ensure!(
-                out.failures.is_empty(),
-                "refused: {:?}",
-                out.failures.first()
-            );
-            if !opt.no_analyze && ((n / BATCH as u64).is_power_of_two() || n % 200_000 == 0) {
+            ensure_stored(&out)?;
+            if !opt.no_analyze && analyze_due(n) {
                 store.analyze().await?;
             }
         }

@@ -1,0 +1,279 @@
+//! `renkei admin`: the directory — organisations, users, communities,
+//! memberships, supply-chain links, API tokens, collections and webhooks.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Subcommand;
+use renkei_core::model::{NewCommunity, NewOrg, NewUser};
+use renkei_core::{
+    Actor, CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink,
+};
+use renkei_server::Settings;
+use renkei_store::Store;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Add an organisation.
+    OrgCreate {
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+        /// coordinator, operator, local_government, supplier, vendor, security_provider
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        sector: Option<String>,
+        /// JIS code or name
+        #[arg(long)]
+        prefecture: Option<String>,
+    },
+    /// Add a user; the password comes from RENKEI_PASSWORD or is generated and printed.
+    UserCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator_analyst, reporter, viewer
+        #[arg(long)]
+        role: String,
+    },
+    /// Add a community with a confidentiality-terms version.
+    CommunityCreate {
+        #[arg(long)]
+        name_ja: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        terms_version: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Make an organisation a member of a community (it still has to accept the terms).
+    MembershipAdd {
+        #[arg(long)]
+        community: i64,
+        #[arg(long)]
+        org: i64,
+    },
+    /// Record a supply-chain link customer → contractor.
+    LinkAdd {
+        #[arg(long)]
+        customer: i64,
+        #[arg(long)]
+        contractor: i64,
+        #[arg(long, default_value_t = 1)]
+        tier: i64,
+    },
+    /// Create an API bearer token; the secret is printed once.
+    TokenCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// Add a TAXII collection to a community's API root.
+    CollectionCreate {
+        #[arg(long)]
+        community: i64,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// TLP for objects that arrive without a TLP marking.
+        #[arg(long, default_value = "GREEN")]
+        default_tlp: String,
+    },
+    /// Register a webhook for an organisation; prints its id and signing secret (once).
+    WebhookCreate {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        url: String,
+        /// The server's configuration file, for `webhook_secret_key` (also
+        /// read from `RENKEI__WEBHOOK_SECRET_KEY`), so that the secret is
+        /// stored sealed as the server would store it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List organisations and users.
+    List,
+}
+
+/// Runs one administration command as the system actor `cli`.
+pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()> {
+    let actor = Actor::system("cli");
+    match command {
+        AdminCommand::OrgCreate {
+            name_ja,
+            name_en,
+            kind,
+            sector,
+            prefecture,
+        } => {
+            let o = store
+                .create_org(
+                    &actor,
+                    NewOrg {
+                        name_ja,
+                        name_en,
+                        kind: OrgKind::parse(&kind)?,
+                        sector: sector.map(|s| Sector::parse(&s)).transpose()?,
+                        prefecture: prefecture.map(|p| Prefecture::parse(&p)).transpose()?,
+                    },
+                )
+                .await?;
+            println!("organisation {} created: {}", o.id, o.name_ja);
+        }
+        AdminCommand::UserCreate {
+            org,
+            email,
+            name,
+            role,
+        } => {
+            let (password, generated) = match std::env::var("RENKEI_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (renkei_server::auth::random_secret()[..20].to_owned(), true),
+            };
+            renkei_server::auth::check_password_policy(&password)?;
+            let u = store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        org: OrgId(org),
+                        email: Email::parse(&email)?,
+                        display_name: name,
+                        role: Role::parse(&role)?,
+                        password_hash: renkei_server::auth::hash_password(&password)?,
+                    },
+                )
+                .await?;
+            println!("user {} created: {}", u.id, u.email);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AdminCommand::CommunityCreate {
+            name_ja,
+            name_en,
+            terms_version,
+            description,
+        } => {
+            let c = store
+                .create_community(
+                    &actor,
+                    NewCommunity {
+                        name_ja,
+                        name_en,
+                        description,
+                        terms_version,
+                    },
+                )
+                .await?;
+            println!("community {} created: {}", c.id, c.name_ja);
+        }
+        AdminCommand::MembershipAdd { community, org } => {
+            let m = store
+                .add_membership(&actor, CommunityId(community), OrgId(org))
+                .await?;
+            println!(
+                "membership {} created; an administrator of organisation {org} must accept the terms",
+                m.id
+            );
+        }
+        AdminCommand::LinkAdd {
+            customer,
+            contractor,
+            tier,
+        } => {
+            store
+                .add_supply_link(
+                    &actor,
+                    SupplyLink::new(OrgId(customer), OrgId(contractor), tier)?,
+                )
+                .await?;
+            println!("link recorded: {customer} → {contractor} (tier {tier})");
+        }
+        AdminCommand::TokenCreate { org, name, role } => {
+            let role = Role::parse(&role)?;
+            if role == Role::Admin {
+                bail!("role: tokens cannot administer; use reporter or viewer");
+            }
+            let secret = format!(
+                "{}{}",
+                renkei_server::auth::TOKEN_PREFIX,
+                renkei_server::auth::random_secret()
+            );
+            let t = store
+                .create_api_token(
+                    &actor,
+                    OrgId(org),
+                    &name,
+                    role,
+                    &renkei_server::auth::secret_hash(&secret),
+                )
+                .await?;
+            println!(
+                "token {} created for organisation {org}; secret (shown once):\n{secret}",
+                t.id
+            );
+        }
+        AdminCommand::CollectionCreate {
+            community,
+            title,
+            description,
+            default_tlp,
+        } => {
+            let c = store
+                .create_collection(
+                    &actor,
+                    renkei_core::model::NewCollection {
+                        community: CommunityId(community),
+                        title,
+                        description,
+                        default_tlp: renkei_core::Tlp::parse(&default_tlp)?,
+                    },
+                )
+                .await?;
+            println!(
+                "collection {} created in API root community-{community}",
+                c.id
+            );
+        }
+        AdminCommand::WebhookCreate { org, url, config } => {
+            let key = Settings::load(config.as_deref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .webhook_seal_key()?;
+            if key.is_none() {
+                eprintln!("warning: webhook_secret_key is not set: the secret is stored unsealed");
+            }
+            let (w, secret) =
+                renkei_server::webhooks::create_for_org(store, key.as_ref(), OrgId(org), &url)
+                    .await?;
+            println!(
+                "webhook {} created for organisation {org}; signing secret (shown once):\n{secret}",
+                w.id
+            );
+        }
+        AdminCommand::List => {
+            for c in store.list_collections().await? {
+                println!(
+                    "collection {}  community {}  {}",
+                    c.id, c.community, c.title
+                );
+            }
+            for o in store.list_orgs().await? {
+                println!("org {:>3}  {:<20} {}", o.id, o.kind, o.name_ja);
+                for u in store.list_users(Some(o.id)).await? {
+                    println!("         user {:>3}  {:<20} {}", u.id, u.role, u.email);
+                }
+            }
+        }
+    }
+    Ok(())
+}

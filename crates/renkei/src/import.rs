@@ -1,0 +1,193 @@
+//! `renkei import stix|misp|csv|text`: a file shared into a collection in
+//! the name of an organisation, stored whole or refused with every problem
+//! listed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use renkei_core::{Actor, OrgId, Role};
+use renkei_store::Store;
+
+use crate::DbArgs;
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// A STIX 2.1 bundle (or TAXII envelope): stored whole, or refused whole
+    /// with every problem listed.
+    Stix(ImportArgs),
+    /// A MISP event (JSON export), mapped to STIX indicators and a report.
+    Misp(ImportArgs),
+    /// A CSV indicator list (`value[,type][,comment]`, or a header naming
+    /// `value`, `type`, `comment`, `valid_until`).
+    Csv(ImportArgs),
+    /// Free text (a report, an e-mail): every indicator value found,
+    /// defanged forms refanged.
+    Text(ImportArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    file: PathBuf,
+    /// The organisation sharing it (must be a member of the collection's community).
+    #[arg(long)]
+    org: i64,
+    /// TLP (required for lists; for STIX and MISP, for objects that carry none).
+    #[arg(long)]
+    tlp: Option<String>,
+    /// Who else may read it: `community:ID,sector:NAME,org:ID,user:ID`.
+    #[arg(long)]
+    audience: Option<String>,
+    /// The collection (default: the first one the organisation may add to).
+    #[arg(long)]
+    collection: Option<String>,
+    /// Lists: store the readable lines and report the others.
+    #[arg(long)]
+    skip_invalid: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// Largest file `renkei import` reads.
+const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Opens the store named in the command's arguments and imports the file.
+pub async fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let (format, args) = match command {
+        ImportCommand::Stix(a) => ("stix", a),
+        ImportCommand::Misp(a) => ("misp", a),
+        ImportCommand::Csv(a) => ("csv", a),
+        ImportCommand::Text(a) => ("text", a),
+    };
+    let store = args.db.open().await?;
+    import(store.as_ref(), format, &args).await
+}
+
+async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let file = &a.file;
+    let tlp = a.tlp.as_deref().map(renkei_core::Tlp::parse).transpose()?;
+    let audience = renkei_core::Audience::parse_list(a.audience.as_deref().unwrap_or_default())?;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_IMPORT_BYTES {
+        bail!(
+            "{}: {size} bytes; at most {MAX_IMPORT_BYTES} per import",
+            file.display()
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let org = OrgId(a.org);
+    let viewer = renkei_core::Viewer {
+        role: Some(Role::Reporter),
+        ..store.org_viewer(org).await?
+    };
+    let actor = Actor {
+        viewer,
+        label: format!("cli import {}", file.display()),
+        source: "cli".into(),
+        system: false,
+    };
+    let col = match &a.collection {
+        Some(id) => store.get_collection(id).await.context("collection")?,
+        None => renkei_server::share::default_collection(store, &actor.viewer)
+            .await?
+            .context("the organisation may add to no collection; name one with --collection")?,
+    };
+    let refused = |problems: Vec<String>| {
+        println!("refused: {} problem(s); nothing was stored", problems.len());
+        for p in problems {
+            println!("  {p}");
+        }
+        Ok(ExitCode::FAILURE)
+    };
+    let outcome = match format {
+        "csv" | "text" => {
+            let Some(tlp) = tlp else {
+                bail!("--tlp is required for lists: choose who may read them explicitly");
+            };
+            let list = if format == "csv" {
+                renkei_stix::parse_csv(&bytes)?
+            } else {
+                renkei_stix::parse_text(
+                    std::str::from_utf8(&bytes).context("free text must be UTF-8")?,
+                )
+            };
+            if !list.errors.is_empty() {
+                if !a.skip_invalid {
+                    return refused(list.errors.iter().map(ToString::to_string).collect());
+                }
+                for e in &list.errors {
+                    println!("skipped {e}");
+                }
+            }
+            if list.entries.is_empty() {
+                bail!("{}: no indicator values found", file.display());
+            }
+            let opts = renkei_server::share::ShareOptions {
+                tlp,
+                audience,
+                description: None,
+            };
+            match renkei_server::share::share_values(store, &actor, &col, &list.entries, &opts)
+                .await
+            {
+                Ok(o) => Ok(o),
+                Err(renkei_server::share::ShareError::Invalid(errs)) => {
+                    return refused(errs.iter().map(ToString::to_string).collect());
+                }
+                Err(renkei_server::share::ShareError::Store(e)) => Err(e),
+            }
+        }
+        "misp" => {
+            let (objects, import) = match renkei_server::share::misp_objects(&bytes, Some(org)) {
+                Ok(x) => x,
+                Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
+            };
+            for k in &import.skipped {
+                println!("not mapped {}: {}", k.path, k.reason);
+            }
+            renkei_server::share::share_objects(
+                store,
+                &actor,
+                &col,
+                &objects,
+                tlp.or(import.tlp),
+                &audience,
+            )
+            .await
+        }
+        _ => {
+            let value: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle")
+            {
+                renkei_stix::parse_bundle(&value)
+            } else {
+                renkei_stix::parse_envelope(&value)
+            };
+            let objects = match parsed {
+                Ok(o) => o,
+                Err(e) => return refused(e.0.iter().map(ToString::to_string).collect()),
+            };
+            renkei_server::share::share_objects(store, &actor, &col, &objects, tlp, &audience).await
+        }
+    };
+    match outcome {
+        Ok(out) => {
+            println!(
+                "stored {} object(s) in collection {}",
+                out.successes.len(),
+                col.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(renkei_store::StoreError::Refused(list)) => refused(
+            list.into_iter()
+                .map(|(id, _, why)| format!("{id}: {why}"))
+                .collect(),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
