@@ -1,21 +1,18 @@
 //! renkei's HTTP face: REST API with its OpenAPI document, the web portal,
 //! authentication, health and metrics. The only crate that knows HTTP.
+//!
+//! One room per capability (`directory`, `share`, `audit`, and `ops` for
+//! operators), each with its REST endpoints, portal pages and workers, over
+//! the shared `http` room. Rooms use `http`, never each other; this file
+//! merges their routes.
 
-pub mod api;
-pub mod auth;
+mod audit;
 pub mod config;
-pub mod error;
-pub mod i18n;
-pub mod intel_api;
-pub mod metrics;
-pub mod portal;
-pub mod portal_intel;
-pub mod sealed;
+mod directory;
+pub mod http;
+pub mod openapi;
+mod ops;
 pub mod share;
-pub mod taxii;
-pub mod templates;
-pub mod views;
-pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,6 +26,8 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+
+use http::{auth, i18n, metrics, templates};
 
 pub use config::Settings;
 
@@ -67,14 +66,15 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
-        .merge(api::routes())
-        .merge(intel_api::routes())
-        .merge(portal::routes())
-        .merge(taxii::routes(state.settings.taxii_max_content_length))
-        .merge(webhooks::routes())
+        .merge(ops::routes())
+        .merge(openapi::routes())
+        .merge(http::page::routes())
+        .merge(directory::routes())
+        .merge(share::routes(state.settings.taxii_max_content_length))
+        .merge(audit::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
-            metrics::track,
+            http::metrics::track,
         ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -117,7 +117,7 @@ pub async fn run(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let worker = webhooks::start(&state);
+    let worker = share::webhooks::start(&state);
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

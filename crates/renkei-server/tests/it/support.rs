@@ -89,7 +89,7 @@ impl TestApp {
             .create_org(&sys, org("東都電力", OrgKind::Operator, "electricity"))
             .await
             .expect("org");
-        let hash = renkei_server::auth::hash_password(PASSWORD).expect("hash");
+        let hash = renkei_server::http::auth::hash_password(PASSWORD).expect("hash");
         let mk = |o: &Org, email: &str, role| NewUser {
             org: o.id,
             email: Email::parse(email).expect("email"),
@@ -261,14 +261,14 @@ impl TestApp {
 
     /// A bearer token for `org` with `role`, created by the platform admin.
     pub async fn token(&self, org: &Org, role: Role) -> String {
-        let secret = format!("rk_{}", renkei_server::auth::random_secret());
+        let secret = format!("rk_{}", renkei_server::http::auth::random_secret());
         self.store
             .create_api_token(
                 &Actor::system("test"),
                 org.id,
                 "test",
                 role,
-                &renkei_server::auth::secret_hash(&secret),
+                &renkei_server::http::auth::secret_hash(&secret),
             )
             .await
             .expect("token");

@@ -392,7 +392,7 @@ async fn unreadable_versions_never_hide_readable_ones_and_only_the_sharer_versio
     let admin = w.app.actor(&w.app.power_admin).await;
     let col = w.app.store.get_collection(&w.col).await.expect("col");
     let o = renkei_stix::parse_object(&red, None).expect("valid");
-    let v = renkei_server::taxii::new_version(&o);
+    let v = renkei_server::share::new_version(&o);
     let out = w
         .app
         .store
@@ -457,7 +457,7 @@ async fn the_portal_lists_readable_intelligence_newest_first_with_paging() {
     let o = renkei_stix::parse_object(&red, None).expect("valid");
     w.app
         .store
-        .add_stix(&admin, &col, vec![renkei_server::taxii::new_version(&o)])
+        .add_stix(&admin, &col, vec![renkei_server::share::new_version(&o)])
         .await
         .expect("add");
 

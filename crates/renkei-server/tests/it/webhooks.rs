@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use renkei_core::model::{Collection, NewCollection, NewCommunity};
 use renkei_core::{Actor, Audience, Timestamp, Tlp};
-use renkei_server::webhooks::{MAX_ATTEMPTS, TickStats, Worker};
+use renkei_server::share::webhooks::{MAX_ATTEMPTS, TickStats, Worker};
 use renkei_server::{AppState, Settings};
 use renkei_store::webhooks::Webhook;
 use serde_json::{Value, json};
@@ -106,7 +106,7 @@ fn indicator(n: u32) -> renkei_store::intel::NewStixVersion {
         "pattern": format!("[ipv4-addr:value = '198.51.100.{n}']"), "pattern_type": "stix",
         "valid_from": "2026-11-01T00:00:00Z"
     });
-    renkei_server::taxii::new_version(&renkei_stix::parse_object(&v, None).expect("valid"))
+    renkei_server::share::new_version(&renkei_stix::parse_object(&v, None).expect("valid"))
 }
 
 fn id(n: u32) -> String {
@@ -183,7 +183,7 @@ async fn webhook(app: &TestApp, url: &str) -> Webhook {
         .create_webhook(
             &app.actor(&app.power_admin).await,
             url,
-            &renkei_server::webhooks::new_secret(),
+            &renkei_server::share::webhooks::new_secret(),
         )
         .await
         .expect("webhook")
@@ -637,13 +637,13 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
 /// deliveries wait, unattempted, until a server with the key sends them.
 #[tokio::test]
 async fn webhook_secrets_are_sealed_with_the_server_key() {
-    let key_hex = renkei_server::sealed::SealKey::generate_hex();
-    let key = renkei_server::sealed::SealKey::from_hex(&key_hex).expect("key");
+    let key_hex = renkei_server::share::sealed::SealKey::generate_hex();
+    let key = renkei_server::share::sealed::SealKey::from_hex(&key_hex).expect("key");
     for (backend, app) in apps().await {
         let (_, col) = app.council().await;
         let nco = app.actor(&app.nco_admin).await;
         let (rx, addr) = Receiver::start(0).await;
-        let (hook, secret) = renkei_server::webhooks::create_for_org(
+        let (hook, secret) = renkei_server::share::webhooks::create_for_org(
             app.store.as_ref(),
             Some(&key),
             app.power.id,
@@ -672,8 +672,8 @@ async fn webhook_secrets_are_sealed_with_the_server_key() {
             "{backend}: {s:?}"
         );
         // Claimed for a lease of 4 × TIMEOUT, then due again.
-        let lease = 4 * renkei_server::webhooks::TIMEOUT.as_secs() as i64;
-        let other = keyed_worker(&app, &renkei_server::sealed::SealKey::generate_hex());
+        let lease = 4 * renkei_server::share::webhooks::TIMEOUT.as_secs() as i64;
+        let other = keyed_worker(&app, &renkei_server::share::sealed::SealKey::generate_hex());
         let s = other.tick(soon().plus_seconds(lease)).await.expect("tick");
         assert_eq!(
             (s.held, s.retried, s.delivered),
@@ -726,7 +726,7 @@ async fn webhook_secrets_are_sealed_with_the_server_key() {
     let stored = &app.store.list_webhooks(None).await.expect("list")[0];
     assert!(!stored.secret.contains(&secret));
     assert_eq!(
-        renkei_server::sealed::open(Some(&key), app.power.id.0, &stored.secret).as_deref(),
+        renkei_server::share::sealed::open(Some(&key), app.power.id.0, &stored.secret).as_deref(),
         Ok(secret.as_str())
     );
 }

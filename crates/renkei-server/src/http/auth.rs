@@ -13,12 +13,12 @@ use renkei_core::{Actor, Viewer};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
+use super::error::ApiError;
 use crate::AppState;
-use crate::error::ApiError;
 
-pub const SESSION_COOKIE: &str = "renkei_session";
+pub(crate) const SESSION_COOKIE: &str = "renkei_session";
 /// Double-submit token protecting the sign-in form, which has no session yet.
-pub const LOGIN_CSRF_COOKIE: &str = "renkei_login_csrf";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "renkei_login_csrf";
 pub const TOKEN_PREFIX: &str = "rk_";
 
 /// Hashes a password with argon2id and a random salt (PHC string).
@@ -32,7 +32,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
-pub fn verify_password(password: &str, phc: &str) -> bool {
+pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)
@@ -42,7 +42,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// A hash to spend the same time on unknown e-mail addresses as on known
 /// ones, so response time does not reveal which accounts exist.
-pub fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     H.get_or_init(|| hash_password("renkei-timing-equaliser").unwrap_or_default())
 }
@@ -78,7 +78,7 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 /// Constant-time comparison for CSRF tokens.
-pub fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -88,24 +88,53 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 
 /// The caller of a request, resolved once per request.
 #[derive(Debug, Clone)]
-pub struct Principal {
-    pub actor: Actor,
+pub(crate) struct Principal {
+    pub(crate) actor: Actor,
     /// The signed-in person (sessions), if any.
-    pub user: Option<User>,
+    pub(crate) user: Option<User>,
     /// The session's CSRF token (portal forms).
-    pub csrf: Option<String>,
+    pub(crate) csrf: Option<String>,
     /// Hash of the session id, to sign out.
-    pub session_hash: Option<String>,
+    pub(crate) session_hash: Option<String>,
     /// Authenticated by an API token.
-    pub via_token: bool,
+    pub(crate) via_token: bool,
 }
 
 impl Principal {
-    pub fn is_authenticated(&self) -> bool {
+    /// A signed-in person, without a session yet (HTTP Basic, or the moment
+    /// of signing in); a session adds its CSRF token and hash.
+    pub(crate) fn for_user(user: User, viewer: Viewer, source: String) -> Self {
+        Self {
+            actor: Actor {
+                viewer,
+                label: user.email.to_string(),
+                source,
+                system: false,
+            },
+            user: Some(user),
+            csrf: None,
+            session_hash: None,
+            via_token: false,
+        }
+    }
+
+    /// Someone acting as `actor` with no person signed in (anonymous, or
+    /// an API token once `via_token` is set).
+    fn anonymous(actor: Actor) -> Self {
+        Self {
+            actor,
+            user: None,
+            csrf: None,
+            session_hash: None,
+            via_token: false,
+        }
+    }
+
+    pub(crate) fn is_authenticated(&self) -> bool {
         self.user.is_some() || self.via_token
     }
 
-    pub fn require(&self) -> Result<&Self, ApiError> {
+    pub(crate) fn require(&self) -> Result<&Self, ApiError> {
         if self.is_authenticated() {
             Ok(self)
         } else {
@@ -113,7 +142,7 @@ impl Principal {
         }
     }
 
-    pub fn viewer(&self) -> &Viewer {
+    pub(crate) fn viewer(&self) -> &Viewer {
         &self.actor.viewer
     }
 }
@@ -154,18 +183,7 @@ impl FromRequestParts<AppState> for Principal {
         let p = if let Some(b) = basic {
             let user = basic_user(state, b, &source).await?;
             let viewer = store.viewer_for_user(user.id).await?;
-            Principal {
-                actor: Actor {
-                    viewer,
-                    label: user.email.to_string(),
-                    source,
-                    system: false,
-                },
-                user: Some(user),
-                csrf: None,
-                session_hash: None,
-                via_token: false,
-            }
+            Principal::for_user(user, viewer, source)
         } else if let Some(secret) = bearer {
             let Some((token, viewer)) = store.token_viewer(&secret_hash(secret)).await? else {
                 return Err(ApiError::new(
@@ -175,16 +193,13 @@ impl FromRequestParts<AppState> for Principal {
                 ));
             };
             Principal {
-                actor: Actor {
+                via_token: true,
+                ..Principal::anonymous(Actor {
                     viewer,
                     label: format!("token:{}:{}", token.id, token.name),
                     source,
                     system: false,
-                },
-                user: None,
-                csrf: None,
-                session_hash: None,
-                via_token: true,
+                })
             }
         } else {
             let jar = CookieJar::from_headers(&parts.headers);
@@ -203,25 +218,12 @@ impl FromRequestParts<AppState> for Principal {
                     let user = store.get_user(s.user).await?;
                     let viewer = store.viewer_for_user(user.id).await?;
                     Principal {
-                        actor: Actor {
-                            viewer,
-                            label: user.email.to_string(),
-                            source,
-                            system: false,
-                        },
-                        user: Some(user),
                         csrf: Some(s.csrf_token),
                         session_hash: Some(h),
-                        via_token: false,
+                        ..Principal::for_user(user, viewer, source)
                     }
                 }
-                None => Principal {
-                    actor: Actor::anonymous(&source),
-                    user: None,
-                    csrf: None,
-                    session_hash: None,
-                    via_token: false,
-                },
+                None => Principal::anonymous(Actor::anonymous(&source)),
             }
         };
         parts.extensions.insert(p.clone());

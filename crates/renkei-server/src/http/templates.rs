@@ -11,52 +11,55 @@ use crate::i18n::{Lang, Translations};
 
 /// (name, source) of every template, also read by the translation tests.
 pub const SOURCES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("login.html", include_str!("../templates/login.html")),
-    ("home.html", include_str!("../templates/home.html")),
-    ("item.html", include_str!("../templates/item.html")),
-    ("orgs.html", include_str!("../templates/orgs.html")),
-    ("users.html", include_str!("../templates/users.html")),
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("item.html", include_str!("../../templates/item.html")),
+    ("orgs.html", include_str!("../../templates/orgs.html")),
+    ("users.html", include_str!("../../templates/users.html")),
     (
         "communities.html",
-        include_str!("../templates/communities.html"),
+        include_str!("../../templates/communities.html"),
     ),
-    ("audit.html", include_str!("../templates/audit.html")),
-    ("intel.html", include_str!("../templates/intel.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    ("intel.html", include_str!("../../templates/intel.html")),
     (
         "intel_search.html",
-        include_str!("../templates/intel_search.html"),
+        include_str!("../../templates/intel_search.html"),
     ),
     (
         "intel_object.html",
-        include_str!("../templates/intel_object.html"),
+        include_str!("../../templates/intel_object.html"),
     ),
     (
         "intel_share.html",
-        include_str!("../templates/intel_share.html"),
+        include_str!("../../templates/intel_share.html"),
     ),
     (
         "intel_import.html",
-        include_str!("../templates/intel_import.html"),
+        include_str!("../../templates/intel_import.html"),
     ),
     (
         "share_fields.html",
-        include_str!("../templates/share_fields.html"),
+        include_str!("../../templates/share_fields.html"),
     ),
     (
         "line_errors.html",
-        include_str!("../templates/line_errors.html"),
+        include_str!("../../templates/line_errors.html"),
     ),
     (
         "notifications.html",
-        include_str!("../templates/notifications.html"),
+        include_str!("../../templates/notifications.html"),
     ),
     (
         "warninglists.html",
-        include_str!("../templates/warninglists.html"),
+        include_str!("../../templates/warninglists.html"),
     ),
-    ("upcoming.html", include_str!("../templates/upcoming.html")),
-    ("error.html", include_str!("../templates/error.html")),
+    (
+        "upcoming.html",
+        include_str!("../../templates/upcoming.html"),
+    ),
+    ("error.html", include_str!("../../templates/error.html")),
 ];
 
 #[derive(Debug)]

@@ -1,11 +1,9 @@
-//! Wire shapes of the REST API. Domain types convert to these explicitly, so
-//! the JSON can evolve without touching the domain (and the other way round).
+//! The directory's wire shapes (REST) and the portal's flash messages.
+//! Domain types convert to these explicitly, so the JSON can evolve without
+//! touching the domain (and the other way round).
 
-use renkei_core::model::{ApiToken, Community, Item, Membership, Org, User};
-use renkei_core::{
-    Audience, AuditEntry, CommunityId, Marking, OrgId, OrgKind, Pap, ParseError, Prefecture, Role,
-    Sector, Tlp, UserId,
-};
+use renkei_core::model::{ApiToken, Community, Membership, Org, User};
+use renkei_core::{OrgKind, ParseError, Prefecture, Role, Sector};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -217,149 +215,6 @@ impl From<ApiToken> for TokenView {
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AudienceView {
-    #[serde(default)]
-    pub communities: Vec<i64>,
-    #[serde(default)]
-    pub sectors: Vec<String>,
-    #[serde(default)]
-    pub orgs: Vec<i64>,
-    #[serde(default)]
-    pub users: Vec<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemView {
-    pub id: i64,
-    pub version: i64,
-    pub title: String,
-    pub body: String,
-    /// CLEAR, GREEN, AMBER, AMBER+STRICT, RED
-    pub tlp: String,
-    pub pap: Option<String>,
-    pub audience: AudienceView,
-    pub owner_org_id: i64,
-    pub created_by: Option<i64>,
-    pub created_at: String,
-}
-
-impl From<Item> for ItemView {
-    fn from(i: Item) -> Self {
-        let a = i.marking.audience;
-        Self {
-            id: i.id,
-            version: i.version,
-            title: i.title,
-            body: i.body,
-            tlp: i.marking.tlp.as_str().into(),
-            pap: i.marking.pap.map(|p| p.as_str().into()),
-            audience: AudienceView {
-                communities: a.communities.iter().map(|c| c.0).collect(),
-                sectors: a.sectors.iter().map(|s| s.to_string()).collect(),
-                orgs: a.orgs.iter().map(|o| o.0).collect(),
-                users: a.users.iter().map(|u| u.0).collect(),
-            },
-            owner_org_id: i.marking.owner_org.0,
-            created_by: i.marking.created_by.map(|u| u.0),
-            created_at: i.created_at.to_rfc3339(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewItemRequest {
-    pub title: String,
-    #[serde(default)]
-    pub body: String,
-    /// Required: sharing without choosing a TLP level is refused.
-    pub tlp: String,
-    pub pap: Option<String>,
-    #[serde(default)]
-    pub audience: AudienceView,
-}
-
-impl NewItemRequest {
-    /// The item as shared by `owner` in the name of `by`.
-    pub fn parse(
-        self,
-        owner: OrgId,
-        by: Option<UserId>,
-    ) -> Result<renkei_core::model::NewItem, ParseError> {
-        let audience = Audience {
-            communities: self
-                .audience
-                .communities
-                .into_iter()
-                .map(CommunityId)
-                .collect(),
-            sectors: self
-                .audience
-                .sectors
-                .iter()
-                .map(|s| Sector::parse(s))
-                .collect::<Result<_, _>>()?,
-            orgs: self.audience.orgs.into_iter().map(OrgId).collect(),
-            users: self.audience.users.into_iter().map(UserId).collect(),
-        };
-        let item = renkei_core::model::NewItem {
-            title: self.title,
-            body: self.body,
-            marking: Marking {
-                tlp: Tlp::parse(&self.tlp)?,
-                pap: self
-                    .pap
-                    .filter(|p| !p.trim().is_empty())
-                    .map(|p| Pap::parse(&p))
-                    .transpose()?,
-                audience,
-                owner_org: owner,
-                created_by: by,
-            },
-        };
-        item.check()?;
-        Ok(item)
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntryView {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub actor_user: Option<i64>,
-    pub actor_org: Option<i64>,
-    pub action: String,
-    pub object: String,
-    pub source: String,
-    /// ok, denied, failed
-    pub outcome: String,
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl From<AuditEntry> for AuditEntryView {
-    fn from(e: AuditEntry) -> Self {
-        Self {
-            seq: e.seq,
-            at: e.at.to_rfc3339(),
-            actor: e.actor,
-            actor_user: e.actor_user.map(|u| u.0),
-            actor_org: e.actor_org.map(|o| o.0),
-            action: e.action,
-            object: e.object,
-            source: e.source,
-            outcome: e.outcome.as_str().into(),
-            detail: e.detail,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {
     pub user: Option<UserView>,
@@ -373,18 +228,21 @@ pub fn parse_role(s: &str) -> Result<Role, ParseError> {
     Role::parse(s)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CollectionView {
-    pub id: String,
-    pub title: String,
-    /// TLP given to objects that arrive without one.
-    pub default_tlp: String,
-    pub can_write: bool,
-    pub taxii_api_root: String,
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct OrgFilter {
+    /// Organisation id; defaults to the caller's.
+    pub org: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportView {
-    /// Objects stored (or already present with the same version).
-    pub stored: i64,
+/// Only known flash keys are echoed back, so a crafted link cannot inject text.
+pub(super) fn flash_key(ok: Option<&str>) -> Option<&'static str> {
+    match ok? {
+        "org-created" => Some("flash-org-created"),
+        "user-created" => Some("flash-user-created"),
+        "membership-created" => Some("flash-membership-created"),
+        "terms-accepted" => Some("flash-terms-accepted"),
+        "community-created" => Some("flash-community-created"),
+        "link-created" => Some("flash-link-created"),
+        _ => None,
+    }
 }

@@ -1,103 +1,89 @@
-//! REST endpoints for intelligence beyond TAXII: imports (CSV, free text,
-//! MISP, STIX), value look-up with correlation, object pages, search,
-//! exports, sightings, warning lists and notifications. Handlers translate
-//! only; the store applies the access rule and audits.
+//! REST endpoints for intelligence beyond TAXII: the collections, value
+//! look-up with correlation, object pages, search, exports, sightings and
+//! notifications. Handlers translate only; the store applies the access
+//! rule and audits.
 
-use axum::Json;
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use renkei_core::{Audience, IndicatorValue, Timestamp, Tlp, ValueKind, decay_score};
-use renkei_stix::{ExportFormat, LineError, StixTime};
+use renkei_stix::{ExportFormat, StixTime};
 use renkei_store::index::{IndexQuery, SearchQuery, ValueHits};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use super::service;
 use crate::AppState;
-use crate::auth::Principal;
-use crate::error::ApiError;
-use crate::share::{self, ShareError, ShareOptions};
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The largest import body (lists, MISP events, bundles).
-pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// The tag these operations have always had in the OpenAPI document (once
+/// the name of their module): generated clients name their classes after
+/// it, so it stays.
+pub(super) const TAG: &str = "crate::intel_api";
 
-pub fn routes() -> Router<AppState> {
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_collections,
+    lookup,
+    object,
+    search,
+    export,
+    create_sighting,
+    notifications
+))]
+pub(super) struct Doc;
+
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/imports",
-            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
+        .route("/api/v1/collections", get(list_collections))
         .route("/api/v1/indicators/lookup", get(lookup))
         .route("/api/v1/objects/{id}", get(object))
         .route("/api/v1/search", get(search))
         .route("/api/v1/exports/{format}", get(export))
         .route("/api/v1/sightings", post(create_sighting))
-        .route("/api/v1/warninglists", get(list_warninglists))
-        .route("/api/v1/warninglists/entries", post(add_warning_entry))
-        .route(
-            "/api/v1/warninglists/entries/{id}",
-            delete(remove_warning_entry),
-        )
         .route("/api/v1/notifications", get(notifications))
 }
 
-/// How an import is shared.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ImportParams {
-    /// `csv`, `text` (free text, defanged values refanged), `misp` (event
-    /// JSON) or `stix` (bundle).
-    pub format: String,
-    /// The collection to add to; the first one the caller may add to if absent.
-    pub collection: Option<String>,
-    /// TLP for the indicators (required for `csv` and `text`; for `misp` and
-    /// `stix` it applies to objects that carry no TLP marking).
-    pub tlp: Option<String>,
-    /// `community:ID,sector:NAME,org:ID,user:ID`, beyond the collection's community.
-    pub audience: Option<String>,
-    /// Store the readable lines and report the rest (otherwise one bad line
-    /// refuses the whole list).
-    pub skip_invalid: Option<bool>,
-}
-
-/// What an import stored, or why not.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ImportResult {
-    /// Objects stored (or already present).
-    pub stored: usize,
-    /// Repeated values dropped from a list.
-    pub duplicates: usize,
-    /// Lines that could not be read (stored nothing unless `skip_invalid`).
-    pub line_errors: Vec<LineErrorView>,
-    /// MISP attributes with no STIX mapping, by path.
-    pub skipped: Vec<String>,
+pub struct CollectionView {
+    pub id: String,
+    pub title: String,
+    /// TLP given to objects that arrive without one.
+    pub default_tlp: String,
+    pub can_write: bool,
+    pub taxii_api_root: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LineErrorView {
-    pub line: usize,
-    pub field: String,
-    pub input: String,
-    pub message: String,
+/// TAXII collections the caller can read (their communities' API roots).
+#[utoipa::path(get, path = "/api/v1/collections", responses((status = 200, body = [CollectionView])), security(("bearer" = [])))]
+pub async fn list_collections(
+    State(s): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<CollectionView>>> {
+    p.require()?;
+    let list = s.store.list_collections().await?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
+            .map(|c| CollectionView {
+                can_write: renkei_core::can_write_community(p.viewer(), c.community),
+                taxii_api_root: format!("/taxii2/community-{}/", c.community.0),
+                id: c.id,
+                title: c.title,
+                default_tlp: c.default_tlp.as_str().to_owned(),
+            })
+            .collect(),
+    ))
 }
 
-impl From<&LineError> for LineErrorView {
-    fn from(e: &LineError) -> Self {
-        Self {
-            line: e.line,
-            field: e.field.to_owned(),
-            input: e.input.clone(),
-            message: e.message.clone(),
-        }
-    }
-}
-
-fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
+pub(super) fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
     let list = json!(
         errors
             .iter()
@@ -112,132 +98,14 @@ fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
     err
 }
 
-fn parse_tlp(s: Option<&str>) -> ApiResult<Option<Tlp>> {
+pub(super) fn parse_tlp(s: Option<&str>) -> ApiResult<Option<Tlp>> {
     s.map(|t| Tlp::parse(t).map_err(|e| ApiError::field("tlp", e.to_string())))
         .transpose()
 }
 
-fn parse_audience(s: Option<&str>) -> ApiResult<Audience> {
+pub(super) fn parse_audience(s: Option<&str>) -> ApiResult<Audience> {
     Audience::parse_list(s.unwrap_or_default())
         .map_err(|e| ApiError::field("audience", e.to_string()))
-}
-
-/// Imports an indicator list, a MISP event or a STIX bundle, all or nothing
-/// unless `skip_invalid`; every problem is listed.
-#[utoipa::path(post, path = "/api/v1/imports", params(ImportParams), request_body(content = String, description = "the list, event or bundle"), responses((status = 201, body = ImportResult), (status = 422, description = "problems listed; nothing stored"), (status = 413, description = "too large")), security(("bearer" = [])))]
-pub async fn import(
-    State(s): State<AppState>,
-    p: Principal,
-    Query(q): Query<ImportParams>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<ImportResult>)> {
-    p.require()?;
-    let tlp = parse_tlp(q.tlp.as_deref())?;
-    let audience = parse_audience(q.audience.as_deref())?;
-    let collection = match &q.collection {
-        Some(id) => {
-            let c = s.store.get_collection(id).await?;
-            if !renkei_core::can_read_community(p.viewer(), c.community) {
-                return Err(ApiError::not_found("collection"));
-            }
-            c
-        }
-        None => share::default_collection(s.store.as_ref(), p.viewer())
-            .await?
-            .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
-    };
-    let store = s.store.as_ref();
-    let mut result = ImportResult {
-        stored: 0,
-        duplicates: 0,
-        line_errors: Vec::new(),
-        skipped: Vec::new(),
-    };
-    match q.format.as_str() {
-        "csv" | "text" => {
-            let tlp = tlp.ok_or_else(|| {
-                ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
-            })?;
-            let list = if q.format == "csv" {
-                renkei_stix::parse_csv(&body).map_err(|e| {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
-                })?
-            } else {
-                let text = std::str::from_utf8(&body).map_err(|e| {
-                    ApiError::field("body", format!("free text must be UTF-8: {e}"))
-                })?;
-                renkei_stix::parse_text(text)
-            };
-            result.duplicates = list.duplicates;
-            result.line_errors = list.errors.iter().map(Into::into).collect();
-            if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
-                let mut err = ApiError::field(
-                    "body",
-                    format!(
-                        "{} line(s) could not be read; nothing was stored",
-                        list.errors.len()
-                    ),
-                );
-                err.errors = Some(json!(result.line_errors));
-                return Err(err);
-            }
-            if list.entries.is_empty() {
-                return Err(ApiError::field("body", "no indicator values found"));
-            }
-            let opts = ShareOptions {
-                tlp,
-                audience,
-                description: None,
-            };
-            let out = share::share_values(store, &p.actor, &collection, &list.entries, &opts)
-                .await
-                .map_err(|e| match e {
-                    ShareError::Invalid(errs) => field_errors(errs),
-                    ShareError::Store(e) => e.into(),
-                })?;
-            result.stored = out.successes.len();
-        }
-        "misp" => {
-            let (objects, import) =
-                share::misp_objects(&body, p.viewer().org).map_err(field_errors)?;
-            result.skipped = import
-                .skipped
-                .iter()
-                .map(|k| format!("{}: {}", k.path, k.reason))
-                .collect();
-            if objects.is_empty() {
-                return Err(ApiError::field(
-                    "body",
-                    "the event holds no attribute renkei can share",
-                ));
-            }
-            let out = share::share_objects(
-                store,
-                &p.actor,
-                &collection,
-                &objects,
-                tlp.or(import.tlp),
-                &audience,
-            )
-            .await?;
-            result.stored = out.successes.len();
-        }
-        "stix" => {
-            let v: Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
-            let objects = renkei_stix::parse_bundle(&v).map_err(|e| field_errors(e.0))?;
-            let out = share::share_objects(store, &p.actor, &collection, &objects, tlp, &audience)
-                .await?;
-            result.stored = out.successes.len();
-        }
-        other => {
-            return Err(ApiError::field(
-                "format",
-                format!("{other:?}: expected csv, text, misp or stix"),
-            ));
-        }
-    }
-    Ok((StatusCode::CREATED, Json(result)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -290,7 +158,7 @@ pub fn hits_json(h: &ValueHits, warnings: &renkei_core::warning::WarningLists) -
 
 /// Where a value has been seen: the readable indicators holding it (an
 /// address also finds the networks holding it), warning lists, decay.
-#[utoipa::path(get, path = "/api/v1/indicators/lookup", params(LookupParams), responses((status = 200, description = "hits"), (status = 422, description = "not a value")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/indicators/lookup", tag = TAG, params(LookupParams), responses((status = 200, description = "hits"), (status = 422, description = "not a value")), security(("bearer" = [])))]
 pub async fn lookup(
     State(s): State<AppState>,
     p: Principal,
@@ -303,7 +171,7 @@ pub async fn lookup(
         .store
         .lookup_values(&p.actor, std::slice::from_ref(&v), limit, None)
         .await?;
-    let warnings = share::warning_lists(s.store.as_ref(), p.viewer().org).await?;
+    let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org).await?;
     Ok(Json(
         hits.first()
             .map(|h| hits_json(h, &warnings))
@@ -313,7 +181,7 @@ pub async fn lookup(
 
 /// One object: its readable versions (newest first), where its values have
 /// been seen elsewhere, and its readable sightings.
-#[utoipa::path(get, path = "/api/v1/objects/{id}", params(("id" = String, Path)), responses((status = 200, description = "versions, correlations, sightings"), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/objects/{id}", tag = TAG, params(("id" = String, Path)), responses((status = 200, description = "versions, correlations, sightings"), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
 pub async fn object(
     State(s): State<AppState>,
     p: Principal,
@@ -323,7 +191,7 @@ pub async fn object(
     let versions = s.store.object_versions(&p.actor, &id).await?;
     let correlations = s.store.correlate(&p.actor, &id, 20).await?;
     let sightings = s.store.sightings_of(&p.actor, &id).await?;
-    let warnings = share::warning_lists(s.store.as_ref(), p.viewer().org).await?;
+    let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org).await?;
     Ok(Json(json!({
         "id": id,
         "versions": versions.iter().map(|f| json!({
@@ -404,7 +272,7 @@ impl SearchParams {
 
 /// Readable objects by value, words, type, marking, organisation and date,
 /// newest first.
-#[utoipa::path(get, path = "/api/v1/search", params(SearchParams), responses((status = 200, description = "objects")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/search", tag = TAG, params(SearchParams), responses((status = 200, description = "objects")), security(("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
     p: Principal,
@@ -438,7 +306,7 @@ pub struct ExportParams {
 
 /// Exports what the caller may read: `stix` (bundle), `csv`, `suricata`,
 /// `zeek`, `rpz` or `blocklist`.
-#[utoipa::path(get, path = "/api/v1/exports/{format}", params(("format" = String, Path), ExportParams), responses((status = 200, description = "the export")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/exports/{format}", tag = TAG, params(("format" = String, Path), ExportParams), responses((status = 200, description = "the export")), security(("bearer" = [])))]
 pub async fn export(
     State(s): State<AppState>,
     p: Principal,
@@ -476,7 +344,7 @@ pub async fn export_body(
         .collect::<ApiResult<Vec<_>>>()?;
     let mut out = Vec::new();
     if format == "stix" {
-        share::export_bundle(
+        service::export_bundle(
             s.store.as_ref(),
             &p.actor,
             q.collection.as_deref(),
@@ -492,7 +360,7 @@ pub async fn export_body(
         valid_at: q.active.unwrap_or(true).then(|| Timestamp::now().0),
         ..IndexQuery::default()
     };
-    share::export(s.store.as_ref(), &p.actor, fmt, iq, &mut out).await?;
+    service::export(s.store.as_ref(), &p.actor, fmt, iq, &mut out).await?;
     Ok((out, fmt.content_type(), fmt.file_extension()))
 }
 
@@ -512,11 +380,11 @@ pub struct SightingRequest {
 }
 
 /// Reports a sighting (a STIX `sighting` object under its own marking).
-#[utoipa::path(post, path = "/api/v1/sightings", request_body = SightingRequest, responses((status = 201, description = "stored")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/sightings", tag = TAG, request_body = SightingRequest, responses((status = 201, description = "stored")), security(("bearer" = [])))]
 pub async fn create_sighting(
     State(s): State<AppState>,
     p: Principal,
-    crate::api::ApiJson(r): crate::api::ApiJson<SightingRequest>,
+    ApiJson(r): ApiJson<SightingRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     p.require()?;
     let tlp = parse_tlp(Some(&r.tlp))?.ok_or_else(|| ApiError::field("tlp", "required"))?;
@@ -541,11 +409,11 @@ pub async fn create_sighting(
     let obj = renkei_stix::parse_object(&o, None).map_err(|e| field_errors(e.0))?;
     let collection = match &r.collection {
         Some(id) => s.store.get_collection(id).await?,
-        None => share::default_collection(s.store.as_ref(), p.viewer())
+        None => service::default_collection(s.store.as_ref(), p.viewer())
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
     };
-    share::share_objects(
+    service::share_objects(
         s.store.as_ref(),
         &p.actor,
         &collection,
@@ -557,72 +425,6 @@ pub async fn create_sighting(
     Ok((StatusCode::CREATED, Json(json!({"id": obj.id.to_string()}))))
 }
 
-/// The warning lists in force for the caller: built-in ones and its own
-/// organisation's entries.
-#[utoipa::path(get, path = "/api/v1/warninglists", responses((status = 200, description = "lists")), security(("bearer" = [])))]
-pub async fn list_warninglists(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Value>> {
-    p.require()?;
-    let builtin = renkei_core::warning::builtin();
-    let entries = match p.viewer().org {
-        Some(o) => s.store.list_warning_entries(o.0).await?,
-        None => Vec::new(),
-    };
-    Ok(Json(json!({
-        "builtin": builtin.iter().map(|l| json!({"key": l.key, "description": l.description, "entries": l.entries.len()})).collect::<Vec<_>>(),
-        "entries": entries.iter().map(|e| json!({
-            "id": e.id, "list": e.list_key, "description": e.description,
-            "type": e.value.kind().as_str(), "value": e.value.value(), "org": e.org,
-        })).collect::<Vec<_>>(),
-    })))
-}
-
-/// A member's warning-list entry.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WarningEntryRequest {
-    /// List key (`a-z`, `0-9`, `-`), e.g. `our-cdn`.
-    pub list: String,
-    pub description: Option<String>,
-    pub value: String,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
-
-/// Adds a known-benign value to a warning list (organisation administrators).
-#[utoipa::path(post, path = "/api/v1/warninglists/entries", request_body = WarningEntryRequest, responses((status = 201, description = "added"), (status = 403, description = "not an administrator")), security(("bearer" = [])))]
-pub async fn add_warning_entry(
-    State(s): State<AppState>,
-    p: Principal,
-    crate::api::ApiJson(r): crate::api::ApiJson<WarningEntryRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    p.require()?;
-    let v = parse_value(&r.value, r.kind.as_deref())?;
-    renkei_core::warning::check_entry(&v).map_err(|e| ApiError::field("value", e.to_string()))?;
-    let e = s
-        .store
-        .add_warning_entry(
-            &p.actor,
-            &r.list,
-            r.description.as_deref().unwrap_or_default(),
-            &v,
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"id": e.id, "list": e.list_key, "value": e.value.value()})),
-    ))
-}
-
-#[utoipa::path(delete, path = "/api/v1/warninglists/entries/{id}", params(("id" = i64, Path)), responses((status = 204, description = "removed")), security(("bearer" = [])))]
-pub async fn remove_warning_entry(
-    State(s): State<AppState>,
-    p: Principal,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    p.require()?;
-    s.store.remove_warning_entry(&p.actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct NotificationParams {
     /// Only objects added after this cursor (`date_added:pk` from the last answer).
@@ -631,7 +433,7 @@ pub struct NotificationParams {
 }
 
 /// What has arrived that the caller may read, oldest first from `after`.
-#[utoipa::path(get, path = "/api/v1/notifications", params(NotificationParams), responses((status = 200, description = "new objects and the next cursor")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notifications", tag = TAG, params(NotificationParams), responses((status = 200, description = "new objects and the next cursor")), security(("bearer" = [])))]
 pub async fn notifications(
     State(s): State<AppState>,
     p: Principal,

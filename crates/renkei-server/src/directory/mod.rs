@@ -1,0 +1,33 @@
+//! The member directory: organisations, users, communities and their
+//! memberships (with the acceptance of confidentiality terms), supply-chain
+//! links and API tokens; signing in and out. REST endpoints and portal pages.
+
+mod communities;
+mod orgs;
+mod signin;
+mod tokens;
+mod users;
+mod views;
+
+use axum::Router;
+use utoipa::OpenApi;
+
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(signin::routes())
+        .merge(orgs::routes())
+        .merge(users::routes())
+        .merge(communities::routes())
+        .merge(tokens::routes())
+}
+
+/// The directory's part of the OpenAPI document.
+pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = users::Doc::openapi();
+    doc.merge(orgs::Doc::openapi());
+    doc.merge(communities::Doc::openapi());
+    doc.merge(tokens::Doc::openapi());
+    doc
+}

@@ -1,0 +1,256 @@
+//! Users of an organisation and the caller itself (`me`): the REST
+//! endpoints and the administration page.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use minijinja::context;
+use renkei_core::model::User;
+use renkei_core::{Email, OrgId, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::views::{MeView, NewUserRequest, OrgFilter, UserView, flash_key, parse_role};
+use crate::AppState;
+use crate::http::auth::{self, Principal};
+use crate::http::error::ApiError;
+use crate::http::i18n::Lang;
+use crate::http::json::ApiJson;
+use crate::http::page::{
+    AdminQuery, CsrfForm, PortalForm, error_ctx, error_page, layout, login_redirect, org_name,
+    render,
+};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(paths(me, list_users, create_user))]
+pub(super) struct Doc;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/admin/users", get(users_page).post(users_create))
+}
+
+/// The caller: user, organisation, role, communities.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeView)), security(("bearer" = [])))]
+pub async fn me(State(s): State<AppState>, p: Principal) -> ApiResult<Json<MeView>> {
+    p.require()?;
+    let v = p.viewer();
+    let org = match v.org {
+        Some(o) => Some(s.store.get_org(o).await?.into()),
+        None => None,
+    };
+    Ok(Json(MeView {
+        user: p.user.clone().map(Into::into),
+        org,
+        role: v.role.map(|r| r.as_str().to_owned()),
+        communities: v.communities.iter().map(|c| c.0).collect(),
+    }))
+}
+
+/// Users of an organisation (its administrators, or platform administrators).
+#[utoipa::path(get, path = "/api/v1/users", params(OrgFilter), responses((status = 200, body = [UserView])), security(("bearer" = [])))]
+pub async fn list_users(
+    State(s): State<AppState>,
+    p: Principal,
+    Query(f): Query<OrgFilter>,
+) -> ApiResult<Json<Vec<UserView>>> {
+    p.require()?;
+    let org = f
+        .org
+        .map(OrgId)
+        .or(p.viewer().org)
+        .ok_or_else(|| ApiError::field("org", "required"))?;
+    if !renkei_core::can_administer(&p.actor, org) {
+        return Err(ApiError::forbidden("only administrators list users"));
+    }
+    Ok(Json(
+        s.store
+            .list_users(Some(org))
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Creates a user who signs in with their e-mail address.
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = UserView), (status = 409, description = "e-mail taken"), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+pub async fn create_user(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiJson(r): ApiJson<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    p.require()?;
+    let u = new_user(
+        &s,
+        &p,
+        r.org_id,
+        &r.email,
+        &r.display_name,
+        &r.role,
+        &r.password,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(u.into())))
+}
+
+/// Shared by the API and the portal form.
+pub(super) async fn new_user(
+    s: &AppState,
+    p: &Principal,
+    org: Option<i64>,
+    email: &str,
+    display_name: &str,
+    role: &str,
+    password: &str,
+) -> ApiResult<renkei_core::model::User> {
+    let org = org
+        .map(OrgId)
+        .or(p.viewer().org)
+        .ok_or_else(|| ApiError::field("org_id", "required"))?;
+    let email = Email::parse(email)?;
+    let role = parse_role(role)?;
+    auth::check_password_policy(password)?;
+    let password_hash = auth::hash_password(password).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "could not hash the password",
+        )
+    })?;
+    let nu = renkei_core::model::NewUser {
+        org,
+        email,
+        display_name: display_name.to_owned(),
+        role,
+        password_hash,
+    };
+    Ok(s.store.create_user(&p.actor, nu).await?)
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: &'static str,
+    active: bool,
+    created_at: String,
+}
+
+impl From<User> for UserRow {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.0,
+            email: u.email.to_string(),
+            display_name: u.display_name,
+            role: u.role.as_str(),
+            active: u.active,
+            created_at: u.created_at.to_jst_display(),
+        }
+    }
+}
+
+async fn users_view(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    org: Option<i64>,
+    flash: Option<&'static str>,
+    error: Option<ApiError>,
+) -> Response {
+    let Some(org) = org.map(OrgId).or(p.viewer().org) else {
+        return error_page(s, p, lang, ApiError::unauthorized()).await;
+    };
+    if !renkei_core::can_administer(&p.actor, org) {
+        return error_page(
+            s,
+            p,
+            lang,
+            ApiError::forbidden("only administrators manage users"),
+        )
+        .await;
+    }
+    let (users, orgs) = match (
+        s.store.list_users(Some(org)).await,
+        s.store.list_orgs().await,
+    ) {
+        (Ok(u), Ok(o)) => (u, o),
+        (Err(e), _) | (_, Err(e)) => return error_page(s, p, lang, e.into()).await,
+    };
+    let users: Vec<UserRow> = users.into_iter().map(Into::into).collect();
+    let org_rows: Vec<_> = orgs
+        .iter()
+        .filter(|o| renkei_core::can_administer(&p.actor, o.id))
+        .map(|o| context! { id => o.id.0, name => org_name(o, lang), selected => o.id == org })
+        .collect();
+    let roles: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let l = layout(s, p, lang, "/admin/users").await;
+    render(
+        s,
+        status,
+        "users.html",
+        context! { l, users, orgs => org_rows, org_id => org.0, roles, flash,
+        error => error_ctx(error) },
+    )
+}
+
+async fn users_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Query(f): Query<AdminQuery>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/admin/users") {
+        return r;
+    }
+    users_view(&s, &p, lang, f.org, flash_key(f.ok.as_deref()), None).await
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    csrf: String,
+    org_id: Option<i64>,
+    email: String,
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+impl PortalForm for UserForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+async fn users_create(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    CsrfForm(f): CsrfForm<UserForm>,
+) -> Response {
+    match new_user(
+        &s,
+        &p,
+        f.org_id,
+        &f.email,
+        &f.display_name,
+        &f.role,
+        &f.password,
+    )
+    .await
+    {
+        Ok(u) => {
+            Redirect::to(&format!("/admin/users?ok=user-created&org={}", u.org)).into_response()
+        }
+        Err(e) => users_view(&s, &p, lang, f.org_id, None, Some(e)).await,
+    }
+}

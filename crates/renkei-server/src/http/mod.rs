@@ -1,0 +1,12 @@
+//! What every room shares: who is calling (`auth`), how failures answer
+//! (`error`), the JSON body (`json`), the portal's pages and forms
+//! (`page`), translations, templates and metrics. Nothing here knows a
+//! capability: rooms use this room, never the other way round.
+
+pub mod auth;
+pub(crate) mod error;
+pub(crate) mod i18n;
+pub(crate) mod json;
+pub(crate) mod metrics;
+pub(crate) mod page;
+pub(crate) mod templates;

@@ -1,0 +1,451 @@
+//! The portal's share form (values typed or pasted, with an explicit TLP
+//! and audience) and import upload (CSV, free text, MISP event, STIX
+//! bundle), each with a report of every line or object that could not be
+//! read.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use minijinja::context;
+use minijinja::value::Value;
+use renkei_core::{Audience, CommunityId, Sector, Tlp};
+use renkei_stix::LineError;
+use serde::Deserialize;
+
+use super::imports::MAX_IMPORT_BYTES;
+use super::service::{self, ShareError, ShareOptions};
+use crate::AppState;
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::i18n::Lang;
+use crate::http::page::{
+    error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
+};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/intel/share", get(share_page).post(share_create))
+        .route(
+            "/intel/import",
+            get(import_page)
+                .post(import_upload)
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024)),
+        )
+}
+
+/// What the share and import forms offer: collections the user may add to,
+/// their communities, sectors, TLP levels.
+async fn share_choices(s: &AppState, p: &Principal, lang: Lang) -> Value {
+    let collections: Vec<Value> = s
+        .store
+        .list_collections()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| renkei_core::can_write_community(p.viewer(), c.community))
+        .map(|c| context! { id => c.id, title => c.title })
+        .collect();
+    let communities: Vec<Value> = s
+        .store
+        .list_communities()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| p.viewer().communities.contains(&c.id))
+        .map(|c| context! { id => c.id.0, name => if lang == Lang::Ja { c.name_ja } else { c.name_en } })
+        .collect();
+    context! {
+        collections, communities,
+        sectors => Sector::KNOWN.to_vec(),
+        tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+    }
+}
+
+/// The share form's fields (and the import form's, less the values).
+#[derive(Debug, Default, Deserialize)]
+struct ShareForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    values: String,
+    tlp: Option<String>,
+    #[serde(default)]
+    collection: String,
+    #[serde(default)]
+    description: String,
+    /// Repeated checkboxes arrive as one comma-joined list each.
+    #[serde(default)]
+    communities: String,
+    #[serde(default)]
+    sectors: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    skip_invalid: String,
+}
+
+impl ShareForm {
+    fn tlp(&self) -> Result<Tlp, ApiError> {
+        let t = self
+            .tlp
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::field("tlp", "choose the TLP level explicitly"))?;
+        Tlp::parse(t).map_err(|e| ApiError::field("tlp", e.to_string()))
+    }
+
+    fn audience(&self) -> Result<Audience, ApiError> {
+        let mut a = Audience::default();
+        for c in self
+            .communities
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let id = c
+                .parse()
+                .map_err(|_| ApiError::field("communities", format!("{c:?} is not a community")))?;
+            a.communities.push(CommunityId(id));
+        }
+        for x in self
+            .sectors
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            a.sectors
+                .push(Sector::parse(x).map_err(|e| ApiError::field("sectors", e.to_string()))?);
+        }
+        Ok(a)
+    }
+
+    async fn collection(
+        &self,
+        s: &AppState,
+        p: &Principal,
+    ) -> Result<renkei_core::model::Collection, ApiError> {
+        let c = s
+            .store
+            .get_collection(self.collection.trim())
+            .await
+            .map_err(|_| ApiError::field("collection", "choose a collection"))?;
+        if !renkei_core::can_write_community(p.viewer(), c.community) {
+            return Err(ApiError::field(
+                "collection",
+                "you may not add to this collection",
+            ));
+        }
+        Ok(c)
+    }
+}
+
+/// Reads repeated form fields (`communities=1&communities=2`) into one
+/// comma-joined value each, which `serde_urlencoded` cannot do itself.
+fn join_repeated(body: &str) -> ShareForm {
+    let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
+        map.entry(k.into_owned()).or_default().push(v.into_owned());
+    }
+    let one = |k: &str| map.get(k).map(|v| v.join(",")).unwrap_or_default();
+    ShareForm {
+        csrf: one("csrf"),
+        values: map.get("values").map(|v| v.join("\n")).unwrap_or_default(),
+        tlp: map.get("tlp").and_then(|v| v.first().cloned()),
+        collection: one("collection"),
+        description: one("description"),
+        communities: one("communities"),
+        sectors: one("sectors"),
+        format: one("format"),
+        skip_invalid: one("skip_invalid"),
+    }
+}
+
+fn line_rows(errors: &[LineError]) -> Vec<Value> {
+    errors
+        .iter()
+        .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => e.message.clone() })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn share_view(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    template: &str,
+    form: &ShareForm,
+    lines: Vec<Value>,
+    stored: Option<usize>,
+    error: Option<ApiError>,
+) -> Response {
+    let choices = share_choices(s, p, lang).await;
+    let path = if template == "intel_share.html" {
+        "/intel/share"
+    } else {
+        "/intel/import"
+    };
+    let l = layout(s, p, lang, path).await;
+    let status = if error.is_some() || !lines.is_empty() && stored.is_none() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let form = context! {
+        values => form.values.clone(), tlp => form.tlp.clone().unwrap_or_default(), collection => form.collection.clone(),
+        description => form.description.clone(), format => form.format.clone(),
+        communities => form.communities.split(',').map(str::to_owned).collect::<Vec<_>>(),
+        sectors => form.sectors.split(',').map(str::to_owned).collect::<Vec<_>>(),
+    };
+    render(
+        s,
+        status,
+        template,
+        context! { l, choices, form, lines, stored, error => error_ctx(error) },
+    )
+}
+
+/// A share or import form, empty.
+async fn blank_form(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    path: &str,
+    template: &str,
+) -> Response {
+    if let Some(r) = login_redirect(p, path) {
+        return r;
+    }
+    let form = ShareForm::default();
+    share_view(s, p, lang, template, &form, Vec::new(), None, None).await
+}
+
+async fn share_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
+    blank_form(&s, &p, lang, "/intel/share", "intel_share.html").await
+}
+
+/// Shares the values in the text box (one per line or pasted prose;
+/// defanged forms refanged) as indicators, all or nothing.
+async fn share_create(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    body: String,
+) -> Response {
+    let f = join_repeated(&body);
+    if let Some(r) = refuse_form(&s, &p, lang, "/intel/share", &f.csrf).await {
+        return r;
+    }
+    let view = |lines: Vec<Value>, stored: Option<usize>, e: Option<ApiError>| {
+        let (s, p, f) = (&s, &p, &f);
+        async move { share_view(s, p, lang, "intel_share.html", f, lines, stored, e).await }
+    };
+    let (tlp, audience, collection) = match (f.tlp(), f.audience(), f.collection(&s, &p).await) {
+        (Ok(t), Ok(a), Ok(c)) => (t, a, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return view(Vec::new(), None, Some(e)).await;
+        }
+    };
+    let list = renkei_stix::parse_text(&f.values);
+    let description = Some(f.description.trim().to_owned()).filter(|d| !d.is_empty());
+    let opts = ShareOptions {
+        tlp,
+        audience,
+        description,
+    };
+    let lines = line_rows(&list.errors);
+    match share_list(&s, &p, "values", &list, false, &collection, &opts).await {
+        Ok(n) => view(lines, Some(n), None).await,
+        Err(e) => view(lines, None, Some(e)).await,
+    }
+}
+
+/// Shares a parsed list: all or nothing unless `skip_invalid`; errors
+/// name `field` (the form's text box or file).
+async fn share_list(
+    s: &AppState,
+    p: &Principal,
+    field: &'static str,
+    list: &renkei_stix::ListImport,
+    skip_invalid: bool,
+    collection: &renkei_core::model::Collection,
+    opts: &ShareOptions,
+) -> Result<usize, ApiError> {
+    if !list.errors.is_empty() && !skip_invalid {
+        return Err(ApiError::field(
+            field,
+            "some lines could not be read; nothing was stored",
+        ));
+    }
+    if list.entries.is_empty() {
+        return Err(ApiError::field(field, "no indicator value found"));
+    }
+    match service::share_values(s.store.as_ref(), &p.actor, collection, &list.entries, opts).await {
+        Ok(out) => Ok(out.successes.len()),
+        Err(ShareError::Invalid(errs)) => Err(ApiError::field(
+            field,
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        Err(ShareError::Store(e)) => Err(e.into()),
+    }
+}
+
+async fn import_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
+    blank_form(&s, &p, lang, "/intel/import", "intel_import.html").await
+}
+
+/// A file upload (CSV, free text, MISP event, STIX bundle) with a report of
+/// every line or object that could not be read.
+async fn import_upload(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    mut mp: Multipart,
+) -> Response {
+    let mut fields = Vec::new();
+    let mut file: Vec<u8> = Vec::new();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) if name == "file" => file = b.to_vec(),
+                    Ok(b) => fields.push(format!(
+                        "{}={}",
+                        urlencode(&name),
+                        urlencode(&String::from_utf8_lossy(&b))
+                    )),
+                    Err(e) => {
+                        return error_page(
+                            &s,
+                            &p,
+                            lang,
+                            ApiError::new(e.status(), "Upload failed", e.body_text()),
+                        )
+                        .await;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(
+                    &s,
+                    &p,
+                    lang,
+                    ApiError::new(e.status(), "Upload failed", e.body_text()),
+                )
+                .await;
+            }
+        }
+    }
+    let f = join_repeated(&fields.join("&"));
+    if let Some(r) = refuse_form(&s, &p, lang, "/intel/import", &f.csrf).await {
+        return r;
+    }
+    let view = |lines: Vec<Value>, stored: Option<usize>, e: Option<ApiError>| {
+        let (s, p, f) = (&s, &p, &f);
+        async move { share_view(s, p, lang, "intel_import.html", f, lines, stored, e).await }
+    };
+    if file.is_empty() {
+        return view(
+            Vec::new(),
+            None,
+            Some(ApiError::field("file", "choose a file")),
+        )
+        .await;
+    }
+    let (audience, collection) = match (f.audience(), f.collection(&s, &p).await) {
+        (Ok(a), Ok(c)) => (a, c),
+        (Err(e), _) | (_, Err(e)) => return view(Vec::new(), None, Some(e)).await,
+    };
+    let store = s.store.as_ref();
+    let outcome = match f.format.as_str() {
+        "csv" | "text" => {
+            let tlp = match f.tlp() {
+                Ok(t) => t,
+                Err(e) => return view(Vec::new(), None, Some(e)).await,
+            };
+            let list = if f.format == "csv" {
+                match renkei_stix::parse_csv(&file) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        return view(
+                            Vec::new(),
+                            None,
+                            Some(ApiError::field("file", e.to_string())),
+                        )
+                        .await;
+                    }
+                }
+            } else {
+                renkei_stix::parse_text(&String::from_utf8_lossy(&file))
+            };
+            let opts = ShareOptions {
+                tlp,
+                audience,
+                description: None,
+            };
+            let skip = !f.skip_invalid.is_empty();
+            let lines = line_rows(&list.errors);
+            return match share_list(&s, &p, "file", &list, skip, &collection, &opts).await {
+                Ok(n) => view(lines, Some(n), None).await,
+                Err(e) => view(lines, None, Some(e)).await,
+            };
+        }
+        "misp" | "stix" => {
+            let tlp = f.tlp().ok();
+            let objects = if f.format == "misp" {
+                service::misp_objects(&file, p.viewer().org).map(|(o, i)| (o, i.tlp))
+            } else {
+                serde_json::from_slice::<serde_json::Value>(&file)
+                    .map_err(|e| {
+                        vec![renkei_stix::FieldError {
+                            index: None,
+                            id: None,
+                            field: "file".into(),
+                            message: format!("not JSON: {e}"),
+                        }]
+                    })
+                    .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
+                    .map(|o| (o, None))
+            };
+            match objects {
+                Ok((objects, event_tlp)) => service::share_objects(
+                    store,
+                    &p.actor,
+                    &collection,
+                    &objects,
+                    tlp.or(event_tlp),
+                    &audience,
+                )
+                .await
+                .map(|o| o.successes.len())
+                .map_err(ApiError::from),
+                Err(errs) => {
+                    let lines: Vec<Value> = errs
+                        .iter()
+                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => e.message.clone() })
+                        .collect();
+                    return view(
+                        lines,
+                        None,
+                        Some(ApiError::field(
+                            "file",
+                            "some objects could not be read; nothing was stored",
+                        )),
+                    )
+                    .await;
+                }
+            }
+        }
+        _ => Err(ApiError::field("format", "choose a format")),
+    };
+    match outcome {
+        Ok(n) => view(Vec::new(), Some(n), None).await,
+        Err(e) => view(Vec::new(), None, Some(e)).await,
+    }
+}

@@ -1,0 +1,255 @@
+//! Imports over REST: `/api/v1/imports` takes an indicator list (CSV or
+//! free text), a MISP event or a STIX bundle; the older
+//! `/api/v1/collections/{id}/bundles` takes a bundle as JSON. Both store a
+//! bundle the same way (all or nothing, every problem listed); they differ
+//! in what they accept and answer, so both stay.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use renkei_stix::LineError;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::api::{TAG, field_errors, parse_audience, parse_tlp};
+use super::service::{self, ShareError, ShareOptions};
+use crate::AppState;
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::json::ApiJson;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(paths(import, import_bundle))]
+pub(super) struct Doc;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/imports",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/api/v1/collections/{id}/bundles", post(import_bundle))
+}
+
+/// The largest import body (lists, MISP events, bundles).
+pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+
+/// How an import is shared.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// `csv`, `text` (free text, defanged values refanged), `misp` (event
+    /// JSON) or `stix` (bundle).
+    pub format: String,
+    /// The collection to add to; the first one the caller may add to if absent.
+    pub collection: Option<String>,
+    /// TLP for the indicators (required for `csv` and `text`; for `misp` and
+    /// `stix` it applies to objects that carry no TLP marking).
+    pub tlp: Option<String>,
+    /// `community:ID,sector:NAME,org:ID,user:ID`, beyond the collection's community.
+    pub audience: Option<String>,
+    /// Store the readable lines and report the rest (otherwise one bad line
+    /// refuses the whole list).
+    pub skip_invalid: Option<bool>,
+}
+
+/// What an import stored, or why not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    /// Objects stored (or already present).
+    pub stored: usize,
+    /// Repeated values dropped from a list.
+    pub duplicates: usize,
+    /// Lines that could not be read (stored nothing unless `skip_invalid`).
+    pub line_errors: Vec<LineErrorView>,
+    /// MISP attributes with no STIX mapping, by path.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineErrorView {
+    pub line: usize,
+    pub field: String,
+    pub input: String,
+    pub message: String,
+}
+
+impl From<&LineError> for LineErrorView {
+    fn from(e: &LineError) -> Self {
+        Self {
+            line: e.line,
+            field: e.field.to_owned(),
+            input: e.input.clone(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+/// Imports an indicator list, a MISP event or a STIX bundle, all or nothing
+/// unless `skip_invalid`; every problem is listed.
+#[utoipa::path(post, path = "/api/v1/imports", tag = TAG, params(ImportParams), request_body(content = String, description = "the list, event or bundle"), responses((status = 201, body = ImportResult), (status = 422, description = "problems listed; nothing stored"), (status = 413, description = "too large")), security(("bearer" = [])))]
+pub async fn import(
+    State(s): State<AppState>,
+    p: Principal,
+    Query(q): Query<ImportParams>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportResult>)> {
+    p.require()?;
+    let tlp = parse_tlp(q.tlp.as_deref())?;
+    let audience = parse_audience(q.audience.as_deref())?;
+    let collection = match &q.collection {
+        Some(id) => {
+            let c = s.store.get_collection(id).await?;
+            if !renkei_core::can_read_community(p.viewer(), c.community) {
+                return Err(ApiError::not_found("collection"));
+            }
+            c
+        }
+        None => service::default_collection(s.store.as_ref(), p.viewer())
+            .await?
+            .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
+    };
+    let store = s.store.as_ref();
+    let mut result = ImportResult {
+        stored: 0,
+        duplicates: 0,
+        line_errors: Vec::new(),
+        skipped: Vec::new(),
+    };
+    match q.format.as_str() {
+        "csv" | "text" => {
+            let tlp = tlp.ok_or_else(|| {
+                ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
+            })?;
+            let list = if q.format == "csv" {
+                renkei_stix::parse_csv(&body).map_err(|e| {
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
+                })?
+            } else {
+                let text = std::str::from_utf8(&body).map_err(|e| {
+                    ApiError::field("body", format!("free text must be UTF-8: {e}"))
+                })?;
+                renkei_stix::parse_text(text)
+            };
+            result.duplicates = list.duplicates;
+            result.line_errors = list.errors.iter().map(Into::into).collect();
+            if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
+                let mut err = ApiError::field(
+                    "body",
+                    format!(
+                        "{} line(s) could not be read; nothing was stored",
+                        list.errors.len()
+                    ),
+                );
+                err.errors = Some(json!(result.line_errors));
+                return Err(err);
+            }
+            if list.entries.is_empty() {
+                return Err(ApiError::field("body", "no indicator values found"));
+            }
+            let opts = ShareOptions {
+                tlp,
+                audience,
+                description: None,
+            };
+            let out = service::share_values(store, &p.actor, &collection, &list.entries, &opts)
+                .await
+                .map_err(|e| match e {
+                    ShareError::Invalid(errs) => field_errors(errs),
+                    ShareError::Store(e) => e.into(),
+                })?;
+            result.stored = out.successes.len();
+        }
+        "misp" => {
+            let (objects, import) =
+                service::misp_objects(&body, p.viewer().org).map_err(field_errors)?;
+            result.skipped = import
+                .skipped
+                .iter()
+                .map(|k| format!("{}: {}", k.path, k.reason))
+                .collect();
+            if objects.is_empty() {
+                return Err(ApiError::field(
+                    "body",
+                    "the event holds no attribute renkei can share",
+                ));
+            }
+            let out = service::share_objects(
+                store,
+                &p.actor,
+                &collection,
+                &objects,
+                tlp.or(import.tlp),
+                &audience,
+            )
+            .await?;
+            result.stored = out.successes.len();
+        }
+        "stix" => {
+            let v: Value = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
+            let objects = renkei_stix::parse_bundle(&v).map_err(|e| field_errors(e.0))?;
+            let out =
+                service::share_objects(store, &p.actor, &collection, &objects, tlp, &audience)
+                    .await?;
+            result.stored = out.successes.len();
+        }
+        other => {
+            return Err(ApiError::field(
+                "format",
+                format!("{other:?}: expected csv, text, misp or stix"),
+            ));
+        }
+    }
+    Ok((StatusCode::CREATED, Json(result)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    /// Objects stored (or already present with the same version).
+    pub stored: i64,
+}
+
+/// Imports a STIX 2.1 bundle into a collection: stored whole, or refused
+/// whole with every problem listed (`errors`), storing nothing.
+#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", params(("id" = String, Path)), request_body = Object,
+    responses((status = 201, body = ImportView), (status = 422, description = "refused; every problem listed in errors")), security(("bearer" = [])))]
+pub async fn import_bundle(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(bundle): ApiJson<serde_json::Value>,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    p.require()?;
+    let c = s.store.get_collection(&id).await?;
+    if !renkei_core::can_read_community(p.viewer(), c.community) {
+        return Err(ApiError::not_found("collection"));
+    }
+    let objects = renkei_stix::parse_bundle(&bundle).map_err(|e| {
+        let errors = serde_json::json!(
+            e.0.iter()
+                .map(|f| serde_json::json!({
+                    "index": f.index, "id": f.id, "field": f.field, "message": f.message
+                }))
+                .collect::<Vec<_>>()
+        );
+        let mut err = ApiError::field(
+            "objects",
+            format!("{} problem(s); nothing was stored", e.0.len()),
+        );
+        err.errors = Some(errors);
+        err
+    })?;
+    let versions = objects.iter().map(service::new_version).collect();
+    let out = s.store.add_stix_whole(&p.actor, &c, versions).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportView {
+            stored: out.successes.len() as i64,
+        }),
+    ))
+}

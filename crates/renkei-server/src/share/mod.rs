@@ -1,0 +1,52 @@
+//! Sharing intelligence: TAXII 2.1, imports, look-ups, search, exports,
+//! sightings, warning lists, notifications, shared items and webhooks, over
+//! REST and on the portal. The room's public face is its HTTP-free service
+//! (`service.rs`), which the command line uses too.
+
+mod api;
+mod forms;
+mod imports;
+mod items;
+mod pages;
+pub mod sealed;
+mod service;
+pub mod taxii;
+mod warninglists;
+pub mod webhooks;
+
+use axum::Router;
+use utoipa::OpenApi;
+
+pub use service::{
+    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, export, export_bundle,
+    index_entries, misp_objects, new_version, share_objects, share_values, warning_lists,
+};
+
+use crate::AppState;
+
+pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
+    Router::new()
+        .merge(items::routes())
+        .merge(api::routes())
+        .merge(imports::routes())
+        .merge(warninglists::routes())
+        .merge(pages::routes())
+        .merge(forms::routes())
+        .merge(taxii::routes(taxii_max_content_length))
+        .merge(webhooks::routes())
+}
+
+/// The webhook paths are written relative to `/api/v1` and tagged.
+#[derive(OpenApi)]
+#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc, tags = ["webhooks"])))]
+struct WebhooksNested;
+
+/// The share room's part of the OpenAPI document.
+pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = items::Doc::openapi();
+    doc.merge(api::Doc::openapi());
+    doc.merge(imports::Doc::openapi());
+    doc.merge(warninglists::Doc::openapi());
+    doc.merge(WebhooksNested::openapi());
+    doc
+}

@@ -1,0 +1,403 @@
+//! The portal's intelligence pages: the collections' newest objects,
+//! search, an object's page (versions, correlations, sightings, and the
+//! sighting form), export downloads and notifications. Every read goes
+//! through the store's access rule and audit, as the REST API's do.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use minijinja::context;
+use minijinja::value::Value;
+use renkei_core::{Audience, Timestamp, Tlp};
+use renkei_stix::StixTime;
+use serde::Deserialize;
+
+use super::api::{ExportParams, SearchParams, export_body};
+use super::service;
+use super::taxii::{decode_next, encode_next};
+use crate::AppState;
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::i18n::Lang;
+use crate::http::page::{
+    CsrfForm, PortalForm, error_ctx, error_page, layout, login_redirect, org_name, render,
+    tlp_class,
+};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/intel", get(intel_page))
+        .route("/intel/search", get(search_page))
+        .route(
+            "/intel/objects/{id}",
+            get(object_page).post(sighting_create),
+        )
+        .route("/intel/export/{format}", get(export_download))
+        .route("/notifications", get(notifications_page))
+}
+
+#[derive(Deserialize)]
+struct IntelQuery {
+    /// Page further in one collection: its id and the `next` token.
+    collection: Option<String>,
+    next: Option<String>,
+}
+
+/// Shared intelligence: each collection the user's organisation may read,
+/// newest objects first, each object filtered by its own marking (and the
+/// read audited) in the store.
+async fn intel_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Query(q): Query<IntelQuery>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/intel") {
+        return r;
+    }
+    let collections = match s.store.list_collections().await {
+        Ok(c) => c,
+        Err(e) => return error_page(&s, &p, lang, e.into()).await,
+    };
+    let communities = s.store.list_communities().await.unwrap_or_default();
+    let mut sections = Vec::new();
+    for c in collections
+        .into_iter()
+        .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
+    {
+        let mut query = renkei_store::intel::StixQuery::new(50);
+        query.newest_first = true;
+        if q.collection.as_deref() == Some(c.id.as_str()) {
+            query.after = q.next.as_deref().and_then(decode_next);
+        }
+        let page = match s.store.stix_page(&p.actor, &c, &query).await {
+            Ok(page) => page,
+            Err(e) => return error_page(&s, &p, lang, e.into()).await,
+        };
+        let rows: Vec<Value> = page
+            .rows
+            .iter()
+            .map(|r| {
+                let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+                let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+                context! {
+                    tlp => r.tlp.as_str(), tlp_class => tlp_class(r.tlp), kind => r.stix_type.clone(),
+                    name => text("name"), pattern => text("pattern"), id => r.stix_id.clone(), version => r.version.clone(),
+                }
+            })
+            .collect();
+        let next = page
+            .more
+            .then(|| page.rows.last().map(|r| encode_next(r.date_added, r.pk)))
+            .flatten();
+        let community = communities.iter().find(|x| x.id == c.community).map(|x| {
+            if lang == Lang::Ja {
+                x.name_ja.clone()
+            } else {
+                x.name_en.clone()
+            }
+        });
+        sections.push(context! {
+            id => c.id.clone(), title => c.title.clone(), community, rows, next,
+            taxii => format!("/taxii2/community-{}/collections/{}/", c.community.0, c.id),
+        });
+    }
+    let l = layout(&s, &p, lang, "/intel").await;
+    render(&s, StatusCode::OK, "intel.html", context! { l, sections })
+}
+
+pub(super) fn time(us: i64) -> String {
+    Timestamp(us).to_jst_display()
+}
+
+fn text(body: &serde_json::Value, k: &str) -> String {
+    body.get(k)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// One object row for a results table.
+fn object_row(f: &renkei_store::index::FoundObject) -> Value {
+    let body: serde_json::Value = serde_json::from_str(&f.row.body).unwrap_or_default();
+    context! {
+        id => f.row.stix_id.clone(), kind => f.row.stix_type.clone(), name => text(&body, "name"),
+        pattern => text(&body, "pattern"), tlp => f.row.tlp.as_str(), tlp_class => tlp_class(f.row.tlp),
+        added => time(f.row.date_added),
+    }
+}
+
+async fn search_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Query(q): Query<SearchParams>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/intel/search") {
+        return r;
+    }
+    let searched =
+        q.q.is_some() || q.kind.is_some() || q.tlp.is_some() || q.from.is_some() || q.org.is_some();
+    let (rows, error) = if searched {
+        match q.query() {
+            Ok(query) => match s.store.search(&p.actor, &query).await {
+                Ok(found) => (found.iter().map(object_row).collect::<Vec<_>>(), None),
+                Err(e) => (Vec::new(), Some(ApiError::from(e))),
+            },
+            Err(e) => (Vec::new(), Some(e)),
+        }
+    } else {
+        (Vec::new(), None)
+    };
+    let l = layout(&s, &p, lang, "/intel").await;
+    let orgs: Vec<Value> = s
+        .store
+        .list_orgs()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|o| context! { id => o.id.0, name => org_name(o, lang) })
+        .collect();
+    let form = context! {
+        org => q.org.as_deref().and_then(|o| o.parse::<i64>().ok()).unwrap_or_default(),
+        q => q.q.clone().unwrap_or_default(), kind => q.kind.clone().unwrap_or_default(),
+        tlp => q.tlp.clone().unwrap_or_default(), from => q.from.clone().unwrap_or_default(),
+        until => q.until.clone().unwrap_or_default(),
+    };
+    render(
+        &s,
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "intel_search.html",
+        context! { l, rows, searched, form, orgs, tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), error => error_ctx(error) },
+    )
+}
+
+async fn object_view(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    id: &str,
+    flash: Option<&str>,
+    error: Option<ApiError>,
+) -> Response {
+    let versions = match s.store.object_versions(&p.actor, id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(s, p, lang, e.into()).await,
+    };
+    let correlations = s
+        .store
+        .correlate(&p.actor, id, 20)
+        .await
+        .unwrap_or_default();
+    let sightings = s.store.sightings_of(&p.actor, id).await.unwrap_or_default();
+    let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org)
+        .await
+        .ok();
+    let orgs = s.store.list_orgs().await.unwrap_or_default();
+    let org = |id: i64| {
+        orgs.iter()
+            .find(|o| o.id.0 == id)
+            .map_or_else(|| id.to_string(), |o| org_name(o, lang))
+    };
+    let now = Timestamp::now();
+    // The page is headed by the newest version of the organisation that
+    // shared the id first (only it adds versions in its collection); copies
+    // under the same id from others are listed as versions with their owner.
+    let first_owner = versions.last().map(|v| v.owner_org);
+    let latest: serde_json::Value = versions
+        .iter()
+        .find(|v| Some(v.owner_org) == first_owner)
+        .and_then(|v| serde_json::from_str(&v.row.body).ok())
+        .unwrap_or_default();
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            let body: serde_json::Value = serde_json::from_str(&v.row.body).unwrap_or_default();
+            context! {
+                version => v.row.version.clone(), added => time(v.row.date_added), tlp => v.row.tlp.as_str(),
+                tlp_class => tlp_class(v.row.tlp), owner => org(v.owner_org),
+                json => serde_json::to_string_pretty(&body).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let correlations: Vec<Value> = correlations
+        .iter()
+        .map(|h| {
+            let lists = warnings.as_ref().map(|w| w.matches(&h.value).iter().map(|k| (*k).to_owned()).collect::<Vec<_>>()).unwrap_or_default();
+            context! {
+                kind => h.value.kind().as_str(), value => h.value.value(), total => h.total, lists,
+                hits => h.hits.iter().map(|x| context! {
+                    id => x.stix_id.clone(), tlp => x.tlp.as_str(), tlp_class => tlp_class(x.tlp), owner => org(x.owner_org),
+                    matched => x.value.clone(), added => time(x.date_added),
+                    decay => renkei_core::decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), None, now),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let sightings = context! {
+        count => sightings.count, reports => sightings.reports,
+        first => sightings.first_seen.map(time), last => sightings.last_seen.map(time),
+        by_org => sightings.by_org.iter().map(|(o, n)| context! { org => org(*o), count => n }).collect::<Vec<_>>(),
+    };
+    let l = layout(s, p, lang, "/intel").await;
+    render(
+        s,
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        "intel_object.html",
+        context! {
+            l, id, name => text(&latest, "name"), kind => text(&latest, "type"), pattern => text(&latest, "pattern"),
+            description => text(&latest, "description"), versions, correlations, sightings,
+            tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), flash, error => error_ctx(error),
+        },
+    )
+}
+
+async fn object_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, &format!("/intel/objects/{id}")) {
+        return r;
+    }
+    let flash =
+        q.ok.as_deref()
+            .filter(|k| *k == "sighting-reported")
+            .map(|_| "sighting-reported");
+    object_view(&s, &p, lang, &id, flash, None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct FlashQuery {
+    pub(super) ok: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SightingForm {
+    csrf: String,
+    count: String,
+    tlp: Option<String>,
+}
+
+impl PortalForm for SightingForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// Reports a sighting of the object, under its own explicitly chosen TLP.
+async fn sighting_create(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<SightingForm>,
+) -> Response {
+    let path = format!("/intel/objects/{id}");
+    let result: Result<(), ApiError> = async {
+        let tlp = f
+            .tlp
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::field("tlp", "choose a TLP level"))
+            .and_then(|t| Tlp::parse(t).map_err(|e| ApiError::field("tlp", e.to_string())))?;
+        let count: i64 = f
+            .count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000_000).contains(n))
+            .ok_or_else(|| ApiError::field("count", "a whole number from 1"))?;
+        // The sighted object must be readable by the one reporting it.
+        s.store.object_versions(&p.actor, &id).await?;
+        let now = StixTime::from_timestamp(Timestamp::now());
+        let o = serde_json::json!({
+            "type": "sighting", "spec_version": "2.1", "id": format!("sighting--{}", uuid::Uuid::new_v4()),
+            "created": now.text, "modified": now.text, "sighting_of_ref": id, "count": count,
+            "object_marking_refs": [renkei_stix::tlp_marking_id(tlp)],
+        });
+        let obj = renkei_stix::parse_object(&o, None)
+            .map_err(|e| ApiError::field("sighting", e.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+        let collection = service::default_collection(s.store.as_ref(), p.viewer())
+            .await?
+            .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?;
+        service::share_objects(s.store.as_ref(), &p.actor, &collection, std::slice::from_ref(&obj), Some(tlp), &Audience::default()).await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("{path}?ok=sighting-reported")).into_response(),
+        Err(e) => object_view(&s, &p, lang, &id, None, Some(e)).await,
+    }
+}
+
+/// Downloads an export of what the user may read.
+async fn export_download(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Path(format): Path<String>,
+    Query(q): Query<ExportParams>,
+) -> Response {
+    if let Some(r) = login_redirect(&p, "/intel") {
+        return r;
+    }
+    match export_body(&s, &p, &format, &q).await {
+        Ok((body, content_type, ext)) => (
+            [
+                (header::CONTENT_TYPE, content_type.to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"renkei-export.{ext}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => error_page(&s, &p, lang, e).await,
+    }
+}
+
+/// What arrived since the user last looked (objects they may read), then
+/// marks it seen.
+async fn notifications_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
+    if let Some(r) = login_redirect(&p, "/notifications") {
+        return r;
+    }
+    let Some(user) = p.user.as_ref().map(|u| u.id) else {
+        return error_page(&s, &p, lang, ApiError::unauthorized()).await;
+    };
+    let seen = s.store.notifications_seen(user).await.unwrap_or((0, 0));
+    let found = match s.store.added_since(&p.actor, seen, 200).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&s, &p, lang, e.into()).await,
+    };
+    if let Some(last) = found.last()
+        && let Err(e) = s
+            .store
+            .mark_notifications_seen(user, (last.row.date_added, last.row.pk))
+            .await
+    {
+        tracing::warn!(error = %e, "could not mark notifications seen");
+    }
+    let rows: Vec<Value> = found.iter().rev().map(object_row).collect();
+    let l = layout(&s, &p, lang, "/notifications").await;
+    render(
+        &s,
+        StatusCode::OK,
+        "notifications.html",
+        context! { l, rows, seen => (seen.0 > 0).then(|| time(seen.0)) },
+    )
+}

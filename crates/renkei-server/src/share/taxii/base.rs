@@ -1,0 +1,261 @@
+//! What every TAXII resource shares: the media types, error messages,
+//! the caller, and the API roots and collections it may use.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use renkei_core::model::Collection;
+use renkei_core::{CommunityId, can_read_community};
+use renkei_store::StoreError;
+use serde_json::json;
+
+use crate::AppState;
+use crate::http::auth::Principal;
+
+pub(crate) const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
+pub(crate) const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
+/// Page size when the client names none, and the largest we serve.
+pub(crate) const DEFAULT_LIMIT: i64 = 1000;
+pub(crate) const MAX_LIMIT: i64 = 10_000;
+
+/// A TAXII error message resource.
+#[derive(Debug)]
+pub(crate) struct TaxiiError {
+    pub(super) status: StatusCode,
+    title: &'static str,
+    pub(super) description: String,
+}
+
+impl TaxiiError {
+    pub(super) fn new(
+        status: StatusCode,
+        title: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            title,
+            description: description.into(),
+        }
+    }
+
+    pub(super) fn bad_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Bad request", description)
+    }
+
+    pub(super) fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("{what} not found"),
+        )
+    }
+}
+
+impl From<StoreError> for TaxiiError {
+    fn from(e: StoreError) -> Self {
+        let api = crate::http::error::ApiError::from(e);
+        Self {
+            status: api.status,
+            title: api.title,
+            description: api.detail,
+        }
+    }
+}
+
+impl From<crate::http::error::ApiError> for TaxiiError {
+    fn from(api: crate::http::error::ApiError) -> Self {
+        Self {
+            status: api.status,
+            title: api.title,
+            description: api.detail,
+        }
+    }
+}
+
+impl IntoResponse for TaxiiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "title": self.title,
+            "description": self.description,
+            "http_status": self.status.as_u16().to_string(),
+        });
+        let mut r = taxii_json(self.status, body.to_string());
+        if self.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"renkei\", Bearer"),
+            );
+        }
+        r
+    }
+}
+
+pub(super) type TResult<T = Response> = Result<T, TaxiiError>;
+
+/// The caller, with authentication failures answered as TAXII errors
+/// (with a challenge) rather than as problem+json.
+#[derive(Debug)]
+pub(crate) struct TaxiiPrincipal(Principal);
+
+impl std::ops::Deref for TaxiiPrincipal {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for TaxiiPrincipal {
+    type Rejection = TaxiiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, TaxiiError> {
+        Principal::from_request_parts(parts, state)
+            .await
+            .map(TaxiiPrincipal)
+            .map_err(TaxiiError::from)
+    }
+}
+
+pub(super) fn taxii_json(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(TAXII_MEDIA_TYPE),
+    );
+    r
+}
+
+/// 406 unless the client accepts the TAXII 2.1 media type (or anything).
+pub(super) fn check_accept(headers: &HeaderMap) -> TResult<()> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let ok = accept.split(',').any(|part| {
+        let t: String = part
+            .split(";q=")
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        t == "application/taxii+json;version=2.1"
+            || t == "application/taxii+json"
+            || t == "*/*"
+            || t == "application/*"
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(TaxiiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not acceptable",
+            format!("this server answers {TAXII_MEDIA_TYPE}; the Accept header was {accept:?}"),
+        ))
+    }
+}
+
+pub(super) fn require(p: &Principal) -> TResult<()> {
+    if p.is_authenticated() {
+        Ok(())
+    } else {
+        Err(TaxiiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required",
+            "use HTTP Basic (e-mail and password) or a bearer token",
+        ))
+    }
+}
+
+pub(super) fn root_name(c: CommunityId) -> String {
+    format!("community-{}", c.0)
+}
+
+pub(super) fn parse_root(root: &str) -> TResult<CommunityId> {
+    root.strip_prefix("community-")
+        .and_then(|n| n.parse::<i64>().ok())
+        .map(CommunityId)
+        .ok_or_else(|| TaxiiError::not_found("API root"))
+}
+
+pub(super) fn base_url(headers: &HeaderMap, s: &AppState) -> String {
+    if let Some(u) = &s.settings.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if s.settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// The API root the caller may use; 404 for others, so roots of
+/// communities one is not in stay unlisted.
+pub(super) async fn readable_root(
+    _s: &AppState,
+    p: &Principal,
+    root: &str,
+) -> TResult<CommunityId> {
+    require(p)?;
+    let c = parse_root(root)?;
+    // The viewer's communities are read from the store with it: only
+    // existing communities with an active membership are in the list.
+    if !can_read_community(p.viewer(), c) {
+        return Err(TaxiiError::not_found("API root"));
+    }
+    Ok(c)
+}
+
+pub(super) async fn readable_collection(
+    s: &AppState,
+    p: &Principal,
+    root: &str,
+    id: &str,
+) -> TResult<Collection> {
+    let c = readable_root(s, p, root).await?;
+    let cached = s.collections.read().ok().and_then(|m| m.get(id).cloned());
+    let col = match cached {
+        Some(col) => col,
+        None => match s.store.get_collection(id).await {
+            Ok(col) => {
+                if let Ok(mut m) = s.collections.write() {
+                    m.insert(col.id.clone(), col.clone());
+                }
+                col
+            }
+            Err(StoreError::NotFound(_)) => return Err(TaxiiError::not_found("collection")),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    if col.community == c {
+        Ok(col)
+    } else {
+        Err(TaxiiError::not_found("collection"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_header_rules() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT, HeaderValue::from_str(v).expect("header"));
+            m
+        };
+        assert!(check_accept(&HeaderMap::new()).is_ok());
+        assert!(check_accept(&h("application/taxii+json;version=2.1")).is_ok());
+        assert!(check_accept(&h("application/taxii+json; version=2.1")).is_ok());
+        assert!(check_accept(&h("application/json")).is_err());
+        assert!(check_accept(&h("application/taxii+json;version=2.0")).is_err());
+    }
+}

@@ -1,0 +1,351 @@
+//! Objects: pages of a collection, one object, its versions, the
+//! manifest, deletion, and adds with their status.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use renkei_core::model::Collection;
+use renkei_core::{Timestamp, can_write_community};
+use renkei_stix::StixTime;
+use renkei_store::intel::{AddOutcome, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::http::auth::Principal;
+
+use super::base::*;
+use super::paging::*;
+use crate::share::service::new_version;
+
+pub(super) async fn get_objects(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> TResult {
+    check_accept(&headers)?;
+    let params = parse_params(raw.as_deref())?;
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), false).await
+}
+
+/// A page of objects as an envelope, bodies joined as stored; `404` when
+/// empty and `single`.
+pub(super) async fn envelope_response(
+    s: &AppState,
+    p: &Principal,
+    c: &Collection,
+    q: &StixQuery,
+    single: bool,
+) -> TResult {
+    let page = s.store.stix_envelope(&p.actor, c, q).await?;
+    if single && page.count == 0 {
+        return Err(TaxiiError::not_found("object"));
+    }
+    let next = page
+        .more
+        .then(|| page.last.map(|(d, pk)| encode_next(d, pk)))
+        .flatten();
+    let objects: Vec<&str> = if page.objects.is_empty() {
+        Vec::new()
+    } else {
+        vec![page.objects.as_str()]
+    };
+    let r = taxii_json(StatusCode::OK, envelope(page.more, next, &objects));
+    Ok(with_date_headers(
+        r,
+        page.first_added,
+        page.last.map(|(d, _)| d),
+    ))
+}
+
+pub(super) async fn get_object(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> TResult {
+    check_accept(&headers)?;
+    let mut params = parse_params(raw.as_deref())?;
+    params.ids = vec![object_id];
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), true).await
+}
+
+pub(super) async fn object_versions(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> TResult {
+    check_accept(&headers)?;
+    let mut params = parse_params(raw.as_deref())?;
+    params.ids = vec![object_id];
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    let page = s
+        .store
+        .stix_page(&p.actor, &c, &params.query(VersionMatch::all()))
+        .await?;
+    if page.rows.is_empty() {
+        return Err(TaxiiError::not_found("object"));
+    }
+    let body = json!({ "more": page.more, "versions": page.rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>() });
+    Ok(paged(body, &page))
+}
+
+pub(super) async fn manifest(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> TResult {
+    check_accept(&headers)?;
+    let params = parse_params(raw.as_deref())?;
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    let page = s
+        .store
+        .stix_page(&p.actor, &c, &params.query(VersionMatch::last()))
+        .await?;
+    let objects: Vec<Value> = page
+        .rows
+        .iter()
+        .map(|r| json!({"id": r.stix_id, "date_added": StixTime::format(Timestamp(r.date_added)), "version": r.version, "media_type": STIX_MEDIA_TYPE}))
+        .collect();
+    let mut body = json!({ "more": page.more });
+    if !objects.is_empty() {
+        body["objects"] = json!(objects);
+    }
+    Ok(paged(body, &page))
+}
+
+pub(super) async fn delete_object(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> TResult {
+    check_accept(&headers)?;
+    let params = parse_params(raw.as_deref())?;
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    if !can_write_community(p.viewer(), c.community) {
+        return Err(TaxiiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "this collection is read-only for you",
+        ));
+    }
+    s.store
+        .delete_stix(
+            &p.actor,
+            &c,
+            &object_id,
+            &params.versions.unwrap_or_else(VersionMatch::all),
+        )
+        .await?;
+    Ok(taxii_json(StatusCode::OK, String::new()))
+}
+
+pub(super) fn status_json(st: &TaxiiStatus) -> Value {
+    let o = &st.outcome;
+    json!({
+        "id": st.id,
+        "status": st.status,
+        "request_timestamp": StixTime::format(Timestamp(st.requested_at)),
+        "total_count": st.total,
+        "success_count": o.successes.len(),
+        "failure_count": o.failures.len(),
+        "pending_count": st.pending,
+        "successes": o.successes.iter().map(|(id, v)| json!({"id": id, "version": v})).collect::<Vec<_>>(),
+        "failures": o.failures.iter().map(|(id, v, m)| json!({"id": id, "version": v, "message": m})).collect::<Vec<_>>(),
+    })
+}
+
+pub(super) async fn add_objects(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id)): Path<(String, String)>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> TResult {
+    check_accept(&headers)?;
+    let ct: String = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ct != "application/taxii+json;version=2.1" && ct != "application/taxii+json" {
+        return Err(TaxiiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!("send Content-Type: {TAXII_MEDIA_TYPE}"),
+        ));
+    }
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    if !can_write_community(p.viewer(), c.community) {
+        return Err(TaxiiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "this collection is read-only for you",
+        ));
+    }
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            TaxiiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request too large",
+                format!(
+                    "the body exceeds max_content_length ({} bytes)",
+                    s.settings.taxii_max_content_length
+                ),
+            )
+        } else {
+            TaxiiError::bad_request(e.body_text())
+        }
+    })?;
+    // Parsing and validating thousands of objects is CPU work: off the
+    // async workers, so other requests keep being answered meanwhile, and
+    // no more at once than there are cores (the blocking pool itself would
+    // start hundreds of threads).
+    static VALIDATING: std::sync::LazyLock<tokio::sync::Semaphore> =
+        std::sync::LazyLock::new(|| {
+            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+        });
+    let permit = VALIDATING.acquire().await.map_err(|_| {
+        TaxiiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Unavailable",
+            "the server is shutting down",
+        )
+    })?;
+    let (total, outcome, valid) = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        validate_envelope(&body)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "TAXII validation task failed");
+        TaxiiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the objects could not be validated",
+        )
+    })??;
+    let st = TaxiiStatus {
+        id: uuid::Uuid::new_v4().to_string(),
+        collection: c.id.clone(),
+        org: p.viewer().org.map_or(-1, |o| o.0),
+        status: "pending".into(),
+        requested_at: Timestamp::now().0,
+        total,
+        pending: valid.len() as i64,
+        outcome: outcome.clone(),
+    };
+    s.store.create_status(&st).await?;
+    let store = s.store.clone();
+    let actor = p.actor.clone();
+    let status_id = st.id.clone();
+    tokio::spawn(async move {
+        let mut done = outcome;
+        match store.add_stix(&actor, &c, valid.clone()).await {
+            Ok(o) => {
+                done.successes.extend(o.successes);
+                done.failures.extend(o.failures);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
+                done.failures.extend(valid.into_iter().map(|v| {
+                    (
+                        v.stix_id,
+                        v.version.map(|x| x.0),
+                        format!("not stored: {e}"),
+                    )
+                }));
+            }
+        }
+        if let Err(e) = store.complete_status(&status_id, &done).await {
+            tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
+        }
+    });
+    Ok(taxii_json(
+        StatusCode::ACCEPTED,
+        status_json(&st).to_string(),
+    ))
+}
+
+/// Parses a TAXII envelope (or a bundle) and validates each object: the
+/// object count, what failed and why, and the versions to store.
+pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<NewStixVersion>)> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
+    // An envelope, or a bundle as stix2's TAXIICollectionSink sends.
+    let list = match value.get("objects") {
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(TaxiiError::bad_request("objects: must be a list")),
+        None => {
+            return Err(TaxiiError::bad_request(
+                "objects: is required (send a TAXII envelope)",
+            ));
+        }
+    };
+    if list.len() > renkei_stix::object::MAX_OBJECTS {
+        return Err(TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            format!(
+                "at most {} objects per request",
+                renkei_stix::object::MAX_OBJECTS
+            ),
+        ));
+    }
+    let mut outcome = AddOutcome::default();
+    let mut valid = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        match renkei_stix::parse_object(v, Some(i)) {
+            Ok(o) => valid.push(new_version(&o)),
+            Err(e) => {
+                let id = v
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(no id)")
+                    .to_owned();
+                let version = v
+                    .get("modified")
+                    .or_else(|| v.get("created"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let msg =
+                    e.0.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                outcome.failures.push((id, version, msg));
+            }
+        }
+    }
+    Ok((list.len() as i64, outcome, valid))
+}
+
+pub(super) async fn status(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, status_id)): Path<(String, String)>,
+) -> TResult {
+    check_accept(&headers)?;
+    readable_root(&s, &p, &root).await?;
+    let org = p.viewer().org.map_or(-1, |o| o.0);
+    let st = s
+        .store
+        .get_status(&status_id, org)
+        .await?
+        .ok_or_else(|| TaxiiError::not_found("status"))?;
+    Ok(taxii_json(StatusCode::OK, status_json(&st).to_string()))
+}

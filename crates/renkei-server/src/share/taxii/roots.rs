@@ -1,0 +1,112 @@
+//! Discovery, API roots (one per community) and their collections.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use renkei_core::model::Collection;
+use renkei_core::{can_read_community, can_write_community};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::http::auth::Principal;
+
+use super::base::*;
+
+pub(super) async fn discovery(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+) -> TResult {
+    check_accept(&headers)?;
+    require(&p)?;
+    let base = base_url(&headers, &s);
+    let roots: Vec<String> = s
+        .store
+        .list_communities()
+        .await?
+        .into_iter()
+        .filter(|c| can_read_community(p.viewer(), c.id))
+        .map(|c| format!("{base}/taxii2/{}/", root_name(c.id)))
+        .collect();
+    let mut body = json!({
+        "title": "renkei TAXII 2.1",
+        "description": "Threat intelligence shared under need-to-know. One API root per community you are an active member of.",
+        "api_roots": roots,
+    });
+    if let Some(first) = roots.first() {
+        body["default"] = json!(first);
+    }
+    Ok(taxii_json(StatusCode::OK, body.to_string()))
+}
+
+pub(super) async fn api_root(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path(root): Path<String>,
+) -> TResult {
+    check_accept(&headers)?;
+    let c = readable_root(&s, &p, &root).await?;
+    let community = s
+        .store
+        .list_communities()
+        .await?
+        .into_iter()
+        .find(|x| x.id == c)
+        .ok_or_else(|| TaxiiError::not_found("API root"))?;
+    let body = json!({
+        "title": community.name_en,
+        "description": format!("{} — {}", community.name_ja, community.description),
+        "versions": [TAXII_MEDIA_TYPE],
+        "max_content_length": s.settings.taxii_max_content_length,
+    });
+    Ok(taxii_json(StatusCode::OK, body.to_string()))
+}
+
+pub(super) fn collection_json(c: &Collection, p: &Principal) -> Value {
+    json!({
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "can_read": can_read_community(p.viewer(), c.community),
+        "can_write": can_write_community(p.viewer(), c.community),
+        "media_types": [STIX_MEDIA_TYPE],
+    })
+}
+
+pub(super) async fn collections(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path(root): Path<String>,
+) -> TResult {
+    check_accept(&headers)?;
+    let c = readable_root(&s, &p, &root).await?;
+    let list: Vec<Value> = s
+        .store
+        .list_collections()
+        .await?
+        .iter()
+        .filter(|x| x.community == c)
+        .map(|x| collection_json(x, &p))
+        .collect();
+    let body = if list.is_empty() {
+        json!({})
+    } else {
+        json!({ "collections": list })
+    };
+    Ok(taxii_json(StatusCode::OK, body.to_string()))
+}
+
+pub(super) async fn collection(
+    State(s): State<AppState>,
+    p: TaxiiPrincipal,
+    headers: HeaderMap,
+    Path((root, id)): Path<(String, String)>,
+) -> TResult {
+    check_accept(&headers)?;
+    let c = readable_collection(&s, &p, &root, &id).await?;
+    Ok(taxii_json(
+        StatusCode::OK,
+        collection_json(&c, &p).to_string(),
+    ))
+}
