@@ -9,6 +9,8 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use renkei_core::model::Collection;
+use renkei_core::{Audience, Tlp};
 use renkei_stix::LineError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -102,13 +104,7 @@ pub async fn import(
     let tlp = parse_tlp(q.tlp.as_deref())?;
     let audience = parse_audience(q.audience.as_deref())?;
     let collection = match &q.collection {
-        Some(id) => {
-            let c = s.store.get_collection(id).await?;
-            if !renkei_core::can_read_community(p.viewer(), c.community) {
-                return Err(ApiError::not_found("collection"));
-            }
-            c
-        }
+        Some(id) => readable_collection(&s, &p, id).await?,
         None => service::default_collection(s.store.as_ref(), p.viewer())
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
@@ -192,11 +188,7 @@ pub async fn import(
         "stix" => {
             let v: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
-            let objects = renkei_stix::parse_bundle(&v).map_err(|e| field_errors(e.0))?;
-            let out =
-                service::share_objects(store, &p.actor, &collection, &objects, tlp, &audience)
-                    .await?;
-            result.stored = out.successes.len();
+            result.stored = share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -225,31 +217,46 @@ pub async fn import_bundle(
     ApiJson(bundle): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
-    let c = s.store.get_collection(&id).await?;
-    if !renkei_core::can_read_community(p.viewer(), c.community) {
-        return Err(ApiError::not_found("collection"));
-    }
-    let objects = renkei_stix::parse_bundle(&bundle).map_err(|e| {
-        let errors = serde_json::json!(
-            e.0.iter()
-                .map(|f| serde_json::json!({
-                    "index": f.index, "id": f.id, "field": f.field, "message": f.message
-                }))
-                .collect::<Vec<_>>()
-        );
-        let mut err = ApiError::field(
-            "objects",
-            format!("{} problem(s); nothing was stored", e.0.len()),
-        );
-        err.errors = Some(errors);
-        err
-    })?;
-    let versions = objects.iter().map(service::new_version).collect();
-    let out = s.store.add_stix_whole(&p.actor, &c, versions).await?;
+    let c = readable_collection(&s, &p, &id).await?;
+    let stored = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
-            stored: out.successes.len() as i64,
+            stored: stored as i64,
         }),
     ))
+}
+
+/// A collection the caller may read; one it may not is not found, as one
+/// that does not exist.
+async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult<Collection> {
+    let c = s.store.get_collection(id).await?;
+    if !renkei_core::can_read_community(p.viewer(), c.community) {
+        return Err(ApiError::not_found("collection"));
+    }
+    Ok(c)
+}
+
+/// Both endpoints' bundle import: validated whole and stored whole, or
+/// refused with every problem listed, storing nothing. Objects without a
+/// TLP marking take `tlp` when given, else the collection's default.
+async fn share_bundle(
+    s: &AppState,
+    p: &Principal,
+    collection: &Collection,
+    bundle: &Value,
+    tlp: Option<Tlp>,
+    audience: &Audience,
+) -> ApiResult<usize> {
+    let objects = renkei_stix::parse_bundle(bundle).map_err(|e| field_errors(e.0))?;
+    let out = service::share_objects(
+        s.store.as_ref(),
+        &p.actor,
+        collection,
+        &objects,
+        tlp,
+        audience,
+    )
+    .await?;
+    Ok(out.successes.len())
 }
