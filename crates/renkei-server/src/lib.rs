@@ -10,7 +10,7 @@ mod audit;
 pub mod config;
 mod directory;
 pub mod http;
-pub mod openapi;
+mod openapi;
 mod ops;
 pub mod share;
 
@@ -27,8 +27,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use http::{auth, i18n, metrics, templates};
-
 pub use config::Settings;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state,
@@ -37,10 +35,10 @@ pub use config::Settings;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
-    pub i18n: Arc<i18n::Translations>,
-    pub templates: Arc<templates::Templates>,
-    pub metrics: Arc<metrics::Metrics>,
-    pub basic_cache: Arc<auth::BasicCache>,
+    pub i18n: Arc<http::i18n::Translations>,
+    pub templates: Arc<http::templates::Templates>,
+    pub metrics: Arc<http::metrics::Metrics>,
+    pub basic_cache: Arc<http::auth::BasicCache>,
     /// Collections never change once created, so each process keeps the
     /// ones it has looked up (access is still decided per request).
     pub collections:
@@ -49,13 +47,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        let i18n = Arc::new(i18n::Translations::load());
+        let i18n = Arc::new(http::i18n::Translations::load());
         Self {
-            templates: Arc::new(templates::Templates::new(i18n.clone())),
+            templates: Arc::new(http::templates::Templates::new(i18n.clone())),
             store,
             settings: Arc::new(settings),
             i18n,
-            metrics: metrics::Metrics::new(),
+            metrics: http::metrics::Metrics::new(),
             basic_cache: Arc::default(),
             collections: Arc::default(),
         }

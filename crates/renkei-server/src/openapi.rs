@@ -28,7 +28,7 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The whole document.
-pub fn document() -> utoipa::openapi::OpenApi {
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::ops::Doc::openapi());
     doc.merge(crate::directory::api_doc());

@@ -7,7 +7,7 @@ use fluent_bundle::{FluentArgs, FluentValue};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, State};
 
-use crate::i18n::{Lang, Translations};
+use super::i18n::{Lang, Translations};
 
 /// (name, source) of every template, also read by the translation tests.
 pub const SOURCES: &[(&str, &str)] = &[
