@@ -138,9 +138,12 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
         } => {
             let (password, generated) = match std::env::var("RENKEI_PASSWORD") {
                 Ok(p) => (p, false),
-                Err(_) => (renkei_server::auth::random_secret()[..20].to_owned(), true),
+                Err(_) => (
+                    renkei_server::http::auth::random_secret()[..20].to_owned(),
+                    true,
+                ),
             };
-            renkei_server::auth::check_password_policy(&password)?;
+            renkei_server::http::auth::check_password_policy(&password)?;
             let u = store
                 .create_user(
                     &actor,
@@ -149,7 +152,7 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                         email: Email::parse(&email)?,
                         display_name: name,
                         role: Role::parse(&role)?,
-                        password_hash: renkei_server::auth::hash_password(&password)?,
+                        password_hash: renkei_server::http::auth::hash_password(&password)?,
                     },
                 )
                 .await?;
@@ -206,8 +209,8 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
             }
             let secret = format!(
                 "{}{}",
-                renkei_server::auth::TOKEN_PREFIX,
-                renkei_server::auth::random_secret()
+                renkei_server::http::auth::TOKEN_PREFIX,
+                renkei_server::http::auth::random_secret()
             );
             let t = store
                 .create_api_token(
@@ -215,7 +218,7 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                     OrgId(org),
                     &name,
                     role,
-                    &renkei_server::auth::secret_hash(&secret),
+                    &renkei_server::http::auth::secret_hash(&secret),
                 )
                 .await?;
             println!(
@@ -252,9 +255,13 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
             if key.is_none() {
                 eprintln!("warning: webhook_secret_key is not set: the secret is stored unsealed");
             }
-            let (w, secret) =
-                renkei_server::webhooks::create_for_org(store, key.as_ref(), OrgId(org), &url)
-                    .await?;
+            let (w, secret) = renkei_server::share::webhooks::create_for_org(
+                store,
+                key.as_ref(),
+                OrgId(org),
+                &url,
+            )
+            .await?;
             println!(
                 "webhook {} created for organisation {org}; signing secret (shown once):\n{secret}",
                 w.id

@@ -213,9 +213,9 @@ pub async fn load(store: &dyn Store, data: &Path) -> anyhow::Result<Accounts> {
     }
     let password = match std::env::var("RENKEI_DEMO_PASSWORD") {
         Ok(p) => p,
-        Err(_) => renkei_server::auth::random_secret()[..16].to_owned(),
+        Err(_) => renkei_server::http::auth::random_secret()[..16].to_owned(),
     };
-    renkei_server::auth::check_password_policy(&password).context("RENKEI_DEMO_PASSWORD")?;
+    renkei_server::http::auth::check_password_policy(&password).context("RENKEI_DEMO_PASSWORD")?;
     write_private(&pw_file, &password)?;
     build(store, &password).await?;
     Ok(Accounts { password, users })
@@ -248,7 +248,7 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
     let system = Actor::system("demo");
     // One argon2id hash for every demo account: they share a password, and
     // hashing each separately would only slow the demo's start.
-    let hash = renkei_server::auth::hash_password(password)?;
+    let hash = renkei_server::http::auth::hash_password(password)?;
     let mut orgs: Vec<(&str, Org)> = Vec::new();
     let mut users: Vec<(String, User)> = Vec::new();
     for o in ORGS {
@@ -510,7 +510,7 @@ async fn stix(
         });
         let o = renkei_stix::parse_object(&body, None)
             .map_err(|e| anyhow::anyhow!("demo indicator: {e}"))?;
-        anyhow::Ok(renkei_server::taxii::new_version(&o))
+        anyhow::Ok(renkei_server::share::new_version(&o))
     };
     let analyst = actor_for(store, &user("analyst@ncso.example.jp")).await?;
     store
@@ -575,7 +575,7 @@ async fn stix(
         .add_stix(
             &rail,
             &council_col,
-            vec![renkei_server::taxii::new_version(&sighting)],
+            vec![renkei_server::share::new_version(&sighting)],
         )
         .await?;
     Ok(())

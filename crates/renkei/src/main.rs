@@ -11,9 +11,9 @@ mod import;
 mod serve;
 
 /// mimalloc rather than glibc's allocator: a TAXII page allocates and
-/// frees per row and per request, and glibc's `malloc`/`free` (with its
-/// chunk consolidation) took about 15 % of the server's CPU under load
-/// (`perf`, BENCHMARKS.md).
+/// frees per row and per request, and glibc's `malloc`/`free` were a large
+/// share of the server's CPU under load (BENCHMARKS.md, "mimalloc as the
+/// global allocator").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

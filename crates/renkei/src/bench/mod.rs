@@ -261,7 +261,7 @@ async fn setup(
             org.id,
             "bench",
             Role::Reporter,
-            &renkei_server::auth::secret_hash(&secret),
+            &renkei_server::http::auth::secret_hash(&secret),
         )
         .await?;
     Ok((col, secret))

@@ -49,7 +49,7 @@ pub async fn taxii(
         let mut batches = batches(present, objects, |i| {
             let o = renkei_stix::parse_object(&indicator(i), None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            Ok(renkei_server::taxii::new_version(&o))
+            Ok(renkei_server::share::new_version(&o))
         });
         // Two adds in flight, as when a client posts envelopes one after
         // another: the server answers each once it is validated and stores
@@ -103,7 +103,10 @@ pub async fn taxii(
     for _ in 0..1000 {
         let (d, pk) = cursors[rng.random_range(0..cursors.len())];
         let back = rng.random_range(0..9_900);
-        lines.push_str(&renkei_server::taxii::encode_next(d, (pk - back).max(0)));
+        lines.push_str(&renkei_server::share::taxii::encode_next(
+            d,
+            (pk - back).max(0),
+        ));
         lines.push('\n');
     }
     std::fs::write(tokens, lines).with_context(|| format!("writing {}", tokens.display()))?;
