@@ -103,10 +103,10 @@ impl Settings {
     /// The key webhook secrets are sealed with, if one is set.
     pub fn webhook_seal_key(
         &self,
-    ) -> Result<Option<crate::share::sealed::SealKey>, crate::share::sealed::SealError> {
+    ) -> Result<Option<crate::sealed::SealKey>, crate::sealed::SealError> {
         self.webhook_secret_key
             .as_ref()
-            .map(|k| crate::share::sealed::SealKey::from_hex(k.expose_secret()))
+            .map(|k| crate::sealed::SealKey::from_hex(k.expose_secret()))
             .transpose()
     }
 

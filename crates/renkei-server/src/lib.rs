@@ -12,53 +12,22 @@ mod directory;
 pub mod http;
 mod openapi;
 mod ops;
+pub mod sealed;
 pub mod share;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use renkei_store::Store;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use config::Settings;
-
-/// What every handler can reach. Cheap to clone; holds no per-user state,
-/// so any number of processes can serve behind a load balancer.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub settings: Arc<Settings>,
-    pub i18n: Arc<http::i18n::Translations>,
-    pub templates: Arc<http::templates::Templates>,
-    pub metrics: Arc<http::metrics::Metrics>,
-    pub basic_cache: Arc<http::auth::BasicCache>,
-    /// Collections never change once created, so each process keeps the
-    /// ones it has looked up (access is still decided per request).
-    pub collections:
-        Arc<std::sync::RwLock<std::collections::HashMap<String, renkei_core::model::Collection>>>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        let i18n = Arc::new(http::i18n::Translations::load());
-        Self {
-            templates: Arc::new(http::templates::Templates::new(i18n.clone())),
-            store,
-            settings: Arc::new(settings),
-            i18n,
-            metrics: http::metrics::Metrics::new(),
-            basic_cache: Arc::default(),
-            collections: Arc::default(),
-        }
-    }
-}
+pub use http::AppState;
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {

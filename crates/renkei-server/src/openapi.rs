@@ -5,7 +5,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
-use crate::AppState;
+use crate::http::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-use crate::AppState;
+use crate::http::AppState;
 
 /// The operations part of the OpenAPI document.
 #[derive(OpenApi)]

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 use super::views::{
     CommunityView, MembershipView, NewCommunityRequest, NewMembershipRequest, flash_key,
 };
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

@@ -12,7 +12,7 @@ mod views;
 use axum::Router;
 use utoipa::OpenApi;
 
-use crate::AppState;
+use crate::http::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()

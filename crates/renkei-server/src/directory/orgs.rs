@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::views::{NewOrgRequest, OrgView, SupplyLinkView, flash_key};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

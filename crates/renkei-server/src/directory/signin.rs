@@ -14,7 +14,7 @@ use renkei_core::{AuditOutcome, Email, Timestamp};
 use renkei_store::AuditEvent;
 use serde::Deserialize;
 
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::{self, LOGIN_CSRF_COOKIE, Principal, SESSION_COOKIE};
 use crate::http::i18n::Lang;
 use crate::http::page::{LANG_COOKIE, check_csrf, error_page, lang_of, layout, render};

@@ -9,7 +9,7 @@ use renkei_core::OrgId;
 use utoipa::OpenApi;
 
 use super::views::{NewTokenRequest, OrgFilter, TokenView, parse_role};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;

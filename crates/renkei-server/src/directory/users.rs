@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::views::{MeView, NewUserRequest, OrgFilter, UserView, flash_key, parse_role};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 
 use super::error::ApiError;
-use crate::AppState;
+use crate::http::AppState;
 
 pub(crate) const SESSION_COOKIE: &str = "renkei_session";
 /// Double-submit token protecting the sign-in form, which has no session yet.

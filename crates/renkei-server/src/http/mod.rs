@@ -1,6 +1,7 @@
 //! What every room shares: who is calling (`auth`), how failures answer
 //! (`error`), the JSON body (`json`), the portal's pages and forms
-//! (`page`), translations, templates and metrics. Nothing here knows a
+//! (`page`), translations, templates, metrics and the application state
+//! (`state`). Nothing here knows a
 //! capability: rooms use this room, never the other way round.
 
 pub mod auth;
@@ -9,4 +10,7 @@ pub(crate) mod i18n;
 pub(crate) mod json;
 pub(crate) mod metrics;
 pub(crate) mod page;
+mod state;
 pub(crate) mod templates;
+
+pub use state::AppState;

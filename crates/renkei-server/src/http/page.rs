@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use super::auth::{self, Principal};
 use super::error::ApiError;
 use super::i18n::Lang;
-use crate::AppState;
+use crate::http::AppState;
 
 pub(crate) const LANG_COOKIE: &str = "renkei_lang";
 const CSS: &str = include_str!("../../static/renkei.css");

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::imports::MAX_IMPORT_BYTES;
 use super::service::{self, ShareError, ShareOptions};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{TAG, field_errors, parse_audience, parse_tlp};
 use super::service::{self, ShareError, ShareOptions};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;

@@ -13,7 +13,7 @@ use renkei_core::{Audience, CommunityId, Marking, OrgId, Pap, ParseError, Sector
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

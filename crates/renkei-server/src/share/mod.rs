@@ -8,7 +8,6 @@ mod forms;
 mod imports;
 mod items;
 mod pages;
-pub mod sealed;
 mod service;
 pub mod taxii;
 mod warninglists;
@@ -22,7 +21,7 @@ pub use service::{
     index_entries, misp_objects, new_version, share_objects, share_values, warning_lists,
 };
 
-use crate::AppState;
+use crate::http::AppState;
 
 pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
     Router::new()

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::api::{ExportParams, SearchParams, export_body};
 use super::service;
 use super::taxii::{decode_next, encode_next};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

@@ -15,7 +15,7 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::api::{TAG, parse_value};
 use super::pages::{FlashQuery, time};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;

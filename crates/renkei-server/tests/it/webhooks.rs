@@ -637,8 +637,8 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
 /// deliveries wait, unattempted, until a server with the key sends them.
 #[tokio::test]
 async fn webhook_secrets_are_sealed_with_the_server_key() {
-    let key_hex = renkei_server::share::sealed::SealKey::generate_hex();
-    let key = renkei_server::share::sealed::SealKey::from_hex(&key_hex).expect("key");
+    let key_hex = renkei_server::sealed::SealKey::generate_hex();
+    let key = renkei_server::sealed::SealKey::from_hex(&key_hex).expect("key");
     for (backend, app) in apps().await {
         let (_, col) = app.council().await;
         let nco = app.actor(&app.nco_admin).await;
@@ -673,7 +673,7 @@ async fn webhook_secrets_are_sealed_with_the_server_key() {
         );
         // Claimed for a lease of 4 × TIMEOUT, then due again.
         let lease = 4 * renkei_server::share::webhooks::TIMEOUT.as_secs() as i64;
-        let other = keyed_worker(&app, &renkei_server::share::sealed::SealKey::generate_hex());
+        let other = keyed_worker(&app, &renkei_server::sealed::SealKey::generate_hex());
         let s = other.tick(soon().plus_seconds(lease)).await.expect("tick");
         assert_eq!(
             (s.held, s.retried, s.delivered),
@@ -726,7 +726,7 @@ async fn webhook_secrets_are_sealed_with_the_server_key() {
     let stored = &app.store.list_webhooks(None).await.expect("list")[0];
     assert!(!stored.secret.contains(&secret));
     assert_eq!(
-        renkei_server::share::sealed::open(Some(&key), app.power.id.0, &stored.secret).as_deref(),
+        renkei_server::sealed::open(Some(&key), app.power.id.0, &stored.secret).as_deref(),
         Ok(secret.as_str())
     );
 }

@@ -8,7 +8,7 @@ use renkei_core::{CommunityId, can_read_community};
 use renkei_store::StoreError;
 use serde_json::json;
 
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 
 pub(crate) const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";

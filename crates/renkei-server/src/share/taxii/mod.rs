@@ -17,7 +17,7 @@ use axum::routing::get;
 
 pub use paging::{decode_next, encode_next};
 
-use crate::AppState;
+use crate::http::AppState;
 use objects::{
     add_objects, delete_object, get_object, get_objects, manifest, object_versions, status,
 };

@@ -10,7 +10,7 @@ use renkei_stix::StixTime;
 use renkei_store::intel::{AddOutcome, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 
 use super::base::*;

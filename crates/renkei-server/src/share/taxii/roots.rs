@@ -6,7 +6,7 @@ use renkei_core::model::Collection;
 use renkei_core::{can_read_community, can_write_community};
 use serde_json::{Value, json};
 
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 
 use super::base::*;

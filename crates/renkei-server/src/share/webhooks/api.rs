@@ -13,11 +13,11 @@ use utoipa::{OpenApi, ToSchema};
 
 use super::sign::new_secret;
 use super::ssrf::{check_target, parse_url};
-use crate::AppState;
+use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::json::ApiJson;
-use crate::share::sealed;
+use crate::sealed;
 
 // -- REST ----------------------------------------------------------------------
 /// The webhook paths, nested into the share room's document under `/api/v1`

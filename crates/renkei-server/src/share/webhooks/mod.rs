@@ -64,7 +64,7 @@ pub use worker::{MAX_ATTEMPTS, TIMEOUT, TickStats, Worker, WorkerError};
 
 use ssrf::parse_url;
 
-use crate::share::sealed;
+use crate::sealed;
 
 /// Registers a webhook in `org`'s name from the command line (a system
 /// actor, audited as `cli`); returns it with its secret.

@@ -15,8 +15,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::sign::sign;
 use super::ssrf::{PublicOnly, check_target};
-use crate::AppState;
-use crate::share::sealed;
+use crate::http::AppState;
+use crate::sealed;
 
 /// Attempts before a delivery is `failed` for good.
 pub const MAX_ATTEMPTS: i64 = 8;

@@ -1,0 +1,40 @@
+//! The application state every handler reaches.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use renkei_core::model::Collection;
+use renkei_store::Store;
+
+use crate::config::Settings;
+use crate::http::{auth, i18n, metrics, templates};
+
+/// What every handler can reach. Cheap to clone; holds no per-user state,
+/// so any number of processes can serve behind a load balancer.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub i18n: Arc<i18n::Translations>,
+    pub templates: Arc<templates::Templates>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub basic_cache: Arc<auth::BasicCache>,
+    /// Collections never change once created, so each process keeps the
+    /// ones it has looked up (access is still decided per request).
+    pub collections: Arc<RwLock<HashMap<String, Collection>>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        let i18n = Arc::new(i18n::Translations::load());
+        Self {
+            templates: Arc::new(templates::Templates::new(i18n.clone())),
+            store,
+            settings: Arc::new(settings),
+            i18n,
+            metrics: metrics::Metrics::new(),
+            basic_cache: Arc::default(),
+            collections: Arc::default(),
+        }
+    }
+}
