@@ -58,7 +58,7 @@ URL="http://127.0.0.1:$PORT/bench/collections/$COLLECTION/objects/"
 # "information", "status" and "collections"; each collection holds the STIX
 # "objects" and a "manifest" entry per object version (id, date_added,
 # version = the object's modified, media_type). The indicators have the same
-# shape as renkei's (crates/renkei/src/bench.rs), with distinct date_added.
+# shape as renkei's (crates/renkei/src/bench/taxii.rs), with distinct date_added.
 # (Rewritten every run: it is small, and discovery names the port.)
 "$VENV/bin/python" - "$DIR/data.json" "$OBJECTS" "$PORT" "$COLLECTION" <<'PY'
 import datetime, json, sys
