@@ -1,10 +1,10 @@
-//! What differs between SQLite and PostgreSQL, named: the [`Backend`] trait,
+//! What differs between SQLite and PostgreSQL, named: the `Backend` trait,
 //! and the one way the rest of the store runs a statement on either.
 //!
 //! Every capability module writes its SQL once, as text both databases
-//! accept (SQLite takes PostgreSQL's `$n` placeholders), builds an [`Sql`]
-//! with its values and runs it on a transaction ([`Tx`]) or on the store's
-//! pool. Only the two implementations of [`Backend`] touch sqlx's typed
+//! accept (SQLite takes PostgreSQL's `$n` placeholders), builds an `Sql`
+//! with its values and runs it on a transaction (`Tx`) or on the store's
+//! pool. Only the two implementations of `Backend` touch sqlx's typed
 //! binding, so the generic code above them needs no sqlx trait bounds.
 
 pub(crate) mod hot;

@@ -93,7 +93,7 @@ pub fn backoff_secs(attempts: i64) -> i64 {
         .min(BACKOFF_MAX_SECS)
 }
 
-/// Announces and delivers; [`Worker::tick`] is one round, [`start`] runs
+/// Announces and delivers; [`Worker::tick`] is one round, `start` runs
 /// rounds on an interval.
 #[derive(Debug, Clone)]
 pub struct Worker {
