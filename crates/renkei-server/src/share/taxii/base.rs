@@ -128,25 +128,14 @@ pub(super) fn taxii_json(status: StatusCode, body: String) -> Response {
 }
 
 /// 406 unless the client accepts the TAXII 2.1 media type (or anything).
+/// Media types compare as RFC 9110 says: type and subtype and parameter
+/// names without case, a parameter value quoted or not, `q=0` meaning "not
+/// this one".
 pub(super) fn check_accept(headers: &HeaderMap) -> TResult<()> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
-    let ok = accept.split(',').any(|part| {
-        let t: String = part
-            .split(";q=")
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        t == "application/taxii+json;version=2.1"
-            || t == "application/taxii+json"
-            || t == "*/*"
-            || t == "application/*"
-    });
-    if ok {
+    if accept.split(',').any(accepts_taxii) {
         Ok(())
     } else {
         Err(TaxiiError::new(
@@ -154,6 +143,36 @@ pub(super) fn check_accept(headers: &HeaderMap) -> TResult<()> {
             "Not acceptable",
             format!("this server answers {TAXII_MEDIA_TYPE}; the Accept header was {accept:?}"),
         ))
+    }
+}
+
+/// Whether one media range of an Accept header takes TAXII 2.1 JSON.
+fn accepts_taxii(range: &str) -> bool {
+    let mut parts = range.split(';');
+    let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let (mut version, mut q_zero) = (None, false);
+    for param in parts {
+        let Some((name, value)) = param.split_once('=') else {
+            return false;
+        };
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        match name.trim().to_ascii_lowercase().as_str() {
+            "version" => version = Some(value.to_owned()),
+            "q" => q_zero = value.parse::<f32>().is_ok_and(|q| q == 0.0),
+            _ => return false,
+        }
+    }
+    if q_zero {
+        return false;
+    }
+    match media.as_str() {
+        "application/taxii+json" => version.is_none_or(|v| v == "2.1"),
+        "*/*" | "application/*" => version.is_none(),
+        _ => false,
     }
 }
 
@@ -257,5 +276,10 @@ mod tests {
         assert!(check_accept(&h("application/taxii+json; version=2.1")).is_ok());
         assert!(check_accept(&h("application/json")).is_err());
         assert!(check_accept(&h("application/taxii+json;version=2.0")).is_err());
+        // RFC 9110 §8.3.1: a quoted parameter value is the same value.
+        assert!(check_accept(&h("application/taxii+json;version=\"2.1\"")).is_ok());
+        assert!(check_accept(&h("Application/TAXII+JSON; Version=2.1; q=0.5")).is_ok());
+        assert!(check_accept(&h("application/taxii+json;version=2.1;q=0")).is_err());
+        assert!(check_accept(&h("text/html, */*;q=0.1")).is_ok());
     }
 }

@@ -152,7 +152,7 @@ pub(super) async fn delete_object(
 
 pub(super) fn status_json(st: &TaxiiStatus) -> Value {
     let o = &st.outcome;
-    json!({
+    let mut body = json!({
         "id": st.id,
         "status": st.status,
         "request_timestamp": StixTime::format(Timestamp(st.requested_at)),
@@ -160,9 +160,25 @@ pub(super) fn status_json(st: &TaxiiStatus) -> Value {
         "success_count": o.successes.len(),
         "failure_count": o.failures.len(),
         "pending_count": st.pending,
-        "successes": o.successes.iter().map(|(id, v)| json!({"id": id, "version": v})).collect::<Vec<_>>(),
-        "failures": o.failures.iter().map(|(id, v, m)| json!({"id": id, "version": v, "message": m})).collect::<Vec<_>>(),
-    })
+    });
+    // §2: an empty list is omitted, never sent.
+    if !o.successes.is_empty() {
+        let list: Vec<_> = o
+            .successes
+            .iter()
+            .map(|(id, v)| json!({"id": id, "version": v}))
+            .collect();
+        body["successes"] = json!(list);
+    }
+    if !o.failures.is_empty() {
+        let list: Vec<_> = o
+            .failures
+            .iter()
+            .map(|(id, v, m)| json!({"id": id, "version": v, "message": m}))
+            .collect();
+        body["failures"] = json!(list);
+    }
+    body
 }
 
 pub(super) async fn add_objects(

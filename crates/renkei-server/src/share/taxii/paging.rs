@@ -39,8 +39,14 @@ pub fn decode_next(s: &str) -> Option<(i64, i64)> {
     it.next().is_none().then_some((a, b))
 }
 
+/// Decodes the query of an object request (TAXII 2.1 §3.4): `limit` a
+/// positive integer (larger ones are served as `MAX_LIMIT`); each parameter
+/// and filter at most once; `match[version]` without repeats and with `all`
+/// alone; `match[...]` fields this server does not know are ignored, as the
+/// standard lets a server do.
 pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
     let mut p = Params::default();
+    let mut seen: Vec<String> = Vec::new();
     let list = |v: &str| {
         v.split(',')
             .map(|x| x.trim().to_owned())
@@ -48,18 +54,40 @@ pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
             .collect::<Vec<_>>()
     };
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let known = matches!(
+            k.as_ref(),
+            "added_after"
+                | "limit"
+                | "next"
+                | "match[id]"
+                | "match[type]"
+                | "match[version]"
+                | "match[spec_version]"
+        );
+        if known {
+            if seen.iter().any(|s| s == k.as_ref()) {
+                return Err(TaxiiError::bad_request(format!(
+                    "{k}: given more than once; list several values with commas"
+                )));
+            }
+            seen.push(k.to_string());
+        }
         match k.as_ref() {
             "added_after" => {
                 let t = StixTime::parse(&v)
                     .map_err(|m| TaxiiError::bad_request(format!("added_after: {m}")))?;
                 p.added_after = Some(t.micros);
             }
-            // Clamped, never refused (TAXII 2.1 §3.4).
             "limit" => {
-                let n: i64 = v.trim().parse().map_err(|_| {
-                    TaxiiError::bad_request(format!("limit: {v:?} is not a number"))
-                })?;
-                p.limit = Some(n.clamp(1, MAX_LIMIT));
+                let n = v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        TaxiiError::bad_request(format!("limit: {v:?} is not a positive integer"))
+                    })?;
+                p.limit = Some(n.min(MAX_LIMIT));
             }
             "next" => {
                 p.next = Some(decode_next(&v).ok_or_else(|| {
@@ -69,33 +97,37 @@ pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
             "match[id]" => p.ids.extend(list(&v)),
             "match[type]" => p.types.extend(list(&v)),
             "match[spec_version]" => p.spec_versions.extend(list(&v)),
-            "match[version]" => {
-                let mut m = p.versions.take().unwrap_or_default();
-                for x in list(&v) {
-                    match x.as_str() {
-                        "last" => m.last = true,
-                        "first" => m.first = true,
-                        "all" => m.all = true,
-                        t => m.at.push(
-                            StixTime::parse(t)
-                                .map_err(|e| {
-                                    TaxiiError::bad_request(format!("match[version]: {e}"))
-                                })?
-                                .micros,
-                        ),
-                    }
-                }
-                p.versions = Some(m);
-            }
-            other if other.starts_with("match[") => {
-                return Err(TaxiiError::bad_request(format!(
-                    "{other}: this server filters on match[id], match[type], match[version] and match[spec_version]"
-                )));
-            }
+            "match[version]" => p.versions = Some(version_match(&list(&v))?),
             _ => {}
         }
     }
     Ok(p)
+}
+
+/// `match[version]`: `last`, `first`, `all` or timestamps, each once, and
+/// `all` only alone (it selects every version, so nothing may narrow it).
+fn version_match(values: &[String]) -> TResult<VersionMatch> {
+    let bad = |m: String| TaxiiError::bad_request(format!("match[version]: {m}"));
+    let mut m = VersionMatch::default();
+    for (i, x) in values.iter().enumerate() {
+        if values[..i].contains(x) {
+            return Err(bad(format!("{x:?} is given twice")));
+        }
+        match x.as_str() {
+            "last" => m.last = true,
+            "first" => m.first = true,
+            "all" => m.all = true,
+            t => {
+                m.at.push(StixTime::parse(t).map_err(|e| bad(e.to_string()))?.micros)
+            }
+        }
+    }
+    if m.all && values.len() > 1 {
+        return Err(bad(
+            "\"all\" selects every version and cannot be combined".into()
+        ));
+    }
+    Ok(m)
 }
 
 impl Params {
@@ -199,19 +231,21 @@ mod tests {
                 ..VersionMatch::default()
             })
         );
-        assert_eq!(
-            parse_params(Some("limit=0"))
-                .map(|p| p.limit)
-                .ok()
-                .flatten(),
-            Some(1)
-        );
+        // §3.4: a server may ignore filter fields it does not support.
+        let p = parse_params(Some("match[relationship_type]=indicates&limit=1")).expect("valid");
+        assert_eq!(p.limit, Some(1));
         for bad in [
             "added_after=yesterday",
             "limit=ten",
+            "limit=0",
+            "limit=-5",
             "next=zzz",
-            "match[color]=red",
             "match[version]=2020",
+            "match[version]=all,first",
+            "match[version]=first,first",
+            "added_after=2020-01-01T00:00:00Z&added_after=2021-01-01T00:00:00Z",
+            "match[type]=indicator&match[type]=malware",
+            "limit=1&limit=2",
         ] {
             let e = parse_params(Some(bad)).expect_err(bad);
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");

@@ -30,10 +30,11 @@ pub(super) async fn discovery(
     let mut body = json!({
         "title": "renkei TAXII 2.1",
         "description": "Threat intelligence shared under need-to-know. One API root per community you are an active member of.",
-        "api_roots": roots,
     });
+    // §2: an empty list is omitted, never sent.
     if let Some(first) = roots.first() {
         body["default"] = json!(first);
+        body["api_roots"] = json!(roots);
     }
     Ok(taxii_json(StatusCode::OK, body.to_string()))
 }
