@@ -383,6 +383,29 @@ def test_delete_object(taxii):
     assert status_of(e) == 404
 
 
+def test_filters_on_one_object_narrow_reads_and_deletes(taxii):
+    """TAXII 2.1 §5.6-5.8: filters that match nothing on a readable object give an
+    empty answer (not 404); DELETE hides only the versions its filters match."""
+    writer = taxii.collection(TOTO_SOC)
+    reader = taxii.collection(KANSAI_SOC)
+    v1 = indicator(name="kept unless asked", modified="2026-11-21T01:00:00.000Z")
+    v2 = dict(v1, name="newer", modified="2026-11-21T02:00:00.000Z")
+    add(writer, [v1])
+    add(writer, [v2])
+    later = "2099-01-01T00:00:00Z"
+    assert "objects" not in reader.get_object(v1["id"], added_after=later)
+    assert "objects" not in reader.get_object(v1["id"], spec_version="2.0")
+    assert "versions" not in reader.object_versions(v1["id"], added_after=later)
+    for narrow in ({"spec_version": "2.0"}, {"type": "malware"}, {"version": "2020-01-01T00:00:00Z"}):
+        with pytest.raises(HTTPError) as e:
+            writer.delete_object(v1["id"], **narrow)
+        assert status_of(e) == 404, narrow
+        assert sorted(reader.object_versions(v1["id"])["versions"]) == [v1["modified"], v2["modified"]]
+    writer.delete_object(v1["id"], version=v1["modified"], spec_version="2.1")
+    assert reader.object_versions(v1["id"])["versions"] == [v2["modified"]]
+    writer.delete_object(v1["id"])
+
+
 def test_delete_hides_only_the_callers_versions(taxii):
     """DELETE hides versions of the caller's organisation only; another member's
     DELETE of them is refused and changes nothing."""

@@ -359,6 +359,81 @@ async fn versions_deletion_and_per_object_failures() {
     assert_eq!(w.get(&obj).await.status, 404);
 }
 
+impl World {
+    async fn delete(&self, path: &str) -> u16 {
+        let r = Request::delete(path)
+            .header("accept", TAXII)
+            .header("authorization", format!("Bearer {}", self.token));
+        self.app
+            .send(r.body(Body::empty()).expect("req"))
+            .await
+            .status
+    }
+}
+
+/// TAXII 2.1 §5.6–5.8: on an object the caller may read, filters that match
+/// nothing give 200 with nothing in it (an object it may not read, or none,
+/// stays 404), and DELETE hides only the versions its filters match.
+#[tokio::test]
+async fn object_filters_narrow_reads_and_deletes() {
+    let w = world(|_| {}).await;
+    let (v1, v2) = ("2026-11-02T00:00:00.000Z", "2026-11-03T00:00:00.000Z");
+    let st = w.add(vec![indicator(5, v1), indicator(5, v2)]).await;
+    assert_eq!(st["success_count"].as_i64(), Some(2), "{st}");
+    let obj = format!(
+        "{}collections/{}/objects/indicator--00000000-0000-4000-8000-000000000005/",
+        w.root, w.col
+    );
+    let versions = |r: Reply| r.json()["versions"].clone();
+    for filter in [
+        "added_after=2099-01-01T00:00:00Z",
+        "match[version]=2020-01-01T00:00:00Z",
+        "match[spec_version]=2.0",
+        "match[type]=malware",
+    ] {
+        let r = w.get(&format!("{obj}?{filter}")).await;
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        assert_eq!(r.json(), json!({"more": false}), "{filter}");
+        let r = w.get(&format!("{obj}versions/?{filter}")).await;
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        assert_eq!(r.json(), json!({"more": false}), "{filter}");
+    }
+    let missing = format!(
+        "{}collections/{}/objects/indicator--00000000-0000-4000-8000-000000000099/",
+        w.root, w.col
+    );
+    assert_eq!(w.get(&missing).await.status, 404);
+    assert_eq!(w.get(&format!("{missing}versions/")).await.status, 404);
+    // Deletes whose filters match no version hide nothing.
+    for filter in [
+        "match[spec_version]=2.0",
+        "match[type]=malware",
+        "match[id]=indicator--00000000-0000-4000-8000-000000000006",
+        "match[version]=2020-01-01T00:00:00Z",
+    ] {
+        assert_eq!(w.delete(&format!("{obj}?{filter}")).await, 404, "{filter}");
+        assert_eq!(
+            versions(w.get(&format!("{obj}versions/")).await),
+            json!([v1, v2]),
+            "{filter}"
+        );
+    }
+    // One that matches hides just that version.
+    assert_eq!(
+        w.delete(&format!(
+            "{obj}?match[version]={v1}&match[spec_version]=2.1"
+        ))
+        .await,
+        200
+    );
+    assert_eq!(
+        versions(w.get(&format!("{obj}versions/")).await),
+        json!([v2])
+    );
+    assert_eq!(w.delete(&format!("{obj}?match[type]=indicator")).await, 200);
+    assert_eq!(w.get(&obj).await.status, 404);
+}
+
 #[tokio::test]
 async fn bad_requests_are_refused_and_store_nothing() {
     let w = world(|s| s.taxii_max_content_length = 4096).await;

@@ -9,7 +9,7 @@ mod store;
 pub(crate) mod write;
 
 pub use model::{
-    AddOutcome, EnvelopePage, IndexEntries, NewStixVersion, SightingOf, StixPage, StixQuery,
-    StixRow, TaxiiStatus, VersionMatch,
+    AddOutcome, DeleteMatch, EnvelopePage, IndexEntries, NewStixVersion, SightingOf, StixPage,
+    StixQuery, StixRow, TaxiiStatus, VersionMatch,
 };
 pub use store::IntelStore;

@@ -47,6 +47,27 @@ impl VersionMatch {
     }
 }
 
+/// Which versions of one object a delete hides (TAXII 2.1 §5.7 filters):
+/// those matching every filter given; all of them when none is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteMatch {
+    pub versions: VersionMatch,
+    /// Only versions of these STIX spec versions (any when empty).
+    pub spec_versions: Vec<String>,
+    /// Only if the object is of one of these types (any when empty).
+    pub types: Vec<String>,
+}
+
+impl From<VersionMatch> for DeleteMatch {
+    fn from(versions: VersionMatch) -> Self {
+        Self {
+            versions,
+            spec_versions: Vec::new(),
+            types: Vec::new(),
+        }
+    }
+}
+
 /// A page request over one collection.
 #[derive(Debug, Clone)]
 pub struct StixQuery {

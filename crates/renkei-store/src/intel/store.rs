@@ -7,8 +7,8 @@ use renkei_core::{Actor, CommunityId, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
 use super::model::{
-    AddOutcome, EnvelopePage, NewStixVersion, StixPage, StixQuery, StixRow, TaxiiStatus,
-    VersionMatch,
+    AddOutcome, DeleteMatch, EnvelopePage, NewStixVersion, StixPage, StixQuery, StixRow,
+    TaxiiStatus,
 };
 use super::page::{Rule, keyset_rows, page_limit, page_query, version_clause};
 use crate::audit::chain::append;
@@ -55,14 +55,14 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         q: &StixQuery,
     ) -> Result<EnvelopePage>;
-    /// Hides the versions of `id` (matching `versions`) owned by the actor's
-    /// organisation; returns how many.
+    /// Hides the versions of `id` matching `m` owned by the actor's
+    /// organisation; returns how many (`NotFound` when none).
     async fn delete_stix(
         &self,
         actor: &Actor,
         collection: &Collection,
         id: &str,
-        versions: &VersionMatch,
+        m: &DeleteMatch,
     ) -> Result<u64>;
 
     async fn create_status(&self, status: &TaxiiStatus) -> Result<()>;
@@ -263,7 +263,7 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
         actor: &Actor,
         c: &Collection,
         id: &str,
-        versions: &VersionMatch,
+        m: &DeleteMatch,
     ) -> Result<u64> {
         let object = format!("collection:{} {id}", c.id);
         if !renkei_core::can_write_community(&actor.viewer, c.community) {
@@ -276,7 +276,9 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
             .bind(&c.id)
             .bind(id)
             .bind(owner);
-        version_clause(&mut d, versions, Rule::None);
+        version_clause(&mut d, &m.versions, Rule::None);
+        d.and_in("o.spec_version", &m.spec_versions);
+        d.and_types(&m.types);
         d.push(")");
         let mut tx = self.begin().await?;
         let n = d.execute(&mut tx).await?;

@@ -933,7 +933,7 @@ async fn latest_versions(b: &Backend) {
                 at: vec![1_793_491_200_000_000 + second * 1_000_000],
                 ..VersionMatch::default()
             };
-            s.delete_stix(&rep, &col, VERSIONED, &at)
+            s.delete_stix(&rep, &col, VERSIONED, &at.into())
                 .await
                 .expect("delete");
         }

@@ -7,7 +7,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use renkei_core::model::Collection;
 use renkei_core::{Timestamp, can_write_community};
 use renkei_stix::StixTime;
-use renkei_store::intel::{AddOutcome, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch};
+use renkei_store::intel::{
+    AddOutcome, DeleteMatch, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
+};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
@@ -30,8 +32,10 @@ pub(super) async fn get_objects(
     envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), false).await
 }
 
-/// A page of objects as an envelope, bodies joined as stored; `404` when
-/// empty and `single`.
+/// A page of objects as an envelope, bodies joined as stored. For one
+/// object (`single`), an empty page is `404` only when the caller may read
+/// no version of it at all (§5.6: filters that match nothing give an empty
+/// envelope).
 pub(super) async fn envelope_response(
     s: &AppState,
     p: &Principal,
@@ -40,7 +44,7 @@ pub(super) async fn envelope_response(
     single: bool,
 ) -> TResult {
     let page = s.store.stix_envelope(&p.actor, c, q).await?;
-    if single && page.count == 0 {
+    if single && page.count == 0 && !readable_object(s, p, c, &q.ids).await? {
         return Err(TaxiiError::not_found("object"));
     }
     let next = page
@@ -58,6 +62,20 @@ pub(super) async fn envelope_response(
         page.first_added,
         page.last.map(|(d, _)| d),
     ))
+}
+
+/// Whether the caller may read any version of the object `ids` names (the
+/// path's id), whatever the request's filters.
+async fn readable_object(
+    s: &AppState,
+    p: &Principal,
+    c: &Collection,
+    ids: &[String],
+) -> TResult<bool> {
+    let mut any = StixQuery::new(1);
+    any.ids = ids.to_vec();
+    any.versions = VersionMatch::all();
+    Ok(s.store.stix_envelope(&p.actor, c, &any).await?.count > 0)
 }
 
 pub(super) async fn get_object(
@@ -89,10 +107,17 @@ pub(super) async fn object_versions(
         .store
         .stix_page(&p.actor, &c, &params.query(VersionMatch::all()))
         .await?;
-    if page.rows.is_empty() {
+    // §5.8: filters that match no version give an empty list; an object the
+    // caller may read no version of is not found.
+    if page.rows.is_empty() && !readable_object(&s, &p, &c, &params.ids).await? {
         return Err(TaxiiError::not_found("object"));
     }
-    let body = json!({ "more": page.more, "versions": page.rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>() });
+    let mut body = json!({ "more": page.more });
+    if !page.rows.is_empty() {
+        // §2: an empty list is omitted.
+        let versions: Vec<&str> = page.rows.iter().map(|r| r.version.as_str()).collect();
+        body["versions"] = json!(versions);
+    }
     Ok(paged(body, &page))
 }
 
@@ -139,14 +164,17 @@ pub(super) async fn delete_object(
             "this collection is read-only for you",
         ));
     }
-    s.store
-        .delete_stix(
-            &p.actor,
-            &c,
-            &object_id,
-            &params.versions.unwrap_or_else(VersionMatch::all),
-        )
-        .await?;
+    // §5.7: the filters narrow what is deleted; a match[id] that leaves
+    // this object out deletes nothing.
+    if !params.ids.is_empty() && !params.ids.contains(&object_id) {
+        return Err(TaxiiError::not_found("object"));
+    }
+    let m = DeleteMatch {
+        versions: params.versions.unwrap_or_else(VersionMatch::all),
+        spec_versions: params.spec_versions,
+        types: params.types,
+    };
+    s.store.delete_stix(&p.actor, &c, &object_id, &m).await?;
     Ok(taxii_json(StatusCode::OK, String::new()))
 }
 
