@@ -19,8 +19,15 @@ pub struct Settings {
     /// Mark cookies `Secure`: set when renkei is served over TLS (directly
     /// or behind a TLS-terminating proxy).
     pub secure_cookies: bool,
-    /// Public URL, used in links the server prints.
+    /// Public URL, used in links the server prints and in TAXII discovery.
     pub public_url: Option<String>,
+    /// Reverse proxies (addresses or networks, e.g. `10.0.0.5` or
+    /// `10.0.0.0/24`) whose `Forwarded` or `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` headers give the scheme and host of the URLs the
+    /// server hands out when `public_url` is unset; anyone else's are
+    /// ignored. None by default.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     pub session_hours: i64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -97,6 +104,13 @@ impl Settings {
         // A bad key fails here, at start, not at the first webhook.
         s.webhook_seal_key()
             .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        for p in &s.trusted_proxies {
+            parse_proxy(p).ok_or_else(|| {
+                Box::new(figment::Error::from(format!(
+                    "trusted_proxies: {p:?} is not an IP address or network"
+                )))
+            })?;
+        }
         Ok(s)
     }
 
@@ -110,6 +124,14 @@ impl Settings {
             .transpose()
     }
 
+    /// Whether a request from `ip` comes through a configured proxy.
+    pub fn trusted_proxy(&self, ip: std::net::IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_proxy(p))
+            .any(|net| net.contains(&ip))
+    }
+
     /// Defaults only (tests, the demo).
     pub fn defaults() -> Self {
         Figment::from(Serialized::defaults(DEFAULTS))
@@ -120,6 +142,14 @@ impl Settings {
     pub fn database_url(&self) -> &str {
         self.database_url.expose_secret()
     }
+}
+
+/// A proxy entry: a network, or one address.
+fn parse_proxy(p: &str) -> Option<ipnet::IpNet> {
+    let p = p.trim();
+    p.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 #[cfg(test)]
@@ -165,6 +195,34 @@ mod tests {
                 .expect("no key")
                 .is_none()
         );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn trusted_proxies_are_checked_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "renkei.toml",
+                "trusted_proxies = [\"10.0.0.5\", \"192.168.10.0/24\", \"::1\"]\n",
+            )?;
+            let s = Settings::load(Some(Path::new("renkei.toml"))).map_err(|e| e.to_string())?;
+            for (ip, trusted) in [
+                ("10.0.0.5", true),
+                ("10.0.0.6", false),
+                ("192.168.10.77", true),
+                ("::1", true),
+            ] {
+                let ip: std::net::IpAddr = ip.parse().expect("ip");
+                assert_eq!(s.trusted_proxy(ip), trusted, "{ip}");
+            }
+            jail.create_file("bad.toml", "trusted_proxies = [\"proxy.example\"]\n")?;
+            let err = Settings::load(Some(Path::new("bad.toml")))
+                .expect_err("bad")
+                .to_string();
+            assert!(err.contains("trusted_proxies"), "{err}");
+            Ok(())
+        });
+        assert!(!Settings::defaults().trusted_proxy("127.0.0.1".parse().expect("ip")));
     }
 
     #[test]

@@ -147,6 +147,19 @@ impl Principal {
     }
 }
 
+/// The address the request came from (the TCP peer; `None` in-process).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ci = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Peer(ci.map(|ci| ci.0.ip())))
+    }
+}
+
 fn client_source(parts: &Parts) -> String {
     parts
         .extensions

@@ -434,6 +434,52 @@ async fn object_filters_narrow_reads_and_deletes() {
     assert_eq!(w.get(&obj).await.status, 404);
 }
 
+/// TAXII 2.1 §4.1.1: discovery's URLs are the ones clients reach. Behind a
+/// TLS-terminating proxy that is configured as trusted, they follow its
+/// `Forwarded` / `X-Forwarded-*` headers; anyone else's are ignored.
+#[tokio::test]
+async fn discovery_urls_follow_trusted_proxies_only() {
+    let w = world(|s| s.trusted_proxies = vec!["10.9.0.0/24".into()]).await;
+    let w = &w;
+    let discover = move |peer: &str, headers: &[(&str, &str)]| {
+        let mut r = Request::get("/taxii2/")
+            .header("accept", TAXII)
+            .header("host", "renkei.internal:8080")
+            .header("authorization", format!("Bearer {}", w.token));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let mut req = r.body(Body::empty()).expect("req");
+        let addr: std::net::SocketAddr = peer.parse().expect("addr");
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        async move {
+            let d = w.app.send(req).await.json();
+            d["default"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    let xf = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "cti.example.jp"),
+    ];
+    let via_proxy = discover("10.9.0.7:51000", &xf).await;
+    assert!(
+        via_proxy.starts_with("https://cti.example.jp/taxii2/"),
+        "{via_proxy}"
+    );
+    let rfc7239 = [("forwarded", "for=192.0.2.1;proto=https;host=cti.example.jp")];
+    let via_proxy = discover("10.9.0.7:51000", &rfc7239).await;
+    assert!(
+        via_proxy.starts_with("https://cti.example.jp/taxii2/"),
+        "{via_proxy}"
+    );
+    let direct = discover("192.0.2.50:51000", &xf).await;
+    assert!(
+        direct.starts_with("http://renkei.internal:8080/taxii2/"),
+        "{direct}"
+    );
+}
+
 #[tokio::test]
 async fn bad_requests_are_refused_and_store_nothing() {
     let w = world(|s| s.taxii_max_content_length = 4096).await;

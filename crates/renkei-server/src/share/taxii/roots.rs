@@ -7,18 +7,19 @@ use renkei_core::{can_read_community, can_write_community};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
-use crate::http::auth::Principal;
+use crate::http::auth::{Peer, Principal};
 
 use super::base::*;
 
 pub(super) async fn discovery(
     State(s): State<AppState>,
     p: TaxiiPrincipal,
+    peer: Peer,
     headers: HeaderMap,
 ) -> TResult {
     check_accept(&headers)?;
     require(&p)?;
-    let base = base_url(&headers, &s);
+    let base = base_url(&headers, peer, &s);
     let roots: Vec<String> = s
         .store
         .list_communities()
