@@ -163,18 +163,27 @@ def test_demo_indicators_are_in_their_collections(taxii):
 # -- adding ------------------------------------------------------------------------------
 
 
-def test_add_objects_status_goes_from_pending_to_complete(taxii):
+def test_a_large_add_goes_from_pending_to_complete(taxii):
     col = taxii.collection(TOTO_SOC)
-    objs = [indicator() for _ in range(3)] + [malware()]
+    objs = [indicator(name=f"large add {n}") for n in range(1001)]
     status = col.add_objects(envelope(objs), wait_for_completion=False)
     assert status.status == "pending"
     assert (status.total_count, status.pending_count, status.success_count, status.failure_count) == (
-        4,
-        4,
+        1001,
+        1001,
         0,
         0,
     )
-    status.wait_until_final(poll_interval=0.05, timeout=30)
+    status.wait_until_final(poll_interval=0.05, timeout=60)
+    assert status.status == "complete", status._raw
+    assert (status.success_count, status.failure_count, status.pending_count) == (1001, 0, 0)
+
+
+def test_a_small_add_is_complete_in_its_answer(taxii):
+    """TAXII 2.1 §5.4: the status a small add answers with is already final."""
+    col = taxii.collection(TOTO_SOC)
+    objs = [indicator() for _ in range(3)] + [malware()]
+    status = col.add_objects(envelope(objs), wait_for_completion=False)
     assert status.status == "complete", status._raw
     assert (status.total_count, status.success_count, status.failure_count, status.pending_count) == (
         4,

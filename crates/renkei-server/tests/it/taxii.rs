@@ -434,6 +434,31 @@ async fn object_filters_narrow_reads_and_deletes() {
     assert_eq!(w.get(&obj).await.status, 404);
 }
 
+/// TAXII 2.1 §5.4: a small add is stored before the answer, whose status
+/// is final; the status resource says the same afterwards.
+#[tokio::test]
+async fn a_small_add_answers_with_a_final_status() {
+    let w = world(|_| {}).await;
+    let body =
+        json!({"objects": [indicator(11, "2026-11-02T00:00:00.000Z"), {"type": "indicator"}]});
+    let r = w.post(&body.to_string(), TAXII).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let st = r.json();
+    assert_eq!(st["status"], "complete", "{st}");
+    assert_eq!(
+        (
+            st["total_count"].as_i64(),
+            st["success_count"].as_i64(),
+            st["failure_count"].as_i64(),
+            st["pending_count"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1), Some(0))
+    );
+    let id = st["id"].as_str().expect("id");
+    let again = w.get(&format!("{}status/{id}/", w.root)).await.json();
+    assert_eq!(again["status"], "complete", "{again}");
+}
+
 /// TAXII 2.1 §4.1.1: discovery's URLs are the ones clients reach. Behind a
 /// TLS-terminating proxy that is configured as trusted, they follow its
 /// `Forwarded` / `X-Forwarded-*` headers; anyone else's are ignored.

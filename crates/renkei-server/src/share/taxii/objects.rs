@@ -296,7 +296,10 @@ pub(super) async fn add_objects(
     let store = s.store.clone();
     let actor = p.actor.clone();
     let status_id = st.id.clone();
-    tokio::spawn(async move {
+    let small = valid.len() <= INLINE_ADD_MAX;
+    // A task of its own either way, so that a client that goes away does not
+    // cancel an add half done; a small one is waited for.
+    let task = tokio::spawn(async move {
         let mut done = outcome;
         match store.add_stix(&actor, &c, valid.clone()).await {
             Ok(o) => {
@@ -314,15 +317,30 @@ pub(super) async fn add_objects(
                 }));
             }
         }
-        if let Err(e) = store.complete_status(&status_id, &done).await {
-            tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
+        match store.complete_status(&status_id, &done).await {
+            Ok(()) => Some(done),
+            Err(e) => {
+                tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
+                None
+            }
         }
     });
+    let mut st = st;
+    if small && let Ok(Some(done)) = task.await {
+        st.status = "complete".into();
+        st.pending = 0;
+        st.outcome = done;
+    }
     Ok(taxii_json(
         StatusCode::ACCEPTED,
         status_json(&st).to_string(),
     ))
 }
+
+/// Adds of at most this many valid objects are stored before the answer,
+/// which then says `complete` (a client need not poll); larger ones answer
+/// `pending` at once and complete in the background.
+const INLINE_ADD_MAX: usize = 1_000;
 
 /// Parses a TAXII envelope (or a bundle) and validates each object: the
 /// object count, what failed and why, and the versions to store.
