@@ -32,14 +32,7 @@ pub async fn list_tokens(
     Query(f): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<TokenView>>> {
     p.require()?;
-    let org = f
-        .org
-        .map(OrgId)
-        .or(p.viewer().org)
-        .ok_or_else(|| ApiError::field("org", "required"))?;
-    if !renkei_core::can_administer(&p.actor, org) {
-        return Err(ApiError::forbidden("only administrators list tokens"));
-    }
+    let org = f.administered(&p, "only administrators list tokens")?;
     Ok(Json(
         s.store
             .list_api_tokens(org)

@@ -61,14 +61,7 @@ pub async fn list_users(
     Query(f): Query<OrgFilter>,
 ) -> ApiResult<Json<Vec<UserView>>> {
     p.require()?;
-    let org = f
-        .org
-        .map(OrgId)
-        .or(p.viewer().org)
-        .ok_or_else(|| ApiError::field("org", "required"))?;
-    if !renkei_core::can_administer(&p.actor, org) {
-        return Err(ApiError::forbidden("only administrators list users"));
-    }
+    let org = f.administered(&p, "only administrators list users")?;
     Ok(Json(
         s.store
             .list_users(Some(org))

@@ -3,9 +3,12 @@
 //! touching the domain (and the other way round).
 
 use renkei_core::model::{ApiToken, Community, Membership, Org, User};
-use renkei_core::{OrgKind, ParseError, Prefecture, Role, Sector};
+use renkei_core::{OrgId, OrgKind, ParseError, Prefecture, Role, Sector};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::http::auth::Principal;
+use crate::http::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgView {
@@ -232,6 +235,26 @@ pub fn parse_role(s: &str) -> Result<Role, ParseError> {
 pub struct OrgFilter {
     /// Organisation id; defaults to the caller's.
     pub org: Option<i64>,
+}
+
+impl OrgFilter {
+    /// The organisation asked for (or the caller's own), if the caller
+    /// administers it; `refusal` says what only administrators do.
+    pub(super) fn administered(
+        &self,
+        p: &Principal,
+        refusal: &'static str,
+    ) -> Result<OrgId, ApiError> {
+        let org = self
+            .org
+            .map(OrgId)
+            .or(p.viewer().org)
+            .ok_or_else(|| ApiError::field("org", "required"))?;
+        if !renkei_core::can_administer(&p.actor, org) {
+            return Err(ApiError::forbidden(refusal));
+        }
+        Ok(org)
+    }
 }
 
 /// Only known flash keys are echoed back, so a crafted link cannot inject text.
