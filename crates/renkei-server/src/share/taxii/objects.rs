@@ -78,17 +78,30 @@ async fn readable_object(
     Ok(s.store.stix_envelope(&p.actor, c, &any).await?.count > 0)
 }
 
+/// A read of one object (`GET …/objects/{id}/` and its versions): the
+/// collection, which the caller may read, and the request's filters
+/// narrowed to that object.
+async fn one_object(
+    s: &AppState,
+    p: &Principal,
+    headers: &HeaderMap,
+    (root, id, object_id): (String, String, String),
+    raw: Option<&str>,
+) -> TResult<(Collection, Params)> {
+    check_accept(headers)?;
+    let mut params = parse_params(raw)?;
+    params.ids = vec![object_id];
+    Ok((readable_collection(s, p, &root, &id).await?, params))
+}
+
 pub(super) async fn get_object(
     State(s): State<AppState>,
     p: TaxiiPrincipal,
     headers: HeaderMap,
-    Path((root, id, object_id)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> TResult {
-    check_accept(&headers)?;
-    let mut params = parse_params(raw.as_deref())?;
-    params.ids = vec![object_id];
-    let c = readable_collection(&s, &p, &root, &id).await?;
+    let (c, params) = one_object(&s, &p, &headers, path, raw.as_deref()).await?;
     envelope_response(&s, &p, &c, &params.query(VersionMatch::last()), true).await
 }
 
@@ -96,13 +109,10 @@ pub(super) async fn object_versions(
     State(s): State<AppState>,
     p: TaxiiPrincipal,
     headers: HeaderMap,
-    Path((root, id, object_id)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> TResult {
-    check_accept(&headers)?;
-    let mut params = parse_params(raw.as_deref())?;
-    params.ids = vec![object_id];
-    let c = readable_collection(&s, &p, &root, &id).await?;
+    let (c, params) = one_object(&s, &p, &headers, path, raw.as_deref()).await?;
     let page = s
         .store
         .stix_page(&p.actor, &c, &params.query(VersionMatch::all()))

@@ -45,8 +45,19 @@ pub fn decode_next(s: &str) -> Option<(i64, i64)> {
 /// alone; `match[...]` fields this server does not know are ignored, as the
 /// standard lets a server do.
 pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
+    // The parameters this server reads, each allowed once (a bit each in
+    // `seen`: the page path allocates nothing for the check).
+    const ONCE: [&str; 7] = [
+        "added_after",
+        "limit",
+        "next",
+        "match[id]",
+        "match[type]",
+        "match[version]",
+        "match[spec_version]",
+    ];
     let mut p = Params::default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = 0u8;
     let list = |v: &str| {
         v.split(',')
             .map(|x| x.trim().to_owned())
@@ -54,23 +65,13 @@ pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
             .collect::<Vec<_>>()
     };
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let known = matches!(
-            k.as_ref(),
-            "added_after"
-                | "limit"
-                | "next"
-                | "match[id]"
-                | "match[type]"
-                | "match[version]"
-                | "match[spec_version]"
-        );
-        if known {
-            if seen.iter().any(|s| s == k.as_ref()) {
+        if let Some(i) = ONCE.iter().position(|n| *n == k) {
+            if seen & (1 << i) != 0 {
                 return Err(TaxiiError::bad_request(format!(
                     "{k}: given more than once; list several values with commas"
                 )));
             }
-            seen.push(k.to_string());
+            seen |= 1 << i;
         }
         match k.as_ref() {
             "added_after" => {
