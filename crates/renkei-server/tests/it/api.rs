@@ -46,6 +46,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
         .login("admin@power.example.jp", crate::support::PASSWORD)
         .await
         .expect("login");
+    let csrf = app.csrf(&cookie).await;
 
     let cases = [
         (
@@ -90,6 +91,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
                 axum::http::Request::post("/api/v1/users")
                     .header("content-type", "application/json")
                     .header("cookie", &cookie)
+                    .header("x-csrf-token", &csrf)
                     .body(axum::body::Body::from(body.to_string()))
                     .expect("req"),
             )
@@ -296,11 +298,13 @@ async fn tokens_are_created_through_the_api_and_shown_once() {
         .login("admin@power.example.jp", crate::support::PASSWORD)
         .await
         .expect("login");
+    let csrf = app.csrf(&cookie).await;
     let r = app
         .send(
             axum::http::Request::post("/api/v1/tokens")
                 .header("content-type", "application/json")
                 .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
                 .body(axum::body::Body::from(
                     json!({"name": "misp-sync", "role": "viewer"}).to_string(),
                 ))

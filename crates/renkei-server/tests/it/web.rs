@@ -2,7 +2,15 @@
 //! 7 and 9): redirects, CSRF on cookie-authenticated REST writes, JSON
 //! media types, `/metrics`, foreign collections, CSV exports, cookies.
 
-use crate::support::{PASSWORD, TestApp, hidden};
+use axum::body::Body;
+use axum::http::Request;
+use renkei_core::model::NewCommunity;
+use renkei_core::{Actor, Role};
+use serde_json::json;
+
+use crate::support::{PASSWORD, Reply, TestApp, hidden};
+
+const TAXII: &str = "application/taxii+json;version=2.1";
 
 /// Where a `next` parameter may lead: only to a path on this server, and
 /// no `next` makes the handler fail.
@@ -100,15 +108,364 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A REST request with the session `cookie`, `headers` and a JSON body.
+async fn cookie_call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, String)>,
+) -> Reply {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("host", "cti.example.jp");
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let body = match body {
+        Some((ct, b)) => {
+            r = r.header("content-type", ct);
+            Body::from(b)
+        }
+        None => Body::empty(),
+    };
+    app.send(r.body(body).expect("request")).await
+}
+
+fn token_body(name: &str) -> Option<(&'static str, String)> {
+    Some((
+        "application/json",
+        json!({"name": name, "role": "viewer"}).to_string(),
+    ))
+}
+
+#[tokio::test]
+async fn cookie_rest_writes_need_the_csrf_header_and_this_origin() {
+    let app = TestApp::new().await;
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let csrf = app.csrf(&cookie).await;
+    let tokens = || async {
+        app.store
+            .list_api_tokens(app.power.id)
+            .await
+            .expect("list")
+            .len()
+    };
+
+    // The probe's request: a session cookie and nothing else.
+    for (headers, code) in [
+        (vec![], "csrf-header-required"),
+        (
+            vec![("x-csrf-token", "0".repeat(64))],
+            "csrf-header-required",
+        ),
+        (
+            vec![("x-csrf-token", String::new())],
+            "csrf-header-required",
+        ),
+        (
+            vec![
+                ("x-csrf-token", csrf.clone()),
+                ("origin", "https://evil.example".into()),
+            ],
+            "origin-mismatch",
+        ),
+        (
+            vec![("x-csrf-token", csrf.clone()), ("origin", "null".into())],
+            "origin-mismatch",
+        ),
+        (
+            vec![
+                ("x-csrf-token", csrf.clone()),
+                ("origin", "http://cti.example.jp.evil.example".into()),
+            ],
+            "origin-mismatch",
+        ),
+    ] {
+        let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = cookie_call(&app, "POST", "/api/v1/tokens", &cookie, &h, token_body("x")).await;
+        assert_eq!(r.status, 403, "{headers:?}: {}", r.body);
+        assert_eq!(r.json()["code"], code, "{}", r.body);
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+    }
+    assert_eq!(tokens().await, 0, "nothing stored");
+    // Reads need no header.
+    assert_eq!(app.get("/api/v1/tokens", &cookie).await.status, 200);
+    // The token, from this origin or with no Origin, is accepted.
+    for origin in ["http://cti.example.jp", "https://cti.example.jp"] {
+        let h = [("x-csrf-token", csrf.as_str()), ("origin", origin)];
+        let r = cookie_call(
+            &app,
+            "POST",
+            "/api/v1/tokens",
+            &cookie,
+            &h,
+            token_body(origin),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{origin}: {}", r.body);
+    }
+    let h = [("x-csrf-token", csrf.as_str())];
+    let r = cookie_call(&app, "POST", "/api/v1/tokens", &cookie, &h, token_body("y")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(tokens().await, 3);
+    // Messages come in the caller's language.
+    let h = [("accept-language", "ja")];
+    let r = cookie_call(&app, "POST", "/api/v1/tokens", &cookie, &h, token_body("z")).await;
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("X-CSRF-Token") && d.contains("ヘッダー")),
+        "{}",
+        r.body
+    );
+
+    // Bearer tokens are not cookies: no header needed, Origin irrelevant.
+    let token = app.token(&app.power, Role::Reporter).await;
+    let r = app
+        .send(
+            Request::post("/api/v1/items")
+                .header("authorization", format!("Bearer {token}"))
+                .header("origin", "https://evil.example")
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"title": "t", "tlp": "GREEN"}).to_string(),
+                ))
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// The exact case: accepting a community's terms needs no body,
+/// so a cross-site form could post it with the cookie alone.
+#[tokio::test]
+async fn accepting_terms_with_a_cookie_needs_the_csrf_header() {
+    let app = TestApp::new().await;
+    let sys = Actor::system("test");
+    let c = app
+        .store
+        .create_community(
+            &sys,
+            NewCommunity {
+                name_ja: "協議会".into(),
+                name_en: "Council".into(),
+                description: String::new(),
+                terms_version: "1".into(),
+            },
+        )
+        .await
+        .expect("community");
+    let m = app
+        .store
+        .add_membership(&sys, c.id, app.power.id)
+        .await
+        .expect("membership");
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let path = format!("/api/v1/memberships/{}/accept", m.id);
+    let r = cookie_call(&app, "POST", &path, &cookie, &[], None).await;
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (403, json!("csrf-header-required")),
+        "{}",
+        r.body
+    );
+    let stored = app.store.list_memberships(Some(c.id)).await.expect("list");
+    assert!(stored[0].accepted.is_none(), "not accepted");
+    let csrf = app.csrf(&cookie).await;
+    let r = cookie_call(
+        &app,
+        "POST",
+        &path,
+        &cookie,
+        &[("x-csrf-token", &csrf)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
+async fn taxii_writes_with_a_cookie_need_the_csrf_header() {
+    let app = TestApp::new().await;
+    let (c, col) = app.council().await;
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let path = format!("/taxii2/community-{}/collections/{}/objects/", c.id, col.id);
+    let envelope = json!({"objects": [{
+        "type": "indicator", "spec_version": "2.1",
+        "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z"
+    }]});
+    let body = || Some((TAXII, envelope.to_string()));
+    let accept = ("accept", TAXII);
+    let r = cookie_call(&app, "POST", &path, &cookie, &[accept], body()).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.headers["content-type"], TAXII);
+    assert_eq!(r.json()["error_code"], "csrf-header-required", "{}", r.body);
+    let csrf = app.csrf(&cookie).await;
+    let h = [accept, ("x-csrf-token", csrf.as_str())];
+    let r = cookie_call(&app, "POST", &path, &cookie, &h, body()).await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let one = format!("{path}indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/");
+    let r = cookie_call(&app, "DELETE", &one, &cookie, &[accept], None).await;
+    assert_eq!(r.json()["error_code"], "csrf-header-required", "{}", r.body);
+    // TAXII's own media type, exactly.
+    let r = cookie_call(
+        &app,
+        "POST",
+        &path,
+        &cookie,
+        &h,
+        Some(("text/plain; x=+json", envelope.to_string())),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error_code"].clone()),
+        (415, json!("unsupported-media-type")),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn rest_bodies_must_be_exactly_json() {
+    let app = TestApp::new().await;
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let csrf = app.csrf(&cookie).await;
+    let token = app.token(&app.power, Role::Reporter).await;
+    let item = json!({"title": "t", "tlp": "GREEN"}).to_string();
+    for ct in [
+        "text/plain",
+        "text/plain; x=+json",
+        "text/plain;charset=utf-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json-seq",
+        "application/json; x=1",
+    ] {
+        let r = cookie_call(
+            &app,
+            "POST",
+            "/api/v1/items",
+            &cookie,
+            &[("x-csrf-token", &csrf)],
+            Some((ct, item.clone())),
+        )
+        .await;
+        assert_eq!(r.status, 415, "{ct}: {}", r.body);
+        let j = r.json();
+        assert_eq!(
+            (j["code"].as_str(), j["field"].as_str()),
+            (Some("unsupported-media-type"), Some("Content-Type")),
+            "{}",
+            r.body
+        );
+        assert!(
+            j["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("Content-Type") && d.contains(ct)),
+            "{}",
+            r.body
+        );
+        let r = app
+            .send(
+                Request::post("/api/v1/items")
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", ct)
+                    .body(Body::from(item.clone()))
+                    .expect("req"),
+            )
+            .await;
+        assert_eq!(r.status, 415, "bearer, {ct}: {}", r.body);
+    }
+    let r = cookie_call(
+        &app,
+        "POST",
+        "/api/v1/items",
+        &cookie,
+        &[("x-csrf-token", &csrf)],
+        Some(("application/json; charset=utf-8", item.clone())),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // The raw import endpoint takes lists as text, so its cookie writes rest on the header.
+    let r = cookie_call(
+        &app,
+        "POST",
+        "/api/v1/imports?format=text&tlp=GREEN",
+        &cookie,
+        &[],
+        Some(("text/plain", "evil.example.jp".into())),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "csrf-header-required", "{}", r.body);
+}
+
+/// Browsers send stored HTTP Basic credentials on their own, like cookies:
+/// a write they authenticate must not come from another site.
+#[tokio::test]
+async fn basic_auth_writes_from_another_site_are_refused() {
+    use base64::Engine;
+    let app = TestApp::new().await;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("admin@power.example.jp:{PASSWORD}"));
+    let post = |origin: Option<&'static str>| {
+        let mut r = Request::post("/api/v1/tokens")
+            .header("authorization", format!("Basic {basic}"))
+            .header("host", "cti.example.jp")
+            .header("content-type", "application/json");
+        if let Some(o) = origin {
+            r = r.header("origin", o);
+        }
+        app.send(
+            r.body(Body::from(
+                json!({"name": "b", "role": "viewer"}).to_string(),
+            ))
+            .expect("req"),
+        )
+    };
+    let r = post(Some("https://evil.example")).await;
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (403, json!("origin-mismatch")),
+        "{}",
+        r.body
+    );
+    assert_eq!(post(Some("http://cti.example.jp")).await.status, 201);
+    assert_eq!(
+        post(None).await.status,
+        201,
+        "machine clients send no Origin"
+    );
 }
