@@ -469,3 +469,66 @@ async fn basic_auth_writes_from_another_site_are_refused() {
         "machine clients send no Origin"
     );
 }
+
+/// The probe's webhook targets, each a special-purpose address in some
+/// IPv4 or IPv6 form: refused at registration, naming the range.
+#[tokio::test]
+async fn webhooks_refuse_every_special_purpose_address_form() {
+    let app = TestApp::new().await;
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let csrf = app.csrf(&cookie).await;
+    for (url, range) in [
+        ("http://198.18.0.1/hook", "198.18.0.0/15"),
+        ("http://198.19.200.7/hook", "198.18.0.0/15"),
+        ("http://[::7f00:1]/hook", "127.0.0.0/8"),
+        ("http://[::ffff:0:7f00:1]/hook", "127.0.0.0/8"),
+        ("http://[::ffff:127.0.0.1]/hook", "127.0.0.0/8"),
+        ("http://[64:ff9b::7f00:1]/hook", "127.0.0.0/8"),
+        (
+            "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+            "169.254.0.0/16",
+        ),
+        ("http://[2002:7f00:1::1]/hook", "127.0.0.0/8"),
+        ("http://[fec0::1]/hook", "fec0::/10"),
+        (
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "192.0.2.0/24",
+        ),
+        ("http://2130706433/hook", "127.0.0.0/8"),
+    ] {
+        let body = json!({ "url": url }).to_string();
+        let r = cookie_call(
+            &app,
+            "POST",
+            "/api/v1/webhooks",
+            &cookie,
+            &[("x-csrf-token", &csrf)],
+            Some(("application/json", body)),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{url}: {}", r.body);
+        let j = r.json();
+        assert_eq!(
+            (j["field"].as_str(), j["code"].as_str()),
+            (Some("url"), Some("webhook-address-refused")),
+            "{url}: {}",
+            r.body
+        );
+        assert!(
+            j["detail"].as_str().is_some_and(|d| d.contains(range)),
+            "{url}: {}",
+            r.body
+        );
+    }
+    assert!(
+        app.store
+            .list_webhooks(None)
+            .await
+            .expect("list")
+            .is_empty(),
+        "nothing stored"
+    );
+}
