@@ -4,8 +4,8 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use renkei_core::model::NewCommunity;
-use renkei_core::{Actor, Role};
+use renkei_core::model::{NewCollection, NewCommunity};
+use renkei_core::{Actor, Role, Tlp};
 use serde_json::json;
 
 use crate::support::{PASSWORD, Reply, TestApp, hidden};
@@ -530,5 +530,90 @@ async fn webhooks_refuse_every_special_purpose_address_form() {
             .expect("list")
             .is_empty(),
         "nothing stored"
+    );
+}
+
+/// A collection of a community the caller is not in answers exactly as
+/// one that does not exist: status and body.
+#[tokio::test]
+async fn a_foreign_collection_is_not_found_like_a_missing_one() {
+    let app = TestApp::new().await;
+    app.council().await;
+    let sys = Actor::system("test");
+    let private = app
+        .store
+        .create_community(
+            &sys,
+            NewCommunity {
+                name_ja: "非公開".into(),
+                name_en: "Private".into(),
+                description: String::new(),
+                terms_version: "1".into(),
+            },
+        )
+        .await
+        .expect("community");
+    let m = app
+        .store
+        .add_membership(&sys, private.id, app.nco.id)
+        .await
+        .expect("member");
+    app.store
+        .accept_terms(&app.actor(&app.nco_admin).await, m.id)
+        .await
+        .expect("accept");
+    let foreign = app
+        .store
+        .create_collection(
+            &sys,
+            NewCollection {
+                community: private.id,
+                title: "内部".into(),
+                description: String::new(),
+                default_tlp: Tlp::Green,
+            },
+        )
+        .await
+        .expect("collection")
+        .id;
+    let missing = "91b5a8e0-0000-4000-8000-000000000000".to_owned();
+    let token = app.token(&app.power, Role::Reporter).await;
+    let cookie = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let sighting = |c: &str| json!({"sighting_of": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "tlp": "GREEN", "collection": c});
+    let mut answers = Vec::new();
+    for c in [&foreign, &missing] {
+        let mut got = Vec::new();
+        for format in ["stix", "csv", "blocklist"] {
+            let path = format!("/api/v1/exports/{format}?collection={c}");
+            got.push(app.api("GET", &path, Some(&token), None).await);
+            let page = format!("/intel/export/{format}?collection={c}");
+            got.push(app.get(&page, &cookie).await);
+        }
+        got.push(
+            app.api("POST", "/api/v1/sightings", Some(&token), Some(sighting(c)))
+                .await,
+        );
+        let bundle = json!({"type": "bundle", "id": "bundle--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd30", "objects": []});
+        let path = format!("/api/v1/collections/{c}/bundles");
+        got.push(app.api("POST", &path, Some(&token), Some(bundle)).await);
+        answers.push(got);
+    }
+    for (f, m) in answers[0].iter().zip(&answers[1]) {
+        assert_eq!(f.status, 404, "{}", f.body);
+        assert_eq!((f.status, &f.body), (m.status, &m.body));
+    }
+    // The store itself answers so, to any caller that does not check first.
+    let col = app.store.get_collection(&foreign).await.expect("collection");
+    let power = app.actor(&app.power_admin).await;
+    let page = app
+        .store
+        .stix_page(&power, &col, &renkei_store::intel::StixQuery::new(10))
+        .await;
+    assert!(
+        matches!(page, Err(renkei_store::StoreError::NotFound("collection"))),
+        "{page:?}"
     );
 }
