@@ -606,7 +606,11 @@ async fn a_foreign_collection_is_not_found_like_a_missing_one() {
         assert_eq!((f.status, &f.body), (m.status, &m.body));
     }
     // The store itself answers so, to any caller that does not check first.
-    let col = app.store.get_collection(&foreign).await.expect("collection");
+    let col = app
+        .store
+        .get_collection(&foreign)
+        .await
+        .expect("collection");
     let power = app.actor(&app.power_admin).await;
     let page = app
         .store
