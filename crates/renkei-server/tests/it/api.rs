@@ -8,10 +8,18 @@ use crate::support::TestApp;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let app = TestApp::new().await;
+    let token = "metrics-token-0123456789";
+    let app = TestApp::with_settings(|s| s.metrics_token = Some(token.into())).await;
     assert_eq!(app.get("/healthz", "").await.status, 200);
     assert_eq!(app.get("/readyz", "").await.status, 200);
-    let m = app.get("/metrics", "").await;
+    let m = app
+        .send(
+            axum::http::Request::get("/metrics")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
     assert_eq!(m.status, 200);
     assert!(
         m.body.contains(

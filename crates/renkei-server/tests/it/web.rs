@@ -621,3 +621,110 @@ async fn a_foreign_collection_is_not_found_like_a_missing_one() {
         "{page:?}"
     );
 }
+
+#[tokio::test]
+async fn metrics_are_never_open_to_anyone() {
+    // Neither a token nor a listener of their own: not served.
+    let app = TestApp::new().await;
+    let r = app.get("/metrics", "").await;
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (404, json!("metrics-not-served")),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("renkei_http_requests_total"));
+
+    let token = "metrics-token-0123456789";
+    let app = TestApp::with_settings(|s| s.metrics_token = Some(token.into())).await;
+    let scrape = |auth: Option<String>| {
+        let mut r = Request::get("/metrics");
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        app.send(r.body(Body::empty()).expect("req"))
+    };
+    for auth in [
+        None,
+        Some("Bearer wrong-token-0123456789".to_owned()),
+        Some(format!("Basic {token}")),
+        Some("Bearer ".to_owned()),
+    ] {
+        let r = scrape(auth.clone()).await;
+        assert_eq!(
+            (r.status, r.json()["code"].clone()),
+            (401, json!("metrics-token-required")),
+            "{auth:?}: {}",
+            r.body
+        );
+    }
+    let r = scrape(Some(format!("Bearer {token}"))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("renkei_http_requests_total"), "{}", r.body);
+}
+
+/// `metrics_listen`: the metrics on an address of their own, and only there.
+#[tokio::test]
+async fn metrics_listen_serves_metrics_alone_on_its_own_address() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.expect("write");
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).await.expect("read");
+        buf
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let metrics_addr = free.local_addr().expect("addr");
+    drop(free);
+    let mut settings = renkei_server::Settings::defaults();
+    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.metrics_listen = Some(metrics_addr);
+    settings.webhook_interval_secs = 0;
+    settings.database_url = format!("sqlite:{}", dir.path().join("t.db").display()).into();
+    let store = renkei_store::open(settings.database_url())
+        .await
+        .expect("store");
+    let (listener, addr) = renkei_server::build(&settings).await.expect("bind");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = renkei_server::AppState::new(store, settings);
+    let server = tokio::spawn(renkei_server::run(listener, state, async {
+        let _ = rx.await;
+    }));
+    let mut answer = String::new();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(metrics_addr).await.is_ok() {
+            answer = get(metrics_addr, "/metrics").await;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("renkei_http_requests_total") || answer.contains("# EOF"),
+        "{answer}"
+    );
+    assert!(
+        get(metrics_addr, "/healthz")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        get(metrics_addr, "/api/v1/me")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        get(addr, "/metrics").await.starts_with("HTTP/1.1 404"),
+        "not on the main address"
+    );
+    assert!(get(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
+    tx.send(()).expect("signal");
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("stops")
+        .expect("join")
+        .expect("clean exit");
+}
