@@ -7,4 +7,5 @@ mod intel_portal;
 mod portal;
 mod support;
 mod taxii;
+mod web;
 mod webhooks;
