@@ -164,3 +164,43 @@ def test_a_user_enrols_a_passkey_and_totp_and_signs_in_with_each(driver: WebDriv
     click_and_wait(driver, "totp-submit")
     assert path_of(driver) == "/", driver.page_source[:3000]
     assert driver.find_elements(By.ID, "logout"), "signed in"
+
+
+def test_an_organisation_requiring_mfa_sends_a_member_to_enrol_a_passkey_first(
+    driver: WebDriver, base_url: str
+):
+    url = localhost(base_url)
+    authenticator(driver)
+    # Toto Power's administrator (no other browser test signs in there)
+    # adds a member and requires a second factor of everyone.
+    password_step(driver, url, "admin@toto-power.example.jp", DEMO_PASSWORD)
+    assert path_of(driver) == "/", driver.current_url
+    driver.get(f"{url}/admin/users")
+    email = f"member-{uuid.uuid4().hex[:10]}@toto-power.example.jp"
+    driver.find_element(By.ID, "new-email").send_keys(email)
+    driver.find_element(By.ID, "new-display-name").send_keys("New Member")
+    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
+    click_and_wait(driver, "create-user")
+    driver.get(f"{url}/account/mfa")
+    box = driver.find_element(By.ID, "mfa-required")
+    if not box.is_selected():
+        box.click()
+    click_and_wait(driver, "policy-save")
+    assert driver.find_elements(By.ID, "flash")
+    sign_out(driver)
+
+    # The member's password leads to enrolment, not to a session.
+    password_step(driver, url, email, PASSWORD)
+    assert path_of(driver) == "/login/mfa"
+    assert not driver.find_elements(By.ID, "logout"), "not signed in yet"
+    click_and_wait(driver, "enrol-passkey")
+    assert path_of(driver) == "/login/mfa/enrol/passkey"
+    driver.find_element(By.ID, "passkey-name").send_keys("Office PC")
+    click_and_wait(driver, "passkey-create")
+    assert len(driver.find_element(By.ID, "recovery-codes").text.split()) == 10
+    click_and_wait(driver, "codes-continue")
+    assert path_of(driver) == "/", driver.page_source[:3000]
+    assert driver.find_elements(By.ID, "logout"), "signed in once enrolled"
+    driver.get(f"{url}/account/mfa")
+    assert driver.find_elements(By.ID, "mfa-required-note")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#passkeys tbody tr")) == 1
