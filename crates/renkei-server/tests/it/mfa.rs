@@ -383,6 +383,36 @@ async fn an_organisation_requiring_mfa_sends_members_to_enrol_before_any_session
         .await;
     assert_eq!(remove.status, 409, "{}", remove.body);
     assert!(remove.body.contains("id=\"mfa-error\""));
+
+    // A lost device: the administrator resets the member's factors (not
+    // those of another organisation's users), and the member enrols again.
+    let viewer_id = app.power_viewer.id.0.to_string();
+    let csrf = session_csrf(&app, &admin).await;
+    let foreign = app
+        .post_form(
+            "/account/mfa/reset",
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("user_id", &app.nco_admin.id.0.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, 404, "{}", foreign.body);
+    let admin_page = app.get("/account/mfa", &admin).await;
+    assert!(admin_page.body.contains("id=\"reset-user\""));
+    let csrf = hidden(&admin_page.body, "csrf");
+    let reset = app
+        .post_form(
+            "/account/mfa/reset",
+            &admin,
+            &[("csrf", &csrf), ("user_id", &viewer_id)],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    let (_, pending) = password_step(&app, &viewer_email).await;
+    let page = app.get("/login/mfa", &pending).await;
+    assert!(page.body.contains("id=\"enrol-totp\""), "enrols again");
 }
 
 #[tokio::test]

@@ -128,6 +128,12 @@ pub trait MfaStore: Send + Sync {
         pending: Option<&str>,
     ) -> Result<bool>;
     async fn remove_totp(&self, actor: &Actor) -> Result<()>;
+    /// Removes every second factor and recovery code of `user`, and ends
+    /// their pending sign-ins (a lost device and no code left): their
+    /// organisation's administrators, or platform administrators. With the
+    /// policy on, the user enrols again at their next sign-in. Anyone else
+    /// is told there is no such user (and the refusal is audited).
+    async fn reset_mfa(&self, actor: &Actor, user: UserId) -> Result<()>;
 
     async fn add_passkey(&self, actor: &Actor, p: NewPasskey) -> Result<i64>;
     async fn list_passkeys(&self, user: UserId) -> Result<Vec<PasskeyRecord>>;
@@ -227,6 +233,14 @@ const ACCEPT_STEP: &str = "
     WHERE user_id = $2 AND confirmed_at IS NOT NULL AND last_step < $1";
 
 const DELETE_TOTP: &str = "DELETE FROM mfa_totp WHERE user_id = $1";
+
+const USER_ORG: &str = "SELECT org_id FROM users WHERE id = $1";
+
+const REMOVE_ALL_PASSKEYS: &str = "
+    UPDATE mfa_passkeys SET removed_at = $1 WHERE user_id = $2 AND removed_at IS NULL";
+
+const END_USER_PENDING: &str = "
+    UPDATE mfa_pending SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL";
 
 const INSERT_PASSKEY: &str = "
     INSERT INTO mfa_passkeys (user_id, name, credential_id, user_handle, passkey, created_at)
@@ -453,6 +467,43 @@ impl<B: Backend> MfaStore for SqlStore<B> {
         }
         keeps_a_factor(&mut tx, user).await?;
         append(&mut tx, actor, "mfa.totp.remove", &user_object(user), "").await?;
+        self.commit(tx).await
+    }
+
+    async fn reset_mfa(&self, actor: &Actor, user: UserId) -> Result<()> {
+        let object = user_object(user);
+        let org = Sql::new(USER_ORG)
+            .bind(user.0)
+            .fetch_optional(self)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?
+            .i64("org_id")?;
+        if !renkei_core::can_administer(actor, OrgId(org)) {
+            let why = "only administrators of the user's organisation reset their second factors";
+            return Err(match self.deny(actor, "mfa.reset", &object, why).await {
+                StoreError::Forbidden(_) => StoreError::NotFound("user"),
+                other => other,
+            });
+        }
+        let now = Timestamp::now().0;
+        let mut tx = self.begin().await?;
+        let totp = Sql::new(DELETE_TOTP).bind(user.0).execute(&mut tx).await?;
+        let passkeys = Sql::new(REMOVE_ALL_PASSKEYS)
+            .bind(now)
+            .bind(user.0)
+            .execute(&mut tx)
+            .await?;
+        Sql::new(DELETE_RECOVERY)
+            .bind(user.0)
+            .execute(&mut tx)
+            .await?;
+        Sql::new(END_USER_PENDING)
+            .bind(now)
+            .bind(user.0)
+            .execute(&mut tx)
+            .await?;
+        let detail = format!("totp:{totp} passkeys:{passkeys}");
+        append(&mut tx, actor, "mfa.reset", &object, &detail).await?;
         self.commit(tx).await
     }
 

@@ -248,10 +248,66 @@ async fn only_administrators_require_mfa_and_the_last_factor_stays() {
         ));
         s.remove_passkey(&a, one).await.expect("remove one of two");
         assert_eq!(s.list_passkeys(u.id).await.expect("list").len(), 1);
+        // A lost device: only the organisation's administrators reset it;
+        // to anyone else the user does not exist.
+        assert!(matches!(
+            s.reset_mfa(&bob, u.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.reset_mfa(&foreign, u.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        s.replace_recovery_codes(&a, &["h".to_owned()])
+            .await
+            .expect("codes");
+        let now = Timestamp::now();
+        let p = PendingSignIn {
+            user: u.id,
+            csrf_token: "c".into(),
+            enrol: false,
+            next: "/".into(),
+            expires_at: now.plus_seconds(600),
+        };
+        s.create_pending_sign_in("reset-h", &p)
+            .await
+            .expect("pending");
+        s.reset_mfa(&admin, u.id).await.expect("reset");
+        let st = s.mfa_status(u.id).await.expect("status");
+        assert_eq!((st.totp, st.passkeys, st.recovery_codes), (false, 0, 0));
+        assert!(st.second_step(), "{}: enrols again by policy", b.name());
+        assert!(
+            s.pending_sign_in("reset-h", now, 5)
+                .await
+                .expect("pending")
+                .is_none(),
+            "a pending sign-in of the old factors ends"
+        );
+        let log = s
+            .list_audit(
+                &support::system(),
+                AuditQuery {
+                    limit: 20,
+                    ..AuditQuery::default()
+                },
+            )
+            .await
+            .expect("audit");
+        let reset = |o: AuditOutcome| {
+            log.iter()
+                .filter(|e| e.action == "mfa.reset" && e.outcome == o)
+                .count()
+        };
+        assert_eq!(
+            (reset(AuditOutcome::Ok), reset(AuditOutcome::Denied)),
+            (1, 2)
+        );
+
+        let three = s.add_passkey(&a, pk("three")).await.expect("add");
         s.set_mfa_required(&admin, o.id, false)
             .await
             .expect("unset");
-        s.remove_passkey(&a, two).await.expect("remove the last");
+        s.remove_passkey(&a, three).await.expect("remove the last");
         assert!(!s.mfa_status(u.id).await.expect("status").second_step());
     }
 }

@@ -33,6 +33,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/account/mfa/passkeys/{id}/remove", post(passkey_remove))
         .route("/account/mfa/recovery", post(recovery_new))
         .route("/account/mfa/policy", post(policy))
+        .route("/account/mfa/reset", post(reset))
 }
 
 #[derive(Deserialize)]
@@ -49,6 +50,7 @@ fn flash(ok: Option<&str>) -> Option<&'static str> {
         "passkey-removed" => Some("mfa-flash-passkey-removed"),
         "policy-saved" => Some("mfa-flash-policy-saved"),
         "recovery-used" => Some("mfa-flash-recovery-used"),
+        "reset" => Some("mfa-flash-reset"),
         _ => None,
     }
 }
@@ -97,8 +99,22 @@ async fn view(
             }
         })
         .collect();
-    let policy = renkei_core::can_administer(&p.actor, org.id)
-        .then(|| context! { org_id => org.id.0, org => org_name(&org, lang) });
+    let admin = renkei_core::can_administer(&p.actor, org.id);
+    // Administrators reset a member's factors (a lost device).
+    let members = if admin {
+        match s.store.list_users(Some(org.id)).await {
+            Ok(users) => users
+                .into_iter()
+                .filter(|u| u.id != user.id && u.active)
+                .map(|u| context! { id => u.id.0, name => u.display_name, email => u.email.to_string() })
+                .collect(),
+            Err(e) => return error_page(s, p, lang, e.into()).await,
+        }
+    } else {
+        Vec::new()
+    };
+    let policy =
+        admin.then(|| context! { org_id => org.id.0, org => org_name(&org, lang), members });
     let status = if error.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -154,6 +170,21 @@ struct NewPasskeyForm {
 }
 
 impl PortalForm for NewPasskeyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+    fn page(_: &str) -> String {
+        PAGE.to_owned()
+    }
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    csrf: String,
+    user_id: i64,
+}
+
+impl PortalForm for ResetForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
@@ -368,6 +399,22 @@ async fn policy(
         .await
     {
         Ok(()) => Redirect::to(&format!("{PAGE}?ok=policy-saved")).into_response(),
+        Err(e) => error_page(&s, &p, lang, e.into()).await,
+    }
+}
+
+async fn reset(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    CsrfForm(f): CsrfForm<ResetForm>,
+) -> Response {
+    if p.user.is_none() {
+        return to_sign_in();
+    }
+    let user = renkei_core::UserId(f.user_id);
+    match s.store.reset_mfa(&p.actor, user).await {
+        Ok(()) => Redirect::to(&format!("{PAGE}?ok=reset")).into_response(),
         Err(e) => error_page(&s, &p, lang, e.into()).await,
     }
 }
