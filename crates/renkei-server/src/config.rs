@@ -63,6 +63,12 @@ pub struct Settings {
     /// is served nowhere: it is never open to anyone.
     #[serde(default)]
     pub metrics_token: Option<SecretString>,
+    /// 64 hexadecimal characters (32 bytes): TOTP secrets are stored sealed
+    /// with it (`sealed.rs`). Unset, they are stored as they are, and the
+    /// server warns at start. Passkeys use `public_url`: its host is the
+    /// WebAuthn relying party; without it only `http://localhost` works.
+    #[serde(default)]
+    pub mfa_secret_key: Option<SecretString>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -122,6 +128,11 @@ impl Settings {
         // A bad key fails here, at start, not at the first webhook.
         s.webhook_seal_key()
             .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        s.mfa_seal_key().map_err(|_| {
+            Box::new(figment::Error::from(
+                "mfa_secret_key: expected 64 hexadecimal characters (32 bytes)".to_owned(),
+            ))
+        })?;
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
                 Box::new(figment::Error::from(format!(
@@ -145,6 +156,14 @@ impl Settings {
         &self,
     ) -> Result<Option<crate::sealed::SealKey>, crate::sealed::SealError> {
         self.webhook_secret_key
+            .as_ref()
+            .map(|k| crate::sealed::SealKey::from_hex(k.expose_secret()))
+            .transpose()
+    }
+
+    /// The key TOTP secrets are sealed with, if one is set.
+    pub fn mfa_seal_key(&self) -> Result<Option<crate::sealed::SealKey>, crate::sealed::SealError> {
+        self.mfa_secret_key
             .as_ref()
             .map(|k| crate::sealed::SealKey::from_hex(k.expose_secret()))
             .transpose()
@@ -221,6 +240,22 @@ mod tests {
                 .expect("no key")
                 .is_none()
         );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn mfa_secret_key_is_checked_at_load_and_hidden() {
+        figment::Jail::expect_with(|jail| {
+            let key = "cd".repeat(32);
+            jail.set_env("RENKEI__MFA_SECRET_KEY", &key);
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.mfa_seal_key().map_err(|e| e.to_string())?.is_some());
+            assert!(!format!("{s:?}").contains(&key), "key leaked into Debug");
+            jail.set_env("RENKEI__MFA_SECRET_KEY", "short");
+            let err = Settings::load(None).expect_err("bad key").to_string();
+            assert!(err.contains("mfa_secret_key"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

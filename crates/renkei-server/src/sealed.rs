@@ -1,6 +1,7 @@
 //! Webhook signing secrets sealed at rest with a server key
-//! (`webhook_secret_key`): ChaCha20-Poly1305 through RustCrypto's
-//! `chacha20poly1305`, a fresh random nonce per secret.
+//! (`webhook_secret_key`), and TOTP secrets with another (`mfa_secret_key`):
+//! ChaCha20-Poly1305 through RustCrypto's `chacha20poly1305`, a fresh random
+//! nonce per secret.
 //!
 //! The HMAC secret must be read back to sign each delivery, so it cannot be
 //! hashed as API tokens are; sealed, a copy of the database alone (a backup,
@@ -20,6 +21,27 @@ const PREFIX: &str = "sealed:v1:";
 /// Bound into every seal with the organisation's id, so a sealed value is
 /// useless for anything else.
 const CONTEXT: &str = "renkei webhook secret v1 for organisation ";
+/// The same for a user's TOTP secret (`Purpose::TotpSecret`).
+const TOTP_CONTEXT: &str = "renkei totp secret v1 for user ";
+
+/// What a sealed value is, bound into its seal with its owner's id: a value
+/// sealed for one purpose or owner opens for no other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A webhook's signing secret; the owner is its organisation.
+    WebhookSecret,
+    /// A TOTP secret; the owner is its user.
+    TotpSecret,
+}
+
+impl Purpose {
+    fn context(self) -> &'static str {
+        match self {
+            Purpose::WebhookSecret => CONTEXT,
+            Purpose::TotpSecret => TOTP_CONTEXT,
+        }
+    }
+}
 const NONCE_LEN: usize = 12;
 
 /// The 32-byte key, from 64 hexadecimal characters.
@@ -60,9 +82,14 @@ impl SealKey {
 
     /// Seals `secret` for organisation `org`.
     pub fn seal(&self, org: i64, secret: &str) -> String {
+        self.seal_for(Purpose::WebhookSecret, org, secret)
+    }
+
+    /// Seals `secret` as a `purpose` of `owner`.
+    pub fn seal_for(&self, purpose: Purpose, owner: i64, secret: &str) -> String {
         let cipher = ChaCha20Poly1305::new(&self.0);
         let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let aad = format!("{CONTEXT}{org}");
+        let aad = format!("{}{owner}", purpose.context());
         let payload = Payload {
             msg: secret.as_bytes(),
             aad: aad.as_bytes(),
@@ -85,6 +112,22 @@ pub fn store_form(key: Option<&SealKey>, org: i64, secret: &str) -> String {
 
 /// The secret a stored value of organisation `org`'s webhook holds.
 pub fn open(key: Option<&SealKey>, org: i64, stored: &str) -> Result<String, SealError> {
+    open_for(key, Purpose::WebhookSecret, org, stored)
+}
+
+/// Seals `secret` as a `purpose` of `owner` with `key`, or keeps it as it
+/// is without one.
+pub fn store_form_for(key: Option<&SealKey>, purpose: Purpose, owner: i64, secret: &str) -> String {
+    key.map_or_else(|| secret.to_owned(), |k| k.seal_for(purpose, owner, secret))
+}
+
+/// The secret a stored value holds, sealed (or not) as a `purpose` of `owner`.
+pub fn open_for(
+    key: Option<&SealKey>,
+    purpose: Purpose,
+    owner: i64,
+    stored: &str,
+) -> Result<String, SealError> {
     let Some(rest) = stored.strip_prefix(PREFIX) else {
         return Ok(stored.to_owned());
     };
@@ -94,7 +137,7 @@ pub fn open(key: Option<&SealKey>, org: i64, stored: &str) -> Result<String, Sea
         return Err(SealError::Open);
     }
     let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-    let aad = format!("{CONTEXT}{org}");
+    let aad = format!("{}{owner}", purpose.context());
     let plain = ChaCha20Poly1305::new(&key.0)
         .decrypt(
             Nonce::from_slice(nonce),
@@ -145,6 +188,27 @@ mod tests {
         assert_eq!(open(Some(&key(7)), 3, &tampered), Err(SealError::Open));
         assert_eq!(open(Some(&key(7)), 3, "sealed:v1:zz"), Err(SealError::Open));
         assert_eq!(open(Some(&key(7)), 3, "sealed:v1:00"), Err(SealError::Open));
+    }
+
+    #[test]
+    fn a_seal_opens_only_for_its_purpose_and_owner() {
+        let k = key(7);
+        let totp = k.seal_for(Purpose::TotpSecret, 3, "JBSWY3DP");
+        assert_eq!(
+            open_for(Some(&k), Purpose::TotpSecret, 3, &totp).as_deref(),
+            Ok("JBSWY3DP")
+        );
+        assert_eq!(
+            open_for(Some(&k), Purpose::TotpSecret, 4, &totp),
+            Err(SealError::Open),
+            "another user"
+        );
+        assert_eq!(open(Some(&k), 3, &totp), Err(SealError::Open), "a webhook");
+        let hook = k.seal(3, "s3cret");
+        assert_eq!(
+            open_for(Some(&k), Purpose::TotpSecret, 3, &hook),
+            Err(SealError::Open)
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ use async_trait::async_trait;
 
 pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use auth::AuthStore;
+pub use auth::mfa::MfaStore;
 pub use backend::postgres::PgStore;
 pub use backend::sqlite::SqliteStore;
 pub use directory::{Credentials, DirectoryStore};
@@ -69,6 +70,7 @@ impl<B: backend::Backend> Maintenance for SqlStore<B> {
 pub trait Store:
     DirectoryStore
     + AuthStore
+    + MfaStore
     + ItemStore
     + AuditStore
     + IntelStore
@@ -83,6 +85,7 @@ pub trait Store:
 impl<T> Store for T where
     T: DirectoryStore
         + AuthStore
+        + MfaStore
         + ItemStore
         + AuditStore
         + IntelStore

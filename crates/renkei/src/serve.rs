@@ -54,6 +54,9 @@ pub async fn from_config(config: Option<&Path>) -> anyhow::Result<ExitCode> {
             "webhook_secret_key is not set: webhook signing secrets are stored unsealed"
         );
     }
+    if settings.mfa_secret_key.is_none() {
+        tracing::warn!("mfa_secret_key is not set: TOTP secrets are stored unsealed");
+    }
     let store = renkei_store::open(settings.database_url())
         .await
         .context("opening the store")?;

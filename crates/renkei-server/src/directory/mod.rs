@@ -1,8 +1,10 @@
 //! The member directory: organisations, users, communities and their
 //! memberships (with the acceptance of confidentiality terms), supply-chain
-//! links and API tokens; signing in and out. REST endpoints and portal pages.
+//! links and API tokens; signing in and out, with second factors (`mfa`).
+//! REST endpoints and portal pages.
 
 mod communities;
+mod mfa;
 mod orgs;
 mod signin;
 mod tokens;
@@ -21,6 +23,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(communities::routes())
         .merge(tokens::routes())
+        .merge(mfa::routes())
 }
 
 /// The directory's part of the OpenAPI document.

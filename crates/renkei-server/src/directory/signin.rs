@@ -172,6 +172,12 @@ async fn login(
         )
         .await;
     };
+    // A second factor, when the user has one or their organisation requires
+    // one: a pending sign-in instead of a session (directory/mfa).
+    let next = safe_next(f.next.as_deref());
+    if let Some(r) = super::mfa::after_password(&s, &p, &jar, lang, &user, &next).await {
+        return r;
+    }
     let secret = auth::random_secret();
     let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
     if let Err(e) = s

@@ -298,6 +298,15 @@ async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<Use
     };
     match creds.filter(|_| ok) {
         Some(c) => {
+            // HTTP Basic cannot carry a second factor: accounts that have one
+            // or must enrol one use API tokens instead (directory/mfa).
+            if state.store.mfa_status(c.user.id).await?.second_step() {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "Second factor required",
+                    "this account signs in with a second factor; use an API token",
+                ));
+            }
             state.basic_cache.put(key, c.user.id);
             Ok(c.user)
         }

@@ -60,6 +60,26 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/upcoming.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "mfa_signin.html",
+        include_str!("../../templates/mfa_signin.html"),
+    ),
+    (
+        "mfa_totp.html",
+        include_str!("../../templates/mfa_totp.html"),
+    ),
+    (
+        "mfa_passkey.html",
+        include_str!("../../templates/mfa_passkey.html"),
+    ),
+    (
+        "mfa_codes.html",
+        include_str!("../../templates/mfa_codes.html"),
+    ),
+    (
+        "mfa_account.html",
+        include_str!("../../templates/mfa_account.html"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 //! sessions, sign-in throttling, and what a user, an organisation or a
 //! token may see (its [`Viewer`]).
 
+pub mod mfa;
 pub(crate) mod token_cache;
 
 use async_trait::async_trait;
