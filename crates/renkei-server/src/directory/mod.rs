@@ -1,8 +1,12 @@
 //! The member directory: organisations, users, communities and their
 //! memberships (with the acceptance of confidentiality terms), supply-chain
-//! links and API tokens; signing in and out. REST endpoints and portal pages.
+//! links and API tokens; accounts' lifecycle (deactivation, sessions,
+//! passwords, reset links); signing in and out. REST endpoints and portal
+//! pages.
 
+mod account;
 mod communities;
+mod lifecycle;
 mod orgs;
 mod signin;
 mod tokens;
@@ -21,6 +25,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(communities::routes())
         .merge(tokens::routes())
+        .merge(lifecycle::routes())
+        .merge(account::routes())
 }
 
 /// The directory's part of the OpenAPI document.
@@ -29,5 +35,7 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     doc.merge(orgs::Doc::openapi());
     doc.merge(communities::Doc::openapi());
     doc.merge(tokens::Doc::openapi());
+    doc.merge(lifecycle::Doc::openapi());
+    doc.merge(account::Doc::openapi());
     doc
 }

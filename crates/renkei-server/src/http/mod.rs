@@ -10,6 +10,7 @@ pub(crate) mod i18n;
 pub(crate) mod json;
 pub(crate) mod metrics;
 pub(crate) mod page;
+pub mod password;
 mod state;
 pub(crate) mod templates;
 
