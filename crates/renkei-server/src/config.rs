@@ -24,8 +24,9 @@ pub struct Settings {
     /// Reverse proxies (addresses or networks, e.g. `10.0.0.5` or
     /// `10.0.0.0/24`) whose `Forwarded` or `X-Forwarded-Proto` /
     /// `X-Forwarded-Host` headers give the scheme and host of the URLs the
-    /// server hands out when `public_url` is unset; anyone else's are
-    /// ignored. None by default.
+    /// server hands out when `public_url` is unset, and whose
+    /// `X-Forwarded-For` gives the client address that sign-in throttling
+    /// and the audit log record; anyone else's are ignored. None by default.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
     pub session_hours: i64,

@@ -22,7 +22,7 @@ use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
-use crate::http::page::{CsrfForm, PortalForm};
+use crate::http::page::{CsrfForm, PortalForm, error_page};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -268,7 +268,7 @@ async fn user_action(
             };
             return users_view(&s, &p, lang, f.org_id, note).await;
         }
-        _ => return ApiError::not_found("action").into_response(),
+        _ => return error_page(&s, &p, lang, ApiError::not_found("action")).await,
     };
     match done {
         Ok(ok) => {

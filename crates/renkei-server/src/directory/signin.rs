@@ -160,12 +160,9 @@ pub(super) async fn start_session(
     source: &str,
     how: &str,
 ) -> Result<Cookie<'static>, ApiError> {
-    let viewer = s.store.viewer_for_user(user.id).await?;
-    let object = format!("email:{}", user.email);
+    let (id, object) = (user.id, format!("email:{}", user.email));
+    let viewer = s.store.viewer_for_user(id).await?;
     let actor = Principal::for_user(user, viewer, source.to_owned()).actor;
-    let Some(user) = actor.viewer.user else {
-        return Err(ApiError::unauthorized());
-    };
     let ev = AuditEvent {
         action: "login".into(),
         object,
@@ -177,7 +174,7 @@ pub(super) async fn start_session(
     let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
     s.store
         .create_session(
-            user,
+            id,
             &auth::secret_hash(&secret),
             &auth::random_secret(),
             expires,

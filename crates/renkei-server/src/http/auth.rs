@@ -173,19 +173,24 @@ fn client_source(parts: &Parts, settings: &crate::config::Settings) -> String {
     if !settings.trusted_proxy(peer) {
         return peer.to_string();
     }
-    let hops: Vec<std::net::IpAddr> = parts
+    // Each proxy appends the address it was reached from, so the list is
+    // read from the right: past our own proxies, the first is the client's
+    // (anything further left is whatever the client chose to send).
+    let hops: Vec<&str> = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map_while(|h| h.trim().parse().ok())
         .collect();
-    hops.into_iter()
-        .rev()
-        .find(|ip| !settings.trusted_proxy(*ip))
-        .unwrap_or(peer)
-        .to_string()
+    for hop in hops.into_iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if settings.trusted_proxy(ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
 }
 
 impl FromRequestParts<AppState> for Principal {

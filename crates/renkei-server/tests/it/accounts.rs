@@ -747,3 +747,45 @@ async fn the_tokens_page_shows_a_new_secret_once_and_revokes() {
     let viewer = app.login(POWER_VIEWER.0, PASSWORD).await.expect("login");
     assert_eq!(app.get("/admin/tokens", &viewer).await.status, 403);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use base64::Engine;
+    let app = TestApp::with_settings(|s| s.trusted_proxies = vec!["10.0.0.5".into()]).await;
+    let via_proxy = |forwarded: &str, password: &str| {
+        let creds = format!("{}:{password}", POWER_ADMIN.0);
+        let creds = base64::engine::general_purpose::STANDARD.encode(creds);
+        let mut req = Request::get("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Basic {creds}"))
+            .header("x-forwarded-for", forwarded)
+            .body(Body::empty())
+            .expect("request");
+        crate::support::peer(&mut req, "10.0.0.5");
+        req
+    };
+    for _ in 0..5 {
+        let r = app
+            .send(via_proxy("198.51.100.7", "guess guess guess"))
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let r = app
+        .send(via_proxy("198.51.100.7", "guess guess guess"))
+        .await;
+    assert_eq!(r.status, 429);
+    // What the client adds on the left does not move it elsewhere.
+    let r = app
+        .send(via_proxy("203.0.113.5, 198.51.100.7", PASSWORD))
+        .await;
+    assert_eq!(r.status, 429);
+    // Everyone else behind the same proxy signs in.
+    let r = app.send(via_proxy("203.0.113.5", PASSWORD)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let log = audit_of(&app, "login").await;
+    assert!(
+        log.iter().any(|e| e.source == "198.51.100.7"),
+        "the audit log names the client"
+    );
+}
