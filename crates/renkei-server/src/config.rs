@@ -26,8 +26,9 @@ pub struct Settings {
     /// Reverse proxies (addresses or networks, e.g. `10.0.0.5` or
     /// `10.0.0.0/24`) whose `Forwarded` or `X-Forwarded-Proto` /
     /// `X-Forwarded-Host` headers give the scheme and host of the URLs the
-    /// server hands out when `public_url` is unset; anyone else's are
-    /// ignored. None by default.
+    /// server hands out when `public_url` is unset, and whose
+    /// `X-Forwarded-For` gives the client address that sign-in throttling
+    /// and the audit log record; anyone else's are ignored. None by default.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
     pub session_hours: i64,
@@ -36,10 +37,19 @@ pub struct Settings {
     /// Largest TAXII request body (announced as the API roots'
     /// `max_content_length`).
     pub taxii_max_content_length: usize,
-    /// Failed sign-ins per e-mail address (or per client address, ×4)
-    /// within `login_window_minutes` before further attempts are refused.
+    /// Sign-in attempts on one account from one client address (four
+    /// times as many from one address across accounts) that go unhindered;
+    /// past them each attempt waits 30 s, doubling with each further one up
+    /// to `login_window_minutes`. Counts fade at `login_max_failures` per
+    /// window, and a success clears the account's count from that address.
+    /// Another address's failures never hold an account back
+    /// (`renkei_store::auth::ThrottlePolicy`).
     pub login_max_failures: i64,
     pub login_window_minutes: i64,
+    /// argon2id computations (password hashing and checks) run at once on
+    /// blocking threads; 0 (the default) means one per CPU core.
+    #[serde(default)]
+    pub password_hashing_concurrency: usize,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
     /// Seconds between webhook worker rounds; 0 disables the worker (run

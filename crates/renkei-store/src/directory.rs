@@ -76,7 +76,7 @@ const LIST_USERS: &str = "
     WHERE ($1 < 0 OR org_id = $1)
     ORDER BY id";
 
-const GET_USER: &str = "
+pub(crate) const GET_USER: &str = "
     SELECT id, org_id, email, display_name, role, active, created_at
     FROM users
     WHERE id = $1";
@@ -498,7 +498,7 @@ fn org(r: &impl RowExt) -> Result<Org> {
     })
 }
 
-fn user(r: &impl RowExt) -> Result<User> {
+pub(crate) fn user(r: &impl RowExt) -> Result<User> {
     let c = |e| StoreError::corrupt("users", e);
     Ok(User {
         id: UserId(r.i64("id")?),

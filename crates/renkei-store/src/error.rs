@@ -44,6 +44,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A refusal answered as `NotFound(what)`, so that it does not tell a
+    /// record the caller may not touch from one that does not exist; any
+    /// other error (recording the refusal failed) stays what it is.
+    pub(crate) fn hidden(self, what: &'static str) -> Self {
+        match self {
+            StoreError::Forbidden(_) => StoreError::NotFound(what),
+            e => e,
+        }
+    }
+
     pub(crate) fn corrupt(table: &'static str, e: impl std::fmt::Display) -> Self {
         StoreError::Corrupt {
             table,

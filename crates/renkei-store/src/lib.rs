@@ -8,6 +8,7 @@
 //! What differs between the databases is the [`backend`] trait's business.
 
 mod access;
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backend;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use accounts::AccountStore;
 pub use audit::{AuditEvent, AuditQuery, AuditStore};
 pub use auth::AuthStore;
 pub use auth::mfa::MfaStore;
@@ -69,6 +71,7 @@ impl<B: backend::Backend> Maintenance for SqlStore<B> {
 /// the access rule in their SQL.
 pub trait Store:
     DirectoryStore
+    + AccountStore
     + AuthStore
     + MfaStore
     + ItemStore
@@ -84,6 +87,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DirectoryStore
+        + AccountStore
         + AuthStore
         + MfaStore
         + ItemStore

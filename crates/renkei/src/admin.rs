@@ -1,5 +1,7 @@
 //! `renkei admin`: the directory — organisations, users, communities,
-//! memberships, supply-chain links, API tokens, collections and webhooks.
+//! memberships, supply-chain links, API tokens, collections and webhooks —
+//! and accounts' lifecycle: revoking tokens, ending memberships and
+//! sessions, deactivating users, passwords and reset links.
 
 use std::path::PathBuf;
 
@@ -7,10 +9,12 @@ use anyhow::bail;
 use clap::Subcommand;
 use renkei_core::model::{NewCommunity, NewOrg, NewUser};
 use renkei_core::{
-    Actor, CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink,
+    Actor, CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, SupplyLink, Timestamp,
+    UserId,
 };
 use renkei_server::Settings;
 use renkei_store::Store;
+use renkei_store::accounts::Sessions;
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -101,6 +105,53 @@ pub enum AdminCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Revoke an API token: it is refused from its next request on.
+    TokenRevoke {
+        #[arg(long)]
+        id: i64,
+    },
+    /// End a community membership.
+    MembershipEnd {
+        #[arg(long)]
+        id: i64,
+    },
+    /// Deactivate a user: their sessions end and the tokens they created stop working.
+    UserDeactivate {
+        #[arg(long)]
+        user: i64,
+    },
+    /// Let a deactivated user sign in again.
+    UserReactivate {
+        #[arg(long)]
+        user: i64,
+    },
+    /// End a user's sessions: all of them, or the one named.
+    SessionsEnd {
+        #[arg(long)]
+        user: i64,
+        /// A session id (from `renkei admin sessions`); all when omitted.
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// List a user's live sessions.
+    Sessions {
+        #[arg(long)]
+        user: i64,
+    },
+    /// Set a user's password (from RENKEI_PASSWORD, or generated and
+    /// printed); every session of the user ends.
+    UserPassword {
+        #[arg(long)]
+        user: i64,
+    },
+    /// Issue a one-time password-reset link (valid 24 hours) and print it.
+    PasswordReset {
+        #[arg(long)]
+        user: i64,
+        /// The server's public address, e.g. https://renkei.example.jp
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
     /// List organisations and users.
     List,
 }
@@ -143,7 +194,7 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                     true,
                 ),
             };
-            renkei_server::http::auth::check_password_policy(&password)?;
+            renkei_server::http::auth::check_password_for(&password, Some(&email))?;
             let u = store
                 .create_user(
                     &actor,
@@ -267,6 +318,87 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                 w.id
             );
         }
+        AdminCommand::TokenRevoke { id } => {
+            let t = store.revoke_api_token(&actor, id).await?;
+            println!(
+                "token {} ({}) of organisation {} revoked",
+                t.id, t.name, t.org
+            );
+        }
+        AdminCommand::MembershipEnd { id } => {
+            let m = store.end_membership(&actor, id).await?;
+            println!(
+                "membership {} of organisation {} in community {} ended",
+                m.id, m.org, m.community
+            );
+        }
+        AdminCommand::UserDeactivate { user } => {
+            let u = store.deactivate_user(&actor, UserId(user)).await?;
+            println!("user {} ({}) deactivated", u.id, u.email);
+        }
+        AdminCommand::UserReactivate { user } => {
+            let u = store.reactivate_user(&actor, UserId(user)).await?;
+            println!("user {} ({}) reactivated", u.id, u.email);
+        }
+        AdminCommand::SessionsEnd { user, session } => {
+            let which = match &session {
+                Some(id) => Sessions::One(id),
+                None => Sessions::All,
+            };
+            let n = store.end_sessions(&actor, UserId(user), which).await?;
+            println!("{n} sessions of user {user} ended");
+        }
+        AdminCommand::Sessions { user } => {
+            let list = store
+                .list_sessions(&actor, UserId(user), Timestamp::now())
+                .await?;
+            for x in list {
+                println!(
+                    "session {}  since {}  until {}",
+                    x.id,
+                    x.created_at.to_rfc3339(),
+                    x.expires_at.to_rfc3339()
+                );
+            }
+        }
+        AdminCommand::UserPassword { user } => {
+            let u = store.get_user(UserId(user)).await?;
+            let (password, generated) = match std::env::var("RENKEI_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (
+                    renkei_server::http::auth::random_secret()[..20].to_owned(),
+                    true,
+                ),
+            };
+            renkei_server::http::auth::check_password_for(&password, Some(u.email.as_str()))?;
+            let hash = renkei_server::http::auth::hash_password(&password)?;
+            store.set_password(&actor, u.id, &hash, None).await?;
+            println!(
+                "password of user {} ({}) set; their sessions ended",
+                u.id, u.email
+            );
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AdminCommand::PasswordReset { user, base_url } => {
+            let secret = renkei_server::http::auth::random_secret();
+            let expires = Timestamp::now().plus_seconds(24 * 3600);
+            let r = store
+                .create_password_reset(
+                    &actor,
+                    UserId(user),
+                    &renkei_server::http::auth::secret_hash(&secret),
+                    expires,
+                )
+                .await?;
+            println!(
+                "reset link for user {} (shown once; valid until {}):\n{}/reset/{secret}",
+                r.user,
+                expires.to_rfc3339(),
+                base_url.trim_end_matches('/')
+            );
+        }
         AdminCommand::List => {
             for c in store.list_collections().await? {
                 println!(
@@ -277,7 +409,11 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
             for o in store.list_orgs().await? {
                 println!("org {:>3}  {:<20} {}", o.id, o.kind, o.name_ja);
                 for u in store.list_users(Some(o.id)).await? {
-                    println!("         user {:>3}  {:<20} {}", u.id, u.role, u.email);
+                    let state = if u.active { "" } else { "  (deactivated)" };
+                    println!(
+                        "         user {:>3}  {:<20} {}{state}",
+                        u.id, u.role, u.email
+                    );
                 }
             }
         }

@@ -33,7 +33,8 @@ type ApiResult<T> = Result<T, ApiError>;
     create_community,
     list_memberships,
     create_membership,
-    accept_membership
+    accept_membership,
+    end_membership
 ))]
 pub(super) struct Doc;
 
@@ -48,12 +49,14 @@ pub(super) fn routes() -> Router<AppState> {
             get(list_memberships).post(create_membership),
         )
         .route("/api/v1/memberships/{id}/accept", post(accept_membership))
+        .route("/api/v1/memberships/{id}/end", post(end_membership))
         .route(
             "/admin/communities",
             get(communities_page).post(membership_create),
         )
         .route("/admin/communities/new", post(community_create))
         .route("/admin/memberships/{id}/accept", post(membership_accept))
+        .route("/admin/memberships/{id}/end", post(membership_end))
 }
 
 /// Communities (council, ISACs, prefectures).
@@ -144,6 +147,18 @@ pub async fn accept_membership(
     Ok(Json(s.store.accept_terms(&p.actor, id).await?.into()))
 }
 
+/// Ends a membership (platform administrators): from the next request on,
+/// the organisation no longer reads what is shared with the community.
+#[utoipa::path(post, path = "/api/v1/memberships/{id}/end", params(("id" = i64, Path)), responses((status = 200, body = MembershipView), (status = 404, description = "no such active membership")), security(("bearer" = [])))]
+pub async fn end_membership(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MembershipView>> {
+    p.require()?;
+    Ok(Json(s.store.end_membership(&p.actor, id).await?.into()))
+}
+
 async fn communities_view(
     s: &AppState,
     p: &Principal,
@@ -182,6 +197,7 @@ async fn communities_view(
                         accepted_at => current.map(|a| a.at.to_jst_display()),
                         accepted_version => m.accepted.as_ref().map(|a| a.terms_version.clone()),
                         can_accept => current.is_none() && is_admin && p.viewer().org == Some(m.org),
+                        can_end => renkei_core::is_platform_admin(p.viewer()),
                     }
                 })
                 .collect();
@@ -263,6 +279,19 @@ impl PortalForm for AcceptForm {
 
     fn page(_: &str) -> String {
         "/admin/communities".to_owned()
+    }
+}
+
+async fn membership_end(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<AcceptForm>,
+) -> Response {
+    match s.store.end_membership(&p.actor, id).await {
+        Ok(_) => Redirect::to("/admin/communities?ok=membership-ended").into_response(),
+        Err(e) => communities_view(&s, &p, lang, None, Some(e.into())).await,
     }
 }
 

@@ -1,9 +1,12 @@
 //! The member directory: organisations, users, communities and their
 //! memberships (with the acceptance of confidentiality terms), supply-chain
-//! links and API tokens; signing in and out, with second factors (`mfa`).
+//! links and API tokens; accounts' lifecycle (deactivation, sessions,
+//! passwords, reset links); signing in and out, with second factors (`mfa`).
 //! REST endpoints and portal pages.
 
+mod account;
 mod communities;
+mod lifecycle;
 mod mfa;
 mod orgs;
 mod signin;
@@ -24,6 +27,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(communities::routes())
         .merge(tokens::routes())
         .merge(mfa::routes())
+        .merge(lifecycle::routes())
+        .merge(account::routes())
 }
 
 /// The directory's part of the OpenAPI document.
@@ -32,5 +37,7 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     doc.merge(orgs::Doc::openapi());
     doc.merge(communities::Doc::openapi());
     doc.merge(tokens::Doc::openapi());
+    doc.merge(lifecycle::Doc::openapi());
+    doc.merge(account::Doc::openapi());
     doc
 }

@@ -1,6 +1,9 @@
 //! Signing in and out of the portal, and choosing its language. The
 //! sign-in form is protected by a double-submit cookie (there is no session
-//! yet); failures are throttled per address and per client, and audited.
+//! yet). Signing in is two steps: the password check (`password_ok`:
+//! throttled per account and client address, audited, failing closed),
+//! then `start_session`; a second factor or another identity provider
+//! fits between or in place of the first.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,14 +13,17 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use minijinja::context;
-use renkei_core::{AuditOutcome, Email, Timestamp};
+use renkei_core::model::User;
+use renkei_core::{AuditOutcome, Timestamp};
 use renkei_store::AuditEvent;
 use serde::Deserialize;
 
 use crate::http::AppState;
 use crate::http::auth::{self, LOGIN_CSRF_COOKIE, Principal, SESSION_COOKIE};
+use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{LANG_COOKIE, check_csrf, error_page, lang_of, layout, render};
+use crate::http::password::{SignInError, password_ok};
 use crate::http::redirect::{local_path, see_other};
 
 /// Only same-origin paths may be redirect targets (`redirect::local_path`).
@@ -36,6 +42,8 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// Set after a reset link was used: the page says the password is set.
+    reset: Option<String>,
 }
 
 async fn login_page(
@@ -45,7 +53,9 @@ async fn login_page(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let lang = lang_of(&jar);
-    login_form(&s, &p, jar, lang, q.next.as_deref(), None, StatusCode::OK).await
+    let notice = q.reset.is_some().then_some("login-reset-done");
+    let next = q.next.as_deref();
+    login_form_with(&s, &p, jar, lang, next, (None, notice), StatusCode::OK).await
 }
 
 async fn login_form(
@@ -55,6 +65,19 @@ async fn login_form(
     lang: Lang,
     next: Option<&str>,
     error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    login_form_with(s, p, jar, lang, next, (error, None), status).await
+}
+
+/// The sign-in form with an error or a notice (Fluent keys).
+async fn login_form_with(
+    s: &AppState,
+    p: &Principal,
+    jar: CookieJar,
+    lang: Lang,
+    next: Option<&str>,
+    (error, notice): (Option<&str>, Option<&str>),
     status: StatusCode,
 ) -> Response {
     let token = auth::random_secret();
@@ -69,7 +92,7 @@ async fn login_form(
         s,
         status,
         "login.html",
-        context! { l, login_csrf => token, next => safe_next(next), error },
+        context! { l, login_csrf => token, next => safe_next(next), error, notice },
     );
     (jar.add(cookie), page).into_response()
 }
@@ -105,107 +128,69 @@ async fn login(
         )
         .await;
     }
-    let email_text = f.email.trim().to_lowercase();
-    let source = p.actor.source.clone();
-    let window = Timestamp::now().plus_seconds(-60 * s.settings.login_window_minutes);
-    let audit = |outcome, detail: &str| AuditEvent {
+    let (error, status) = match password_ok(&s, &p.actor, &f.email, &f.password, "portal").await {
+        Ok(user) => {
+            // A second factor, when the user has one or their organisation
+            // requires one: a pending sign-in instead of a session (mfa/).
+            let next = safe_next(f.next.as_deref());
+            if let Some(r) = super::mfa::after_password(&s, &p, &jar, lang, &user, &next).await {
+                return r;
+            }
+            return match start_session(&s, user, &p.actor.source, "portal").await {
+                Ok(cookie) => {
+                    let jar = jar
+                        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
+                        .add(cookie);
+                    (jar, see_other(&next)).into_response()
+                }
+                Err(e) => error_page(&s, &p, lang, e).await,
+            };
+        }
+        Err(SignInError::Invalid) => ("login-error-invalid", StatusCode::UNAUTHORIZED),
+        Err(SignInError::Throttled { .. }) => {
+            ("login-error-throttled", StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(SignInError::Failed(e)) => return error_page(&s, &p, lang, e).await,
+    };
+    login_form(&s, &p, jar, lang, f.next.as_deref(), Some(error), status).await
+}
+
+/// Starts a portal session for `user`, who has passed every sign-in step
+/// (`how` names them for the audit log), and returns its cookie. The
+/// sign-in is audited first: no session starts unaudited.
+pub(super) async fn start_session(
+    s: &AppState,
+    user: User,
+    source: &str,
+    how: &str,
+) -> Result<Cookie<'static>, ApiError> {
+    let (id, object) = (user.id, format!("email:{}", user.email));
+    let viewer = s.store.viewer_for_user(id).await?;
+    let actor = Principal::for_user(user, viewer, source.to_owned()).actor;
+    let ev = AuditEvent {
         action: "login".into(),
-        object: format!("email:{email_text}"),
-        outcome,
-        detail: detail.to_owned(),
+        object,
+        outcome: AuditOutcome::Ok,
+        detail: how.to_owned(),
     };
-    match s
-        .store
-        .login_failures_since(&email_text, &source, window)
-        .await
-    {
-        Ok((by_email, by_source))
-            if by_email >= s.settings.login_max_failures
-                || by_source >= s.settings.login_max_failures * 4 =>
-        {
-            let _ = s
-                .store
-                .audit(&p.actor, audit(AuditOutcome::Denied, "throttled"))
-                .await;
-            return login_form(
-                &s,
-                &p,
-                jar,
-                lang,
-                f.next.as_deref(),
-                Some("login-error-throttled"),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await;
-        }
-        Ok(_) => {}
-        Err(e) => return error_page(&s, &p, lang, e.into()).await,
-    }
-    let creds = match Email::parse(&f.email) {
-        Ok(e) => s.store.credentials(&e).await.ok().flatten(),
-        Err(_) => None,
-    };
-    let ok = match &creds {
-        Some(c) => auth::verify_password(&f.password, &c.password_hash) && c.user.active,
-        None => {
-            auth::verify_password(&f.password, auth::dummy_hash());
-            false
-        }
-    };
-    let Some(user) = creds.filter(|_| ok).map(|c| c.user) else {
-        let _ = s.store.record_login_failure(&email_text, &source).await;
-        let _ = s
-            .store
-            .audit(
-                &p.actor,
-                audit(AuditOutcome::Failed, "wrong e-mail or password"),
-            )
-            .await;
-        return login_form(
-            &s,
-            &p,
-            jar,
-            lang,
-            f.next.as_deref(),
-            Some("login-error-invalid"),
-            StatusCode::UNAUTHORIZED,
-        )
-        .await;
-    };
-    // A second factor, when the user has one or their organisation requires
-    // one: a pending sign-in instead of a session (directory/mfa).
-    let next = safe_next(f.next.as_deref());
-    if let Some(r) = super::mfa::after_password(&s, &p, &jar, lang, &user, &next).await {
-        return r;
-    }
+    s.store.audit(&actor, ev).await?;
     let secret = auth::random_secret();
     let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
-    if let Err(e) = s
-        .store
+    s.store
         .create_session(
-            user.id,
+            id,
             &auth::secret_hash(&secret),
             &auth::random_secret(),
             expires,
         )
-        .await
-    {
-        return error_page(&s, &p, lang, e.into()).await;
-    }
-    let viewer = s.store.viewer_for_user(user.id).await.unwrap_or_default();
-    let actor = Principal::for_user(user, viewer, source).actor;
-    let _ = s.store.audit(&actor, audit(AuditOutcome::Ok, "")).await;
-    let cookie = Cookie::build((SESSION_COOKIE, secret))
+        .await?;
+    Ok(Cookie::build((SESSION_COOKIE, secret))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(s.settings.secure_cookies)
         .path("/")
         .max_age(time::Duration::hours(s.settings.session_hours))
-        .build();
-    let jar = jar
-        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
-        .add(cookie);
-    (jar, see_other(&safe_next(f.next.as_deref()))).into_response()
+        .build())
 }
 
 /// Signing out carries only the CSRF token. Unlike other forms it is not
@@ -224,15 +209,18 @@ async fn logout(
     if let Err(e) = check_csrf(&p, &f.csrf) {
         return error_page(&s, &p, lang_of(&jar), e).await;
     }
-    if let Some(h) = &p.session_hash {
-        let _ = s.store.revoke_session(h).await;
-        let ev = AuditEvent {
-            action: "logout".into(),
-            object: "session".into(),
-            outcome: AuditOutcome::Ok,
-            detail: String::new(),
-        };
-        let _ = s.store.audit(&p.actor, ev).await;
+    // A session that cannot be ended is still live: say so, and keep the
+    // cookie, rather than pretend the person signed out.
+    if let Some(h) = &p.session_hash
+        && let Err(e) = s.store.revoke_session(&p.actor, h).await
+    {
+        tracing::error!(error = %e, "sign-out: the session could not be ended");
+        let e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-out failed",
+            "the session could not be ended and is still active; try signing out again",
+        );
+        return error_page(&s, &p, lang_of(&jar), e).await;
     }
     (
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),

@@ -109,15 +109,13 @@ pub(super) async fn new_user(
         .ok_or_else(|| ApiError::field("org_id", "required"))?;
     let email = Email::parse(email)?;
     let role = parse_role(role)?;
-    auth::check_password_policy(password)?;
-    let password_hash = auth::hash_password(password).map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "could not hash the password",
-        )
-    })?;
+    auth::check_password_for(password, Some(email.as_str()))?;
+    // Authorisation before argon2: a caller who may not create users must
+    // not be able to spend the server's CPU on hashing.
+    let why = "only administrators of the organisation create its users";
+    let allowed = renkei_core::can_administer(&p.actor, org);
+    refuse_unless(s, p, allowed, "user.create", &format!("org:{org}"), why).await?;
+    let password_hash = s.passwords.hash(password).await?;
     let nu = renkei_core::model::NewUser {
         org,
         email,
@@ -128,6 +126,30 @@ pub(super) async fn new_user(
     Ok(s.store.create_user(&p.actor, nu).await?)
 }
 
+/// Refuses (403) unless `allowed`, recording the refusal in the audit log
+/// as the store records its own; if that cannot be recorded, the error.
+/// For checks made before work the store never sees (argon2).
+pub(super) async fn refuse_unless(
+    s: &AppState,
+    p: &Principal,
+    allowed: bool,
+    action: &str,
+    object: &str,
+    why: &'static str,
+) -> ApiResult<()> {
+    if allowed {
+        return Ok(());
+    }
+    let ev = renkei_store::AuditEvent {
+        action: action.to_owned(),
+        object: object.to_owned(),
+        outcome: renkei_core::AuditOutcome::Denied,
+        detail: why.to_owned(),
+    };
+    s.store.audit(&p.actor, ev).await?;
+    Err(ApiError::forbidden(why))
+}
+
 #[derive(Serialize)]
 struct UserRow {
     id: i64,
@@ -136,12 +158,15 @@ struct UserRow {
     role: &'static str,
     active: bool,
     created_at: String,
+    /// The signed-in administrator's own row (no deactivating oneself).
+    is_self: bool,
 }
 
-impl From<User> for UserRow {
-    fn from(u: User) -> Self {
+impl UserRow {
+    fn new(u: User, me: Option<renkei_core::UserId>) -> Self {
         Self {
             id: u.id.0,
+            is_self: me == Some(u.id),
             email: u.email.to_string(),
             display_name: u.display_name,
             role: u.role.as_str(),
@@ -151,14 +176,28 @@ impl From<User> for UserRow {
     }
 }
 
-async fn users_view(
+/// What the users page shows once after an action: a flash, an error, or
+/// a reset link just issued (shown to the administrator this one time).
+#[derive(Debug, Default)]
+pub(super) struct UsersNote {
+    pub flash: Option<&'static str>,
+    pub error: Option<ApiError>,
+    pub reset: Option<(String, String, String)>,
+}
+
+/// The users page of organisation `org` (the caller's by default).
+pub(super) async fn users_view(
     s: &AppState,
     p: &Principal,
     lang: Lang,
     org: Option<i64>,
-    flash: Option<&'static str>,
-    error: Option<ApiError>,
+    note: UsersNote,
 ) -> Response {
+    let UsersNote {
+        flash,
+        error,
+        reset,
+    } = note;
     let Some(org) = org.map(OrgId).or(p.viewer().org) else {
         return error_page(s, p, lang, ApiError::unauthorized()).await;
     };
@@ -178,7 +217,9 @@ async fn users_view(
         (Ok(u), Ok(o)) => (u, o),
         (Err(e), _) | (_, Err(e)) => return error_page(s, p, lang, e.into()).await,
     };
-    let users: Vec<UserRow> = users.into_iter().map(Into::into).collect();
+    let me = p.user.as_ref().map(|u| u.id);
+    let users: Vec<UserRow> = users.into_iter().map(|u| UserRow::new(u, me)).collect();
+    let reset = reset.map(|(email, url, expires)| context! { email, url, expires });
     let org_rows: Vec<_> = orgs
         .iter()
         .filter(|o| renkei_core::can_administer(&p.actor, o.id))
@@ -191,7 +232,7 @@ async fn users_view(
         s,
         status,
         "users.html",
-        context! { l, users, orgs => org_rows, org_id => org.0, roles, flash,
+        context! { l, users, orgs => org_rows, org_id => org.0, roles, flash, reset,
         error => error_ctx(error) },
     )
 }
@@ -205,7 +246,11 @@ async fn users_page(
     if let Some(r) = login_redirect(&p, "/admin/users") {
         return r;
     }
-    users_view(&s, &p, lang, f.org, flash_key(f.ok.as_deref()), None).await
+    let note = UsersNote {
+        flash: flash_key(f.ok.as_deref()),
+        ..UsersNote::default()
+    };
+    users_view(&s, &p, lang, f.org, note).await
 }
 
 #[derive(Deserialize)]
@@ -244,6 +289,12 @@ async fn users_create(
         Ok(u) => {
             Redirect::to(&format!("/admin/users?ok=user-created&org={}", u.org)).into_response()
         }
-        Err(e) => users_view(&s, &p, lang, f.org_id, None, Some(e)).await,
+        Err(e) => {
+            let note = UsersNote {
+                error: Some(e),
+                ..UsersNote::default()
+            };
+            users_view(&s, &p, lang, f.org_id, note).await
+        }
     }
 }

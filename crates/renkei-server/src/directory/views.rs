@@ -4,6 +4,7 @@
 
 use renkei_core::model::{ApiToken, Community, Membership, Org, User};
 use renkei_core::{OrgId, OrgKind, ParseError, Prefecture, Role, Sector};
+use renkei_store::accounts::SessionInfo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -218,6 +219,57 @@ impl From<ApiToken> for TokenView {
     }
 }
 
+/// A live portal session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Names the session to end it (not its secret).
+    pub id: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub(super) fn new(x: SessionInfo, current: Option<&str>) -> Self {
+        Self {
+            current: current == Some(x.id.as_str()),
+            id: x.id,
+            created_at: x.created_at.to_rfc3339(),
+            expires_at: x.expires_at.to_rfc3339(),
+        }
+    }
+}
+
+/// How many sessions were ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndedView {
+    pub ended: u64,
+}
+
+/// A one-time password-reset link, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetView {
+    /// Hand it to the user; it works once, until `expires_at`.
+    pub url: String,
+    pub expires_at: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    /// At least 12 characters, 6 of them different, not containing the
+    /// e-mail address's name.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChangeRequest([redacted])")
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {
     pub user: Option<UserView>,
@@ -266,6 +318,14 @@ pub(super) fn flash_key(ok: Option<&str>) -> Option<&'static str> {
         "terms-accepted" => Some("flash-terms-accepted"),
         "community-created" => Some("flash-community-created"),
         "link-created" => Some("flash-link-created"),
+        "user-deactivated" => Some("flash-user-deactivated"),
+        "user-reactivated" => Some("flash-user-reactivated"),
+        "sessions-ended" => Some("flash-sessions-ended"),
+        "session-ended" => Some("flash-session-ended"),
+        "token-revoked" => Some("flash-token-revoked"),
+        "membership-ended" => Some("flash-membership-ended"),
+        "password-changed" => Some("flash-password-changed"),
+        "password-reset" => Some("flash-password-reset"),
         _ => None,
     }
 }

@@ -47,22 +47,20 @@ pub(crate) fn dummy_hash() -> &'static str {
     H.get_or_init(|| hash_password("renkei-timing-equaliser").unwrap_or_default())
 }
 
-/// Passwords: at least 12 characters, at most 1,024.
+/// The password rule (`password::password_problem`) for field `password`.
 pub fn check_password_policy(password: &str) -> Result<(), renkei_core::ParseError> {
-    let n = password.chars().count();
-    if n < 12 {
-        return Err(renkei_core::ParseError::new(
-            "password",
-            "must be at least 12 characters",
-        ));
+    check_password_for(password, None)
+}
+
+/// The password rule for field `password` of the account `email`.
+pub fn check_password_for(
+    password: &str,
+    email: Option<&str>,
+) -> Result<(), renkei_core::ParseError> {
+    match super::password::password_problem(password, email) {
+        None => Ok(()),
+        Some(p) => Err(renkei_core::ParseError::new("password", p.message())),
     }
-    if n > 1024 {
-        return Err(renkei_core::ParseError::new(
-            "password",
-            "must be at most 1,024 characters",
-        ));
-    }
-    Ok(())
 }
 
 /// 32 random bytes, hex: session ids, CSRF tokens, API token secrets.
@@ -160,11 +158,39 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-fn client_source(parts: &Parts) -> String {
-    parts
+/// The client's address: the TCP peer, or, when the peer is a trusted
+/// proxy, the nearest address before it that is not one (from
+/// `X-Forwarded-For`), so that throttling and the audit log name the
+/// client rather than the proxy.
+fn client_source(parts: &Parts, settings: &crate::config::Settings) -> String {
+    let Some(peer) = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+        .map(|ci| ci.0.ip())
+    else {
+        return "unknown".to_owned();
+    };
+    if !settings.trusted_proxy(peer) {
+        return peer.to_string();
+    }
+    // Each proxy appends the address it was reached from, so the list is
+    // read from the right: past our own proxies, the first is the client's
+    // (anything further left is whatever the client chose to send).
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.into_iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if settings.trusted_proxy(ip) => continue,
+            Ok(ip) => return ip.to_string(),
+            Err(_) => break,
+        }
+    }
+    peer.to_string()
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -177,7 +203,7 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
-        let source = client_source(parts);
+        let source = client_source(parts, &state.settings);
         let store = &state.store;
         let authorization = parts
             .headers
@@ -249,9 +275,13 @@ impl FromRequestParts<AppState> for Principal {
 
 /// HTTP Basic (e-mail and password), for TAXII clients. A successful check
 /// is remembered for a minute per process, keyed by a hash of the header,
-/// so machine clients paging quickly do not pay for argon2 on every page.
-/// Failures count towards sign-in throttling like portal failures.
+/// so machine clients paging quickly do not pay for argon2 on every page;
+/// each use still reads the account, and counts only while the account is
+/// active with the same password hash, so a deactivation or a new password
+/// applies to the next request in every process. Checks go through the
+/// sign-in check (throttled, audited) like the portal's.
 async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<User, ApiError> {
+    use super::password::{SignInError, password_check};
     use base64::Engine;
     let unauthorized = || {
         ApiError::new(
@@ -260,44 +290,31 @@ async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<Use
             "wrong e-mail address or password",
         )
     };
-    let key = secret_hash(encoded);
-    if let Some(id) = state.basic_cache.get(&key) {
-        return Ok(state.store.get_user(id).await?);
-    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|_| unauthorized())?;
     let text = String::from_utf8(decoded).map_err(|_| unauthorized())?;
     let (email, password) = text.split_once(':').ok_or_else(unauthorized)?;
-    let email_text = email.trim().to_lowercase();
-    let window =
-        renkei_core::Timestamp::now().plus_seconds(-60 * state.settings.login_window_minutes);
-    let (by_email, by_source) = state
-        .store
-        .login_failures_since(&email_text, source, window)
-        .await?;
-    if by_email >= state.settings.login_max_failures
-        || by_source >= state.settings.login_max_failures * 4
-    {
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "too many failed sign-ins; try later",
-        ));
-    }
-    let creds = match renkei_core::Email::parse(email) {
-        Ok(e) => state.store.credentials(&e).await?,
-        Err(_) => None,
-    };
-    let ok = match &creds {
-        Some(c) => verify_password(password, &c.password_hash) && c.user.active,
-        None => {
-            verify_password(password, dummy_hash());
-            false
+    let key = secret_hash(encoded);
+    if let Some((id, fingerprint)) = state.basic_cache.get(&key) {
+        let creds = match renkei_core::Email::parse(email) {
+            Ok(e) => state.store.credentials(&e).await?,
+            Err(_) => None,
+        };
+        match creds {
+            Some(c)
+                if c.user.id == id
+                    && c.user.active
+                    && secret_hash(&c.password_hash) == fingerprint =>
+            {
+                return Ok(c.user);
+            }
+            _ => state.basic_cache.forget(&key),
         }
-    };
-    match creds.filter(|_| ok) {
-        Some(c) => {
+    }
+    let actor = Actor::anonymous(source);
+    match password_check(state, &actor, email, password, "http basic").await {
+        Ok(c) => {
             // HTTP Basic cannot carry a second factor: accounts that have one
             // or must enrol one use API tokens instead (directory/mfa).
             if state.store.mfa_status(c.user.id).await?.second_step() {
@@ -307,45 +324,66 @@ async fn basic_user(state: &AppState, encoded: &str, source: &str) -> Result<Use
                     "this account signs in with a second factor; use an API token",
                 ));
             }
-            state.basic_cache.put(key, c.user.id);
+            let fingerprint = secret_hash(&c.password_hash);
+            state.basic_cache.put(key, c.user.id, fingerprint);
             Ok(c.user)
         }
-        None => {
-            state
-                .store
-                .record_login_failure(&email_text, source)
-                .await?;
-            Err(unauthorized())
-        }
+        Err(SignInError::Invalid) => Err(unauthorized()),
+        Err(SignInError::Throttled { retry_after_secs }) => Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            format!("too many sign-in attempts; try again in {retry_after_secs} s"),
+        )),
+        Err(SignInError::Failed(e)) => Err(e),
     }
 }
 
-/// Remembers verified Basic credentials briefly (see `basic_user`).
+/// Remembers verified Basic credentials briefly (see `basic_user`): the
+/// user and a fingerprint of the password hash that was checked.
 #[derive(Debug, Default)]
 pub struct BasicCache {
-    map: std::sync::Mutex<
-        std::collections::HashMap<String, (renkei_core::UserId, std::time::Instant)>,
-    >,
+    map: std::sync::Mutex<std::collections::HashMap<String, BasicEntry>>,
+}
+
+#[derive(Debug)]
+struct BasicEntry {
+    user: renkei_core::UserId,
+    fingerprint: String,
+    at: std::time::Instant,
 }
 
 impl BasicCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(60);
     const MAX: usize = 10_000;
 
-    fn get(&self, key: &str) -> Option<renkei_core::UserId> {
+    fn get(&self, key: &str) -> Option<(renkei_core::UserId, String)> {
         let map = self.map.lock().ok()?;
         map.get(key)
-            .filter(|(_, at)| at.elapsed() < Self::TTL)
-            .map(|(u, _)| *u)
+            .filter(|e| e.at.elapsed() < Self::TTL)
+            .map(|e| (e.user, e.fingerprint.clone()))
     }
 
-    fn put(&self, key: String, user: renkei_core::UserId) {
+    fn forget(&self, key: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(key);
+        }
+    }
+
+    fn put(&self, key: String, user: renkei_core::UserId, fingerprint: String) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= Self::MAX {
-                map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+                map.retain(|_, e| e.at.elapsed() < Self::TTL);
             }
             if map.len() < Self::MAX {
-                map.insert(key, (user, std::time::Instant::now()));
+                let at = std::time::Instant::now();
+                map.insert(
+                    key,
+                    BasicEntry {
+                        user,
+                        fingerprint,
+                        at,
+                    },
+                );
             }
         }
     }
@@ -370,7 +408,7 @@ mod tests {
             check_password_policy("short").map_err(|e| e.field),
             Err("password")
         );
-        assert!(check_password_policy("long enough password").is_ok());
+        assert!(check_password_for("long enough password", Some("x@example.jp")).is_ok());
     }
 
     #[test]

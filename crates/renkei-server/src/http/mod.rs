@@ -11,6 +11,7 @@ pub(crate) mod json;
 pub(crate) mod metrics;
 pub(crate) mod origin;
 pub(crate) mod page;
+pub mod password;
 pub(crate) mod redirect;
 mod state;
 pub(crate) mod templates;

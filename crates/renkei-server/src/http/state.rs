@@ -7,7 +7,7 @@ use renkei_core::model::Collection;
 use renkei_store::Store;
 
 use crate::config::Settings;
-use crate::http::{auth, i18n, metrics, templates};
+use crate::http::{auth, i18n, metrics, password, templates};
 
 /// What every handler can reach. Cheap to clone; holds no per-user state,
 /// so any number of processes can serve behind a load balancer.
@@ -19,6 +19,8 @@ pub struct AppState {
     pub templates: Arc<templates::Templates>,
     pub metrics: Arc<metrics::Metrics>,
     pub basic_cache: Arc<auth::BasicCache>,
+    /// argon2 on blocking threads, bounded (`password.rs`).
+    pub passwords: Arc<password::Passwords>,
     /// Collections never change once created, so each process keeps the
     /// ones it has looked up (access is still decided per request).
     pub collections: Arc<RwLock<HashMap<String, Collection>>>,
@@ -30,11 +32,14 @@ impl AppState {
         Self {
             templates: Arc::new(templates::Templates::new(i18n.clone())),
             store,
-            settings: Arc::new(settings),
             i18n,
             metrics: metrics::Metrics::new(),
             basic_cache: Arc::default(),
+            passwords: Arc::new(password::Passwords::new(
+                settings.password_hashing_concurrency,
+            )),
             collections: Arc::default(),
+            settings: Arc::new(settings),
         }
     }
 }

@@ -17,6 +17,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("item.html", include_str!("../../templates/item.html")),
     ("orgs.html", include_str!("../../templates/orgs.html")),
     ("users.html", include_str!("../../templates/users.html")),
+    ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("account.html", include_str!("../../templates/account.html")),
+    ("reset.html", include_str!("../../templates/reset.html")),
     (
         "communities.html",
         include_str!("../../templates/communities.html"),

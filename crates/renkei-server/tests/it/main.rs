@@ -1,6 +1,7 @@
 //! renkei-server integration tests, in-process through the `Router`
 //! (and once over a real socket for startup and graceful shutdown).
 
+mod accounts;
 mod api;
 mod intel;
 mod intel_portal;

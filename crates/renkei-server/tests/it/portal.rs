@@ -153,7 +153,7 @@ async fn wrong_passwords_are_refused_audited_and_throttled() {
     assert!(
         logins
             .iter()
-            .any(|e| e.outcome == AuditOutcome::Denied && e.detail == "throttled")
+            .any(|e| e.outcome == AuditOutcome::Denied && e.detail == "portal: throttled")
     );
     assert!(
         logins

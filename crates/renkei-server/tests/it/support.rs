@@ -18,7 +18,10 @@ pub const PASSWORD: &str = "test-password-123";
 #[derive(Debug)]
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub store: Arc<dyn Store>,
+    /// The store's database, for faults injected behind its back.
+    pub url: String,
     pub nco: Org,
     pub power: Org,
     pub nco_admin: User,
@@ -109,10 +112,14 @@ impl TestApp {
             .create_user(&sys, mk(&power, "viewer@power.example.jp", Role::Viewer))
             .await
             .expect("user");
-        let router = app(AppState::new(store.clone(), settings));
+        let url = settings.database_url().to_owned();
+        let state = AppState::new(store.clone(), settings);
+        let router = app(state.clone());
         Self {
             router,
+            state,
             store,
+            url,
             nco,
             power,
             nco_admin,
@@ -145,17 +152,70 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, cookies: &str, form: &[(&str, &str)]) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut r =
-            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if !cookies.is_empty() {
-            r = r.header(header::COOKIE, cookies);
+        self.send(form_request(path, cookies, form)).await
+    }
+
+    /// A REST call with HTTP Basic credentials, from client address `from`.
+    pub async fn basic(
+        &self,
+        method: &str,
+        path: &str,
+        (email, password): (&str, &str),
+        body: Option<serde_json::Value>,
+        from: Option<&str>,
+    ) -> Reply {
+        use base64::Engine;
+        let creds = base64::engine::general_purpose::STANDARD.encode(format!("{email}:{password}"));
+        let mut r = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Basic {creds}"));
+        let body = match body {
+            Some(b) => {
+                r = r.header(header::CONTENT_TYPE, "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        let mut req = r.body(body).expect("request");
+        if let Some(ip) = from {
+            peer(&mut req, ip);
         }
-        self.send(r.body(Body::from(body)).expect("request")).await
+        self.send(req).await
+    }
+
+    /// Runs SQL on the store's database behind its back (fault injection).
+    pub async fn exec_sql(&self, sql: &str) {
+        use sqlx::Executor;
+        let q = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()));
+        let r = if self.url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
+            pool.execute(q).await.map(drop)
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
+            pool.execute(q).await.map(drop)
+        };
+        r.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Makes every `op` (INSERT, UPDATE) on `table` fail from now on.
+    pub async fn break_writes(&self, table: &str, op: &str) {
+        let name = format!("broken_{table}_{}", op.to_lowercase());
+        if self.url.starts_with("sqlite:") {
+            self.exec_sql(&format!(
+                "CREATE TRIGGER {name} BEFORE {op} ON {table} \
+                 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+            ))
+            .await;
+        } else {
+            self.exec_sql(&format!(
+                "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER {name} BEFORE {op} ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION {name}();"
+            ))
+            .await;
+        }
     }
 
     pub async fn api(
@@ -181,21 +241,33 @@ impl TestApp {
 
     /// Signs in through the portal form; returns the session cookie header.
     pub async fn login(&self, email: &str, password: &str) -> Result<String, Reply> {
+        self.login_from(email, password, None).await
+    }
+
+    /// Signs in from client address `from` (the TCP peer the server sees).
+    pub async fn login_from(
+        &self,
+        email: &str,
+        password: &str,
+        from: Option<&str>,
+    ) -> Result<String, Reply> {
         let page = self.get("/login", "").await;
         let csrf_cookie = page.cookie("renkei_login_csrf").expect("login csrf cookie");
         let field = hidden(&page.body, "csrf");
-        let r = self
-            .post_form(
-                "/login",
-                &format!("renkei_login_csrf={csrf_cookie}"),
-                &[
-                    ("email", email),
-                    ("password", password),
-                    ("csrf", &field),
-                    ("next", "/"),
-                ],
-            )
-            .await;
+        let mut req = form_request(
+            "/login",
+            &format!("renkei_login_csrf={csrf_cookie}"),
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf", &field),
+                ("next", "/"),
+            ],
+        );
+        if let Some(ip) = from {
+            peer(&mut req, ip);
+        }
+        let r = self.send(req).await;
         match r.cookie("renkei_session") {
             Some(s) if r.status == 303 => Ok(format!("renkei_session={s}")),
             _ => Err(r),
@@ -287,6 +359,77 @@ impl TestApp {
             .expect("token");
         secret
     }
+}
+
+/// Every backend: SQLite always, PostgreSQL when `RENKEI_TEST_PG_URL` is set.
+pub async fn every_backend() -> Vec<(&'static str, TestApp)> {
+    let mut v = vec![("sqlite", TestApp::new().await)];
+    match std::env::var("RENKEI_TEST_PG_URL") {
+        Ok(u) if !u.is_empty() => {
+            let url = fresh_pg_database(&u).await;
+            v.push((
+                "postgres",
+                TestApp::with_settings(|s| s.database_url = url.into()).await,
+            ));
+        }
+        _ => assert!(
+            std::env::var("CI").is_err(),
+            "CI is set but RENKEI_TEST_PG_URL is not: the PostgreSQL half would be skipped"
+        ),
+    }
+    v
+}
+
+static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+async fn fresh_pg_database(admin_url: &str) -> String {
+    use sqlx::Executor;
+    let name = format!(
+        "renkei_app_{}_{}",
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let admin = sqlx::PgPool::connect(admin_url)
+        .await
+        .expect("connect to RENKEI_TEST_PG_URL");
+    for q in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin
+            .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(q)))
+            .await
+            .expect("create database");
+    }
+    admin.close().await;
+    let (base, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
+}
+
+/// Makes `req` come from client address `ip`, as a TCP peer would.
+pub fn peer(req: &mut Request<Body>, ip: &str) {
+    let addr = std::net::SocketAddr::new(ip.parse().expect("ip"), 40_000);
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+}
+
+fn form_request(path: &str, cookies: &str, form: &[(&str, &str)]) -> Request<Body> {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut r =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if !cookies.is_empty() {
+        r = r.header(header::COOKIE, cookies);
+    }
+    r.body(Body::from(body)).expect("request")
 }
 
 /// The value of a hidden input in a page.

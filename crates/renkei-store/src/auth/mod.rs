@@ -3,7 +3,10 @@
 //! token may see (its [`Viewer`]).
 
 pub mod mfa;
+mod throttle;
 pub(crate) mod token_cache;
+
+pub use throttle::{Attempt, ThrottlePolicy};
 
 use async_trait::async_trait;
 use renkei_core::model::{ApiToken, Session};
@@ -35,11 +38,17 @@ pub trait AuthStore: Send + Sync {
     /// A live token and what it may see, resolved in one query (the path
     /// every machine request takes). The answer may be kept for up to a
     /// second, but never across a write committed through this store, so
-    /// a revocation or membership change made here applies at once; one
-    /// made by another process on the same database, within the second.
+    /// a revocation, deactivation or membership change made here applies
+    /// at once; one made by another process on the same database, within
+    /// the second. A token resolves only while it is not revoked and the
+    /// user who created it (if any) is active.
     async fn token_viewer(&self, token_hash: &str) -> Result<Option<(ApiToken, Viewer)>>;
     async fn list_api_tokens(&self, org: OrgId) -> Result<Vec<ApiToken>>;
-    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()>;
+    /// Revokes a live token: administrators of its organisation, or the
+    /// person who created it. Anyone else (and an unknown or revoked id)
+    /// gets `NotFound`; their attempt is audited as denied.
+    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<ApiToken>;
+    /// Starts a session; it gets a random public id (`SessionInfo::id`).
     async fn create_session(
         &self,
         user: UserId,
@@ -48,15 +57,26 @@ pub trait AuthStore: Send + Sync {
         expires_at: Timestamp,
     ) -> Result<()>;
     async fn session_by_hash(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
-    async fn revoke_session(&self, token_hash: &str) -> Result<()>;
-    async fn record_login_failure(&self, email: &str, source: &str) -> Result<()>;
-    /// Failures for this e-mail or from this source since `since`.
-    async fn login_failures_since(
+    /// Signs out: ends the session and audits it in one transaction.
+    async fn revoke_session(&self, actor: &Actor, token_hash: &str) -> Result<()>;
+    /// Reserves one sign-in attempt on `email` (as typed, lower-cased)
+    /// from client address `source`, before its password is checked.
+    /// `Throttled` while either waits; an error must refuse the attempt.
+    async fn reserve_sign_in(
         &self,
         email: &str,
         source: &str,
-        since: Timestamp,
-    ) -> Result<(i64, i64)>;
+        now: Timestamp,
+        policy: &ThrottlePolicy,
+    ) -> Result<Attempt>;
+    /// The attempt reserved for `email` from `source` succeeded: the
+    /// account's count from that address is forgotten.
+    async fn sign_in_succeeded(
+        &self,
+        email: &str,
+        source: &str,
+        policy: &ThrottlePolicy,
+    ) -> Result<()>;
     /// Resolves what a user may see: organisation, sector, accepted communities.
     async fn viewer_for_user(&self, user: UserId) -> Result<Viewer>;
     /// Resolves what an organisation may see (for work done in its name
@@ -78,7 +98,8 @@ const TOKEN_BY_HASH: &str = "
     FROM api_tokens
     WHERE token_hash = $1 AND revoked_at IS NULL";
 
-/// A live token with its organisation's part of the viewer.
+/// A live token with its organisation's part of the viewer; a token whose
+/// creator is deactivated does not resolve.
 const TOKEN_VIEWER: &str = concat!(
     "SELECT t.id, t.org_id, t.name, t.role, t.created_by, t.created_at, t.revoked_at,
             o.kind, o.sector,
@@ -88,7 +109,8 @@ const TOKEN_VIEWER: &str = concat!(
     ") x) AS communities
      FROM api_tokens t
      JOIN organisations o ON o.id = t.org_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM users cu WHERE cu.id = t.created_by AND NOT cu.active)"
 );
 
 const LIST_TOKENS: &str = "
@@ -97,16 +119,20 @@ const LIST_TOKENS: &str = "
     WHERE org_id = $1
     ORDER BY id";
 
-const TOKEN_ORG: &str = "SELECT org_id FROM api_tokens WHERE id = $1";
+const TOKEN_BY_ID: &str = "
+    SELECT id, org_id, name, role, created_by, created_at, revoked_at
+    FROM api_tokens
+    WHERE id = $1 AND revoked_at IS NULL";
 
 const REVOKE_TOKEN: &str = "
     UPDATE api_tokens
     SET revoked_at = $1
-    WHERE id = $2 AND revoked_at IS NULL";
+    WHERE id = $2 AND revoked_at IS NULL
+    RETURNING id, org_id, name, role, created_by, created_at, revoked_at";
 
 const INSERT_SESSION: &str = "
-    INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-    VALUES ($1, $2, $3, $4, $5)";
+    INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, public_id)
+    VALUES ($1, $2, $3, $4, $5, $6)";
 
 const SESSION_BY_HASH: &str = "
     SELECT s.user_id, s.csrf_token, s.expires_at
@@ -118,14 +144,6 @@ const REVOKE_SESSION: &str = "
     UPDATE sessions
     SET revoked_at = $1
     WHERE token_hash = $2 AND revoked_at IS NULL";
-
-const INSERT_LOGIN_FAILURE: &str = "
-    INSERT INTO login_failures (email, source, at)
-    VALUES ($1, $2, $3)";
-
-const LOGIN_FAILURES: &str = "
-    SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_email,
-           (SELECT COUNT(*) FROM login_failures WHERE source = $2 AND at > $3) AS by_source";
 
 /// The organisation's part of a viewer in one query: kind, sector and its
 /// active communities (aggregated).
@@ -232,27 +250,36 @@ impl<B: Backend> AuthStore for SqlStore<B> {
         rows.iter().map(token).collect()
     }
 
-    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<()> {
+    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<ApiToken> {
         let object = format!("token:{id}");
-        let org = Sql::new(TOKEN_ORG)
-            .bind(id)
-            .fetch_optional(self)
-            .await?
-            .ok_or(StoreError::NotFound("token"))?
-            .i64("org_id")?;
-        if !renkei_core::can_administer(actor, OrgId(org)) {
-            let why = "only administrators of the organisation revoke its tokens";
-            return Err(self.deny(actor, "token.revoke", &object, why).await);
+        let r = Sql::new(TOKEN_BY_ID).bind(id).fetch_optional(self).await?;
+        let t = r.as_ref().map(token).transpose()?;
+        let may = |t: &ApiToken| {
+            (actor.viewer.user.is_some() && actor.viewer.user == t.created_by)
+                || renkei_core::can_administer(actor, t.org)
+        };
+        // An unknown id and someone else's token get the same answer, after
+        // the same work (a denial recorded), so neither reveals the other.
+        if !t.as_ref().is_some_and(may) {
+            let why =
+                "only administrators of its organisation, or its creator, revoke a live token";
+            return Err(self
+                .deny(actor, "token.revoke", &object, why)
+                .await
+                .hidden("active token"));
         }
         let mut tx = self.begin().await?;
-        Sql::new(REVOKE_TOKEN)
+        let r = Sql::new(REVOKE_TOKEN)
             .bind(Timestamp::now().0)
             .bind(id)
-            .execute(&mut tx)
-            .await?;
-        append(&mut tx, actor, "token.revoke", &object, "").await?;
+            .fetch_optional(&mut tx)
+            .await?
+            .ok_or(StoreError::NotFound("active token"))?;
+        let revoked = token(&r)?;
+        let detail = format!("{} org:{}", revoked.name, revoked.org);
+        append(&mut tx, actor, "token.revoke", &object, &detail).await?;
         self.commit(tx).await?;
-        Ok(())
+        Ok(revoked)
     }
 
     async fn create_session(
@@ -268,6 +295,7 @@ impl<B: Backend> AuthStore for SqlStore<B> {
             .bind(csrf)
             .bind(Timestamp::now().0)
             .bind(expires_at.0)
+            .bind(uuid::Uuid::new_v4().simple().to_string())
             .execute(self)
             .await?;
         Ok(())
@@ -289,38 +317,36 @@ impl<B: Backend> AuthStore for SqlStore<B> {
         .transpose()
     }
 
-    async fn revoke_session(&self, token_hash: &str) -> Result<()> {
+    async fn revoke_session(&self, actor: &Actor, token_hash: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Already ended (by another tab, an administrator): still a sign-out.
         Sql::new(REVOKE_SESSION)
             .bind(Timestamp::now().0)
             .bind(token_hash)
-            .execute(self)
+            .execute(&mut tx)
             .await?;
+        append(&mut tx, actor, "logout", "session", "").await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
-    async fn record_login_failure(&self, email: &str, source: &str) -> Result<()> {
-        Sql::new(INSERT_LOGIN_FAILURE)
-            .bind(email)
-            .bind(source)
-            .bind(Timestamp::now().0)
-            .execute(self)
-            .await?;
-        Ok(())
-    }
-
-    async fn login_failures_since(
+    async fn reserve_sign_in(
         &self,
         email: &str,
         source: &str,
-        since: Timestamp,
-    ) -> Result<(i64, i64)> {
-        let r = Sql::new(LOGIN_FAILURES)
-            .bind(email)
-            .bind(source)
-            .bind(since.0)
-            .fetch_one(self)
-            .await?;
-        Ok((r.i64("by_email")?, r.i64("by_source")?))
+        now: Timestamp,
+        policy: &ThrottlePolicy,
+    ) -> Result<Attempt> {
+        self.reserve(email, source, now, policy).await
+    }
+
+    async fn sign_in_succeeded(
+        &self,
+        email: &str,
+        source: &str,
+        policy: &ThrottlePolicy,
+    ) -> Result<()> {
+        self.release(email, source, policy).await
     }
 
     async fn viewer_for_user(&self, user: UserId) -> Result<Viewer> {

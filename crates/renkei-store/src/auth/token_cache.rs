@@ -11,7 +11,10 @@
 //!   to its next request;
 //! - it is younger than `TTL`, which bounds how long a change made by
 //!   another process on the same database (the CLI on a SQLite file, a
-//!   second server on PostgreSQL) goes unseen.
+//!   second server on PostgreSQL) goes unseen: a revoked token, a
+//!   deactivated creator, an ended membership. A bound in time rather than
+//!   a revocation generation read on every request: that read would be the
+//!   one round trip per request the cache exists to save.
 //!
 //! Only tokens that resolved are kept: an unknown token is looked up every
 //! time, so guessing cannot fill the map, which is also capped.

@@ -461,30 +461,25 @@ async fn story(b: &Backend) {
             .is_none(),
         "expired"
     );
-    s.revoke_session("sess-1").await.expect("revoke");
+    s.revoke_session(&actor(s, &power_soc).await, "sess-1")
+        .await
+        .expect("revoke");
     assert!(
         s.session_by_hash("sess-1", now).await.expect("s").is_none(),
         "revoked"
     );
 
-    s.record_login_failure("x@example.jp", "192.0.2.1")
-        .await
-        .expect("fail");
-    s.record_login_failure("x@example.jp", "192.0.2.2")
-        .await
-        .expect("fail");
+    // Sign-in throttling (crates/renkei-store/tests/it/accounts.rs has the rest).
+    let policy = renkei_store::auth::ThrottlePolicy::from_limits(5, 15);
     assert_eq!(
-        s.login_failures_since("x@example.jp", "192.0.2.1", now.plus_seconds(-60))
+        s.reserve_sign_in("x@example.jp", "192.0.2.1", now, &policy)
             .await
-            .expect("n"),
-        (2, 1)
+            .expect("reserve"),
+        renkei_store::auth::Attempt::Allowed
     );
-    assert_eq!(
-        s.login_failures_since("x@example.jp", "192.0.2.1", now.plus_seconds(3600))
-            .await
-            .expect("n"),
-        (0, 0)
-    );
+    s.sign_in_succeeded("x@example.jp", "192.0.2.1", &policy)
+        .await
+        .expect("release");
 
     // -- audit -------------------------------------------------------------
     let n = s.verify_audit().await.expect("verify").expect("intact");

@@ -212,6 +212,120 @@ fn admin_commands_build_a_directory_and_refuse_bad_input() {
     assert!(ok && out.contains("intact: 3 entries"), "{out}");
 }
 
+#[test]
+fn admin_commands_revoke_deactivate_end_and_reset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    let admin = |args: &[&str]| {
+        let mut all = vec!["admin", "--data", d];
+        all.extend_from_slice(args);
+        renkei(&all)
+    };
+    let with_password = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["admin", "--data", d])
+            .args(args)
+            .env("RENKEI_PASSWORD", "a long enough password")
+            .env_remove("RENKEI__DATABASE_URL")
+            .output()
+            .expect("run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, out) = admin(&[
+        "org-create",
+        "--name-ja",
+        "青空市",
+        "--name-en",
+        "Aozora City",
+        "--kind",
+        "local_government",
+    ]);
+    assert!(ok, "{out}");
+    for (email, role) in [
+        ("it@aozora.example.jp", "admin"),
+        ("staff@aozora.example.jp", "reporter"),
+    ] {
+        let (ok, out) = with_password(&[
+            "user-create",
+            "--org",
+            "1",
+            "--email",
+            email,
+            "--name",
+            "x",
+            "--role",
+            role,
+        ]);
+        assert!(ok, "{out}");
+    }
+    let (ok, out) = admin(&["token-create", "--org", "1", "--name", "feed"]);
+    assert!(ok, "{out}");
+    let (ok, out) = admin(&["token-revoke", "--id", "1"]);
+    assert!(
+        ok && out.contains("token 1 (feed) of organisation 1 revoked"),
+        "{out}"
+    );
+    let (ok, out) = admin(&["token-revoke", "--id", "1"]);
+    assert!(!ok && out.contains("not found"), "{out}");
+
+    let (ok, out) = admin(&["user-deactivate", "--user", "2"]);
+    assert!(ok && out.contains("deactivated"), "{out}");
+    let (ok, out) = admin(&["list"]);
+    assert!(
+        ok && out.contains("staff@aozora.example.jp  (deactivated)"),
+        "{out}"
+    );
+    let (ok, out) = admin(&["password-reset", "--user", "2"]);
+    assert!(
+        !ok && out.contains("deactivated"),
+        "no link for a deactivated user: {out}"
+    );
+    let (ok, out) = admin(&["user-reactivate", "--user", "2"]);
+    assert!(ok && out.contains("reactivated"), "{out}");
+    let (ok, out) = admin(&["sessions-end", "--user", "2"]);
+    assert!(ok && out.contains("0 sessions of user 2 ended"), "{out}");
+    let (ok, out) = admin(&["sessions-end", "--user", "2", "--session", "nope"]);
+    assert!(!ok && out.contains("session not found"), "{out}");
+    let (ok, out) = admin(&[
+        "password-reset",
+        "--user",
+        "2",
+        "--base-url",
+        "https://renkei.example.jp/",
+    ]);
+    assert!(
+        ok && out.contains("https://renkei.example.jp/reset/"),
+        "{out}"
+    );
+    let (ok, out) = with_password(&["user-password", "--user", "2"]);
+    assert!(ok && out.contains("password of user 2"), "{out}");
+
+    let (ok, out) = admin(&[
+        "community-create",
+        "--name-ja",
+        "協議会",
+        "--name-en",
+        "Council",
+        "--terms-version",
+        "1",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = admin(&["membership-add", "--community", "1", "--org", "1"]);
+    assert!(ok, "{out}");
+    let (ok, out) = admin(&["membership-end", "--id", "1"]);
+    assert!(
+        ok && out.contains("membership 1 of organisation 1 in community 1 ended"),
+        "{out}"
+    );
+    let (ok, out) = renkei(&["audit", "verify", "--data", d]);
+    assert!(ok && out.contains("intact"), "{out}");
+}
+
 async fn tamper_and_verify(url: &str, label: &str, sql: &str) {
     let (ok, out) = renkei(&[
         "admin",

@@ -28,10 +28,11 @@ use super::{
     throttled, totp, unconfirmed_totp, user_actor, wrong,
 };
 use crate::http::AppState;
-use crate::http::auth::{self, LOGIN_CSRF_COOKIE, Principal, SESSION_COOKIE};
+use crate::http::auth::{self, LOGIN_CSRF_COOKIE, Principal};
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{error_page, layout, render};
+use crate::http::redirect::see_other;
 
 /// The pending sign-in's cookie; only `/login` paths receive it.
 const PENDING_COOKIE: &str = "renkei_mfa";
@@ -276,7 +277,7 @@ async fn complete(
         Err(e) => return error_page(s, p, lang, e).await,
     };
     match then {
-        Then::Next => (jar, Redirect::to(&pd.p.next)).into_response(),
+        Then::Next => (jar, see_other(&pd.p.next)).into_response(),
         Then::To(path) => (jar, Redirect::to(path)).into_response(),
         Then::Codes(codes) => {
             let page = enrol::codes_page(s, p, lang, &codes, &pd.p.next).await;
@@ -302,25 +303,10 @@ async fn session(
             "this sign-in was completed or has expired; sign in again",
         ));
     }
-    let secret = auth::random_secret();
-    let hash = auth::secret_hash(&secret);
-    let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
-    s.store
-        .create_session(pd.user.id, &hash, &auth::random_secret(), expires)
-        .await?;
-    let detail = format!("second factor: {how}");
-    if let Err(e) = audit(s, &pd.actor, "login", AuditOutcome::Ok, &detail).await {
-        // An unrecorded sign-in does not happen.
-        let _ = s.store.revoke_session(&hash).await;
-        return Err(e);
-    }
-    let cookie = Cookie::build((SESSION_COOKIE, secret))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(s.settings.secure_cookies)
-        .path("/")
-        .max_age(time::Duration::hours(s.settings.session_hours))
-        .build();
+    // The one way a portal session starts (signin.rs): audited first.
+    let how = format!("second factor: {how}");
+    let cookie =
+        super::super::signin::start_session(s, pd.user.clone(), &pd.actor.source, &how).await?;
     Ok(jar
         .remove(Cookie::build(PENDING_COOKIE).path("/login"))
         .add(cookie))
