@@ -2,6 +2,8 @@
 //! environment variables (`RENKEI__DATABASE_URL`, `RENKEI__LISTEN`, …).
 //! Secrets are wrapped so `Debug` and logs never show them.
 
+pub mod oidc;
+
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -52,6 +54,10 @@ pub struct Settings {
     /// Unset, they are stored as they are, and the server warns at start.
     #[serde(default)]
     pub webhook_secret_key: Option<SecretString>,
+    /// OpenID Connect providers users may sign in through (`[[oidc_providers]]`,
+    /// see `config/oidc.rs`). None by default.
+    #[serde(default)]
+    pub oidc_providers: Vec<oidc::OidcProvider>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -97,13 +103,15 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(f));
         }
-        let s: Self = fig
+        let mut s: Self = fig
             .merge(Env::prefixed("RENKEI__").split("__"))
             .extract()
             .map_err(Box::new)?;
         // A bad key fails here, at start, not at the first webhook.
         s.webhook_seal_key()
             .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+        oidc::check(&mut s.oidc_providers, s.public_url.as_deref())
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
                 Box::new(figment::Error::from(format!(

@@ -16,6 +16,7 @@ mod error;
 pub mod index;
 pub mod intel;
 pub mod items;
+pub mod oidc;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use items::ItemStore;
+pub use oidc::OidcLinkStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -75,6 +77,7 @@ pub trait Store:
     + IndexStore
     + WarningStore
     + WebhookStore
+    + OidcLinkStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + IndexStore
         + WarningStore
         + WebhookStore
+        + OidcLinkStore
         + Maintenance
         + std::fmt::Debug
 {

@@ -3,6 +3,7 @@
 //! links and API tokens; signing in and out. REST endpoints and portal pages.
 
 mod communities;
+mod oidc;
 mod orgs;
 mod signin;
 mod tokens;
@@ -17,6 +18,7 @@ use crate::http::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(signin::routes())
+        .merge(oidc::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(communities::routes())

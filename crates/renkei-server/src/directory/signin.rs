@@ -20,7 +20,7 @@ use crate::http::i18n::Lang;
 use crate::http::page::{LANG_COOKIE, check_csrf, error_page, lang_of, layout, render};
 
 /// Only local paths may be redirect targets.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
@@ -71,7 +71,7 @@ async fn login_form(
         s,
         status,
         "login.html",
-        context! { l, login_csrf => token, next => safe_next(next), error },
+        context! { l, login_csrf => token, next => safe_next(next), error, oidc => super::oidc::buttons(s, lang) },
     );
     (jar.add(cookie), page).into_response()
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     /// Collections never change once created, so each process keeps the
     /// ones it has looked up (access is still decided per request).
     pub collections: Arc<RwLock<HashMap<String, Collection>>>,
+    /// The OpenID Connect providers, with their discovery documents once fetched.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 impl AppState {
@@ -30,11 +32,12 @@ impl AppState {
         Self {
             templates: Arc::new(templates::Templates::new(i18n.clone())),
             store,
-            settings: Arc::new(settings),
             i18n,
+            oidc: Arc::new(crate::oidc::Providers::new(&settings)),
             metrics: metrics::Metrics::new(),
             basic_cache: Arc::default(),
             collections: Arc::default(),
+            settings: Arc::new(settings),
         }
     }
 }

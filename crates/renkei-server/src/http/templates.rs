@@ -60,6 +60,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/upcoming.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "oidc_error.html",
+        include_str!("../../templates/oidc_error.html"),
+    ),
+    (
+        "oidc_continue.html",
+        include_str!("../../templates/oidc_continue.html"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -259,6 +259,18 @@ impl TestApp {
         (c, col)
     }
 
+    /// Runs SQL on the store's database behind its back (for states no
+    /// route reaches yet).
+    pub async fn exec_sql(&self, sql: &str) {
+        let url = format!("sqlite:{}", self._dir.path().join("t.db").display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+    }
+
     /// A bearer token for `org` with `role`, created by the platform admin.
     pub async fn token(&self, org: &Org, role: Role) -> String {
         let secret = format!("rk_{}", renkei_server::http::auth::random_secret());
@@ -290,7 +302,7 @@ pub fn hidden(html: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn enc(s: &str) -> String {
+pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
