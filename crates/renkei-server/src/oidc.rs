@@ -37,6 +37,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
 /// An unknown key id fetches the key set again, at most this often.
 const KEY_REFRESH_MIN: Duration = Duration::from_secs(60);
+/// After a failed fetch, sign-ins fail at once for this long instead of
+/// each waiting on the provider again.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
 /// ID token signatures accepted: asymmetric ones only (no shared-secret
 /// HMAC, never `none`).
 const ALGS: [CoreJwsSigningAlgorithm; 9] = [
@@ -106,7 +109,14 @@ pub struct Providers {
 pub struct Provider {
     pub config: OidcProvider,
     redirect: RedirectUrl,
-    discovered: Mutex<Option<Discovered>>,
+    discovered: Mutex<Slot>,
+}
+
+/// The last discovery document fetched, and the last failure.
+#[derive(Debug, Default)]
+struct Slot {
+    doc: Option<Discovered>,
+    failed: Option<(Instant, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,7 +143,7 @@ impl Providers {
                     Ok(redirect) => Some(Arc::new(Provider {
                         config: p.clone(),
                         redirect,
-                        discovered: Mutex::new(None),
+                        discovered: Mutex::default(),
                     })),
                     Err(e) => {
                         tracing::error!(provider = %p.id, error = %e, "OIDC provider left out: no redirect URI");
@@ -310,10 +320,11 @@ impl Provider {
 
     /// The discovery document and keys: cached for [`DISCOVERY_TTL`];
     /// `refresh_keys` fetches again if the copy is older than
-    /// [`KEY_REFRESH_MIN`]. One fetch at a time per provider.
+    /// [`KEY_REFRESH_MIN`]. One fetch at a time per provider, and none for
+    /// [`RETRY_AFTER`] after one failed.
     async fn discovery(&self, http: &Http, refresh_keys: bool) -> Result<Discovered, OidcError> {
         let mut slot = self.discovered.lock().await;
-        if let Some(d) = slot.as_ref() {
+        if let Some(d) = slot.doc.as_ref() {
             let age = d.at.elapsed();
             let fresh = if refresh_keys {
                 age < KEY_REFRESH_MIN
@@ -324,23 +335,42 @@ impl Provider {
                 return Ok(d.clone());
             }
         }
-        let issuer = IssuerUrl::new(self.config.issuer.clone())
-            .map_err(|e| OidcError::Unavailable(format!("issuer: {e}")))?;
+        if let Some((at, why)) = &slot.failed
+            && at.elapsed() < RETRY_AFTER
+        {
+            return Err(OidcError::Unavailable(format!("{why} (not retried yet)")));
+        }
+        match self.fetch(http).await {
+            Ok(metadata) => {
+                let d = Discovered {
+                    metadata,
+                    at: Instant::now(),
+                };
+                *slot = Slot {
+                    doc: Some(d.clone()),
+                    failed: None,
+                };
+                Ok(d)
+            }
+            Err(why) => {
+                slot.failed = Some((Instant::now(), why.clone()));
+                Err(OidcError::Unavailable(why))
+            }
+        }
+    }
+
+    async fn fetch(&self, http: &Http) -> Result<CoreProviderMetadata, String> {
+        let issuer =
+            IssuerUrl::new(self.config.issuer.clone()).map_err(|e| format!("issuer: {e}"))?;
         // Discovery is two requests (document, then keys), each bounded by
         // the client's timeout; this bounds them together.
-        let fetched = tokio::time::timeout(
+        tokio::time::timeout(
             2 * REQUEST_TIMEOUT,
             CoreProviderMetadata::discover_async(issuer, http),
         )
         .await
-        .map_err(|_| OidcError::Unavailable("discovery timed out".into()))?
-        .map_err(|e| OidcError::Unavailable(format!("discovery: {}", error_chain(&e))))?;
-        let d = Discovered {
-            metadata: fetched,
-            at: Instant::now(),
-        };
-        *slot = Some(d.clone());
-        Ok(d)
+        .map_err(|_| "discovery timed out".to_owned())?
+        .map_err(|e| format!("discovery: {}", error_chain(&e)))
     }
 }
 

@@ -392,4 +392,48 @@ mod tests {
         check(std::slice::from_mut(&mut p), Some("https://r.example.jp")).expect("public client");
         assert_eq!(p.secret(), None);
     }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn providers_load_from_toml_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "renkei.toml",
+                r#"
+public_url = "https://renkei.example.jp"
+
+[[oidc_providers]]
+id = "gbizid"
+display_name = "gBizID"
+issuer = "https://idp.example.go.jp"
+client_id = "renkei"
+client_secret_env = "GBIZ_SECRET"
+require_mfa = true
+
+[[oidc_providers.orgs]]
+org = 2
+email_domains = ["toto-power.co.jp"]
+create_users = "viewer"
+"#,
+            )?;
+            jail.set_env("GBIZ_SECRET", "from-env");
+            let s = crate::Settings::load(Some(std::path::Path::new("renkei.toml")))
+                .map_err(|e| e.to_string())?;
+            let p = &s.oidc_providers[0];
+            assert_eq!(p.secret(), Some("from-env"));
+            assert!(p.require_mfa);
+            assert_eq!(p.orgs[0].create_role(), Some(Role::Viewer));
+            assert!(!format!("{s:?}").contains("from-env"), "secret in Debug");
+
+            jail.create_file(
+                "typo.toml",
+                "public_url = \"https://r.example.jp\"\n[[oidc_providers]]\nid = \"x\"\ndisplay_name = \"X\"\nissuer = \"https://idp.example.jp\"\nclient_id = \"c\"\norgs = [{ org = 2, email_domain = [\"a.example.jp\"] }]\n",
+            )?;
+            let err = crate::Settings::load(Some(std::path::Path::new("typo.toml")))
+                .expect_err("unknown key")
+                .to_string();
+            assert!(err.contains("email_domain"), "{err}");
+            Ok(())
+        });
+    }
 }

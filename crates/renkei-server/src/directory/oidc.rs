@@ -350,24 +350,30 @@ async fn sign_in(
     id: &Identity,
     source: &str,
 ) -> Result<String, Stop> {
-    let (user, link) = match resolve(s, cfg, id).await? {
-        Resolved::Existing(u, link) => (u, link),
-        Resolved::Create(new) => (create_user(s, cfg, new, source).await?, true),
+    let resolved = resolve(s, cfg, id).await?;
+    let org = match &resolved {
+        Resolved::Existing(u, _) if !may_sign_in(u) => {
+            return Err(refuse(
+                Failure::UnknownUser,
+                format!("user:{} is deactivated", u.id),
+            ));
+        }
+        Resolved::Existing(u, _) => u.org,
+        Resolved::Create(new) => new.org,
     };
-    if !may_sign_in(&user) {
-        return Err(refuse(
-            Failure::UnknownUser,
-            format!("user:{} is deactivated", user.id),
-        ));
-    }
-    if (cfg.require_mfa || org_requires_mfa(s, user.org).await?)
+    // Before a user is created just in time: a refused sign-in creates no one.
+    if (cfg.require_mfa || org_requires_mfa(s, org).await?)
         && !vouches_for_mfa(id, &cfg.mfa_acr_values)
     {
         return Err(refuse(
             Failure::MfaRequired,
-            format!("user:{} amr {:?} acr {:?}", user.id, id.amr, id.acr),
+            format!("org:{org} amr {:?} acr {:?}", id.amr, id.acr),
         ));
     }
+    let (user, link) = match resolved {
+        Resolved::Existing(u, link) => (u, link),
+        Resolved::Create(new) => (create_user(s, cfg, new, source).await?, true),
+    };
     let viewer = match s.store.viewer_for_user(user.id).await {
         Ok(v) => v,
         Err(StoreError::Forbidden(why)) => return Err(refuse(Failure::UnknownUser, why)),

@@ -155,7 +155,7 @@ async fn app_for(idp: &Idp) -> TestApp {
     let port = issuer.rsplit(':').next().unwrap_or_default().to_owned();
     let app = TestApp::with_settings(move |s| {
         s.public_url = Some(RENKEI.into());
-        let mut mfa = provider("mfa", &issuer, power, None);
+        let mut mfa = provider("mfa", &issuer, power, Some("viewer"));
         mfa.require_mfa = true;
         s.oidc_providers = vec![
             provider("corp", &issuer, power, Some("viewer")),
@@ -534,6 +534,11 @@ async fn oidc_sign_in_through_a_real_provider() {
     // A provider that must vouch for a second factor, and does not.
     let r = sign_in(&app, &idp, "mfa", "viewer@power.example.jp").await;
     assert_refused(&r, 403, "oidc-mfa-required");
+    // …and a refused sign-in creates no one just in time.
+    let r = sign_in(&app, &idp, "mfa", "fresh@power.example.jp").await;
+    assert_refused(&r, 403, "oidc-mfa-required");
+    let fresh = renkei_core::Email::parse("fresh@power.example.jp").expect("email");
+    assert!(store.credentials(&fresh).await.expect("look up").is_none());
 
     // The round trip is bound to the browser that began it.
     let ret = through_provider(
@@ -595,6 +600,10 @@ async fn oidc_sign_in_through_a_real_provider() {
         let r = app.get(&format!("/login/oidc/{p}"), "").await;
         assert_refused(&r, 503, "oidc-unavailable");
     }
+    // A provider that just failed is not asked again at once (a burst of
+    // sign-ins does not queue behind its timeouts).
+    let r = app.get("/login/oidc/down", "").await;
+    assert_refused(&r, 503, "oidc-unavailable");
     let r = app.get("/login/oidc/nobody", "").await;
     assert_eq!(r.status, 404);
 
@@ -634,6 +643,11 @@ async fn oidc_sign_in_through_a_real_provider() {
             "{code} audited: {oidc:#?}"
         );
     }
+    assert!(
+        oidc.iter()
+            .any(|e| e.detail.starts_with("oidc:down") && e.detail.contains("not retried yet")),
+        "{oidc:#?}"
+    );
     let links = entries.iter().filter(|e| e.action == "oidc.link").count();
     assert_eq!(links, 2, "viewer and newbie linked once each");
     assert!(
