@@ -78,6 +78,13 @@ older = Older entries
 create = Add
 show = Show
 error-title = Error
+# Errors with a stable code (problem+json `code`, TAXII `error_code`).
+error-csrf-header-required = A change made through the API with a signed-in session must carry the session's CSRF token in the X-CSRF-Token header (the portal's pages hold it in their csrf-token meta element). API clients use a bearer token instead.
+error-origin-mismatch = The request came from another site ({ $origin }). Changes made with a signed-in session are accepted from this server's own pages only.
+error-unsupported-media-type = Unsupported Content-Type header ({ $sent }): send { $expected }.
+error-metrics-token-required = The metrics require the bearer token configured as metrics_token.
+error-metrics-not-served = Metrics are not served at this address: set metrics_listen or metrics_token.
+error-webhook-address-refused = The webhook URL points at { $address }, in the special-purpose range { $range }. Webhooks reach public addresses only.
 flash-org-created = Organisation added.
 flash-user-created = User added.
 flash-membership-created = Member organisation added.

@@ -78,6 +78,13 @@ older = さらに古い記録
 create = 追加
 show = 表示
 error-title = エラー
+# 固定のコードを持つエラー（problem+json の code、TAXII の error_code）
+error-csrf-header-required = ログイン中のセッションでAPIから変更するには、X-CSRF-Token ヘッダーにセッションのCSRFトークンを付けてください（ポータルの各ページの csrf-token meta 要素にあります）。APIクライアントはベアラートークンを使ってください。
+error-origin-mismatch = 別のサイト（{ $origin }）からの要求です。ログイン中のセッションによる変更は、このサーバー自身のページからのみ受け付けます。
+error-unsupported-media-type = Content-Type ヘッダー（{ $sent }）には対応していません。{ $expected } で送ってください。
+error-metrics-token-required = メトリクスの取得には、metrics_token に設定したベアラートークンが必要です。
+error-metrics-not-served = このアドレスではメトリクスを提供していません。metrics_listen または metrics_token を設定してください。
+error-webhook-address-refused = Webhook の URL が指す { $address } は、特別用途のアドレス範囲 { $range } にあります。Webhook の送信先は公開アドレスに限ります。
 flash-org-created = 組織を追加しました。
 flash-user-created = 利用者を追加しました。
 flash-membership-created = 参加組織を追加しました。

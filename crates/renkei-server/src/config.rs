@@ -19,7 +19,9 @@ pub struct Settings {
     /// `sqlite:…` or `postgres://…`; may carry a password, so it is secret.
     pub database_url: SecretString,
     /// Mark cookies `Secure`: set when renkei is served over TLS (directly
-    /// or behind a TLS-terminating proxy).
+    /// or behind a TLS-terminating proxy). Unset, it follows `public_url`:
+    /// `true` when that is `https://…`.
+    #[serde(default)]
     pub secure_cookies: bool,
     /// Public URL, used in links the server prints and in TAXII discovery.
     pub public_url: Option<String>,
@@ -58,6 +60,15 @@ pub struct Settings {
     /// see `config/oidc.rs`). None by default.
     #[serde(default)]
     pub oidc_providers: Vec<oidc::OidcProvider>,
+    /// A second address serving only `/metrics` (e.g. `127.0.0.1:9090`,
+    /// or an address on the monitoring network). Unset, there is none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// A bearer token (at least 16 characters) `/metrics` requires, on the
+    /// main address and on `metrics_listen`. With neither set, `/metrics`
+    /// is served nowhere: it is never open to anyone.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -65,7 +76,6 @@ pub struct Settings {
 struct Defaults {
     listen: &'static str,
     database_url: &'static str,
-    secure_cookies: bool,
     session_hours: i64,
     max_body_bytes: usize,
     taxii_max_content_length: usize,
@@ -79,7 +89,6 @@ struct Defaults {
 const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8080",
     database_url: "sqlite:renkei-data/renkei.db",
-    secure_cookies: false,
     session_hours: 12,
     max_body_bytes: 2 * 1024 * 1024,
     taxii_max_content_length: 16 * 1024 * 1024,
@@ -103,10 +112,19 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(f));
         }
-        let mut s: Self = fig
-            .merge(Env::prefixed("RENKEI__").split("__"))
-            .extract()
-            .map_err(Box::new)?;
+        let fig = fig.merge(Env::prefixed("RENKEI__").split("__"));
+        let mut s: Self = fig.extract().map_err(Box::new)?;
+        if !fig.contains("secure_cookies") {
+            s.secure_cookies = s.public_url_is_https();
+        }
+        if s.metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().chars().count() < 16)
+        {
+            return Err(Box::new(figment::Error::from(
+                "metrics_token: at least 16 characters (e.g. `openssl rand -hex 32`)".to_owned(),
+            )));
+        }
         // A bad key fails here, at start, not at the first webhook.
         s.webhook_seal_key()
             .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
@@ -120,6 +138,14 @@ impl Settings {
             })?;
         }
         Ok(s)
+    }
+
+    /// Whether `public_url` is an `https://` URL.
+    pub fn public_url_is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u.trim()).ok())
+            .is_some_and(|u| u.scheme() == "https")
     }
 
     /// The key webhook secrets are sealed with, if one is set.
@@ -231,6 +257,51 @@ mod tests {
             Ok(())
         });
         assert!(!Settings::defaults().trusted_proxy("127.0.0.1".parse().expect("ip")));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn cookies_are_secure_by_default_when_the_public_url_is_https() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(!s.secure_cookies, "no public URL: plain HTTP is possible");
+            jail.set_env("RENKEI__PUBLIC_URL", "https://cti.example.jp/");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.secure_cookies, "https public URL");
+            jail.set_env("RENKEI__SECURE_COOKIES", "false");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(!s.secure_cookies, "an explicit choice wins");
+            jail.set_env("RENKEI__PUBLIC_URL", "http://cti.example.jp/");
+            jail.set_env("RENKEI__SECURE_COOKIES", "true");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.secure_cookies);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn metrics_settings_are_checked_at_load_and_hidden() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.metrics_token.is_none() && s.metrics_listen.is_none());
+            let token = "m".repeat(32);
+            jail.set_env("RENKEI__METRICS_TOKEN", &token);
+            jail.set_env("RENKEI__METRICS_LISTEN", "127.0.0.1:9090");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.metrics_listen,
+                Some("127.0.0.1:9090".parse().expect("addr"))
+            );
+            assert!(
+                !format!("{s:?}").contains(&token),
+                "token leaked into Debug"
+            );
+            jail.set_env("RENKEI__METRICS_TOKEN", "short");
+            let err = Settings::load(None).expect_err("short token").to_string();
+            assert!(err.contains("metrics_token"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

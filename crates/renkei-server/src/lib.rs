@@ -16,7 +16,7 @@ mod ops;
 pub mod sealed;
 pub mod share;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -79,21 +79,48 @@ pub async fn build(settings: &Settings) -> std::io::Result<(TcpListener, SocketA
 }
 
 /// Serves (and runs the webhook worker) until `shutdown` completes, then
-/// finishes in-flight requests and the worker's round in progress.
+/// finishes in-flight requests and the worker's round in progress. With
+/// `metrics_listen` set, also serves `/metrics` there.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let metrics = match state.settings.metrics_listen {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).await?;
+            tracing::info!(addr = %l.local_addr()?, "metrics listening");
+            Some(l)
+        }
+        None => None,
+    };
+    // One shutdown signal for both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
     let worker = share::webhooks::start(&state);
-    let served = axum::serve(
+    let side = metrics.map(|l| {
+        axum::serve(l, ops::metrics_app(state.clone()))
+            .with_graceful_shutdown(until_stopped(stopped.clone()))
+    });
+    let main = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    .with_graceful_shutdown(until_stopped(stopped.clone()));
+    let (served, side) = tokio::join!(main.into_future(), async {
+        match side {
+            Some(s) => s.await,
+            None => Ok(()),
+        }
+    });
     worker.stop().await;
-    served
+    served.and(side)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -9,7 +9,7 @@ use crate::http::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "renkei API", description = "Threat-information sharing under need-to-know."),
+    info(title = "renkei API", description = "Threat-information sharing under need-to-know. Writes made with a portal session cookie carry the session's CSRF token in the X-CSRF-Token header (a portal page's csrf-token meta element); JSON bodies are sent as Content-Type: application/json."),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

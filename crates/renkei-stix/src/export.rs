@@ -170,14 +170,19 @@ pub fn write_export<'a, W: Write>(
                 .map_err(io::Error::other)?;
             for r in rows {
                 let tlp = r.tlp.to_string();
-                w.write_record([
-                    r.value.kind().as_str(),
-                    r.value.value(),
-                    r.stix_id,
-                    r.name.unwrap_or_default(),
-                    tlp.as_str(),
-                    r.valid_until.unwrap_or_default(),
-                ])
+                w.write_record(
+                    [
+                        r.value.kind().as_str(),
+                        r.value.value(),
+                        r.stix_id,
+                        r.name.unwrap_or_default(),
+                        tlp.as_str(),
+                        r.valid_until.unwrap_or_default(),
+                    ]
+                    .map(csv_cell)
+                    .iter()
+                    .map(|c| c.as_bytes()),
+                )
                 .map_err(io::Error::other)?;
                 count(true);
             }
@@ -228,6 +233,19 @@ pub fn write_export<'a, W: Write>(
     }
     out.flush()?;
     Ok(stats)
+}
+
+/// A CSV cell no spreadsheet runs as a formula: a value starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP, "CSV
+/// Injection"), or with the full-width `＝＋－＠` that Japanese input
+/// produces and some spreadsheets read alike, gets a leading `'`.
+fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            format!("'{s}").into()
+        }
+        _ => s.into(),
+    }
 }
 
 /// Text for a one-line field: control characters (tabs, line breaks)

@@ -29,7 +29,7 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -46,6 +46,7 @@ use crate::http::auth::{self, Principal, SESSION_COOKIE};
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{error_page, layout, render};
+use crate::http::redirect::{local_path, see_other};
 use crate::oidc::{Identity, OidcError, Pending, vouches_for_mfa};
 
 /// The round trip's cookie (see the module doc).
@@ -213,7 +214,7 @@ async fn begin(
                 .path(PENDING_PATH)
                 .max_age(time::Duration::seconds(PENDING_SECS))
                 .build();
-            (jar.add(cookie), Redirect::to(url.as_str())).into_response()
+            (jar.add(cookie), see_other(url.as_str())).into_response()
         }
         Err(e) => {
             let stop = refuse(Failure::Unavailable, e.to_string());
@@ -573,15 +574,12 @@ async fn failed(
     (jar, page).into_response()
 }
 
-/// A local path to go to once signed in; never one with whitespace or
-/// control characters, which browsers strip before resolving it.
+/// A local path to go to once signed in (`redirect::local_path`), short
+/// enough for the round-trip cookie.
 fn next_path(next: Option<&str>) -> String {
-    let n = super::signin::safe_next(next);
-    if n.len() > MAX_NEXT || n.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        "/".to_owned()
-    } else {
-        n
-    }
+    next.and_then(local_path)
+        .filter(|n| n.len() <= MAX_NEXT)
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 fn encode(p: &Pending) -> String {
@@ -636,6 +634,7 @@ mod tests {
             "//evil.example/",
             "https://evil.example/",
             "/\t/evil.example/",
+            "/%09/evil.example/",
             "/\n",
             "/\\evil",
         ] {

@@ -18,13 +18,11 @@ use crate::http::AppState;
 use crate::http::auth::{self, LOGIN_CSRF_COOKIE, Principal, SESSION_COOKIE};
 use crate::http::i18n::Lang;
 use crate::http::page::{LANG_COOKIE, check_csrf, error_page, lang_of, layout, render};
+use crate::http::redirect::{local_path, see_other};
 
-/// Only local paths may be redirect targets.
-pub(super) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+/// Only same-origin paths may be redirect targets (`redirect::local_path`).
+fn safe_next(next: Option<&str>) -> String {
+    next.and_then(local_path).unwrap_or_else(|| "/".to_owned())
 }
 
 // -- sign-in --------------------------------------------------------------
@@ -201,7 +199,7 @@ async fn login(
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(cookie);
-    (jar, Redirect::to(&safe_next(f.next.as_deref()))).into_response()
+    (jar, see_other(&safe_next(f.next.as_deref()))).into_response()
 }
 
 /// Signing out carries only the CSRF token. Unlike other forms it is not
@@ -251,5 +249,5 @@ async fn set_lang(
         .path("/")
         .max_age(time::Duration::days(365))
         .build();
-    (jar.add(cookie), Redirect::to(&safe_next(q.next.as_deref()))).into_response()
+    (jar.add(cookie), see_other(&safe_next(q.next.as_deref()))).into_response()
 }

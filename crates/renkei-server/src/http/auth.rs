@@ -194,6 +194,7 @@ impl FromRequestParts<AppState> for Principal {
             .and_then(|v| v.strip_prefix("Basic "))
             .map(str::trim);
         let p = if let Some(b) = basic {
+            super::origin::check_origin(parts, &state.settings)?;
             let user = basic_user(state, b, &source).await?;
             let viewer = store.viewer_for_user(user.id).await?;
             Principal::for_user(user, viewer, source)
@@ -228,6 +229,8 @@ impl FromRequestParts<AppState> for Principal {
             };
             match session {
                 Some((s, h)) => {
+                    // A cookie comes with any request the browser is made to send.
+                    super::origin::check_cookie_write(parts, &state.settings, &s.csrf_token)?;
                     let user = store.get_user(s.user).await?;
                     let viewer = store.viewer_for_user(user.id).await?;
                     Principal {

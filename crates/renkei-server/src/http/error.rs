@@ -6,11 +6,18 @@
 //! 403, unknown or unreadable records 404 (the same answer, so existence is
 //! not revealed). Server faults are 500 with no internals in the body; the
 //! cause goes to the log.
+//!
+//! An error with a stable `code` (listed in [`CODES`]) takes its `detail`
+//! from the Fluent bundles (`error-<code>`) in the caller's language, so a
+//! client can act on the code whatever the language.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fluent_bundle::{FluentArgs, FluentValue};
 use renkei_store::StoreError;
 use serde::Serialize;
+
+use super::i18n::{Lang, Translations};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -20,7 +27,19 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Every problem, when there are several (e.g. a refused bundle).
     pub errors: Option<serde_json::Value>,
+    /// A stable code naming the problem, for clients to act on.
+    pub code: Option<&'static str>,
 }
+
+/// The stable error codes; each has its text `error-<code>` in both languages.
+pub(crate) const CODES: &[&str] = &[
+    "csrf-header-required",
+    "origin-mismatch",
+    "unsupported-media-type",
+    "metrics-token-required",
+    "metrics-not-served",
+    "webhook-address-refused",
+];
 
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -33,6 +52,8 @@ struct Problem<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
 }
 
 impl ApiError {
@@ -43,6 +64,29 @@ impl ApiError {
             detail: detail.into(),
             field: None,
             errors: None,
+            code: None,
+        }
+    }
+
+    /// An error with a stable `code` whose detail is `error-<code>` from
+    /// the Fluent bundles in `lang`, with `args` filled in.
+    pub(crate) fn coded(
+        status: StatusCode,
+        title: &'static str,
+        code: &'static str,
+        lang: Lang,
+        args: &[(&'static str, &str)],
+    ) -> Self {
+        debug_assert!(CODES.contains(&code), "unlisted error code {code}");
+        let mut fa = FluentArgs::new();
+        for (k, v) in args {
+            fa.set(*k, FluentValue::from(v.to_string()));
+        }
+        let key = format!("error-{code}");
+        let detail = Translations::global().get(lang, &key, Some(&fa));
+        Self {
+            code: Some(code),
+            ..Self::new(status, title, detail)
         }
     }
 
@@ -53,6 +97,7 @@ impl ApiError {
             detail: detail.into(),
             field: Some(field.to_owned()),
             errors: None,
+            code: None,
         }
     }
 
@@ -88,6 +133,7 @@ impl From<StoreError> for ApiError {
                 detail: format!("{field}: {message}"),
                 field: Some(field.to_owned()),
                 errors: None,
+                code: None,
             },
             StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
             StoreError::Refused(list) => {
@@ -102,6 +148,7 @@ impl From<StoreError> for ApiError {
                     detail: format!("{} object(s) refused; nothing was stored", list.len()),
                     field: Some("objects".into()),
                     errors: Some(errors),
+                    code: None,
                 }
             }
             other => {
@@ -131,6 +178,7 @@ impl IntoResponse for ApiError {
             detail: &self.detail,
             field: self.field.as_deref(),
             errors: self.errors.as_ref(),
+            code: self.code,
         })
         .unwrap_or_default();
         let mut r = (self.status, body).into_response();
@@ -145,5 +193,30 @@ impl IntoResponse for ApiError {
             );
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_text_in_both_languages() {
+        let t = Translations::global();
+        for code in CODES {
+            let key = format!("error-{code}");
+            for lang in [Lang::Ja, Lang::En] {
+                assert_ne!(t.get(lang, &key, None), key, "{key} ({lang:?})");
+            }
+        }
+        let e = ApiError::coded(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "origin-mismatch",
+            Lang::Ja,
+            &[("origin", "https://evil.example")],
+        );
+        assert_eq!(e.code, Some("origin-mismatch"));
+        assert!(e.detail.contains("https://evil.example"), "{}", e.detail);
     }
 }

@@ -31,6 +31,32 @@ impl Lang {
     }
 }
 
+/// The language of an API answer: the portal's language cookie, else the
+/// first of Japanese or English in `Accept-Language`, else English (the
+/// language of machine clients' logs).
+pub(crate) fn api_lang(headers: &axum::http::HeaderMap) -> Lang {
+    let jar = axum_extra::extract::CookieJar::from_headers(headers);
+    if let Some(c) = jar.get(super::page::LANG_COOKIE) {
+        return Lang::from_code(c.value());
+    }
+    headers
+        .get_all(axum::http::header::ACCEPT_LANGUAGE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter(|range| !range.split(';').skip(1).any(|p| p.trim() == "q=0"))
+        .filter_map(|range| {
+            let tag = range.split(';').next()?.trim().to_ascii_lowercase();
+            match tag.split('-').next()? {
+                "ja" => Some(Lang::Ja),
+                "en" => Some(Lang::En),
+                _ => None,
+            }
+        })
+        .next()
+        .unwrap_or(Lang::En)
+}
+
 pub const JA_FTL: &str = include_str!("../../i18n/ja.ftl");
 pub const EN_FTL: &str = include_str!("../../i18n/en.ftl");
 
@@ -65,6 +91,13 @@ impl Translations {
             ja: bundle("ja", JA_FTL),
             en: bundle("en", EN_FTL),
         }
+    }
+
+    /// The bundles, loaded once per process, for texts made outside a
+    /// handler's state (error messages built in extractors).
+    pub fn global() -> &'static Self {
+        static T: std::sync::LazyLock<Translations> = std::sync::LazyLock::new(Translations::load);
+        &T
     }
 
     /// The text for `key`, with `args` filled in; the key itself if missing,
@@ -116,6 +149,36 @@ mod tests {
         let t = Translations::load();
         assert_eq!(t.get(Lang::Ja, "nav-home", None), "ホーム");
         assert_eq!(t.get(Lang::En, "nav-home", None), "Home");
+    }
+
+    #[test]
+    fn api_answers_speak_the_callers_language() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let h = |pairs: &[(header::HeaderName, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.append(k.clone(), HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert_eq!(api_lang(&h(&[])), Lang::En);
+        assert_eq!(
+            api_lang(&h(&[(header::ACCEPT_LANGUAGE, "ja-JP,en;q=0.5")])),
+            Lang::Ja
+        );
+        assert_eq!(
+            api_lang(&h(&[(header::ACCEPT_LANGUAGE, "fr, en-GB;q=0.8")])),
+            Lang::En
+        );
+        assert_eq!(
+            api_lang(&h(&[(header::ACCEPT_LANGUAGE, "ja;q=0, en")])),
+            Lang::En
+        );
+        let both = [
+            (header::ACCEPT_LANGUAGE, "en"),
+            (header::COOKIE, "renkei_lang=ja"),
+        ];
+        assert_eq!(api_lang(&h(&both)), Lang::Ja, "the portal's choice wins");
     }
 
     #[test]

@@ -9,7 +9,9 @@ pub(crate) mod error;
 pub(crate) mod i18n;
 pub(crate) mod json;
 pub(crate) mod metrics;
+pub(crate) mod origin;
 pub(crate) mod page;
+pub(crate) mod redirect;
 mod state;
 pub(crate) mod templates;
 

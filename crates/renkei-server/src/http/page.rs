@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Form, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use minijinja::context;
@@ -140,7 +140,7 @@ pub(crate) async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiEr
 pub(crate) fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
     p.user
         .is_none()
-        .then(|| Redirect::to(&format!("/login?next={}", urlencode(path))).into_response())
+        .then(|| super::redirect::see_other(&format!("/login?next={}", urlencode(path))))
 }
 
 pub(crate) fn urlencode(s: &str) -> String {
@@ -155,7 +155,7 @@ pub(crate) fn urlencode(s: &str) -> String {
 }
 
 /// A request path percent-decoded, as axum decodes path parameters.
-fn percent_decode(path: &str) -> String {
+pub(crate) fn percent_decode(path: &str) -> String {
     let b = path.as_bytes();
     let hex = |i: usize| b.get(i).and_then(|c| (*c as char).to_digit(16));
     let mut out = Vec::with_capacity(b.len());

@@ -342,6 +342,10 @@ pub async fn export_body(
         .filter(|k| !k.is_empty())
         .map(|k| ValueKind::parse(k).map_err(|e| ApiError::field("type", e.to_string())))
         .collect::<ApiResult<Vec<_>>>()?;
+    // A collection the caller may not read is not found, as a missing one.
+    if let Some(id) = &q.collection {
+        service::readable_collection(s.store.as_ref(), p.viewer(), id).await?;
+    }
     let mut out = Vec::new();
     if format == "stix" {
         service::export_bundle(
@@ -408,7 +412,7 @@ pub async fn create_sighting(
     }
     let obj = renkei_stix::parse_object(&o, None).map_err(|e| field_errors(e.0))?;
     let collection = match &r.collection {
-        Some(id) => s.store.get_collection(id).await?,
+        Some(id) => service::readable_collection(s.store.as_ref(), p.viewer(), id).await?,
         None => service::default_collection(s.store.as_ref(), p.viewer())
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,

@@ -227,14 +227,9 @@ pub async fn import_bundle(
     ))
 }
 
-/// A collection the caller may read; one it may not is not found, as one
-/// that does not exist.
+/// A collection the caller may read (`service::readable_collection`).
 async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult<Collection> {
-    let c = s.store.get_collection(id).await?;
-    if !renkei_core::can_read_community(p.viewer(), c.community) {
-        return Err(ApiError::not_found("collection"));
-    }
-    Ok(c)
+    Ok(service::readable_collection(s.store.as_ref(), p.viewer(), id).await?)
 }
 
 /// Both endpoints' bundle import: validated whole and stored whole, or

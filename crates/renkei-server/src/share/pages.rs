@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
@@ -23,8 +23,9 @@ use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{
     CsrfForm, PortalForm, error_ctx, error_page, layout, login_redirect, org_name, render,
-    tlp_class,
+    tlp_class, urlencode,
 };
+use crate::http::redirect::see_other;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -305,7 +306,6 @@ async fn sighting_create(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<SightingForm>,
 ) -> Response {
-    let path = format!("/intel/objects/{id}");
     let result: Result<(), ApiError> = async {
         let tlp = f
             .tlp
@@ -338,7 +338,10 @@ async fn sighting_create(
     }
     .await;
     match result {
-        Ok(()) => Redirect::to(&format!("{path}?ok=sighting-reported")).into_response(),
+        Ok(()) => see_other(&format!(
+            "/intel/objects/{}?ok=sighting-reported",
+            urlencode(&id)
+        )),
         Err(e) => object_view(&s, &p, lang, &id, None, Some(e)).await,
     }
 }

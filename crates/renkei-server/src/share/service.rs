@@ -177,6 +177,20 @@ pub fn misp_objects(
     }
 }
 
+/// Collection `id`, if `viewer` may read it. One it may not is not found,
+/// exactly as one that does not exist, so no answer tells them apart.
+pub async fn readable_collection(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<Collection, StoreError> {
+    match store.get_collection(id).await {
+        Ok(c) if renkei_core::can_read_community(viewer, c.community) => Ok(c),
+        Ok(_) => Err(StoreError::NotFound("collection")),
+        Err(e) => Err(e),
+    }
+}
+
 /// The first collection `viewer` may add to, for imports that name none.
 pub async fn default_collection(
     store: &dyn Store,
@@ -278,7 +292,7 @@ pub async fn export_bundle(
     out: &mut Vec<u8>,
 ) -> Result<usize, StoreError> {
     let collections: Vec<Collection> = match collection {
-        Some(id) => vec![store.get_collection(id).await?],
+        Some(id) => vec![readable_collection(store, &actor.viewer, id).await?],
         None => store
             .list_collections()
             .await?

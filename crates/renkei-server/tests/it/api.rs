@@ -8,10 +8,18 @@ use crate::support::TestApp;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let app = TestApp::new().await;
+    let token = "metrics-token-0123456789";
+    let app = TestApp::with_settings(|s| s.metrics_token = Some(token.into())).await;
     assert_eq!(app.get("/healthz", "").await.status, 200);
     assert_eq!(app.get("/readyz", "").await.status, 200);
-    let m = app.get("/metrics", "").await;
+    let m = app
+        .send(
+            axum::http::Request::get("/metrics")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
     assert_eq!(m.status, 200);
     assert!(
         m.body.contains(
@@ -46,6 +54,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
         .login("admin@power.example.jp", crate::support::PASSWORD)
         .await
         .expect("login");
+    let csrf = app.csrf(&cookie).await;
 
     let cases = [
         (
@@ -90,6 +99,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
                 axum::http::Request::post("/api/v1/users")
                     .header("content-type", "application/json")
                     .header("cookie", &cookie)
+                    .header("x-csrf-token", &csrf)
                     .body(axum::body::Body::from(body.to_string()))
                     .expect("req"),
             )
@@ -296,11 +306,13 @@ async fn tokens_are_created_through_the_api_and_shown_once() {
         .login("admin@power.example.jp", crate::support::PASSWORD)
         .await
         .expect("login");
+    let csrf = app.csrf(&cookie).await;
     let r = app
         .send(
             axum::http::Request::post("/api/v1/tokens")
                 .header("content-type", "application/json")
                 .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
                 .body(axum::body::Body::from(
                     json!({"name": "misp-sync", "role": "viewer"}).to_string(),
                 ))

@@ -8,4 +8,5 @@ mod oidc;
 mod portal;
 mod support;
 mod taxii;
+mod web;
 mod webhooks;

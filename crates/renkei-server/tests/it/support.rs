@@ -202,6 +202,19 @@ impl TestApp {
         }
     }
 
+    /// The CSRF token of a signed-in session (`cookie`), as its pages hold
+    /// it: portal forms post it as a field, REST writes as `X-CSRF-Token`.
+    pub async fn csrf(&self, cookie: &str) -> String {
+        let page = self.get("/", cookie).await;
+        let needle = "<meta name=\"csrf-token\" content=\"";
+        let start = page.body.find(needle).expect("csrf-token meta") + needle.len();
+        page.body[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// `user` acting, as the store resolves them now.
     pub async fn actor(&self, user: &User) -> Actor {
         Actor {

@@ -478,11 +478,16 @@ async fn webhook_api_is_for_organisation_administrators_and_shows_the_secret_onc
         .login("admin@nco.example.jp", PASSWORD)
         .await
         .expect("login");
+    let mut tokens = std::collections::HashMap::new();
+    for c in [&admin, &viewer, &nco] {
+        tokens.insert(c.clone(), app.csrf(c).await);
+    }
     let call = |method: &'static str, path: String, cookie: &str, body: Option<Value>| {
         let mut r = axum::http::Request::builder()
             .method(method)
             .uri(path)
-            .header("cookie", cookie);
+            .header("cookie", cookie)
+            .header("x-csrf-token", tokens[cookie].as_str());
         let body = match body {
             Some(b) => {
                 r = r.header("content-type", "application/json");
@@ -708,12 +713,14 @@ async fn webhook_secrets_are_sealed_with_the_server_key() {
         .login("admin@power.example.jp", PASSWORD)
         .await
         .expect("login");
+    let csrf = app.csrf(&admin).await;
     let r = app
         .send(
             axum::http::Request::builder()
                 .method("POST")
                 .uri("/api/v1/webhooks")
                 .header("cookie", &admin)
+                .header("x-csrf-token", &csrf)
                 .header("content-type", "application/json")
                 .body(axum::body::Body::from(
                     json!({"url": "https://hooks.example.jp/renkei"}).to_string(),

@@ -75,6 +75,53 @@ fn snapshots_of_every_format() {
     }
 }
 
+/// Values and names a spreadsheet would run as formulas are written as
+/// text (OWASP CSV injection); the other formats are not spreadsheets.
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let emails = [
+        "=1+2@evil.example",
+        "+81-3@evil.example",
+        "-2+3@evil.example",
+        "＝1@evil.example",
+    ];
+    let values: Vec<IndicatorValue> = emails
+        .iter()
+        .map(|e| IndicatorValue::parse(ValueKind::Email, e).expect("email"))
+        .collect();
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ];
+    let rows = values.iter().zip(names).map(|(v, name)| ExportRow {
+        value: v,
+        stix_id: "indicator--00000000-0000-4000-8000-000000000000",
+        name: Some(name),
+        tlp: Tlp::Amber,
+        valid_until: None,
+        warning: false,
+    });
+    let mut out = Vec::new();
+    write_export(ExportFormat::Csv, rows, &mut out, &ExportOptions::default()).expect("csv");
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let mut n = 0;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.expect("record");
+        for cell in &record {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']),
+                "row {i}: {cell:?}"
+            );
+        }
+        assert_eq!(&record[1], format!("'{}", emails[i]).as_str());
+        assert_eq!(&record[3], format!("'{}", names[i]).as_str());
+        n += 1;
+    }
+    assert_eq!(n, 4);
+}
+
 #[test]
 fn suricata_content_escapes_quotes_semicolons_and_backslashes() {
     assert_eq!(suricata_content("a\"b;c\\d|e"), "a|22|b|3B|c|5C|d|7C|e");

@@ -332,14 +332,18 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
 
 #[allow(private_bounds)]
 impl<B: IntelBackend> SqlStore<B> {
-    /// Members of the collection's community only; refusals are audited.
+    /// Members of the collection's community only; to anyone else it is
+    /// not found, as a missing one. Refusals are audited.
     async fn may_read(&self, actor: &Actor, c: &Collection) -> Result<()> {
         if renkei_core::can_read_community(&actor.viewer, c.community) {
             return Ok(());
         }
         let why = "not a member of this collection's community";
         let object = format!("collection:{}", c.id);
-        Err(self.deny(actor, "stix.read", &object, why).await)
+        match self.deny(actor, "stix.read", &object, why).await {
+            StoreError::Forbidden(_) => Err(StoreError::NotFound("collection")),
+            audit_failed => Err(audit_failed),
+        }
     }
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct TaxiiError {
     pub(super) status: StatusCode,
     title: &'static str,
     pub(super) description: String,
+    /// The stable code of a coded `ApiError` (TAXII 2.1 §3.6.1 `error_code`).
+    error_code: Option<&'static str>,
 }
 
 impl TaxiiError {
@@ -35,6 +37,7 @@ impl TaxiiError {
             status,
             title,
             description: description.into(),
+            error_code: None,
         }
     }
 
@@ -54,11 +57,7 @@ impl TaxiiError {
 impl From<StoreError> for TaxiiError {
     fn from(e: StoreError) -> Self {
         let api = crate::http::error::ApiError::from(e);
-        Self {
-            status: api.status,
-            title: api.title,
-            description: api.detail,
-        }
+        Self::from(api)
     }
 }
 
@@ -68,17 +67,21 @@ impl From<crate::http::error::ApiError> for TaxiiError {
             status: api.status,
             title: api.title,
             description: api.detail,
+            error_code: api.code,
         }
     }
 }
 
 impl IntoResponse for TaxiiError {
     fn into_response(self) -> Response {
-        let body = json!({
+        let mut body = json!({
             "title": self.title,
             "description": self.description,
             "http_status": self.status.as_u16().to_string(),
         });
+        if let Some(code) = self.error_code {
+            body["error_code"] = json!(code);
+        }
         let mut r = taxii_json(self.status, body.to_string());
         if self.status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
@@ -200,78 +203,9 @@ pub(super) fn parse_root(root: &str) -> TResult<CommunityId> {
 }
 
 /// The scheme and host this server is reached at, for the URLs it hands
-/// out (§4.1.1): `public_url` when set; else what a trusted proxy says
-/// the client used (`Forwarded`, RFC 7239, or `X-Forwarded-Proto` /
-/// `X-Forwarded-Host`); else the `Host` header over `https` when cookies
-/// are `Secure`, `http` otherwise.
+/// out (§4.1.1): see `http::origin::base_url`.
 pub(super) fn base_url(headers: &HeaderMap, peer: Peer, s: &AppState) -> String {
-    if let Some(u) = &s.settings.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let (proto, fwd_host) = match peer.0 {
-        Some(ip) if s.settings.trusted_proxy(ip) => forwarded(headers),
-        _ => (None, None),
-    };
-    let host = fwd_host.unwrap_or_else(|| {
-        headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost")
-            .to_owned()
-    });
-    let scheme = proto.unwrap_or(if s.settings.secure_cookies {
-        "https"
-    } else {
-        "http"
-    });
-    format!("{scheme}://{host}")
-}
-
-/// The protocol and host the client used, as the nearest proxy chain
-/// recorded them: `Forwarded`'s first element, else the first values of
-/// `X-Forwarded-Proto` and `X-Forwarded-Host`. Anything that is not `http`,
-/// `https` or a plain host name (with port) is ignored.
-fn forwarded(headers: &HeaderMap) -> (Option<&'static str>, Option<String>) {
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned())
-    };
-    let (mut proto, mut host) = (None, None);
-    if let Some(element) = first("forwarded") {
-        for pair in element.split(';') {
-            let Some((k, v)) = pair.split_once('=') else {
-                continue;
-            };
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|x| x.strip_suffix('"'))
-                .unwrap_or(v);
-            match k.trim().to_ascii_lowercase().as_str() {
-                "proto" => proto = Some(v.to_owned()),
-                "host" => host = Some(v.to_owned()),
-                _ => {}
-            }
-        }
-    } else {
-        proto = first("x-forwarded-proto");
-        host = first("x-forwarded-host");
-    }
-    let proto = match proto.map(|p| p.to_ascii_lowercase()).as_deref() {
-        Some("https") => Some("https"),
-        Some("http") => Some("http"),
-        _ => None,
-    };
-    let host = host.filter(|h| {
-        !h.is_empty()
-            && h.len() <= 255
-            && h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-    });
-    (proto, host)
+    crate::http::origin::base_url(headers, peer.0, &s.settings)
 }
 
 /// The API root the caller may use; 404 for others, so roots of
@@ -322,40 +256,6 @@ pub(super) async fn readable_collection(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forwarded_headers_give_proto_and_host() {
-        let h = |pairs: &[(&'static str, &str)]| {
-            let mut m = HeaderMap::new();
-            for (k, v) in pairs {
-                m.insert(*k, HeaderValue::from_str(v).expect("header"));
-            }
-            m
-        };
-        // RFC 7239 §4: the first element is the one nearest the client.
-        assert_eq!(
-            forwarded(&h(&[(
-                "forwarded",
-                "for=192.0.2.60;proto=https;host=\"cti.example.jp\", for=10.0.0.1;proto=http"
-            )])),
-            (Some("https"), Some("cti.example.jp".into()))
-        );
-        assert_eq!(
-            forwarded(&h(&[
-                ("x-forwarded-proto", "https, http"),
-                ("x-forwarded-host", "cti.example.jp:8443")
-            ])),
-            (Some("https"), Some("cti.example.jp:8443".into()))
-        );
-        // Neither a strange scheme nor a host with a path is taken.
-        assert_eq!(
-            forwarded(&h(&[
-                ("x-forwarded-proto", "javascript"),
-                ("x-forwarded-host", "evil.example/x")
-            ])),
-            (None, None)
-        );
-    }
 
     #[test]
     fn accept_header_rules() {

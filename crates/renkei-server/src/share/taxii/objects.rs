@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::Principal;
+use crate::http::json::unsupported_media_type;
 
 use super::base::*;
 use super::paging::*;
@@ -236,11 +237,10 @@ pub(super) async fn add_objects(
         .collect::<String>()
         .to_ascii_lowercase();
     if ct != "application/taxii+json;version=2.1" && ct != "application/taxii+json" {
-        return Err(TaxiiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported media type",
-            format!("send Content-Type: {TAXII_MEDIA_TYPE}"),
-        ));
+        let sent = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        return Err(unsupported_media_type(&headers, sent.as_deref(), TAXII_MEDIA_TYPE).into());
     }
     let c = readable_collection(&s, &p, &root, &id).await?;
     if !can_write_community(p.viewer(), c.community) {

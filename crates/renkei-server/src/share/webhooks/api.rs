@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use renkei_core::{OrgId, Timestamp};
 use renkei_store::webhooks::{Delivery, Webhook};
@@ -16,6 +16,7 @@ use super::ssrf::{check_target, parse_url};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::i18n::api_lang;
 use crate::http::json::ApiJson;
 use crate::sealed;
 
@@ -136,11 +137,25 @@ pub async fn list_webhooks(
 pub async fn create_webhook(
     State(s): State<AppState>,
     p: Principal,
+    headers: HeaderMap,
     ApiJson(r): ApiJson<NewWebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
     let org = admin_org(&p)?;
     let url = parse_url(&r.url)?;
-    check_target(&url, s.settings.webhook_allow_private)?;
+    check_target(&url, s.settings.webhook_allow_private).map_err(|refused| {
+        let mut e = ApiError::coded(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid input",
+            "webhook-address-refused",
+            api_lang(&headers),
+            &[
+                ("address", &refused.address.to_string()),
+                ("range", &refused.range),
+            ],
+        );
+        e.field = Some("url".into());
+        e
+    })?;
     let key = s.settings.webhook_seal_key().map_err(|e| {
         tracing::error!(error = %e, "webhook_secret_key");
         ApiError::new(

@@ -109,7 +109,11 @@ impl Worker {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(USER_AGENT);
         if !state.settings.webhook_allow_private {
-            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+            // A proxy from the environment would resolve and connect on its
+            // own, past the resolver that keeps deliveries off private networks.
+            builder = builder
+                .dns_resolver(std::sync::Arc::new(PublicOnly))
+                .no_proxy();
         }
         let client = builder.build()?;
         Ok(Self { state, client })
@@ -338,7 +342,8 @@ impl Worker {
 
     /// One signed POST; `Err` says why it did not count as delivered.
     async fn send(&self, w: &Webhook, secret: &str, d: &Delivery) -> Result<(), String> {
-        check_target(&w.url, self.state.settings.webhook_allow_private).map_err(|e| e.message)?;
+        check_target(&w.url, self.state.settings.webhook_allow_private)
+            .map_err(|e| e.to_string())?;
         let ts = Timestamp::now().0.div_euclid(1_000_000);
         let res = self
             .client
