@@ -94,18 +94,23 @@ def start_demo(
     password: str = DEMO_PASSWORD,
     database: str | None = None,
     timeout: float = STARTUP_TIMEOUT,
+    listen: str = "127.0.0.1:0",
+    config: Path | None = None,
 ) -> DemoServer:
     """Starts `renkei demo` with its data directory under `work`.
 
     `database` (e.g. postgres://…) loads the demo world into that database
-    instead of SQLite in the data directory. Raises StartError with the
-    server's output when it does not answer /healthz in time.
+    instead of SQLite in the data directory; `config` is a settings file
+    (`renkei demo --config`). Raises StartError with the server's output
+    when it does not answer /healthz in time.
     """
     work.mkdir(parents=True, exist_ok=True)
     stderr_log = work / "stderr.log"
-    cmd = [str(renkei_bin), "demo", "--listen", "127.0.0.1:0", "--data", str(work / "data")]
+    cmd = [str(renkei_bin), "demo", "--listen", listen, "--data", str(work / "data")]
     if database:
         cmd += ["--database", database]
+    if config:
+        cmd += ["--config", str(config)]
     env = dict(os.environ, RENKEI_DEMO_PASSWORD=password)
     with open(stderr_log, "wb") as err:
         proc = subprocess.Popen(

@@ -2,6 +2,8 @@
 //! environment variables (`RENKEI__DATABASE_URL`, `RENKEI__LISTEN`, …).
 //! Secrets are wrapped so `Debug` and logs never show them.
 
+pub mod oidc;
+
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -64,6 +66,10 @@ pub struct Settings {
     /// Unset, they are stored as they are, and the server warns at start.
     #[serde(default)]
     pub webhook_secret_key: Option<SecretString>,
+    /// OpenID Connect providers users may sign in through (`[[oidc_providers]]`,
+    /// see `config/oidc.rs`). None by default.
+    #[serde(default)]
+    pub oidc_providers: Vec<oidc::OidcProvider>,
     /// A second address serving only `/metrics` (e.g. `127.0.0.1:9090`,
     /// or an address on the monitoring network). Unset, there is none.
     #[serde(default)]
@@ -143,6 +149,8 @@ impl Settings {
                 "mfa_secret_key: expected 64 hexadecimal characters (32 bytes)".to_owned(),
             ))
         })?;
+        oidc::check(&mut s.oidc_providers, s.public_url.as_deref())
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
                 Box::new(figment::Error::from(format!(

@@ -17,6 +17,7 @@ mod error;
 pub mod index;
 pub mod intel;
 pub mod items;
+pub mod oidc;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -36,6 +37,7 @@ pub use error::StoreError;
 pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use items::ItemStore;
+pub use oidc::OidcLinkStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -80,6 +82,7 @@ pub trait Store:
     + IndexStore
     + WarningStore
     + WebhookStore
+    + OidcLinkStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -96,6 +99,7 @@ impl<T> Store for T where
         + IndexStore
         + WarningStore
         + WebhookStore
+        + OidcLinkStore
         + Maintenance
         + std::fmt::Debug
 {

@@ -48,6 +48,10 @@ enum Command {
         /// Load the demo into this database instead (e.g. postgres://…).
         #[arg(long)]
         database: Option<String>,
+        /// Settings to start from (e.g. OIDC providers); `--listen`,
+        /// `--data` and `--database` still decide where the demo runs.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Run the server from a configuration file (plus RENKEI__* variables).
     Serve {
@@ -145,7 +149,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             data,
             database,
-        } => serve::demo(listen, &data, database).await,
+            config,
+        } => serve::demo(listen, &data, database, config.as_deref()).await,
         Command::Serve { config } => serve::from_config(config.as_deref()).await,
         Command::Admin { db, command } => {
             let store = db.open().await?;

@@ -13,15 +13,20 @@ use renkei_store::Store;
 use crate::{demo, init_tracing, sqlite_url};
 
 /// `renkei demo`: loads the demo world into `data` (or `database`), prints
-/// who can sign in, and serves on `listen`.
+/// who can sign in, and serves on `listen`, with the settings of `config`
+/// (plus `RENKEI__*` variables) if given, else the defaults.
 pub async fn demo(
     listen: std::net::SocketAddr,
     data: &Path,
     database: Option<String>,
+    config: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     init_tracing(false);
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    let mut settings = Settings::defaults();
+    let mut settings = match config {
+        Some(c) => Settings::load(Some(c)).map_err(|e| anyhow::anyhow!("configuration: {e}"))?,
+        None => Settings::defaults(),
+    };
     settings.listen = listen;
     settings.database_url = database.unwrap_or_else(|| sqlite_url(data)).into();
     let store = renkei_store::open(settings.database_url())

@@ -8,6 +8,7 @@ mod account;
 mod communities;
 mod lifecycle;
 mod mfa;
+mod oidc;
 mod orgs;
 mod signin;
 mod tokens;
@@ -22,6 +23,7 @@ use crate::http::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(signin::routes())
+        .merge(oidc::routes())
         .merge(orgs::routes())
         .merge(users::routes())
         .merge(communities::routes())

@@ -92,7 +92,7 @@ async fn login_form_with(
         s,
         status,
         "login.html",
-        context! { l, login_csrf => token, next => safe_next(next), error, notice },
+        context! { l, login_csrf => token, next => safe_next(next), error, notice, oidc => super::oidc::buttons(s, lang) },
     );
     (jar.add(cookie), page).into_response()
 }

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Collections never change once created, so each process keeps the
     /// ones it has looked up (access is still decided per request).
     pub collections: Arc<RwLock<HashMap<String, Collection>>>,
+    /// The OpenID Connect providers, with their discovery documents once fetched.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             templates: Arc::new(templates::Templates::new(i18n.clone())),
             store,
             i18n,
+            oidc: Arc::new(crate::oidc::Providers::new(&settings)),
             metrics: metrics::Metrics::new(),
             basic_cache: Arc::default(),
             passwords: Arc::new(password::Passwords::new(

@@ -83,6 +83,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         "mfa_account.html",
         include_str!("../../templates/mfa_account.html"),
     ),
+    (
+        "oidc_error.html",
+        include_str!("../../templates/oidc_error.html"),
+    ),
+    (
+        "oidc_continue.html",
+        include_str!("../../templates/oidc_continue.html"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -6,6 +6,7 @@ mod api;
 mod intel;
 mod intel_portal;
 mod mfa;
+mod oidc;
 mod portal;
 mod support;
 mod taxii;

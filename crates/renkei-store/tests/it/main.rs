@@ -3,6 +3,7 @@
 
 mod accounts;
 mod mfa;
+mod oidc;
 mod policy;
 mod story;
 mod support;
