@@ -32,6 +32,10 @@ pub trait DirectoryStore: Send + Sync {
     /// Users of one organisation, or all when `org` is `None`.
     async fn list_users(&self, org: Option<OrgId>) -> Result<Vec<User>>;
     async fn get_user(&self, id: UserId) -> Result<User>;
+    /// Deactivates a user: their sessions and the API tokens they created
+    /// stop working on the next request. Administrators of the user's
+    /// organisation (or of the platform) only; audited.
+    async fn deactivate_user(&self, actor: &Actor, id: UserId) -> Result<User>;
     async fn credentials(&self, email: &Email) -> Result<Option<Credentials>>;
     async fn create_community(&self, actor: &Actor, c: NewCommunity) -> Result<Community>;
     async fn list_communities(&self) -> Result<Vec<Community>>;
@@ -73,7 +77,17 @@ const INSERT_USER: &str = "
 const LIST_USERS: &str = "
     SELECT id, org_id, email, display_name, role, active, created_at
     FROM users
-    WHERE ($1 < 0 OR org_id = $1)
+    ORDER BY id";
+
+const DEACTIVATE_USER: &str = "
+    UPDATE users
+    SET active = FALSE
+    WHERE id = $1 AND active";
+
+const LIST_USERS_OF_ORG: &str = "
+    SELECT id, org_id, email, display_name, role, active, created_at
+    FROM users
+    WHERE org_id = $1
     ORDER BY id";
 
 const GET_USER: &str = "
@@ -130,9 +144,10 @@ macro_rules! membership_select {
 
 const GET_MEMBERSHIP: &str = membership_select!("WHERE m.id = $1");
 
-const LIST_MEMBERSHIPS: &str = membership_select!(
-    "WHERE ($1 < 0 OR m.community_id = $1) ORDER BY m.community_id, m.org_id, m.id"
-);
+const LIST_MEMBERSHIPS: &str = membership_select!("ORDER BY m.community_id, m.org_id, m.id");
+
+const LIST_MEMBERSHIPS_OF: &str =
+    membership_select!("WHERE m.community_id = $1 ORDER BY m.community_id, m.org_id, m.id");
 
 const INSERT_SUPPLY_LINK: &str = "
     INSERT INTO supply_links (customer_org, contractor_org, tier, created_at)
@@ -230,10 +245,11 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
     }
 
     async fn list_users(&self, org: Option<OrgId>) -> Result<Vec<User>> {
-        let rows = Sql::new(LIST_USERS)
-            .bind(org.map_or(-1, |o| o.0))
-            .fetch_all(self)
-            .await?;
+        let q = match org {
+            Some(o) => Sql::new(LIST_USERS_OF_ORG).bind(o.0),
+            None => Sql::new(LIST_USERS),
+        };
+        let rows = q.fetch_all(self).await?;
         rows.iter().map(user).collect()
     }
 
@@ -243,6 +259,26 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
             .map(user)
             .transpose()?
             .ok_or(StoreError::NotFound("user"))
+    }
+
+    async fn deactivate_user(&self, actor: &Actor, id: UserId) -> Result<User> {
+        let object = format!("user:{id}");
+        let target = self.get_user(id).await?;
+        if !renkei_core::can_administer(actor, target.org) {
+            let why = "only administrators of the organisation deactivate its users";
+            return Err(self.deny(actor, "user.deactivate", &object, why).await);
+        }
+        let mut tx = self.begin().await?;
+        let n = Sql::new(DEACTIVATE_USER)
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound("active user"));
+        }
+        append(&mut tx, actor, "user.deactivate", &object, "").await?;
+        self.commit(tx).await?;
+        self.get_user(id).await
     }
 
     async fn credentials(&self, email: &Email) -> Result<Option<Credentials>> {
@@ -401,10 +437,11 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
     }
 
     async fn list_memberships(&self, community: Option<CommunityId>) -> Result<Vec<Membership>> {
-        let rows = Sql::new(LIST_MEMBERSHIPS)
-            .bind(community.map_or(-1, |c| c.0))
-            .fetch_all(self)
-            .await?;
+        let q = match community {
+            Some(c) => Sql::new(LIST_MEMBERSHIPS_OF).bind(c.0),
+            None => Sql::new(LIST_MEMBERSHIPS),
+        };
+        let rows = q.fetch_all(self).await?;
         rows.iter().map(membership).collect()
     }
 

@@ -125,7 +125,6 @@ pub(crate) async fn exists<B: Backend>(
 /// Rows that writes name by id, checked before they are named.
 pub(crate) const ORG_EXISTS: &str = "SELECT 1 AS one FROM organisations WHERE id = $1";
 pub(crate) const COMMUNITY_EXISTS: &str = "SELECT 1 AS one FROM communities WHERE id = $1";
-pub(crate) const USER_EXISTS: &str = "SELECT 1 AS one FROM users WHERE id = $1";
 
 /// Refuses a write unless `actor` is the system or a platform administrator.
 pub(crate) fn platform_admin(actor: &Actor) -> bool {
@@ -160,7 +159,9 @@ impl<B: Backend> SqlStore<B> {
     /// Stamps row `id` ended, if it belongs to the actor's organisation and
     /// is not ended yet; audited in the same transaction.
     pub(crate) async fn stamp_own(&self, actor: &Actor, t: StampOwn, id: i64) -> Result<()> {
-        let org = actor.viewer.org.map_or(-1, |o| o.0);
+        let Some(org) = actor.viewer.org.map(|o| o.0) else {
+            return Err(StoreError::NotFound(t.what));
+        };
         let mut tx = self.begin().await?;
         let n = Sql::new(t.sql)
             .bind(renkei_core::Timestamp::now().0)

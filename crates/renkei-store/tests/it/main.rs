@@ -1,6 +1,7 @@
 //! renkei-store integration tests: one binary, every suite run on SQLite and
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
+mod leaks;
 mod policy;
 mod story;
 mod support;
