@@ -146,7 +146,8 @@ pub fn reserved_marking_differences(
     for k in obj.keys().filter(|k| !spec.contains_key(*k)) {
         out.push((
             k.clone(),
-            "must not be present: this id is reserved for the specification's definition".to_owned(),
+            "must not be present: this id is reserved for the specification's definition"
+                .to_owned(),
         ));
     }
     out

@@ -4,6 +4,7 @@
 mod api;
 mod intel;
 mod intel_portal;
+mod leaks;
 mod portal;
 mod support;
 mod taxii;
