@@ -136,8 +136,10 @@ fn idx(n: usize) -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0..n.max(1), 0..3)
 }
 
+/// An audience; one in four names nobody (GREEN then reaches every member
+/// of the platform, AMBER only the owner).
 fn aud(n_orgs: usize, n_comms: usize) -> impl Strategy<Value = AudSpec> {
-    (
+    let some = (
         idx(n_comms),
         idx(SECTORS.len()),
         idx(n_orgs),
@@ -148,7 +150,8 @@ fn aud(n_orgs: usize, n_comms: usize) -> impl Strategy<Value = AudSpec> {
             sectors,
             orgs,
             users,
-        })
+        });
+    prop_oneof![1 => Just(AudSpec::default()), 3 => some]
 }
 
 fn world() -> impl Strategy<Value = World> {
@@ -640,7 +643,9 @@ async fn check_items(
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }
