@@ -302,6 +302,48 @@ async fn delete(
             Err(e) => return Err(TestCaseError::fail(format!("delete: {e}"))),
         }
     }
+    probe_red_deletes(b, built, shared).await
+}
+
+/// Every TLP:RED version that is still there, deleted by each other
+/// person of its organisation (named or not): refused as if it did not
+/// exist, and nothing is hidden. (Generated deletes rarely pick exactly
+/// such a person.)
+async fn probe_red_deletes(
+    b: &Backend,
+    built: &Built,
+    shared: &Shared,
+) -> Result<(), TestCaseError> {
+    let s = b.store();
+    for x in shared
+        .stored
+        .iter()
+        .filter(|x| x.marking.tlp == Tlp::Red && !x.deleted)
+    {
+        let col = &shared.collections[x.collection];
+        for (_, u) in built
+            .users
+            .iter()
+            .filter(|(oi, u)| *oi == x.owner && Some(u.id) != x.marking.created_by)
+        {
+            let a = actor(s, u).await;
+            let at = VersionMatch {
+                at: vec![x.version_us],
+                ..VersionMatch::default()
+            };
+            let got = s.delete_stix(&a, col, &stix_id(x.id), &at.into()).await;
+            if can_write_community(&a.viewer, col.community) {
+                prop_assert!(
+                    matches!(got, Err(StoreError::NotFound(_))),
+                    "{} deleted a RED version it did not share: {:?}",
+                    &u.email,
+                    got
+                );
+            } else {
+                prop_assert!(matches!(got, Err(StoreError::Forbidden(_))), "{:?}", got);
+            }
+        }
+    }
     Ok(())
 }
 
