@@ -85,6 +85,13 @@ pub struct Settings {
     /// WebAuthn relying party; without it only `http://localhost` works.
     #[serde(default)]
     pub mfa_secret_key: Option<SecretString>,
+    /// 64 hexadecimal characters (32 bytes): the key STIX ids derived from
+    /// others' (MISP uuids) are made with, so nobody without it can predict
+    /// another organisation's ids. Unset, the database's own secret is
+    /// used (`IntelStore::derived_id_secret`). Changing it changes every
+    /// derived id: a re-import then adds new objects instead of versions.
+    #[serde(default)]
+    pub derived_id_key: Option<SecretString>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -151,6 +158,8 @@ impl Settings {
         })?;
         oidc::check(&mut s.oidc_providers, s.public_url.as_deref())
             .map_err(|e| Box::new(figment::Error::from(e)))?;
+        s.derived_id_key()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
                 Box::new(figment::Error::from(format!(
@@ -185,6 +194,18 @@ impl Settings {
             .as_ref()
             .map(|k| crate::sealed::SealKey::from_hex(k.expose_secret()))
             .transpose()
+    }
+
+    /// The configured key for derived ids, if one is set.
+    pub fn derived_id_key(&self) -> Result<Option<[u8; 32]>, String> {
+        let Some(k) = &self.derived_id_key else {
+            return Ok(None);
+        };
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(k.expose_secret().trim(), &mut key).map_err(|_| {
+            "derived_id_key: expected 64 hexadecimal characters (32 bytes)".to_owned()
+        })?;
+        Ok(Some(key))
     }
 
     /// Whether a request from `ip` comes through a configured proxy.
@@ -347,6 +368,23 @@ mod tests {
             assert!(err.contains("metrics_token"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn derived_id_key_is_checked_at_load_and_hidden() {
+        figment::Jail::expect_with(|jail| {
+            let key = "cd".repeat(32);
+            jail.set_env("RENKEI__DERIVED_ID_KEY", &key);
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.derived_id_key(), Ok(Some([0xcd; 32])));
+            assert!(!format!("{s:?}").contains(&key), "key leaked into Debug");
+            jail.set_env("RENKEI__DERIVED_ID_KEY", "short");
+            let err = Settings::load(None).expect_err("bad key").to_string();
+            assert!(err.contains("derived_id_key"), "{err}");
+            Ok(())
+        });
+        assert_eq!(Settings::defaults().derived_id_key(), Ok(None));
     }
 
     #[test]

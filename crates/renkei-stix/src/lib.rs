@@ -23,7 +23,7 @@ pub use lists::{
     LineError, ListEntry, ListError, ListImport, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv,
     parse_text,
 };
-pub use marking::{TLP_MARKING_IDS, tlp_for_marking_id, tlp_marking_id};
+pub use marking::{TLP_MARKING_IDS, reserved_marking, tlp_for_marking_id, tlp_marking_id};
 pub use misp::{
     MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix, scope_ids,
 };

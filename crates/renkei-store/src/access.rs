@@ -1,6 +1,8 @@
 //! `renkei_core::access::can_read` in SQL. Queries that read shared items
-//! bind `$1` = viewer's user id (or -1), `$2` = organisation id (or -1),
-//! `$3` = organisation's sector (or ''), and alias `items` as `i` and
+//! bind `$1` = viewer's user id, `$2` = organisation id, `$3` =
+//! organisation's sector, each NULL when the viewer has none (no in-band
+//! "nobody" value: NULL equals nothing, and the branches that need one
+//! test it with `IS NOT NULL`), and alias `items` as `i` and
 //! `item_versions` as `v`. The store's property test proves this clause and
 //! `can_read` agree.
 
@@ -35,14 +37,14 @@ macro_rules! readable_row {
             ".tlp = 'CLEAR'",
             " OR (",
             $o,
-            ".tlp = 'RED' AND (",
+            ".tlp = 'RED' AND $1 IS NOT NULL AND (",
             $o,
             ".created_by = $1 OR EXISTS (SELECT 1 FROM ",
             $aud,
             " AND a.user_id = $1)))",
             " OR (",
             $o,
-            ".tlp IN ('GREEN', 'AMBER', 'AMBER+STRICT') AND $2 > 0 AND (",
+            ".tlp IN ('GREEN', 'AMBER', 'AMBER+STRICT') AND $2 IS NOT NULL AND (",
             $owner,
             " = $2",
             " OR EXISTS (SELECT 1 FROM ",
@@ -81,15 +83,13 @@ macro_rules! readable {
 }
 pub(crate) use readable;
 
-/// The three bind values of [`readable!`] for a viewer.
-pub(crate) fn binds(v: &Viewer) -> (i64, i64, String) {
+/// The three bind values of [`readable!`] for a viewer: NULL for what it
+/// has not.
+pub(crate) fn binds(v: &Viewer) -> (Option<i64>, Option<i64>, Option<String>) {
     (
-        v.user.map_or(-1, |u| u.0),
-        v.org.map_or(-1, |o| o.0),
-        v.sector
-            .as_ref()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
+        v.user.map(|u| u.0),
+        v.org.map(|o| o.0),
+        v.sector.as_ref().map(|s| s.as_str().to_owned()),
     )
 }
 
@@ -139,11 +139,11 @@ macro_rules! readable_stix_member {
             $o,
             ".community_id = $5 AND (",
             $o,
-            ".tlp <> 'RED' OR ",
+            ".tlp <> 'RED' OR ($1 IS NOT NULL AND (",
             $o,
             ".created_by = $1 OR EXISTS (SELECT 1 FROM stix_audience a WHERE a.object_pk = ",
             $o,
-            ".pk AND a.user_id = $1)))"
+            ".pk AND a.user_id = $1)))))"
         )
     };
 }

@@ -73,7 +73,12 @@ const INSERT_USER: &str = "
 const LIST_USERS: &str = "
     SELECT id, org_id, email, display_name, role, active, created_at
     FROM users
-    WHERE ($1 < 0 OR org_id = $1)
+    ORDER BY id";
+
+const LIST_USERS_OF_ORG: &str = "
+    SELECT id, org_id, email, display_name, role, active, created_at
+    FROM users
+    WHERE org_id = $1
     ORDER BY id";
 
 pub(crate) const GET_USER: &str = "
@@ -130,9 +135,10 @@ macro_rules! membership_select {
 
 const GET_MEMBERSHIP: &str = membership_select!("WHERE m.id = $1");
 
-const LIST_MEMBERSHIPS: &str = membership_select!(
-    "WHERE ($1 < 0 OR m.community_id = $1) ORDER BY m.community_id, m.org_id, m.id"
-);
+const LIST_MEMBERSHIPS: &str = membership_select!("ORDER BY m.community_id, m.org_id, m.id");
+
+const LIST_MEMBERSHIPS_OF: &str =
+    membership_select!("WHERE m.community_id = $1 ORDER BY m.community_id, m.org_id, m.id");
 
 const INSERT_SUPPLY_LINK: &str = "
     INSERT INTO supply_links (customer_org, contractor_org, tier, created_at)
@@ -230,10 +236,11 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
     }
 
     async fn list_users(&self, org: Option<OrgId>) -> Result<Vec<User>> {
-        let rows = Sql::new(LIST_USERS)
-            .bind(org.map_or(-1, |o| o.0))
-            .fetch_all(self)
-            .await?;
+        let q = match org {
+            Some(o) => Sql::new(LIST_USERS_OF_ORG).bind(o.0),
+            None => Sql::new(LIST_USERS),
+        };
+        let rows = q.fetch_all(self).await?;
         rows.iter().map(user).collect()
     }
 
@@ -401,10 +408,11 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
     }
 
     async fn list_memberships(&self, community: Option<CommunityId>) -> Result<Vec<Membership>> {
-        let rows = Sql::new(LIST_MEMBERSHIPS)
-            .bind(community.map_or(-1, |c| c.0))
-            .fetch_all(self)
-            .await?;
+        let q = match community {
+            Some(c) => Sql::new(LIST_MEMBERSHIPS_OF).bind(c.0),
+            None => Sql::new(LIST_MEMBERSHIPS),
+        };
+        let rows = q.fetch_all(self).await?;
         rows.iter().map(membership).collect()
     }
 

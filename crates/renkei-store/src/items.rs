@@ -10,7 +10,7 @@ use renkei_core::{
 use crate::access::{binds, readable};
 use crate::audit::chain::{Draft, append, append_many};
 use crate::backend::{Backend, RowExt, Sql, Tx};
-use crate::store::{COMMUNITY_EXISTS, ORG_EXISTS, SqlStore, USER_EXISTS, exists};
+use crate::store::SqlStore;
 use crate::{Result, StoreError};
 
 /// Shared items and their versions.
@@ -101,7 +101,7 @@ impl<B: Backend> ItemStore for SqlStore<B> {
             return Err(self.deny(actor, "item.create", "item", why).await);
         }
         let mut tx = self.begin().await?;
-        check_audience(&mut tx, &item.marking).await?;
+        check_audiences(&mut tx, [&item.marking.audience]).await?;
         let now = Timestamp::now();
         let id = Sql::new(INSERT_ITEM)
             .bind(item.marking.owner_org.0)
@@ -137,7 +137,7 @@ impl<B: Backend> ItemStore for SqlStore<B> {
                 .await);
         }
         let mut tx = self.begin().await?;
-        check_audience(&mut tx, &item.marking).await?;
+        check_audiences(&mut tx, [&item.marking.audience]).await?;
         let version = Sql::new(NEXT_VERSION)
             .bind(id)
             .fetch_one(&mut tx)
@@ -270,33 +270,58 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
-/// Checks that every audience member exists, naming the field that does not.
-async fn check_audience<B: Backend>(tx: &mut Tx<'_, B>, m: &Marking) -> Result<()> {
-    for c in &m.audience.communities {
-        if !exists(tx, COMMUNITY_EXISTS, c.0).await? {
-            return Err(StoreError::Conflict {
-                field: "audience.communities",
-                message: format!("no community {c}"),
-            });
+/// Refuses audiences that name what does not exist (`user:-1`, `org:999`):
+/// such an id reaches nobody today, and whoever receives it tomorrow. The
+/// error lists every unknown id; the field is the kind's when they are all
+/// of one kind.
+pub(crate) async fn check_audiences<'a, B: Backend>(
+    tx: &mut Tx<'_, B>,
+    audiences: impl IntoIterator<Item = &'a Audience>,
+) -> Result<()> {
+    use std::collections::BTreeSet;
+    let (mut cs, mut os, mut us) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for a in audiences {
+        cs.extend(a.communities.iter().map(|c| c.0));
+        os.extend(a.orgs.iter().map(|o| o.0));
+        us.extend(a.users.iter().map(|u| u.0));
+    }
+    let mut unknown: Vec<(&'static str, String)> = Vec::new();
+    for (table, kind, field, ids) in [
+        ("communities", "community", "audience.communities", cs),
+        ("organisations", "org", "audience.orgs", os),
+        ("users", "user", "audience.users", us),
+    ] {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        for chunk in ids.chunks(500) {
+            let mut d = Sql::built(format!("SELECT id FROM {table} WHERE id IN ("));
+            let ps: Vec<String> = chunk.iter().map(|i| d.p(*i)).collect();
+            d.push(&ps.join(", "));
+            d.push(")");
+            let mut found = std::collections::HashSet::new();
+            for r in d.fetch_all(&mut *tx).await? {
+                found.insert(r.i64("id")?);
+            }
+            unknown.extend(
+                chunk
+                    .iter()
+                    .filter(|i| !found.contains(i))
+                    .map(|i| (field, format!("{kind}:{i}"))),
+            );
         }
     }
-    for o in &m.audience.orgs {
-        if !exists(tx, ORG_EXISTS, o.0).await? {
-            return Err(StoreError::Conflict {
-                field: "audience.orgs",
-                message: format!("no organisation {o}"),
-            });
-        }
-    }
-    for u in &m.audience.users {
-        if !exists(tx, USER_EXISTS, u.0).await? {
-            return Err(StoreError::Conflict {
-                field: "audience.users",
-                message: format!("no user {u}"),
-            });
-        }
-    }
-    Ok(())
+    let Some((first, _)) = unknown.first() else {
+        return Ok(());
+    };
+    let field = if unknown.iter().all(|(f, _)| f == first) {
+        *first
+    } else {
+        "audience"
+    };
+    let names: Vec<&str> = unknown.iter().map(|(_, n)| n.as_str()).collect();
+    Err(StoreError::Conflict {
+        field,
+        message: format!("no such recipient: {}", names.join(", ")),
+    })
 }
 
 async fn insert_version<B: Backend>(

@@ -160,7 +160,9 @@ impl<B: Backend> SqlStore<B> {
     /// Stamps row `id` ended, if it belongs to the actor's organisation and
     /// is not ended yet; audited in the same transaction.
     pub(crate) async fn stamp_own(&self, actor: &Actor, t: StampOwn, id: i64) -> Result<()> {
-        let org = actor.viewer.org.map_or(-1, |o| o.0);
+        let Some(org) = actor.viewer.org.map(|o| o.0) else {
+            return Err(StoreError::NotFound(t.what));
+        };
         let mut tx = self.begin().await?;
         let n = Sql::new(t.sql)
             .bind(renkei_core::Timestamp::now().0)

@@ -45,6 +45,11 @@ pub struct ImportArgs {
     /// Lists: store the readable lines and report the others.
     #[arg(long)]
     skip_invalid: bool,
+    /// The server's configuration file, for `derived_id_key` (also read
+    /// from `RENKEI__DERIVED_ID_KEY`), so that MISP imports get the ids the
+    /// server would give them.
+    #[arg(long)]
+    config: Option<PathBuf>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -141,10 +146,16 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
             }
         }
         "misp" => {
-            let (objects, import) = match renkei_server::share::misp_objects(&bytes, Some(org)) {
-                Ok(x) => x,
-                Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
-            };
+            let configured = renkei_server::config::Settings::load(a.config.as_deref())
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .derived_id_key()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let key = renkei_server::share::derived_id_key(store, configured).await?;
+            let (objects, import) =
+                match renkei_server::share::misp_objects(&bytes, Some(org), &key) {
+                    Ok(x) => x,
+                    Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
+                };
             for k in &import.skipped {
                 println!("not mapped {}: {}", k.path, k.reason);
             }

@@ -194,8 +194,11 @@ pub async fn object(
     let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org).await?;
     Ok(Json(json!({
         "id": id,
+        // Each version names its sharer: two organisations may hold the id,
+        // each with versions of its own.
         "versions": versions.iter().map(|f| json!({
             "collection": f.collection_id,
+            "org": f.owner_org,
             "tlp": f.row.tlp.as_str(),
             "version": f.row.version,
             "date_added": StixTime::format(Timestamp(f.row.date_added)),

@@ -399,7 +399,22 @@ async fn import_upload(
         "misp" | "stix" => {
             let tlp = f.tlp().ok();
             let objects = if f.format == "misp" {
-                service::misp_objects(&file, p.viewer().org).map(|(o, i)| (o, i.tlp))
+                let configured = s
+                    .settings
+                    .derived_id_key()
+                    .map_err(|e| ApiError::field("derived_id_key", e));
+                let key = match configured {
+                    Ok(c) => service::derived_id_key(store, c)
+                        .await
+                        .map_err(ApiError::from),
+                    Err(e) => Err(e),
+                };
+                match key {
+                    Ok(key) => {
+                        service::misp_objects(&file, p.viewer().org, &key).map(|(o, i)| (o, i.tlp))
+                    }
+                    Err(e) => return view(Vec::new(), None, Some(e)).await,
+                }
             } else {
                 serde_json::from_slice::<serde_json::Value>(&file)
                     .map_err(|e| {

@@ -161,8 +161,13 @@ pub async fn import(
             result.stored = out.successes.len();
         }
         "misp" => {
+            let configured = s
+                .settings
+                .derived_id_key()
+                .map_err(|e| ApiError::field("derived_id_key", e))?;
+            let key = service::derived_id_key(store, configured).await?;
             let (objects, import) =
-                service::misp_objects(&body, p.viewer().org).map_err(field_errors)?;
+                service::misp_objects(&body, p.viewer().org, &key).map_err(field_errors)?;
             result.skipped = import
                 .skipped
                 .iter()

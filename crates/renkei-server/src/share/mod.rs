@@ -17,8 +17,9 @@ use axum::Router;
 use utoipa::OpenApi;
 
 pub use service::{
-    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, export, export_bundle,
-    index_entries, misp_objects, new_version, share_objects, share_values, warning_lists,
+    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
+    export_bundle, index_entries, misp_objects, new_version, share_objects, share_values,
+    warning_lists,
 };
 
 use crate::http::AppState;

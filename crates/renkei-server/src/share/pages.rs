@@ -207,26 +207,29 @@ async fn object_view(
             .map_or_else(|| id.to_string(), |o| org_name(o, lang))
     };
     let now = Timestamp::now();
-    // The page is headed by the newest version of the organisation that
-    // shared the id first (only it adds versions in its collection); copies
-    // under the same id from others are listed as versions with their owner.
-    let first_owner = versions.last().map(|v| v.owner_org);
-    let latest: serde_json::Value = versions
+    let lines: Vec<Value> = sharer_lines(&versions)
         .iter()
-        .find(|v| Some(v.owner_org) == first_owner)
-        .and_then(|v| serde_json::from_str(&v.row.body).ok())
-        .unwrap_or_default();
-    let versions: Vec<Value> = versions
-        .iter()
-        .map(|v| {
-            let body: serde_json::Value = serde_json::from_str(&v.row.body).unwrap_or_default();
+        .map(|line| {
+            let latest = line.first().map_or(serde_json::Value::Null, |v| body_of(v));
             context! {
-                version => v.row.version.clone(), added => time(v.row.date_added), tlp => v.row.tlp.as_str(),
-                tlp_class => tlp_class(v.row.tlp), owner => org(v.owner_org),
-                json => serde_json::to_string_pretty(&body).unwrap_or_default(),
+                owner => org(line.first().map_or(0, |v| v.owner_org)),
+                name => text(&latest, "name"), description => text(&latest, "description"),
+                versions => line.iter().map(|v| {
+                    context! {
+                        version => v.row.version.clone(), added => time(v.row.date_added), tlp => v.row.tlp.as_str(),
+                        tlp_class => tlp_class(v.row.tlp), owner => org(v.owner_org),
+                        json => serde_json::to_string_pretty(&body_of(v)).unwrap_or_default(),
+                    }
+                }).collect::<Vec<_>>(),
             }
         })
         .collect();
+    // Headed by the line shared first: a later sharer of the id, whatever
+    // its versions say, never takes the heading over.
+    let latest = sharer_lines(&versions)
+        .first()
+        .and_then(|l| l.first())
+        .map_or(serde_json::Value::Null, |v| body_of(v));
     let correlations: Vec<Value> = correlations
         .iter()
         .map(|h| {
@@ -257,10 +260,37 @@ async fn object_view(
         "intel_object.html",
         context! {
             l, id, name => text(&latest, "name"), kind => text(&latest, "type"), pattern => text(&latest, "pattern"),
-            description => text(&latest, "description"), versions, correlations, sightings,
+            description => text(&latest, "description"), lines, shared_by_several => lines.len() > 1, correlations, sightings,
             tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), flash, error => error_ctx(error),
         },
     )
+}
+
+fn body_of(v: &renkei_store::index::FoundObject) -> serde_json::Value {
+    serde_json::from_str(&v.row.body).unwrap_or_default()
+}
+
+/// An object's readable versions as one line per sharer, each newest first:
+/// an organisation's versions are its own, and another organisation's
+/// versions of the same id never change its line's heading, latest version
+/// or attribution. Lines come in the order they were first shared (the
+/// first version's `date_added`), so a later sharer never goes first.
+fn sharer_lines(
+    versions: &[renkei_store::index::FoundObject],
+) -> Vec<Vec<&renkei_store::index::FoundObject>> {
+    // The store lists versions newest first; grouping keeps that order.
+    let mut lines: Vec<(i64, Vec<&renkei_store::index::FoundObject>)> = Vec::new();
+    for v in versions {
+        match lines.iter_mut().find(|(owner, _)| *owner == v.owner_org) {
+            Some((_, l)) => l.push(v),
+            None => lines.push((v.owner_org, vec![v])),
+        }
+    }
+    lines.sort_by_key(|(owner, l)| {
+        let first = l.iter().map(|v| (v.row.date_added, v.row.pk)).min();
+        (first, *owner)
+    });
+    lines.into_iter().map(|(_, l)| l).collect()
 }
 
 async fn object_page(

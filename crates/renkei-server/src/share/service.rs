@@ -154,14 +154,50 @@ fn with_audience(mut v: NewStixVersion, audience: &Audience) -> NewStixVersion {
     v
 }
 
+/// The key ids derived from others' (MISP uuids) are made with: the
+/// configured `derived_id_key` if there is one, else the database's own
+/// secret, which every server and command of the database shares and keeps,
+/// so a re-import finds the same ids again.
+pub async fn derived_id_key(
+    store: &dyn Store,
+    configured: Option<[u8; 32]>,
+) -> Result<[u8; 32], StoreError> {
+    match configured {
+        Some(k) => Ok(k),
+        None => store.derived_id_secret().await,
+    }
+}
+
+/// The scope ids are derived within for organisation `org`:
+/// `hex(HMAC-SHA256(key, org))`. Without the key, nobody can tell which
+/// STIX id another organisation's import of a MISP event will have, so an
+/// id cannot be probed for before it is shared.
+fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
+    use hmac::digest::KeyInit;
+    use hmac::{Hmac, Mac};
+    // A key shorter than SHA-256's block is zero-padded by HMAC itself, so
+    // the block-sized key is the same key, and `new` cannot fail.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new(&block.into());
+    mac.update(b"renkei derived ids\0");
+    match org {
+        Some(o) => mac.update(format!("org:{}", o.0).as_bytes()),
+        None => mac.update(b"no org"),
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// The MISP event's objects for organisation `org` (ids derived within
-/// it), validated; every problem is listed.
+/// it under `key`, see [`derived_id_key`]), validated; every problem is
+/// listed.
 pub fn misp_objects(
     bytes: &[u8],
     org: Option<renkei_core::OrgId>,
+    key: &[u8; 32],
 ) -> Result<(Vec<StixObject>, renkei_stix::MispImport), Vec<FieldError>> {
     let mut import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
-    renkei_stix::scope_ids(&mut import, &org.map_or(0, |o| o.0).to_string());
+    renkei_stix::scope_ids(&mut import, &id_scope(key, org));
     let mut objects = Vec::with_capacity(import.objects.len());
     let mut errors = Vec::new();
     for (i, v) in import.objects.iter().enumerate() {

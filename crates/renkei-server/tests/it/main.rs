@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod intel;
 mod intel_portal;
+mod leaks;
 mod mfa;
 mod oidc;
 mod portal;

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Check;
+use crate::marking::{reserved_marking, reserved_marking_differences};
 use crate::time::StixTime;
 
 pub(super) const SCO_TYPES: &[&str] = &[
@@ -256,6 +257,19 @@ pub(super) fn type_rules(c: &mut Check<'_>, type_name: &str) {
             }
         }
         "marking-definition" => {
+            // A TLP id names the specification's definition everywhere;
+            // another definition under it would change what every object
+            // marked with it means to whoever resolves the reference.
+            if let Some(spec) = c
+                .obj
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(reserved_marking)
+            {
+                for (field, message) in reserved_marking_differences(c.obj, &spec) {
+                    c.err(field, message);
+                }
+            }
             let tlp2 = c
                 .obj
                 .get("extensions")

@@ -120,3 +120,51 @@ fn bundles_are_whole_or_refused() {
     assert!(parse_envelope(&json!({"objects": [indicator()]})).is_ok());
     assert!(parse_envelope(&json!({"more": false})).is_err());
 }
+
+/// Regression: a member could store a marking-definition under a TLP 2.0
+/// id with another definition, which then changed what every object
+/// marked with that id meant to whoever resolved the reference.
+#[test]
+fn reserved_tlp_marking_ids_hold_only_the_specifications_definition() {
+    for t in Tlp::ALL {
+        let spec = crate::marking::tlp_marking_object(t);
+        parse_object(&spec, None).expect("the specification's own definition");
+        let mut v = spec.clone();
+        v["name"] = json!("TLP:CLEAR");
+        v["extensions"]["extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"]["tlp_2_0"] =
+            json!("clear");
+        if t == Tlp::Clear {
+            v["name"] = json!("TLP:CLEAR (anything goes)");
+        }
+        let e = parse_object(&v, None).expect_err("a different definition");
+        assert!(fields(e.clone()).contains(&"name".to_owned()), "{e}");
+        let mut extra = spec.clone();
+        extra["description"] = json!("share freely");
+        assert_eq!(
+            fields(parse_object(&extra, None).expect_err("an extra property")),
+            ["description"]
+        );
+        let mut formatted = spec.clone();
+        formatted["created"] = json!("2022-10-01T00:00:00.000000Z");
+        parse_object(&formatted, None).expect("the same instant, written longer");
+    }
+    // TLP 1.0 ids (STIX 2.1 §7.2.1.4) are reserved too.
+    let white = json!({
+        "type": "marking-definition", "spec_version": "2.1",
+        "id": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+        "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp",
+        "name": "TLP:WHITE", "definition": {"tlp": "white"}
+    });
+    parse_object(&white, None).expect("TLP:WHITE as specified");
+    let mut relabelled = white.clone();
+    relabelled["definition"] = json!({"tlp": "red"});
+    assert_eq!(
+        fields(parse_object(&relabelled, None).expect_err("relabelled")),
+        ["definition"]
+    );
+    // Other ids hold any definition.
+    let mut own = white;
+    own["id"] = json!("marking-definition--0b5f4d2e-4b7c-4a8f-9f7e-1c2d3e4f5a6b");
+    own["definition"] = json!({"tlp": "red"});
+    parse_object(&own, None).expect("a statement of one's own");
+}

@@ -92,11 +92,28 @@ const INSERT_TOKEN: &str = "
     VALUES ($1, $2, $3, $4, $5, $6)
     RETURNING id, org_id, name, role, created_by, created_at, revoked_at";
 
+/// A token works while it is not revoked and the person who created it (if
+/// one did: the command line creates tokens with no creator) is active.
+macro_rules! live_token {
+    ($t:literal) => {
+        concat!(
+            $t,
+            ".revoked_at IS NULL AND (",
+            $t,
+            ".created_by IS NULL OR EXISTS (SELECT 1 FROM users cu WHERE cu.id = ",
+            $t,
+            ".created_by AND cu.active))"
+        )
+    };
+}
+
 #[cfg(feature = "test-support")]
-const TOKEN_BY_HASH: &str = "
-    SELECT id, org_id, name, role, created_by, created_at, revoked_at
-    FROM api_tokens
-    WHERE token_hash = $1 AND revoked_at IS NULL";
+const TOKEN_BY_HASH: &str = concat!(
+    "SELECT t.id, t.org_id, t.name, t.role, t.created_by, t.created_at, t.revoked_at
+     FROM api_tokens t
+     WHERE t.token_hash = $1 AND ",
+    live_token!("t")
+);
 
 /// A live token with its organisation's part of the viewer; a token whose
 /// creator is deactivated does not resolve.
@@ -109,8 +126,8 @@ const TOKEN_VIEWER: &str = concat!(
     ") x) AS communities
      FROM api_tokens t
      JOIN organisations o ON o.id = t.org_id
-     WHERE t.token_hash = $1 AND t.revoked_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM users cu WHERE cu.id = t.created_by AND NOT cu.active)"
+     WHERE t.token_hash = $1 AND ",
+    live_token!("t")
 );
 
 const LIST_TOKENS: &str = "

@@ -81,9 +81,13 @@ impl IntelBackend for Postgres {
     async fn take_heads<'a>(
         tx: &'a mut Tx<'static, Self>,
         collection: &'a str,
+        owner: i64,
         ids: Vec<&'a str>,
     ) -> Result<()> {
-        let mut keys: Vec<i64> = ids.into_iter().map(|id| head_key(collection, id)).collect();
+        let mut keys: Vec<i64> = ids
+            .into_iter()
+            .map(|id| head_key(collection, owner, id))
+            .collect();
         if keys.is_empty() {
             return Ok(());
         }

@@ -68,6 +68,7 @@ impl IntelBackend for Sqlite {
     async fn take_heads<'a>(
         _tx: &'a mut Tx<'static, Self>,
         _collection: &'a str,
+        _owner: i64,
         _ids: Vec<&'a str>,
     ) -> Result<()> {
         Ok(())

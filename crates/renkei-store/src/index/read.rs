@@ -18,15 +18,17 @@ use crate::intel::page::{Leg, keyset_rows};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
 
-/// `o` is the newest undeleted version of its object that the viewer may
-/// read (a newer one the viewer may not read does not hide it). Versions
-/// with `has_newer = 0` have no newer one at all (migration 0004), so only
-/// the others are looked at.
+/// `o` is the newest undeleted version of its line (its sharer's versions
+/// of the id in its collection) that the viewer may read (a newer one the
+/// viewer may not read does not hide it, nor does another sharer's).
+/// Versions with `has_newer = 0` have no newer one at all (migration 0004),
+/// so only the others are looked at.
 const LATEST_READABLE: &str = concat!(
     "(o.has_newer = 0 OR NOT EXISTS (
         SELECT 1 FROM stix_objects n
         WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-          AND n.deleted_at IS NULL AND n.version_us > o.version_us AND ",
+          AND n.owner_org = o.owner_org AND n.deleted_at IS NULL
+          AND n.version_us > o.version_us AND ",
     readable_stix_n!(),
     "))"
 );
@@ -283,7 +285,7 @@ impl<B: Backend> IndexStore for SqlStore<B> {
             ))
             .bind(u)
             .bind(o)
-            .bind(s.as_str());
+            .bind(s.as_deref());
             leg.push(&mut d, after, ">");
             let lim = d.p(limit);
             d.push(&format!(" ORDER BY o.date_added, o.pk LIMIT {lim}"));
@@ -367,7 +369,12 @@ impl<B: Backend> SqlStore<B> {
             total = r.i64("total")?;
             let (k, value) = (kind(r)?, r.text("value")?);
             let stix_id = r.text("stix_id")?;
-            if !answers(v, k, &value) || hits.iter().any(|h| h.stix_id == stix_id) {
+            let owner_org = r.i64("owner_org")?;
+            // One hit per line: another sharer of the id is its own hit.
+            let seen = hits
+                .iter()
+                .any(|h| h.stix_id == stix_id && h.owner_org == owner_org);
+            if !answers(v, k, &value) || seen {
                 continue;
             }
             hits.push(ValueHit {
@@ -376,7 +383,7 @@ impl<B: Backend> SqlStore<B> {
                 stix_type: r.text("stix_type")?,
                 collection_id: r.text("collection_id")?,
                 tlp: tlp(r)?,
-                owner_org: r.i64("owner_org")?,
+                owner_org,
                 kind: k,
                 value,
                 valid_from: r.i64("valid_from")?,

@@ -14,13 +14,14 @@ use crate::store::SqlStore;
 
 /// A backend's part in adding and paging STIX objects.
 pub(crate) trait IntelBackend: Backend {
-    /// Takes the heads (`write::head_key`) of the objects with ids `ids`
-    /// that an add to `collection` touches, before anything else in the
-    /// add, so that concurrent adds of versions of one object take turns
-    /// (`has_newer` stays exact).
+    /// Takes the heads (`write::head_key`) of the lines of `owner` with
+    /// ids `ids` that an add to `collection` touches, before anything else
+    /// in the add, so that concurrent adds of versions of one line take
+    /// turns (`has_newer` stays exact).
     fn take_heads<'a>(
         tx: &'a mut Tx<'static, Self>,
         collection: &'a str,
+        owner: i64,
         ids: Vec<&'a str>,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
 

@@ -55,9 +55,11 @@ impl Leg {
     }
 }
 
-/// ` AND (…)` selecting the versions `m` asks for. Under a `rule`, "last"
-/// and "first" are judged among the versions the viewer may read, so a
-/// version one may not see never hides the ones one may.
+/// ` AND (…)` selecting the versions `m` asks for. "Last" and "first" are
+/// judged within a version's line (its sharer's versions of the id: another
+/// sharer's never makes one older or newer), and under a `rule` among the
+/// versions the viewer may read, so a version one may not see never hides
+/// the ones one may.
 pub(crate) fn version_clause(q: &mut Sql<'_>, m: &VersionMatch, rule: Rule) {
     if m.all {
         return;
@@ -77,7 +79,8 @@ pub(crate) fn version_clause(q: &mut Sql<'_>, m: &VersionMatch, rule: Rule) {
                 "({shortcut}NOT EXISTS (
                     SELECT 1 FROM stix_objects n
                     WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                      AND n.deleted_at IS NULL AND n.version_us {cmp} o.version_us{also}))"
+                      AND n.owner_org = o.owner_org AND n.deleted_at IS NULL
+                      AND n.version_us {cmp} o.version_us{also}))"
             ));
         }
     }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use renkei_core::model::{Collection, NewCollection};
-use renkei_core::{Actor, CommunityId, Timestamp, Tlp};
+use renkei_core::{Actor, AuditOutcome, CommunityId, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
 use super::model::{
@@ -11,7 +11,8 @@ use super::model::{
     TaxiiStatus,
 };
 use super::page::{Rule, keyset_rows, page_limit, page_query, version_clause};
-use crate::audit::chain::append;
+use crate::access::{binds, readable_stix};
+use crate::audit::chain::{Draft, append, append_many};
 use crate::backend::{RowExt, Sql};
 use crate::store::{COMMUNITY_EXISTS, SqlStore, check_len, exists, platform_admin};
 use crate::{Result, StoreError};
@@ -55,8 +56,11 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         q: &StixQuery,
     ) -> Result<EnvelopePage>;
-    /// Hides the versions of `id` matching `m` owned by the actor's
-    /// organisation; returns how many (`NotFound` when none).
+    /// Hides the versions of `id` matching `m` that the actor's
+    /// organisation shared and the actor may read (TLP:RED ones only if the
+    /// actor shared them); returns how many. `NotFound` when none, alike
+    /// for an id that does not exist and one the actor may not read or
+    /// delete. Every attempt is audited, whatever it hid.
     async fn delete_stix(
         &self,
         actor: &Actor,
@@ -69,6 +73,12 @@ pub trait IntelStore: Send + Sync {
     async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<()>;
     /// The status if it exists and belongs to `org`.
     async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>>;
+
+    /// The database's own secret for ids derived from others' (MISP
+    /// uuids), created on first use and the same for every server of the
+    /// database ever after: 32 bytes. Used when the configuration names
+    /// none (`derived_id_key`).
+    async fn derived_id_secret(&self) -> Result<[u8; 32]>;
 }
 
 const INSERT_COLLECTION: &str = "
@@ -85,15 +95,26 @@ const GET_COLLECTION: &str = "
     FROM taxii_collections
     WHERE id = $1";
 
-/// The versions of one object owned by `$4` that a delete hides; the
-/// version filter follows.
-const DELETE_VERSIONS: &str = "
-    UPDATE stix_objects
-    SET deleted_at = $1
-    WHERE pk IN (
+/// The versions of object `$5` in collection `$4` that a delete by the
+/// viewer bound as `$1..$3` hides: its organisation's, readable by it, and
+/// TLP:RED ones only its own; the version filter follows.
+const DELETE_VERSIONS: &str = concat!(
+    "UPDATE stix_objects
+     SET deleted_at = $6
+     WHERE pk IN (
         SELECT o.pk FROM stix_objects o
-        WHERE o.collection_id = $2 AND o.stix_id = $3 AND o.owner_org = $4
-          AND o.deleted_at IS NULL";
+        WHERE o.collection_id = $4 AND o.stix_id = $5 AND o.owner_org = $2
+          AND o.deleted_at IS NULL
+          AND (o.tlp <> 'RED' OR o.created_by = $1) AND ",
+    readable_stix!()
+);
+
+const INSERT_SECRET: &str = "
+    INSERT INTO server_secrets (name, secret, created_at)
+    VALUES ($1, $2, $3)
+    ON CONFLICT (name) DO NOTHING";
+
+const GET_SECRET: &str = "SELECT secret FROM server_secrets WHERE name = $1";
 
 const INSERT_STATUS: &str = "
     INSERT INTO taxii_status (
@@ -270,24 +291,39 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
             let why = "not permitted to delete from this collection";
             return Err(self.deny(actor, "stix.delete", &object, why).await);
         }
-        let owner = actor.viewer.org.map_or(-1, |o| o.0);
+        let (u, o, sector) = binds(&actor.viewer);
         let mut d = Sql::new(DELETE_VERSIONS)
-            .bind(Timestamp::now().0)
+            .bind(u)
+            .bind(o)
+            .bind(sector)
             .bind(&c.id)
             .bind(id)
-            .bind(owner);
+            .bind(Timestamp::now().0);
         version_clause(&mut d, &m.versions, Rule::None);
         d.and_in("o.spec_version", &m.spec_versions);
         d.and_types(&m.types);
         d.push(")");
         let mut tx = self.begin().await?;
         let n = d.execute(&mut tx).await?;
+        // Audited either way, and answered alike for an id that does not
+        // exist and one the actor may not read: the same statements run.
+        let (outcome, detail) = if n == 0 {
+            (AuditOutcome::Failed, "nothing hidden".to_owned())
+        } else {
+            (AuditOutcome::Ok, format!("{n} versions hidden"))
+        };
+        let draft = Draft {
+            actor,
+            action: "stix.delete",
+            object: &object,
+            outcome,
+            detail: &detail,
+        };
+        append_many(&mut tx, &[draft]).await?;
+        self.commit(tx).await?;
         if n == 0 {
             return Err(StoreError::NotFound("object"));
         }
-        let detail = format!("{n} versions hidden");
-        append(&mut tx, actor, "stix.delete", &object, &detail).await?;
-        self.commit(tx).await?;
         Ok(n)
     }
 
@@ -327,6 +363,28 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
             .fetch_optional(self)
             .await?;
         r.as_ref().map(status).transpose()
+    }
+
+    async fn derived_id_secret(&self) -> Result<[u8; 32]> {
+        const NAME: &str = "derived_ids";
+        let mut fresh = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh);
+        // Whoever inserts first wins; everyone reads the one kept.
+        Sql::new(INSERT_SECRET)
+            .bind(NAME)
+            .bind(hex::encode(fresh))
+            .bind(Timestamp::now().0)
+            .execute(self)
+            .await?;
+        let kept = Sql::new(GET_SECRET)
+            .bind(NAME)
+            .fetch_one(self)
+            .await?
+            .text("secret")?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(kept.trim(), &mut out)
+            .map_err(|e| StoreError::corrupt("server_secrets", e))?;
+        Ok(out)
     }
 }
 

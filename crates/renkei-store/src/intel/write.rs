@@ -1,6 +1,11 @@
-//! Adding STIX object versions: who may add them, the first sharer's claim
-//! on an id, multi-row inserts of objects, audiences and index entries,
+//! Adding STIX object versions: who may add them, audiences naming only
+//! what exists, multi-row inserts of objects, audiences and index entries,
 //! and `has_newer` kept exact.
+//!
+//! Each sharer's versions of an id are a line of their own (migration
+//! 0008): an add never looks at, refuses for, or answers about another
+//! organisation's versions, so no answer tells whether anyone else holds
+//! an id, and no one else's version changes what readers of a line see.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +16,7 @@ use super::backend::IntelBackend;
 use super::model::{AddOutcome, IndexEntries, NewStixVersion};
 use crate::audit::chain::append;
 use crate::backend::{Arg, Backend, RowExt, Sql, Tx};
-use crate::items::audience_rows;
+use crate::items::{audience_rows, check_audiences};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
 
@@ -23,13 +28,12 @@ const INSERT_CHUNK: usize = 400;
 /// backends' bind limits).
 const INDEX_CHUNK: usize = 2_000;
 
-/// Of the ids in a chunk, which are known in the collection and which
-/// another organisation holds.
-const CLAIMS: &str = "
-    SELECT o.stix_id,
-           CAST(MAX(CASE WHEN o.owner_org <> $2 THEN 1 ELSE 0 END) AS BIGINT) AS taken
+/// Of the ids in a chunk, those the adder's organisation already holds in
+/// the collection (their older versions may need `has_newer`).
+const KNOWN: &str = "
+    SELECT DISTINCT o.stix_id
     FROM stix_objects o
-    WHERE o.collection_id = $1";
+    WHERE o.collection_id = $1 AND o.owner_org = $2";
 
 const INSERT_OBJECTS: &str = "
     INSERT INTO stix_objects (
@@ -38,21 +42,26 @@ const INSERT_OBJECTS: &str = "
     )
     VALUES ";
 
+/// A version already in its line (`stix_objects_line`, migration 0008) is
+/// left as it was.
 const INSERT_OBJECTS_END: &str = "
-    ON CONFLICT (collection_id, stix_id, version_us) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING pk, stix_id, version_us";
 
 const INSERT_AUDIENCE: &str = "
     INSERT INTO stix_audience (object_pk, community_id, sector, org_id, user_id)
     VALUES ($1, $2, $3, $4, $5)";
 
+/// Sets `has_newer` on the adder's (`$2`) versions that have a newer one
+/// in their line now.
 const MARK_OLDER: &str = "
     UPDATE stix_objects
     SET has_newer = 1
-    WHERE collection_id = $1 AND has_newer = 0 AND EXISTS (
+    WHERE collection_id = $1 AND owner_org = $2 AND has_newer = 0 AND EXISTS (
         SELECT 1 FROM stix_objects n
         WHERE n.collection_id = stix_objects.collection_id
           AND n.stix_id = stix_objects.stix_id
+          AND n.owner_org = stix_objects.owner_org
           AND n.deleted_at IS NULL
           AND n.version_us > stix_objects.version_us
     )";
@@ -65,12 +74,15 @@ const INSERT_SIGHTING: &str = "
     INSERT INTO sightings (object_pk, sighting_of, count, first_seen, last_seen)
     VALUES ($1, $2, $3, $4, $5)";
 
-/// An object's key in `stix_heads` (migration 0005): the first 8 bytes of
-/// SHA-256 over the collection id, a NUL and the STIX id.
-pub(crate) fn head_key(collection: &str, stix_id: &str) -> i64 {
+/// A line's key in `stix_heads` (migrations 0005, 0008): the first 8 bytes
+/// of SHA-256 over the collection id, a NUL, the sharer's organisation id,
+/// a NUL and the STIX id. Adds by other sharers of the id never wait on it.
+pub(crate) fn head_key(collection: &str, owner: i64, stix_id: &str) -> i64 {
     use sha2::{Digest, Sha256};
     let h = Sha256::new()
         .chain_update(collection.as_bytes())
+        .chain_update([0])
+        .chain_update(owner.to_be_bytes())
         .chain_update([0])
         .chain_update(stix_id.as_bytes())
         .finalize();
@@ -131,6 +143,7 @@ impl<B: IntelBackend> SqlStore<B> {
             }
         }
         let mut tx = self.begin().await?;
+        check_audiences(&mut tx, accepted.iter().map(|(o, _, _)| &o.audience)).await?;
         // Stamped once the write lock is held (SQLite) or the transaction
         // has begun, so stamps follow commit order as closely as the
         // database allows (notification cursors).
@@ -139,24 +152,13 @@ impl<B: IntelBackend> SqlStore<B> {
             .iter()
             .map(|(o, _, _)| o.stix_id.as_str())
             .collect();
-        B::take_heads(&mut tx, &c.id, ids).await?;
-        // Only the organisation that first shared an object adds versions of it.
-        let (taken, known) = claims(&mut tx, c, owner.0, &accepted).await?;
-        if !taken.is_empty() {
-            let (refused, kept): (Vec<_>, Vec<_>) = accepted
-                .into_iter()
-                .partition(|(o, _, _)| taken.contains(&o.stix_id));
-            for (o, _, v) in refused {
-                let why = "another organisation shared this object first; only it may add versions";
-                outcome.failures.push((o.stix_id, Some(v), why.into()));
-            }
-            accepted = kept;
-        }
+        B::take_heads(&mut tx, &c.id, owner.0, ids).await?;
+        let known = known(&mut tx, c, owner.0, &accepted).await?;
         if whole && !outcome.failures.is_empty() {
             return Err(StoreError::Refused(outcome.failures));
         }
         for chunk in accepted.chunks(INSERT_CHUNK) {
-            insert_objects(&mut tx, actor, c, chunk, now, added).await?;
+            insert_objects(&mut tx, actor, owner.0, c, chunk, now, added).await?;
             outcome
                 .successes
                 .extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
@@ -172,7 +174,7 @@ impl<B: IntelBackend> SqlStore<B> {
         versioned.sort_unstable();
         versioned.dedup();
         for ids in versioned.chunks(INSERT_CHUNK) {
-            let mut d = Sql::new(MARK_OLDER).bind(&c.id);
+            let mut d = Sql::new(MARK_OLDER).bind(&c.id).bind(owner.0);
             d.and_in("stix_id", ids);
             d.execute(&mut tx).await?;
         }
@@ -187,35 +189,31 @@ impl<B: IntelBackend> SqlStore<B> {
     }
 }
 
-/// Which of the ids are held by another organisation (`taken`) and which
-/// the collection holds at all (`known`).
-async fn claims<B: Backend>(
+/// Which of the ids the organisation `owner` already holds in the
+/// collection.
+async fn known<B: Backend>(
     tx: &mut Tx<'_, B>,
     c: &Collection,
     owner: i64,
     accepted: &[Accepted],
-) -> Result<(HashSet<String>, HashSet<String>)> {
-    let (mut taken, mut known) = (HashSet::new(), HashSet::new());
+) -> Result<HashSet<String>> {
+    let mut known = HashSet::new();
     for chunk in accepted.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|(o, _, _)| o.stix_id.clone()).collect();
-        let mut d = Sql::new(CLAIMS).bind(&c.id).bind(owner);
+        let mut d = Sql::new(KNOWN).bind(&c.id).bind(owner);
         d.and_in("o.stix_id", &ids);
-        d.push(" GROUP BY o.stix_id");
         for r in d.fetch_all(&mut *tx).await? {
-            let id = r.text("stix_id")?;
-            if r.i64("taken")? == 1 {
-                taken.insert(id.clone());
-            }
-            known.insert(id);
+            known.insert(r.text("stix_id")?);
         }
     }
-    Ok((taken, known))
+    Ok(known)
 }
 
 /// Inserts one chunk of versions with their audiences and index entries.
 async fn insert_objects<B: Backend>(
     tx: &mut Tx<'_, B>,
     actor: &Actor,
+    owner: i64,
     c: &Collection,
     chunk: &[Accepted],
     now: i64,
@@ -235,8 +233,8 @@ async fn insert_objects<B: Backend>(
             version_us(o).into(),
             added.into(),
             tlp.as_str().into(),
-            owner_of(actor).into(),
-            actor.viewer.user.map_or(-1, |u| u.0).into(),
+            owner.into(),
+            actor.viewer.user.map(|u| u.0).into(),
             o.body.clone().into(),
         ];
         let ps: Vec<String> = values
@@ -278,11 +276,6 @@ async fn insert_objects<B: Backend>(
         }
     }
     index_versions(tx, &indexed).await
-}
-
-/// The organisation an add is made in the name of (checked by the caller).
-fn owner_of(actor: &Actor) -> i64 {
-    actor.viewer.org.map_or(-1, |o| o.0)
 }
 
 /// Adds stored versions' values and sightings to the index: `(pk, entries,

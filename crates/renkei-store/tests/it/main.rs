@@ -2,6 +2,7 @@
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
 mod accounts;
+mod leaks;
 mod mfa;
 mod oidc;
 mod policy;

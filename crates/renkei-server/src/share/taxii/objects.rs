@@ -292,10 +292,18 @@ pub(super) async fn add_objects(
             "the objects could not be validated",
         )
     })??;
+    // A writer of a community's collection is a member: an organisation.
+    let Some(org) = p.viewer().org else {
+        return Err(TaxiiError::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "this collection is read-only for you",
+        ));
+    };
     let st = TaxiiStatus {
         id: uuid::Uuid::new_v4().to_string(),
         collection: c.id.clone(),
-        org: p.viewer().org.map_or(-1, |o| o.0),
+        org: org.0,
         status: "pending".into(),
         requested_at: Timestamp::now().0,
         total,
@@ -413,10 +421,12 @@ pub(super) async fn status(
 ) -> TResult {
     check_accept(&headers)?;
     readable_root(&s, &p, &root).await?;
-    let org = p.viewer().org.map_or(-1, |o| o.0);
+    let Some(org) = p.viewer().org else {
+        return Err(TaxiiError::not_found("status"));
+    };
     let st = s
         .store
-        .get_status(&status_id, org)
+        .get_status(&status_id, org.0)
         .await?
         .ok_or_else(|| TaxiiError::not_found("status"))?;
     Ok(taxii_json(StatusCode::OK, status_json(&st).to_string()))
