@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use audit::{AuditEvent, AuditQuery, AuditStore};
+pub use audit::{AuditEvent, AuditQuery, AuditStore, TreeHead, TreeWalk, verify_against};
 pub use auth::AuthStore;
 pub use backend::postgres::PgStore;
 pub use backend::sqlite::SqliteStore;

@@ -10,6 +10,7 @@ use renkei_core::{Actor, AuditOutcome};
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::Draft;
+use super::tree::Head;
 use super::under_way::{HOLD, ReadUnderWay, ReadsUnderWay};
 use crate::{Result, StoreError};
 
@@ -23,6 +24,8 @@ struct AuditJob {
     object: String,
     outcome: AuditOutcome,
     detail: String,
+    /// The objects the read returned (`audit_objects`).
+    objects: Vec<String>,
     done: oneshot::Sender<std::result::Result<(), String>>,
     /// The read this entry audits, under way until the writer takes it.
     reading: Option<ReadUnderWay>,
@@ -30,12 +33,14 @@ struct AuditJob {
 
 /// Where a backend's group writer appends a batch.
 pub(crate) trait AuditSink: Send + Sync + 'static {
-    /// Appends `drafts` in order. `known` is the chain's head as this
-    /// writer last left it, if it knows it.
+    /// Appends `drafts` in order, `objects[i]` naming what `drafts[i]`'s
+    /// read returned. `known` is the chain's head as this writer last left
+    /// it, if it knows it.
     fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        known: &'a mut Option<(i64, String)>,
+        objects: &'a Arc<Vec<Vec<String>>>,
+        known: &'a mut Option<Head>,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
 }
 
@@ -79,6 +84,12 @@ async fn run(sink: impl AuditSink, reads: Arc<ReadsUnderWay>, mut rx: mpsc::Rece
             }
             reads.wait_none(deadline).await;
         }
+        // Shared, not copied, with a blocking thread (SQLite's sink).
+        let objects: Arc<Vec<Vec<String>>> = Arc::new(
+            jobs.iter_mut()
+                .map(|j| std::mem::take(&mut j.objects))
+                .collect(),
+        );
         let drafts: Vec<Draft<'_>> = jobs
             .iter()
             .map(|j| Draft {
@@ -95,7 +106,7 @@ async fn run(sink: impl AuditSink, reads: Arc<ReadsUnderWay>, mut rx: mpsc::Rece
         // in the chain twice: more audit, never less.
         let mut res = Err(StoreError::AuditWriter("not attempted".into()));
         for _ in 0..2 {
-            res = sink.append_batch(&drafts, &mut known).await;
+            res = sink.append_batch(&drafts, &objects, &mut known).await;
             if res.is_ok() {
                 break;
             }
@@ -135,6 +146,29 @@ impl GroupWriter {
         outcome: AuditOutcome,
         detail: &str,
     ) -> Result<()> {
+        self.submit(
+            reading,
+            actor,
+            action,
+            object,
+            outcome,
+            detail.to_owned(),
+            Vec::new(),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        outcome: AuditOutcome,
+        detail: String,
+        objects: Vec<String>,
+    ) -> Result<()> {
         let stopped = || StoreError::AuditWriter("the audit writer stopped".into());
         let (done, wait) = oneshot::channel();
         let job = AuditJob {
@@ -142,7 +176,8 @@ impl GroupWriter {
             action: action.to_owned(),
             object: object.to_owned(),
             outcome,
-            detail: detail.to_owned(),
+            detail,
+            objects,
             done,
             reading,
         };
@@ -169,7 +204,27 @@ impl GroupWriter {
         let mut ids = restricted;
         ids.sort_unstable();
         ids.dedup();
-        let detail = format!("{} restricted: {}", ids.len(), ids.join(" "));
-        self.read(reading, actor, action, object, &detail).await
+        let summary = format!("{} restricted", ids.len());
+        let ids = ids.into_iter().map(str::to_owned).collect();
+        self.read_listing(reading, actor, action, object, &summary, ids)
+            .await
+    }
+
+    /// One grouped audit entry naming the objects a read returned: its
+    /// detail is `"{summary}: id id …"`, and each id goes to
+    /// `audit_objects`, so "who read X" is a query.
+    pub async fn read_listing(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        summary: &str,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        let detail = format!("{summary}: {}", ids.join(" "));
+        let ok = AuditOutcome::Ok;
+        self.submit(reading, actor, action, object, ok, detail, ids)
+            .await
     }
 }

@@ -117,7 +117,7 @@ pub(crate) async fn keyset_rows<'q, B: Backend>(
 }
 
 /// The columns of a TAXII page ([`EnvelopeRows::push`]).
-pub(crate) const ENVELOPE_SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body";
+pub(crate) const ENVELOPE_SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body, o.stix_id";
 
 /// The page's SELECT over readable, undeleted versions matching `q`, in
 /// `(date_added, pk)` order, limited to one more than asked (to tell
@@ -195,7 +195,8 @@ pub(crate) async fn envelope_rows_sqlx<B: Backend>(
     let mut page = EnvelopeRows::default();
     for r in &rows {
         let (pk, added) = (r.i64("pk")?, r.i64("date_added")?);
-        if !page.push(limit, pk, added, &r.text("tlp")?, &r.text("body")?) {
+        let (tlp, body, id) = (r.text("tlp")?, r.text("body")?, r.text("stix_id")?);
+        if !page.push(limit, (pk, added), &tlp, &body, &id) {
             break;
         }
     }
@@ -210,6 +211,8 @@ pub(crate) struct EnvelopeRows {
     pub count: i64,
     /// How many are not TLP:CLEAR.
     pub restricted: i64,
+    /// Their STIX ids, in page order (what the read's audit entry names).
+    pub restricted_ids: Vec<String>,
     /// `(date_added, pk)` of the first and the last object.
     pub first: Option<(i64, i64)>,
     pub last: Option<(i64, i64)>,
@@ -219,9 +222,16 @@ pub(crate) struct EnvelopeRows {
 
 impl EnvelopeRows {
     /// Adds a row of the page query (`SELECT o.pk, o.date_added, o.tlp,
-    /// o.body`); `false` once the page holds `limit` objects, the row only
-    /// telling that there is more.
-    pub fn push(&mut self, limit: i64, pk: i64, date_added: i64, tlp: &str, body: &str) -> bool {
+    /// o.body, o.stix_id`); `false` once the page holds `limit` objects,
+    /// the row only telling that there is more.
+    pub fn push(
+        &mut self,
+        limit: i64,
+        (pk, date_added): (i64, i64),
+        tlp: &str,
+        body: &str,
+        stix_id: &str,
+    ) -> bool {
         if self.count >= limit {
             self.more = true;
             return false;
@@ -234,6 +244,7 @@ impl EnvelopeRows {
         self.objects.push_str(body);
         if tlp != "CLEAR" {
             self.restricted += 1;
+            self.restricted_ids.push(stix_id.to_owned());
         }
         self.first.get_or_insert((date_added, pk));
         self.last = Some((date_added, pk));

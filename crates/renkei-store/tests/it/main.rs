@@ -2,6 +2,7 @@
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
 mod policy;
+mod rewrite;
 mod story;
 mod support;
 mod tamper;
