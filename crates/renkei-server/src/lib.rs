@@ -26,6 +26,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
 
@@ -77,14 +78,16 @@ pub async fn build(settings: &Settings) -> std::io::Result<(TcpListener, SocketA
     Ok((listener, addr))
 }
 
-/// Serves (and runs the webhook worker) until `shutdown` completes, then
-/// finishes in-flight requests and the worker's round in progress.
+/// Serves (and runs the webhook worker and the audit checkpoint schedule)
+/// until `shutdown` completes, then finishes in-flight requests and the
+/// worker's round in progress.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let worker = share::webhooks::start(&state);
+    let checkpoints = audit::checkpoints::start(&state);
     let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -92,6 +95,7 @@ pub async fn run(
     .with_graceful_shutdown(shutdown)
     .await;
     worker.stop().await;
+    checkpoints.stop().await;
     served
 }
 

@@ -2,6 +2,7 @@
 //! (and once over a real socket for startup and graceful shutdown).
 
 mod api;
+mod checkpoints;
 mod intel;
 mod intel_portal;
 mod portal;
