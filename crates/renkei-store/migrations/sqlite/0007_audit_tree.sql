@@ -22,11 +22,44 @@ CREATE TABLE audit_tree (
 ) WITHOUT ROWID;
 
 -- The objects an audited read returned (a TAXII page, a look-up, an
--- export), one row each, so "who read object X" is an index probe. The
--- entry's detail names them too, and that is what the tree signs: this
--- table is an index of it.
+-- export), one row each, in the order they are appended: rows of one
+-- entry sit together, so an append writes a page or two whatever the
+-- number of objects. The entry's detail names them too, and that is what
+-- the tree signs: these tables index it.
 CREATE TABLE audit_objects (
+    seq       INTEGER NOT NULL,
+    object_id TEXT    NOT NULL,
+    PRIMARY KEY (seq, object_id)
+) WITHOUT ROWID;
+
+-- The same rows by object, for "who read object X": filled in bulk from
+-- audit_objects (and audit_reads, below) up to `audit_objects_indexed.seq`
+-- when someone asks, not
+-- by every read (inserting each read's objects at random places of an
+-- index by object made every TAXII page write about one database page
+-- per object).
+CREATE TABLE audit_objects_by_id (
     object_id TEXT    NOT NULL,
     seq       INTEGER NOT NULL,
     PRIMARY KEY (object_id, seq)
 ) WITHOUT ROWID;
+-- The object versions a TAXII page returned, as runs of consecutive
+-- `stix_objects.pk` (`lo`..`hi`, at most 10,000 long), in append order; and
+-- the same by first key, filled with the index above.
+CREATE TABLE audit_reads (
+    seq INTEGER NOT NULL,
+    lo  INTEGER NOT NULL,
+    hi  INTEGER NOT NULL,
+    PRIMARY KEY (seq, lo)
+) WITHOUT ROWID;
+CREATE TABLE audit_reads_by_lo (
+    lo  INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    hi  INTEGER NOT NULL,
+    PRIMARY KEY (lo, seq)
+) WITHOUT ROWID;
+CREATE TABLE audit_objects_indexed (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO audit_objects_indexed (id, seq) VALUES (1, 0);

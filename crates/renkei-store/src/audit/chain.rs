@@ -5,6 +5,7 @@
 use renkei_core::{Actor, AuditEntry, AuditOutcome, Timestamp};
 
 use super::tree::{Head, INSERT_NODE, grow, object_rows};
+use super::writer::Listing;
 use crate::Result;
 use crate::backend::{Backend, Conn, RowExt, Sql, Tx};
 
@@ -52,6 +53,8 @@ const INSERT_ENTRY: &str = "
 
 const INSERT_OBJECT: &str = "INSERT INTO audit_objects (object_id, seq) VALUES ($1, $2)";
 
+const INSERT_RUN: &str = "INSERT INTO audit_reads (seq, lo, hi) VALUES ($1, $2, $3)";
+
 const MOVE_HEAD: &str = "
     UPDATE audit_head SET hash = $1, tree_size = $2, frontier = $3 WHERE id = 1";
 
@@ -68,7 +71,7 @@ pub(crate) async fn append_many<B: Backend>(
 pub(crate) async fn append_reads<B: Backend>(
     tx: &mut Tx<'_, B>,
     drafts: &[Draft<'_>],
-    objects: &[Vec<String>],
+    objects: &[Listing],
 ) -> Result<()> {
     if drafts.is_empty() {
         return Ok(());
@@ -113,10 +116,19 @@ pub(crate) async fn append_reads<B: Backend>(
             .execute(&mut *tx)
             .await?;
     }
-    for (id, seq) in object_rows(&entries, objects) {
+    let (ids, runs) = object_rows(&entries, objects);
+    for (id, seq) in ids {
         Sql::new(INSERT_OBJECT)
             .bind(id)
             .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (seq, lo, hi) in runs {
+        Sql::new(INSERT_RUN)
+            .bind(seq)
+            .bind(lo)
+            .bind(hi)
             .execute(&mut *tx)
             .await?;
     }
@@ -152,7 +164,7 @@ pub(crate) async fn append<B: Backend>(
 pub(crate) async fn append_locked<B: Backend>(
     conn: &mut Conn<B>,
     drafts: &[Draft<'_>],
-    objects: &[Vec<String>],
+    objects: &[Listing],
 ) -> Result<()> {
     let mut tx = Tx::<B>(sqlx::Connection::begin_with(conn, sqlx::AssertSqlSafe(B::BEGIN)).await?);
     append_reads(&mut tx, drafts, objects).await?;

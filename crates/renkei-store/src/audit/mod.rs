@@ -57,6 +57,20 @@ pub struct TreeWalk {
     pub root_at: Option<Hash>,
 }
 
+/// The entries (`seq` below `$1`) about object `$2`.
+macro_rules! about_seqs {
+    () => {
+        "SELECT seq FROM audit_objects_by_id WHERE object_id = $2 AND seq < $1
+         UNION
+         SELECT seq FROM audit_log WHERE object = $2 AND seq < $1
+         UNION
+         SELECT r.seq FROM stix_objects o
+         JOIN audit_reads_by_lo r ON r.lo <= o.pk AND r.lo >= o.pk - 10000 AND r.hi >= o.pk
+         WHERE o.collection_id IN (SELECT id FROM taxii_collections) AND o.stix_id = $2
+           AND r.seq < $1"
+    };
+}
+
 /// The audit chain and its Merkle tree.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -109,31 +123,50 @@ const LIST_ORG: &str = "
     ORDER BY seq DESC
     LIMIT $3";
 
-/// Entries about an object: named as their object, or among the objects
-/// a read returned (`audit_objects`); two index probes.
-const LIST_ABOUT: &str = "
-    SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
-           prev_hash, hash
-    FROM audit_log
-    WHERE seq IN (
-        SELECT seq FROM audit_objects WHERE object_id = $2 AND seq < $1
-        UNION
-        SELECT seq FROM audit_log WHERE object = $2 AND seq < $1
-    )
-    ORDER BY seq DESC
-    LIMIT $3";
+/// Entries about an object: named as their object, among the objects a
+/// read returned (`audit_objects_by_id`), or a TAXII page that returned a
+/// version of it (`audit_reads_by_lo`: a run holding one of its keys starts
+/// at most `RUN_MAX` before it); index probes only.
+const LIST_ABOUT: &str = concat!(
+    "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
+            prev_hash, hash
+     FROM audit_log
+     WHERE seq IN (",
+    about_seqs!(),
+    ")
+     ORDER BY seq DESC
+     LIMIT $3"
+);
 
-const LIST_ABOUT_ORG: &str = "
-    SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
-           prev_hash, hash
-    FROM audit_log
-    WHERE seq IN (
-        SELECT seq FROM audit_objects WHERE object_id = $2 AND seq < $1
-        UNION
-        SELECT seq FROM audit_log WHERE object = $2 AND seq < $1
-    ) AND actor_org = $4
-    ORDER BY seq DESC
-    LIMIT $3";
+const LIST_ABOUT_ORG: &str = concat!(
+    "SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
+            prev_hash, hash
+     FROM audit_log
+     WHERE seq IN (",
+    about_seqs!(),
+    ") AND actor_org = $4
+     ORDER BY seq DESC
+     LIMIT $3"
+);
+
+const INDEXED: &str = "
+    UPDATE audit_objects_indexed SET seq = seq WHERE id = 1 RETURNING seq";
+
+const LAST_LISTED: &str = "SELECT MAX(seq) AS seq FROM audit_log";
+
+const INDEX_SLICE: &str = "
+    INSERT INTO audit_objects_by_id (object_id, seq)
+    SELECT object_id, seq FROM audit_objects
+    WHERE seq > $1 AND seq <= $2
+    ORDER BY object_id, seq";
+
+const INDEX_RUNS: &str = "
+    INSERT INTO audit_reads_by_lo (lo, seq, hi)
+    SELECT lo, seq, hi FROM audit_reads
+    WHERE seq > $1 AND seq <= $2
+    ORDER BY lo, seq";
+
+const MARK_INDEXED: &str = "UPDATE audit_objects_indexed SET seq = $1 WHERE id = 1";
 
 #[async_trait]
 impl<B: Backend> AuditStore for SqlStore<B> {
@@ -198,6 +231,9 @@ impl<B: Backend> SqlStore<B> {
             let why = "only administrators read the audit log";
             return Err(self.deny(actor, "audit.read", &object, why).await);
         }
+        if about.is_some() {
+            self.index_objects().await?;
+        }
         let before = q.before_seq.unwrap_or(i64::MAX);
         let limit = q.limit.clamp(1, 500);
         let sql = match (about, q.org) {
@@ -220,6 +256,31 @@ impl<B: Backend> SqlStore<B> {
             .read(None, actor, "audit.read", &object, &detail)
             .await?;
         Ok(entries)
+    }
+
+    /// Copies the objects of reads appended since the last time into the
+    /// index by object, in bulk, sorted, a slice of entries per
+    /// transaction; one indexer at a time (the marker row's lock).
+    async fn index_objects(&self) -> Result<()> {
+        const SLICE: i64 = 20_000;
+        loop {
+            let mut tx = self.begin().await?;
+            let done = Sql::new(INDEXED).fetch_one(&mut tx).await?.i64("seq")?;
+            let last = Sql::new(LAST_LISTED)
+                .fetch_one(&mut tx)
+                .await?
+                .opt_i64("seq")?
+                .unwrap_or(0);
+            if last <= done {
+                return Ok(tx.commit().await?);
+            }
+            let upto = last.min(done.saturating_add(SLICE));
+            for sql in [INDEX_SLICE, INDEX_RUNS] {
+                Sql::new(sql).bind(done).bind(upto).execute(&mut tx).await?;
+            }
+            Sql::new(MARK_INDEXED).bind(upto).execute(&mut tx).await?;
+            tx.commit().await?;
+        }
     }
 
     /// Builds the Merkle tree over entries appended before it existed

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use renkei_core::AuditEntry;
 use renkei_core::merkle::{Frontier, Hash, Node, fold_right, perfect_root, range_nodes};
 
+use super::writer::Listing;
 use crate::backend::{Backend, RowExt, Sql, Tx};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
@@ -89,16 +90,21 @@ pub(crate) fn grow(entries: &mut [AuditEntry], head: &mut Head) -> Grown {
     out
 }
 
-/// `(object id, seq)` rows for `audit_objects`: each entry's objects, once.
-pub(crate) fn object_rows(entries: &[AuditEntry], objects: &[Vec<String>]) -> Vec<(String, i64)> {
-    let mut rows = Vec::new();
-    for (e, ids) in entries.iter().zip(objects) {
-        let mut ids: Vec<&String> = ids.iter().collect();
+/// Rows for `audit_objects` (`(object id, seq)`, each entry's ids once)
+/// and `audit_reads` (`(seq, first, last)`).
+pub(crate) fn object_rows(
+    entries: &[AuditEntry],
+    listings: &[Listing],
+) -> (Vec<(String, i64)>, Vec<(i64, i64, i64)>) {
+    let (mut ids_out, mut runs_out) = (Vec::new(), Vec::new());
+    for (e, l) in entries.iter().zip(listings) {
+        let mut ids: Vec<&String> = l.ids.iter().collect();
         ids.sort_unstable();
         ids.dedup();
-        rows.extend(ids.into_iter().map(|id| (id.clone(), e.seq)));
+        ids_out.extend(ids.into_iter().map(|id| (id.clone(), e.seq)));
+        runs_out.extend(l.versions.iter().map(|&(lo, hi)| (e.seq, lo, hi)));
     }
-    rows
+    (ids_out, runs_out)
 }
 
 const LEAVES: &str = "

@@ -24,22 +24,50 @@ struct AuditJob {
     object: String,
     outcome: AuditOutcome,
     detail: String,
-    /// The objects the read returned (`audit_objects`).
-    objects: Vec<String>,
+    /// What the read returned (`audit_objects`, `audit_reads`).
+    listing: Listing,
     done: oneshot::Sender<std::result::Result<(), String>>,
     /// The read this entry audits, under way until the writer takes it.
     reading: Option<ReadUnderWay>,
 }
 
+/// The longest run of consecutive versions one `audit_reads` row holds,
+/// so "who read version v" looks no further back than this.
+pub(crate) const RUN_MAX: i64 = 10_000;
+
+/// What an audited read returned, besides its entry's detail (which
+/// names the same): STIX ids, and runs of version keys (`stix_objects.pk`,
+/// first and last).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Listing {
+    pub ids: Vec<String>,
+    pub versions: Vec<(i64, i64)>,
+}
+
+/// Sorted distinct `pks` as runs of consecutive keys, none longer than
+/// [`RUN_MAX`].
+pub(crate) fn runs(mut pks: Vec<i64>) -> Vec<(i64, i64)> {
+    pks.sort_unstable();
+    pks.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for pk in pks {
+        match out.last_mut() {
+            Some((lo, hi)) if *hi + 1 == pk && pk - *lo < RUN_MAX => *hi = pk,
+            _ => out.push((pk, pk)),
+        }
+    }
+    out
+}
+
 /// Where a backend's group writer appends a batch.
 pub(crate) trait AuditSink: Send + Sync + 'static {
     /// Appends `drafts` in order, `objects[i]` naming what `drafts[i]`'s
-    /// read returned. `known` is the chain's head as this writer last left
+    /// read returned (none past its end). `known` is the chain's head as this writer last left
     /// it, if it knows it.
     fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        objects: &'a Arc<Vec<Vec<String>>>,
+        objects: &'a Arc<Vec<Listing>>,
         known: &'a mut Option<Head>,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
 }
@@ -85,9 +113,9 @@ async fn run(sink: impl AuditSink, reads: Arc<ReadsUnderWay>, mut rx: mpsc::Rece
             reads.wait_none(deadline).await;
         }
         // Shared, not copied, with a blocking thread (SQLite's sink).
-        let objects: Arc<Vec<Vec<String>>> = Arc::new(
+        let objects: Arc<Vec<Listing>> = Arc::new(
             jobs.iter_mut()
-                .map(|j| std::mem::take(&mut j.objects))
+                .map(|j| std::mem::take(&mut j.listing))
                 .collect(),
         );
         let drafts: Vec<Draft<'_>> = jobs
@@ -146,6 +174,7 @@ impl GroupWriter {
         outcome: AuditOutcome,
         detail: &str,
     ) -> Result<()> {
+        let none = Listing::default();
         self.submit(
             reading,
             actor,
@@ -153,7 +182,7 @@ impl GroupWriter {
             object,
             outcome,
             detail.to_owned(),
-            Vec::new(),
+            none,
         )
         .await
     }
@@ -167,7 +196,7 @@ impl GroupWriter {
         object: &str,
         outcome: AuditOutcome,
         detail: String,
-        objects: Vec<String>,
+        listing: Listing,
     ) -> Result<()> {
         let stopped = || StoreError::AuditWriter("the audit writer stopped".into());
         let (done, wait) = oneshot::channel();
@@ -177,7 +206,7 @@ impl GroupWriter {
             object: object.to_owned(),
             outcome,
             detail,
-            objects,
+            listing,
             done,
             reading,
         };
@@ -224,7 +253,60 @@ impl GroupWriter {
     ) -> Result<()> {
         let detail = format!("{summary}: {}", ids.join(" "));
         let ok = AuditOutcome::Ok;
-        self.submit(reading, actor, action, object, ok, detail, ids)
+        let listing = Listing {
+            ids,
+            versions: Vec::new(),
+        };
+        self.submit(reading, actor, action, object, ok, detail, listing)
             .await
+    }
+
+    /// One grouped audit entry naming the object versions (`stix_objects`
+    /// keys) a page returned, as runs: detail `"{summary}: versions 12-40
+    /// 57 …"`, and each run in `audit_reads`. Keys rather than ids: a page
+    /// of a hundred objects is then a few bytes, not a few kilobytes, in
+    /// every read's commit (BENCHMARKS.md, "TAXII page audits name
+    /// versions as key runs").
+    pub async fn read_versions(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        summary: &str,
+        pks: Vec<i64>,
+    ) -> Result<()> {
+        let versions = runs(pks);
+        let text: Vec<String> = versions
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    lo.to_string()
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            })
+            .collect();
+        let detail = format!("{summary}: versions {}", text.join(" "));
+        let ok = AuditOutcome::Ok;
+        let listing = Listing {
+            ids: Vec::new(),
+            versions,
+        };
+        self.submit(reading, actor, action, object, ok, detail, listing)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_become_sorted_runs_no_longer_than_run_max() {
+        assert_eq!(runs(vec![]), []);
+        assert_eq!(runs(vec![7, 3, 4, 5, 9, 9, 10]), [(3, 5), (7, 7), (9, 10)]);
+        let long: Vec<i64> = (1..=RUN_MAX + 5).collect();
+        assert_eq!(runs(long), [(1, RUN_MAX), (RUN_MAX + 1, RUN_MAX + 5)]);
     }
 }

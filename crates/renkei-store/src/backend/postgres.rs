@@ -15,7 +15,7 @@ use crate::Result;
 use crate::audit::chain::{Draft, append_locked};
 use crate::audit::tree::{Grown, Head, grow, object_rows};
 use crate::audit::under_way::ReadsUnderWay;
-use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::audit::writer::{AuditSink, GroupWriter, Listing};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{EnvelopeRows, envelope_rows_sqlx};
@@ -47,6 +47,11 @@ const APPEND_IF_HEAD: &str = "
         INSERT INTO audit_objects (object_id, seq)
         SELECT r.object_id, r.seq
         FROM unnest($22::text[], $23::bigint[]) AS r(object_id, seq)
+        WHERE EXISTS (SELECT 1 FROM head)
+    ), runs AS (
+        INSERT INTO audit_reads (seq, lo, hi)
+        SELECT v.seq, v.lo, v.hi
+        FROM unnest($24::bigint[], $25::bigint[], $26::bigint[]) AS v(seq, lo, hi)
         WHERE EXISTS (SELECT 1 FROM head)
     )
     INSERT INTO audit_log (
@@ -132,7 +137,7 @@ impl AuditSink for PgAuditSink {
     async fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        objects: &'a Arc<Vec<Vec<String>>>,
+        objects: &'a Arc<Vec<Listing>>,
         known: &'a mut Option<Head>,
     ) -> Result<()> {
         let mut session = self.0.acquire().await?;
@@ -181,13 +186,13 @@ impl AuditSink for PgAuditSink {
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds `$6..$23` of `APPEND_IF_HEAD`: the entries' columns, the new
-/// edge, the tree nodes and the objects, as arrays.
+/// Binds `$6..$26` of `APPEND_IF_HEAD`: the entries' columns, the new
+/// edge, the tree nodes, the objects and the version runs, as arrays.
 fn bind_columns<'q>(
     q: PgQuery<'q>,
     entries: Vec<AuditEntry>,
     grown: Grown,
-    objects: Vec<(String, i64)>,
+    (objects, runs): (Vec<(String, i64)>, Vec<(i64, i64, i64)>),
     head: &Head,
 ) -> PgQuery<'q> {
     let n = entries.len();
@@ -224,6 +229,12 @@ fn bind_columns<'q>(
         hashes.push(h);
     }
     let (ids, id_seqs): (Vec<String>, Vec<i64>) = objects.into_iter().unzip();
+    let (mut run_seqs, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
+    for (seq, lo, hi) in runs {
+        run_seqs.push(seq);
+        los.push(lo);
+        his.push(hi);
+    }
     q.bind(grown.leaves)
         .bind(head.frontier.to_hex())
         .bind(levels)
@@ -231,6 +242,9 @@ fn bind_columns<'q>(
         .bind(hashes)
         .bind(ids)
         .bind(id_seqs)
+        .bind(run_seqs)
+        .bind(los)
+        .bind(his)
 }
 
 impl SqlStore<Postgres> {

@@ -16,7 +16,7 @@ use super::{Arg, Backend, Sql, Tx};
 use crate::audit::chain::{Draft, append_locked};
 use crate::audit::tree::Head;
 use crate::audit::under_way::ReadsUnderWay;
-use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::audit::writer::{AuditSink, GroupWriter, Listing};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{
@@ -106,7 +106,7 @@ impl IntelBackend for Sqlite {
                                 .map_err(|e| StoreError::corrupt("stix_objects", e))
                         };
                         let key = (r.get(0)?, r.get(1)?);
-                        Ok(page.push(limit, key, text(2)?, text(3)?, text(4)?))
+                        Ok(page.push(limit, key, text(2)?, text(3)?))
                     })?;
                     if page.more {
                         break;
@@ -124,7 +124,7 @@ impl AuditSink for SqliteAuditSink {
     async fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        objects: &'a Arc<Vec<Vec<String>>>,
+        objects: &'a Arc<Vec<Listing>>,
         _known: &'a mut Option<Head>,
     ) -> Result<()> {
         match self {

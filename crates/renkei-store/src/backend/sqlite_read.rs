@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{Arg, Sql};
 use crate::audit::tree::{Head, grow, object_rows};
+use crate::audit::writer::Listing;
 use crate::{Result, StoreError};
 
 /// Read-only connections to one SQLite file, at most `max` in use at once.
@@ -99,7 +100,7 @@ impl AuditFile {
     pub async fn append(
         self: &Arc<Self>,
         entries: Vec<AuditEntry>,
-        objects: Arc<Vec<Vec<String>>>,
+        objects: Arc<Vec<Listing>>,
     ) -> Result<()> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -132,7 +133,7 @@ impl AuditFile {
 fn append_entries(
     conn: &mut Connection,
     mut entries: Vec<AuditEntry>,
-    objects: &[Vec<String>],
+    objects: &[Listing],
 ) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
@@ -179,8 +180,14 @@ fn append_entries(
         }
         let mut object =
             tx.prepare_cached("INSERT INTO audit_objects (object_id, seq) VALUES (?1, ?2)")?;
-        for (id, seq) in object_rows(&entries, objects) {
+        let (ids, runs) = object_rows(&entries, objects);
+        for (id, seq) in ids {
             object.execute(rusqlite::params![id, seq])?;
+        }
+        let mut run =
+            tx.prepare_cached("INSERT INTO audit_reads (seq, lo, hi) VALUES (?1, ?2, ?3)")?;
+        for (seq, lo, hi) in runs {
+            run.execute(rusqlite::params![seq, lo, hi])?;
         }
     }
     tx.execute(

@@ -117,7 +117,7 @@ pub(crate) async fn keyset_rows<'q, B: Backend>(
 }
 
 /// The columns of a TAXII page ([`EnvelopeRows::push`]).
-pub(crate) const ENVELOPE_SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body, o.stix_id";
+pub(crate) const ENVELOPE_SELECT: &str = "SELECT o.pk, o.date_added, o.tlp, o.body";
 
 /// The page's SELECT over readable, undeleted versions matching `q`, in
 /// `(date_added, pk)` order, limited to one more than asked (to tell
@@ -195,8 +195,7 @@ pub(crate) async fn envelope_rows_sqlx<B: Backend>(
     let mut page = EnvelopeRows::default();
     for r in &rows {
         let (pk, added) = (r.i64("pk")?, r.i64("date_added")?);
-        let (tlp, body, id) = (r.text("tlp")?, r.text("body")?, r.text("stix_id")?);
-        if !page.push(limit, (pk, added), &tlp, &body, &id) {
+        if !page.push(limit, (pk, added), &r.text("tlp")?, &r.text("body")?) {
             break;
         }
     }
@@ -211,8 +210,8 @@ pub(crate) struct EnvelopeRows {
     pub count: i64,
     /// How many are not TLP:CLEAR.
     pub restricted: i64,
-    /// Their STIX ids, in page order (what the read's audit entry names).
-    pub restricted_ids: Vec<String>,
+    /// Their keys (`stix_objects.pk`), what the read's audit entry names.
+    pub restricted_pks: Vec<i64>,
     /// `(date_added, pk)` of the first and the last object.
     pub first: Option<(i64, i64)>,
     pub last: Option<(i64, i64)>,
@@ -222,15 +221,14 @@ pub(crate) struct EnvelopeRows {
 
 impl EnvelopeRows {
     /// Adds a row of the page query (`SELECT o.pk, o.date_added, o.tlp,
-    /// o.body, o.stix_id`); `false` once the page holds `limit` objects,
-    /// the row only telling that there is more.
+    /// o.body`); `false` once the page holds `limit` objects, the row only
+    /// telling that there is more.
     pub fn push(
         &mut self,
         limit: i64,
         (pk, date_added): (i64, i64),
         tlp: &str,
         body: &str,
-        stix_id: &str,
     ) -> bool {
         if self.count >= limit {
             self.more = true;
@@ -244,7 +242,7 @@ impl EnvelopeRows {
         self.objects.push_str(body);
         if tlp != "CLEAR" {
             self.restricted += 1;
-            self.restricted_ids.push(stix_id.to_owned());
+            self.restricted_pks.push(pk);
         }
         self.first.get_or_insert((date_added, pk));
         self.last = Some((date_added, pk));

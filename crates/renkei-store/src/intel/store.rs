@@ -230,16 +230,14 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
         let reading = self.reads.start();
         let mut page = B::envelope_rows(self, actor, c, q).await?;
         if page.restricted > 0 {
-            // The objects themselves, not the page's cursor range: which
+            // The versions themselves, not the page's cursor range: which
             // ones a range held depends on the rule and audiences at the
             // time, which an investigation cannot replay.
             let summary = format!("{} restricted of {}", page.restricted, page.count);
-            let mut ids = std::mem::take(&mut page.restricted_ids);
-            ids.sort_unstable();
-            ids.dedup();
+            let pks = std::mem::take(&mut page.restricted_pks);
             let object = format!("collection:{}", c.id);
             self.audit
-                .read_listing(Some(reading), actor, "stix.read", &object, &summary, ids)
+                .read_versions(Some(reading), actor, "stix.read", &object, &summary, pks)
                 .await?;
         }
         Ok(EnvelopePage {
