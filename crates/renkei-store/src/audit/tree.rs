@@ -90,12 +90,12 @@ pub(crate) fn grow(entries: &mut [AuditEntry], head: &mut Head) -> Grown {
     out
 }
 
-/// Rows for `audit_objects` (`(object id, seq)`, each entry's ids once)
-/// and `audit_reads` (`(seq, first, last)`).
-pub(crate) fn object_rows(
-    entries: &[AuditEntry],
-    listings: &[Listing],
-) -> (Vec<(String, i64)>, Vec<(i64, i64, i64)>) {
+/// Rows for `audit_objects` (`(object id, seq)`) and `audit_reads`
+/// (`(seq, first, last)`).
+pub(crate) type ListingRows = (Vec<(String, i64)>, Vec<(i64, i64, i64)>);
+
+/// The rows of each entry's listing (its ids once each).
+pub(crate) fn object_rows(entries: &[AuditEntry], listings: &[Listing]) -> ListingRows {
     let (mut ids_out, mut runs_out) = (Vec::new(), Vec::new());
     for (e, l) in entries.iter().zip(listings) {
         let mut ids: Vec<&String> = l.ids.iter().collect();

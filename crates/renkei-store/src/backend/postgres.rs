@@ -13,7 +13,7 @@ use super::hot::{Hot, HotPool};
 use super::{Arg, Backend, Sql, Tx};
 use crate::Result;
 use crate::audit::chain::{Draft, append_locked};
-use crate::audit::tree::{Grown, Head, grow, object_rows};
+use crate::audit::tree::{Grown, Head, ListingRows, grow, object_rows};
 use crate::audit::under_way::ReadsUnderWay;
 use crate::audit::writer::{AuditSink, GroupWriter, Listing};
 use crate::intel::StixQuery;
@@ -192,7 +192,7 @@ fn bind_columns<'q>(
     q: PgQuery<'q>,
     entries: Vec<AuditEntry>,
     grown: Grown,
-    (objects, runs): (Vec<(String, i64)>, Vec<(i64, i64, i64)>),
+    (objects, runs): ListingRows,
     head: &Head,
 ) -> PgQuery<'q> {
     let n = entries.len();
