@@ -1,5 +1,8 @@
 //! The audit chain: each entry carries the hash of the one before it, so an
-//! edit, a deletion or a reordering anywhere breaks every later link.
+//! edit, a deletion or a reordering anywhere breaks every later link. Each
+//! entry is also a leaf of the log's Merkle tree (`merkle`), whose signed
+//! roots (`checkpoint`) anchor the log outside the database: the chain
+//! alone can be recomputed by whoever can write the database.
 
 use sha2::{Digest, Sha256};
 
@@ -77,6 +80,46 @@ impl AuditEntry {
         field(self.outcome.as_str().as_bytes());
         field(self.detail.as_bytes());
         hex::encode(h.finalize())
+    }
+}
+
+/// First field of every leaf: the leaf format's version.
+pub const LEAF_VERSION: &str = "renkei-audit-leaf-v1";
+
+impl AuditEntry {
+    /// The entry's canonical form, its leaf in the Merkle tree: each field
+    /// as its length (u64, little-endian) and its bytes: [`LEAF_VERSION`],
+    /// `seq`, `at` (i64 little-endian), `actor_user` and `actor_org` (i64
+    /// little-endian, or no bytes when none), `actor`, `action`, `object`,
+    /// `source`, `outcome`, `detail`. The chain's links are not part of it.
+    pub fn leaf(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(160 + self.detail.len());
+        let mut field = |b: &[u8]| {
+            out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            out.extend_from_slice(b);
+        };
+        let opt = |v: Option<i64>| v.map(i64::to_le_bytes);
+        field(LEAF_VERSION.as_bytes());
+        field(&self.seq.to_le_bytes());
+        field(&self.at.0.to_le_bytes());
+        field(
+            opt(self.actor_user.map(|u| u.0))
+                .as_ref()
+                .map_or(&[], |b| b),
+        );
+        field(opt(self.actor_org.map(|o| o.0)).as_ref().map_or(&[], |b| b));
+        field(self.actor.as_bytes());
+        field(self.action.as_bytes());
+        field(self.object.as_bytes());
+        field(self.source.as_bytes());
+        field(self.outcome.as_str().as_bytes());
+        field(self.detail.as_bytes());
+        out
+    }
+
+    /// The hash of [`AuditEntry::leaf`] as a Merkle leaf.
+    pub fn leaf_hash(&self) -> crate::merkle::Hash {
+        crate::merkle::leaf_hash(&self.leaf())
     }
 }
 

@@ -4,8 +4,10 @@
 
 pub mod access;
 pub mod audit;
+pub mod checkpoint;
 pub mod indicator;
 pub mod marking;
+pub mod merkle;
 pub mod model;
 pub mod org;
 pub mod warning;

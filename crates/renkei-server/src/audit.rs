@@ -1,5 +1,8 @@
 //! The audit log: read over REST and on the administration page, newest
 //! first; the store decides who may read which entries and audits the read.
+//! Signed checkpoints of it are written by `checkpoints`.
+
+pub mod checkpoints;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -74,6 +77,9 @@ pub struct AuditParams {
     /// Entries before this sequence number (paging).
     pub before: Option<i64>,
     pub limit: Option<i64>,
+    /// Only entries about this object (e.g. a STIX id): those naming it,
+    /// and the reads that returned it ("who read it").
+    pub object: Option<String>,
 }
 
 /// The audit log, newest first (administrators).
@@ -84,19 +90,17 @@ pub async fn list_audit(
     Query(q): Query<AuditParams>,
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
     p.require()?;
+    let about = q.object.filter(|o| !o.is_empty());
     let q = AuditQuery {
         org: q.org.map(OrgId),
         before_seq: q.before,
         limit: q.limit.unwrap_or(100),
     };
-    Ok(Json(
-        s.store
-            .list_audit(&p.actor, q)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let entries = match &about {
+        Some(o) => s.store.list_audit_about(&p.actor, o, q).await?,
+        None => s.store.list_audit(&p.actor, q).await?,
+    };
+    Ok(Json(entries.into_iter().map(Into::into).collect()))
 }
 
 async fn audit_page(

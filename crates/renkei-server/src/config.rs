@@ -9,6 +9,7 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use renkei_core::checkpoint::SigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -92,6 +93,26 @@ pub struct Settings {
     /// derived id: a re-import then adds new objects instead of versions.
     #[serde(default)]
     pub derived_id_key: Option<SecretString>,
+    /// The audit log's checkpoint signing key: 64 hexadecimal characters
+    /// (a 32-byte Ed25519 seed, from `renkei audit keygen`), or the path of
+    /// a file holding them. Unset, no checkpoints are written, and the
+    /// server warns at start.
+    #[serde(default)]
+    pub audit_signing_key: Option<SecretString>,
+    /// The log's name in its checkpoints and public key (the C2SP
+    /// origin). Default: `public_url`'s host and `/audit`, else
+    /// `renkei/audit`.
+    #[serde(default)]
+    pub audit_log_origin: Option<String>,
+    /// Directory signed checkpoints are written to: keep it off the
+    /// database's disk (another volume, a synced or append-only store).
+    pub audit_checkpoint_dir: std::path::PathBuf,
+    /// Seconds between checkpoints; 0 writes none on a schedule (run the
+    /// schedule in one process only, or in each: both are correct).
+    pub audit_checkpoint_interval_secs: u64,
+    /// Each checkpoint is also POSTed here (a witness), if set.
+    #[serde(default)]
+    pub audit_witness_url: Option<String>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -107,6 +128,8 @@ struct Defaults {
     log_json: bool,
     webhook_interval_secs: u64,
     webhook_allow_private: bool,
+    audit_checkpoint_dir: &'static str,
+    audit_checkpoint_interval_secs: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -120,6 +143,8 @@ const DEFAULTS: Defaults = Defaults {
     log_json: false,
     webhook_interval_secs: 5,
     webhook_allow_private: false,
+    audit_checkpoint_dir: "renkei-data/audit-checkpoints",
+    audit_checkpoint_interval_secs: 600,
 };
 
 impl Settings {
@@ -160,6 +185,16 @@ impl Settings {
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         s.derived_id_key()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
+        s.audit_signing_key()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
+        if let Some(u) = &s.audit_witness_url {
+            let ok = url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(Box::new(figment::Error::from(format!(
+                    "audit_witness_url: {u:?} is not an http(s) URL"
+                ))));
+            }
+        }
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
                 Box::new(figment::Error::from(format!(
@@ -206,6 +241,38 @@ impl Settings {
             "derived_id_key: expected 64 hexadecimal characters (32 bytes)".to_owned()
         })?;
         Ok(Some(key))
+    }
+
+    /// The audit checkpoint signing key, if one is set: the setting
+    /// itself if it is 64 hexadecimal characters, else the contents of the
+    /// file it names. Errors name the setting.
+    pub fn audit_signing_key(&self) -> Result<Option<SigningKey>, String> {
+        let Some(k) = &self.audit_signing_key else {
+            return Ok(None);
+        };
+        let k = k.expose_secret().trim();
+        let origin = self.audit_origin();
+        let hex = if k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()) {
+            k.to_owned()
+        } else {
+            std::fs::read_to_string(k)
+                .map_err(|e| format!("audit_signing_key: cannot read the key file {k:?}: {e}"))?
+        };
+        SigningKey::from_hex(&origin, &hex)
+            .map(Some)
+            .map_err(|e| format!("audit_signing_key: {e}"))
+    }
+
+    /// The audit log's name (see `audit_log_origin`).
+    pub fn audit_origin(&self) -> String {
+        if let Some(o) = &self.audit_log_origin {
+            return o.trim().to_owned();
+        }
+        self.public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(|h| format!("{h}/audit")))
+            .unwrap_or_else(|| "renkei/audit".to_owned())
     }
 
     /// Whether a request from `ip` comes through a configured proxy.
@@ -385,6 +452,40 @@ mod tests {
             Ok(())
         });
         assert_eq!(Settings::defaults().derived_id_key(), Ok(None));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn audit_signing_key_from_hex_or_file_checked_at_load_and_hidden() {
+        figment::Jail::expect_with(|jail| {
+            assert!(
+                Settings::load(None)
+                    .map_err(|e| e.to_string())?
+                    .audit_signing_key()?
+                    .is_none()
+            );
+            let key = "cd".repeat(32);
+            jail.set_env("RENKEI__AUDIT_SIGNING_KEY", &key);
+            jail.set_env("RENKEI__PUBLIC_URL", "https://renkei.example.jp/");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let k = s.audit_signing_key()?.ok_or("a key")?;
+            assert_eq!(k.name(), "renkei.example.jp/audit");
+            assert!(!format!("{s:?}").contains(&key), "key leaked into Debug");
+            jail.create_file("audit.key", &format!("{key}\n"))?;
+            jail.set_env("RENKEI__AUDIT_SIGNING_KEY", "audit.key");
+            jail.set_env("RENKEI__AUDIT_LOG_ORIGIN", "council.example/log");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let from_file = s.audit_signing_key()?.ok_or("a key")?;
+            assert_eq!(from_file.name(), "council.example/log");
+            jail.set_env("RENKEI__AUDIT_SIGNING_KEY", "missing.key");
+            let err = Settings::load(None).expect_err("no file").to_string();
+            assert!(err.contains("audit_signing_key"), "{err}");
+            jail.set_env("RENKEI__AUDIT_SIGNING_KEY", &key);
+            jail.set_env("RENKEI__AUDIT_WITNESS_URL", "ftp://witness.example/");
+            let err = Settings::load(None).expect_err("bad url").to_string();
+            assert!(err.contains("audit_witness_url"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

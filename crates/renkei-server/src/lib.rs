@@ -27,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
 
@@ -97,9 +98,10 @@ pub async fn build(settings: &Settings) -> std::io::Result<(TcpListener, SocketA
     Ok((listener, addr))
 }
 
-/// Serves (and runs the webhook worker) until `shutdown` completes, then
-/// finishes in-flight requests and the worker's round in progress. With
-/// `metrics_listen` set, also serves `/metrics` there.
+/// Serves (and runs the webhook worker and the audit checkpoint schedule)
+/// until `shutdown` completes, then finishes in-flight requests and the
+/// worker's round in progress. With `metrics_listen` set, also serves
+/// `/metrics` there.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -123,6 +125,7 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let worker = share::webhooks::start(&state);
+    let checkpoints = audit::checkpoints::start(&state);
     let side = metrics.map(|l| {
         axum::serve(l, ops::metrics_app(state.clone()))
             .with_graceful_shutdown(until_stopped(stopped.clone()))
@@ -139,6 +142,7 @@ pub async fn run(
         }
     });
     worker.stop().await;
+    checkpoints.stop().await;
     served.and(side)
 }
 

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use accounts::AccountStore;
-pub use audit::{AuditEvent, AuditQuery, AuditStore};
+pub use audit::{AuditEvent, AuditQuery, AuditStore, TreeHead, TreeWalk, verify_against};
 pub use auth::AuthStore;
 pub use auth::mfa::MfaStore;
 pub use backend::postgres::PgStore;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod checkpoints;
 mod intel;
 mod intel_portal;
 mod leaks;

@@ -4,6 +4,8 @@
 
 use renkei_core::{Actor, AuditEntry, AuditOutcome, Timestamp};
 
+use super::tree::{Head, INSERT_NODE, grow, object_rows};
+use super::writer::Listing;
 use crate::Result;
 use crate::backend::{Backend, Conn, RowExt, Sql, Tx};
 
@@ -17,7 +19,7 @@ pub(crate) struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    /// The entry, not yet chained ([`link`]).
+    /// The entry, not yet chained (`tree::grow`).
     pub fn entry(&self, at: Timestamp) -> AuditEntry {
         AuditEntry {
             seq: 0,
@@ -36,51 +38,59 @@ impl Draft<'_> {
     }
 }
 
-/// Chains `entries` onto the head `(seq, hash)`: numbers them from `seq + 1`
-/// and sets each one's `prev_hash` and `hash`. Returns the new head's hash.
-pub(crate) fn link(entries: &mut [AuditEntry], seq: i64, hash: String) -> String {
-    let mut prev = hash;
-    for (i, e) in entries.iter_mut().enumerate() {
-        e.seq = seq + 1 + i as i64;
-        e.prev_hash = std::mem::take(&mut prev);
-        e.hash = e.compute_hash();
-        prev.clone_from(&e.hash);
-    }
-    prev
-}
-
 const TAKE_HEAD: &str = "
     UPDATE audit_head
     SET seq = seq + $1
     WHERE id = 1
-    RETURNING seq, hash";
+    RETURNING seq, hash, tree_size, frontier";
 
 const INSERT_ENTRY: &str = "
     INSERT INTO audit_log (
         seq, at, actor_user, actor_org, actor, action, object, source,
-        outcome, detail, prev_hash, hash
+        outcome, detail, prev_hash, hash, leaf
     )
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-const MOVE_HEAD: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+const INSERT_OBJECT: &str = "INSERT INTO audit_objects (object_id, seq) VALUES ($1, $2)";
+
+const INSERT_RUN: &str = "INSERT INTO audit_reads (seq, lo, hi) VALUES ($1, $2, $3)";
+
+const MOVE_HEAD: &str = "
+    UPDATE audit_head SET hash = $1, tree_size = $2, frontier = $3 WHERE id = 1";
 
 /// Appends entries to the audit chain inside `tx`.
 pub(crate) async fn append_many<B: Backend>(
     tx: &mut Tx<'_, B>,
     drafts: &[Draft<'_>],
 ) -> Result<()> {
+    append_reads(tx, drafts, &[]).await
+}
+
+/// Appends entries inside `tx`, with the objects each read returned
+/// (`objects[i]` for `drafts[i]`; none past its end).
+pub(crate) async fn append_reads<B: Backend>(
+    tx: &mut Tx<'_, B>,
+    drafts: &[Draft<'_>],
+    objects: &[Listing],
+) -> Result<()> {
     if drafts.is_empty() {
         return Ok(());
     }
     let n = drafts.len() as i64;
-    let head = Sql::new(TAKE_HEAD).bind(n).fetch_one(&mut *tx).await?;
-    let seq = head.i64("seq")? - n;
+    let row = Sql::new(TAKE_HEAD).bind(n).fetch_one(&mut *tx).await?;
+    // The head as it was before this append took its numbers.
+    let mut head = Head::from_row(
+        row.i64("seq")? - n,
+        row.text("hash")?,
+        row.i64("tree_size")?,
+        &row.text("frontier")?,
+    )?;
     let at = Timestamp::now();
     let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(at)).collect();
-    let prev = link(&mut entries, seq, head.text("hash")?);
+    let grown = grow(&mut entries, &mut head);
     // One prepared statement, executed per entry: a multi-row INSERT would
     // be a new statement text (and a new compile) per batch size.
-    for e in &entries {
+    for (e, leaf) in entries.iter().zip(&grown.leaves) {
         Sql::new(INSERT_ENTRY)
             .bind(e.seq)
             .bind(e.at.0)
@@ -94,10 +104,40 @@ pub(crate) async fn append_many<B: Backend>(
             .bind(&e.detail)
             .bind(&e.prev_hash)
             .bind(&e.hash)
+            .bind(leaf)
             .execute(&mut *tx)
             .await?;
     }
-    Sql::new(MOVE_HEAD).bind(&prev).execute(&mut *tx).await?;
+    for (level, idx, h) in &grown.nodes {
+        Sql::new(INSERT_NODE)
+            .bind(*level)
+            .bind(*idx)
+            .bind(h)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (ids, runs) = object_rows(&entries, objects);
+    for (id, seq) in ids {
+        Sql::new(INSERT_OBJECT)
+            .bind(id)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (seq, lo, hi) in runs {
+        Sql::new(INSERT_RUN)
+            .bind(seq)
+            .bind(lo)
+            .bind(hi)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Sql::new(MOVE_HEAD)
+        .bind(&head.hash)
+        .bind(head.seq)
+        .bind(head.frontier.to_hex())
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -124,9 +164,10 @@ pub(crate) async fn append<B: Backend>(
 pub(crate) async fn append_locked<B: Backend>(
     conn: &mut Conn<B>,
     drafts: &[Draft<'_>],
+    objects: &[Listing],
 ) -> Result<()> {
     let mut tx = Tx::<B>(sqlx::Connection::begin_with(conn, sqlx::AssertSqlSafe(B::BEGIN)).await?);
-    append_many(&mut tx, drafts).await?;
+    append_reads(&mut tx, drafts, objects).await?;
     tx.commit().await?;
     Ok(())
 }

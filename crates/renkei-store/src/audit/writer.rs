@@ -10,6 +10,7 @@ use renkei_core::{Actor, AuditOutcome};
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::Draft;
+use super::tree::Head;
 use super::under_way::{HOLD, ReadUnderWay, ReadsUnderWay};
 use crate::{Result, StoreError};
 
@@ -23,19 +24,51 @@ struct AuditJob {
     object: String,
     outcome: AuditOutcome,
     detail: String,
+    /// What the read returned (`audit_objects`, `audit_reads`).
+    listing: Listing,
     done: oneshot::Sender<std::result::Result<(), String>>,
     /// The read this entry audits, under way until the writer takes it.
     reading: Option<ReadUnderWay>,
 }
 
+/// The longest run of consecutive versions one `audit_reads` row holds,
+/// so "who read version v" looks no further back than this.
+pub(crate) const RUN_MAX: i64 = 10_000;
+
+/// What an audited read returned, besides its entry's detail (which
+/// names the same): STIX ids, and runs of version keys (`stix_objects.pk`,
+/// first and last).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Listing {
+    pub ids: Vec<String>,
+    pub versions: Vec<(i64, i64)>,
+}
+
+/// Sorted distinct `pks` as runs of consecutive keys, none longer than
+/// [`RUN_MAX`].
+pub(crate) fn runs(mut pks: Vec<i64>) -> Vec<(i64, i64)> {
+    pks.sort_unstable();
+    pks.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for pk in pks {
+        match out.last_mut() {
+            Some((lo, hi)) if *hi + 1 == pk && pk - *lo < RUN_MAX => *hi = pk,
+            _ => out.push((pk, pk)),
+        }
+    }
+    out
+}
+
 /// Where a backend's group writer appends a batch.
 pub(crate) trait AuditSink: Send + Sync + 'static {
-    /// Appends `drafts` in order. `known` is the chain's head as this
-    /// writer last left it, if it knows it.
+    /// Appends `drafts` in order, `objects[i]` naming what `drafts[i]`'s
+    /// read returned (none past its end). `known` is the chain's head as this writer last left
+    /// it, if it knows it.
     fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        known: &'a mut Option<(i64, String)>,
+        objects: &'a Arc<Vec<Listing>>,
+        known: &'a mut Option<Head>,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
 }
 
@@ -79,6 +112,12 @@ async fn run(sink: impl AuditSink, reads: Arc<ReadsUnderWay>, mut rx: mpsc::Rece
             }
             reads.wait_none(deadline).await;
         }
+        // Shared, not copied, with a blocking thread (SQLite's sink).
+        let objects: Arc<Vec<Listing>> = Arc::new(
+            jobs.iter_mut()
+                .map(|j| std::mem::take(&mut j.listing))
+                .collect(),
+        );
         let drafts: Vec<Draft<'_>> = jobs
             .iter()
             .map(|j| Draft {
@@ -95,7 +134,7 @@ async fn run(sink: impl AuditSink, reads: Arc<ReadsUnderWay>, mut rx: mpsc::Rece
         // in the chain twice: more audit, never less.
         let mut res = Err(StoreError::AuditWriter("not attempted".into()));
         for _ in 0..2 {
-            res = sink.append_batch(&drafts, &mut known).await;
+            res = sink.append_batch(&drafts, &objects, &mut known).await;
             if res.is_ok() {
                 break;
             }
@@ -135,6 +174,30 @@ impl GroupWriter {
         outcome: AuditOutcome,
         detail: &str,
     ) -> Result<()> {
+        let none = Listing::default();
+        self.submit(
+            reading,
+            actor,
+            action,
+            object,
+            outcome,
+            detail.to_owned(),
+            none,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        outcome: AuditOutcome,
+        detail: String,
+        listing: Listing,
+    ) -> Result<()> {
         let stopped = || StoreError::AuditWriter("the audit writer stopped".into());
         let (done, wait) = oneshot::channel();
         let job = AuditJob {
@@ -142,7 +205,8 @@ impl GroupWriter {
             action: action.to_owned(),
             object: object.to_owned(),
             outcome,
-            detail: detail.to_owned(),
+            detail,
+            listing,
             done,
             reading,
         };
@@ -169,7 +233,80 @@ impl GroupWriter {
         let mut ids = restricted;
         ids.sort_unstable();
         ids.dedup();
-        let detail = format!("{} restricted: {}", ids.len(), ids.join(" "));
-        self.read(reading, actor, action, object, &detail).await
+        let summary = format!("{} restricted", ids.len());
+        let ids = ids.into_iter().map(str::to_owned).collect();
+        self.read_listing(reading, actor, action, object, &summary, ids)
+            .await
+    }
+
+    /// One grouped audit entry naming the objects a read returned: its
+    /// detail is `"{summary}: id id …"`, and each id goes to
+    /// `audit_objects`, so "who read X" is a query.
+    pub async fn read_listing(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        summary: &str,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        let detail = format!("{summary}: {}", ids.join(" "));
+        let ok = AuditOutcome::Ok;
+        let listing = Listing {
+            ids,
+            versions: Vec::new(),
+        };
+        self.submit(reading, actor, action, object, ok, detail, listing)
+            .await
+    }
+
+    /// One grouped audit entry naming the object versions (`stix_objects`
+    /// keys) a page returned, as runs: detail `"{summary}: versions 12-40
+    /// 57 …"`, and each run in `audit_reads`. Keys rather than ids: a page
+    /// of a hundred objects is then a few bytes, not a few kilobytes, in
+    /// every read's commit (BENCHMARKS.md, "TAXII page audits name
+    /// versions as key runs").
+    pub async fn read_versions(
+        &self,
+        reading: Option<ReadUnderWay>,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+        summary: &str,
+        pks: Vec<i64>,
+    ) -> Result<()> {
+        let versions = runs(pks);
+        let text: Vec<String> = versions
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    lo.to_string()
+                } else {
+                    format!("{lo}-{hi}")
+                }
+            })
+            .collect();
+        let detail = format!("{summary}: versions {}", text.join(" "));
+        let ok = AuditOutcome::Ok;
+        let listing = Listing {
+            ids: Vec::new(),
+            versions,
+        };
+        self.submit(reading, actor, action, object, ok, detail, listing)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_become_sorted_runs_no_longer_than_run_max() {
+        assert_eq!(runs(vec![]), []);
+        assert_eq!(runs(vec![7, 3, 4, 5, 9, 9, 10]), [(3, 5), (7, 7), (9, 10)]);
+        let long: Vec<i64> = (1..=RUN_MAX + 5).collect();
+        assert_eq!(runs(long), [(1, RUN_MAX), (RUN_MAX + 1, RUN_MAX + 5)]);
     }
 }

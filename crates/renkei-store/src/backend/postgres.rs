@@ -10,11 +10,12 @@ use renkei_core::{Actor, AuditEntry, Timestamp};
 use sqlx::postgres::PgConnectOptions;
 
 use super::hot::{Hot, HotPool};
-use super::{Arg, Backend, RowExt, Sql, Tx};
+use super::{Arg, Backend, Sql, Tx};
 use crate::Result;
-use crate::audit::chain::{Draft, append_locked, link};
+use crate::audit::chain::{Draft, append_locked};
+use crate::audit::tree::{Grown, Head, ListingRows, grow, object_rows};
 use crate::audit::under_way::ReadsUnderWay;
-use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::audit::writer::{AuditSink, GroupWriter, Listing};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{EnvelopeRows, envelope_rows_sqlx};
@@ -29,28 +30,44 @@ pub type PgStore = SqlStore<Postgres>;
 pub struct Postgres;
 
 /// Moves the head only if it is still where this writer left it, and
-/// inserts the entries only if it moved it: one statement, one round trip.
+/// inserts the entries, their tree nodes and the objects they name only if
+/// it moved it: one statement, one round trip.
 const APPEND_IF_HEAD: &str = "
     WITH head AS (
         UPDATE audit_head
-        SET seq = $3, hash = $4
-        WHERE id = 1 AND seq = $1 AND hash = $2
+        SET seq = $3, hash = $4, tree_size = $3, frontier = $18
+        WHERE id = 1 AND seq = $1 AND hash = $2 AND tree_size = $1
         RETURNING 1
+    ), nodes AS (
+        INSERT INTO audit_tree (level, idx, hash)
+        SELECT n.level, n.idx, n.hash
+        FROM unnest($19::int[], $20::bigint[], $21::text[]) AS n(level, idx, hash)
+        WHERE EXISTS (SELECT 1 FROM head)
+    ), objects AS (
+        INSERT INTO audit_objects (object_id, seq)
+        SELECT r.object_id, r.seq
+        FROM unnest($22::text[], $23::bigint[]) AS r(object_id, seq)
+        WHERE EXISTS (SELECT 1 FROM head)
+    ), runs AS (
+        INSERT INTO audit_reads (seq, lo, hi)
+        SELECT v.seq, v.lo, v.hi
+        FROM unnest($24::bigint[], $25::bigint[], $26::bigint[]) AS v(seq, lo, hi)
+        WHERE EXISTS (SELECT 1 FROM head)
     )
     INSERT INTO audit_log (
         seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
-        prev_hash, hash
+        prev_hash, hash, leaf
     )
     SELECT e.seq, $5, e.actor_user, e.actor_org, e.actor, e.action, e.object, e.source,
-           e.outcome, e.detail, e.prev_hash, e.hash
+           e.outcome, e.detail, e.prev_hash, e.hash, e.leaf
     FROM unnest(
         $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[],
-        $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]
+        $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[]
     ) AS e(seq, actor_user, actor_org, actor, action, object, source, outcome, detail,
-           prev_hash, hash)
+           prev_hash, hash, leaf)
     WHERE EXISTS (SELECT 1 FROM head)";
 
-const HEAD: &str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+const HEAD: &str = "SELECT seq, hash, tree_size, frontier FROM audit_head WHERE id = 1";
 
 /// DO UPDATE, not DO NOTHING: it locks a head that exists already, so adds
 /// of versions of a known object take turns too. ORDER BY keeps the rows in
@@ -124,7 +141,8 @@ impl AuditSink for PgAuditSink {
     async fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        known: &'a mut Option<(i64, String)>,
+        objects: &'a Arc<Vec<Listing>>,
+        known: &'a mut Option<Head>,
     ) -> Result<()> {
         let mut session = self.0.acquire().await?;
         let conn = session.conn();
@@ -134,36 +152,37 @@ impl AuditSink for PgAuditSink {
         }
         for _ in 0..4 {
             // Taken, so that an error leaves the head to be read again.
-            let (seq0, hash0) = match known.take() {
+            let before = match known.take() {
                 Some(h) => h,
                 None => {
                     let r = Sql::new(HEAD)
                         .fetch_one(super::On::<Postgres>::Conn(conn))
                         .await?;
-                    (r.i64("seq")?, r.text("hash")?)
+                    Head::read(&r)?
                 }
             };
+            let mut head = before.clone();
             let at = Timestamp::now();
             let mut entries: Vec<AuditEntry> = drafts.iter().map(|d| d.entry(at)).collect();
-            let prev = link(&mut entries, seq0, hash0.clone());
-            let seq = seq0 + drafts.len() as i64;
+            let grown = grow(&mut entries, &mut head);
+            let rows = object_rows(&entries, objects);
             let stored = sqlx::query(APPEND_IF_HEAD)
-                .bind(seq0)
-                .bind(&hash0)
-                .bind(seq)
-                .bind(&prev)
+                .bind(before.seq)
+                .bind(&before.hash)
+                .bind(head.seq)
+                .bind(&head.hash)
                 .bind(at.0);
-            let stored = bind_columns(stored, entries)
+            let stored = bind_columns(stored, entries, grown, rows, &head)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
             if stored == drafts.len() as u64 {
-                *known = Some((seq, prev));
+                *known = Some(head);
                 session.release();
                 return Ok(());
             }
         }
-        append_locked::<Postgres>(conn, drafts).await?;
+        append_locked::<Postgres>(conn, drafts, objects).await?;
         session.release();
         Ok(())
     }
@@ -171,8 +190,15 @@ impl AuditSink for PgAuditSink {
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds `$6..$16` of `APPEND_IF_HEAD`: the entries' columns as arrays.
-fn bind_columns(q: PgQuery<'_>, entries: Vec<AuditEntry>) -> PgQuery<'_> {
+/// Binds `$6..$26` of `APPEND_IF_HEAD`: the entries' columns, the new
+/// edge, the tree nodes, the objects and the version runs, as arrays.
+fn bind_columns<'q>(
+    q: PgQuery<'q>,
+    entries: Vec<AuditEntry>,
+    grown: Grown,
+    (objects, runs): ListingRows,
+    head: &Head,
+) -> PgQuery<'q> {
     let n = entries.len();
     let mut seqs = Vec::with_capacity(n);
     let mut users = Vec::with_capacity(n);
@@ -200,7 +226,29 @@ fn bind_columns(q: PgQuery<'_>, entries: Vec<AuditEntry>) -> PgQuery<'_> {
     for col in texts {
         q = q.bind(col);
     }
-    q
+    let (mut levels, mut idxs, mut hashes) = (Vec::new(), Vec::new(), Vec::new());
+    for (level, idx, h) in grown.nodes {
+        levels.push(level as i32);
+        idxs.push(idx);
+        hashes.push(h);
+    }
+    let (ids, id_seqs): (Vec<String>, Vec<i64>) = objects.into_iter().unzip();
+    let (mut run_seqs, mut los, mut his) = (Vec::new(), Vec::new(), Vec::new());
+    for (seq, lo, hi) in runs {
+        run_seqs.push(seq);
+        los.push(lo);
+        his.push(hi);
+    }
+    q.bind(grown.leaves)
+        .bind(head.frontier.to_hex())
+        .bind(levels)
+        .bind(idxs)
+        .bind(hashes)
+        .bind(ids)
+        .bind(id_seqs)
+        .bind(run_seqs)
+        .bind(los)
+        .bind(his)
 }
 
 impl SqlStore<Postgres> {
@@ -236,13 +284,15 @@ impl SqlStore<Postgres> {
         let hot = HotPool::new(opts.options([("plan_cache_mode", "force_generic_plan")]), 8);
         // Fail here, not on the first TAXII page, if those sessions cannot open.
         hot.acquire().await?.release();
-        Ok(Self {
+        let store = Self {
             audit,
             reads,
             pool,
             hot: Hot::Own(Arc::new(hot)),
             tokens: Default::default(),
             backend: Postgres,
-        })
+        };
+        store.catch_up_audit_tree().await?;
+        Ok(store)
     }
 }

@@ -14,8 +14,9 @@ use super::hot::{Hot, HotPool};
 use super::sqlite_read::{AuditFile, Readers, each_row};
 use super::{Arg, Backend, Sql, Tx};
 use crate::audit::chain::{Draft, append_locked};
+use crate::audit::tree::Head;
 use crate::audit::under_way::ReadsUnderWay;
-use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::audit::writer::{AuditSink, GroupWriter, Listing};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{
@@ -105,7 +106,8 @@ impl IntelBackend for Sqlite {
                                 .as_str()
                                 .map_err(|e| StoreError::corrupt("stix_objects", e))
                         };
-                        Ok(page.push(limit, r.get(0)?, r.get(1)?, text(2)?, text(3)?))
+                        let key = (r.get(0)?, r.get(1)?);
+                        Ok(page.push(limit, key, text(2)?, text(3)?))
                     })?;
                     if page.more {
                         break;
@@ -123,19 +125,20 @@ impl AuditSink for SqliteAuditSink {
     async fn append_batch<'a>(
         &'a self,
         drafts: &'a [Draft<'a>],
-        _known: &'a mut Option<(i64, String)>,
+        objects: &'a Arc<Vec<Listing>>,
+        _known: &'a mut Option<Head>,
     ) -> Result<()> {
         match self {
             SqliteAuditSink::Session(hot) => {
                 let mut conn = hot.acquire().await?;
-                append_locked::<Sqlite>(conn.conn(), drafts).await?;
+                append_locked::<Sqlite>(conn.conn(), drafts, objects).await?;
                 conn.release();
                 Ok(())
             }
             SqliteAuditSink::File(file) => {
                 let at = renkei_core::Timestamp::now();
-                file.append(drafts.iter().map(|d| d.entry(at)).collect())
-                    .await
+                let entries = drafts.iter().map(|d| d.entry(at)).collect();
+                file.append(entries, objects.clone()).await
             }
         }
     }
@@ -201,14 +204,16 @@ impl SqlStore<Sqlite> {
         let reads = Arc::<ReadsUnderWay>::default();
         let audit = GroupWriter::start(sink, reads.clone());
         let readers = (!memory).then(|| Arc::new(Readers::new(file, 8)));
-        Ok(Self {
+        let store = Self {
             audit,
             reads,
             hot: sessions(8),
             tokens: Default::default(),
             pool,
             backend: Sqlite { readers },
-        })
+        };
+        store.catch_up_audit_tree().await?;
+        Ok(store)
     }
 }
 

@@ -12,6 +12,8 @@ use renkei_core::AuditEntry;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{Arg, Sql};
+use crate::audit::tree::{Head, grow, object_rows};
+use crate::audit::writer::Listing;
 use crate::{Result, StoreError};
 
 /// Read-only connections to one SQLite file, at most `max` in use at once.
@@ -92,9 +94,14 @@ impl AuditFile {
         }
     }
 
-    /// Chains `entries` onto the head and commits them. After a failure the
+    /// Chains `entries` onto the head and into the tree, with the objects
+    /// each read returned, and commits them. After a failure the
     /// connection is closed, and the next call opens a fresh one.
-    pub async fn append(self: &Arc<Self>, entries: Vec<AuditEntry>) -> Result<()> {
+    pub async fn append(
+        self: &Arc<Self>,
+        entries: Vec<AuditEntry>,
+        objects: Arc<Vec<Listing>>,
+    ) -> Result<()> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             // A panic while holding the slot leaves at worst no connection
@@ -114,7 +121,7 @@ impl AuditFile {
                     c
                 }
             };
-            append_entries(&mut conn, entries)?;
+            append_entries(&mut conn, entries, &objects)?;
             *slot = Some(conn);
             Ok(())
         })
@@ -123,27 +130,33 @@ impl AuditFile {
     }
 }
 
-fn append_entries(conn: &mut Connection, mut entries: Vec<AuditEntry>) -> Result<()> {
+fn append_entries(
+    conn: &mut Connection,
+    mut entries: Vec<AuditEntry>,
+    objects: &[Listing],
+) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let n = entries.len() as i64;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let (seq, hash): (i64, String) = tx.query_row(
-        "UPDATE audit_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq, hash",
+    let (seq, hash, tree_size, frontier): (i64, String, i64, String) = tx.query_row(
+        "UPDATE audit_head SET seq = seq + ?1 WHERE id = 1
+         RETURNING seq, hash, tree_size, frontier",
         [n],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    let head = crate::audit::chain::link(&mut entries, seq - n, hash);
+    let mut head = Head::from_row(seq - n, hash, tree_size, &frontier)?;
+    let grown = grow(&mut entries, &mut head);
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO audit_log (
                  seq, at, actor_user, actor_org, actor, action, object, source,
-                 outcome, detail, prev_hash, hash
+                 outcome, detail, prev_hash, hash, leaf
              )
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
-        for e in &entries {
+        for (e, leaf) in entries.iter().zip(&grown.leaves) {
             insert.execute(rusqlite::params![
                 e.seq,
                 e.at.0,
@@ -157,10 +170,30 @@ fn append_entries(conn: &mut Connection, mut entries: Vec<AuditEntry>) -> Result
                 e.detail,
                 e.prev_hash,
                 e.hash,
+                leaf,
             ])?;
         }
+        let mut node =
+            tx.prepare_cached("INSERT INTO audit_tree (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+        for (level, idx, h) in &grown.nodes {
+            node.execute(rusqlite::params![level, idx, h])?;
+        }
+        let mut object =
+            tx.prepare_cached("INSERT INTO audit_objects (object_id, seq) VALUES (?1, ?2)")?;
+        let (ids, runs) = object_rows(&entries, objects);
+        for (id, seq) in ids {
+            object.execute(rusqlite::params![id, seq])?;
+        }
+        let mut run =
+            tx.prepare_cached("INSERT INTO audit_reads (seq, lo, hi) VALUES (?1, ?2, ?3)")?;
+        for (seq, lo, hi) in runs {
+            run.execute(rusqlite::params![seq, lo, hi])?;
+        }
     }
-    tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [head])?;
+    tx.execute(
+        "UPDATE audit_head SET hash = ?1, tree_size = ?2, frontier = ?3 WHERE id = 1",
+        rusqlite::params![head.hash, head.seq, head.frontier.to_hex()],
+    )?;
     tx.commit()?;
     Ok(())
 }

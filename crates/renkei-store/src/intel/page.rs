@@ -198,7 +198,7 @@ pub(crate) async fn envelope_rows_sqlx<B: Backend>(
     let mut page = EnvelopeRows::default();
     for r in &rows {
         let (pk, added) = (r.i64("pk")?, r.i64("date_added")?);
-        if !page.push(limit, pk, added, &r.text("tlp")?, &r.text("body")?) {
+        if !page.push(limit, (pk, added), &r.text("tlp")?, &r.text("body")?) {
             break;
         }
     }
@@ -213,6 +213,8 @@ pub(crate) struct EnvelopeRows {
     pub count: i64,
     /// How many are not TLP:CLEAR.
     pub restricted: i64,
+    /// Their keys (`stix_objects.pk`), what the read's audit entry names.
+    pub restricted_pks: Vec<i64>,
     /// `(date_added, pk)` of the first and the last object.
     pub first: Option<(i64, i64)>,
     pub last: Option<(i64, i64)>,
@@ -224,7 +226,13 @@ impl EnvelopeRows {
     /// Adds a row of the page query (`SELECT o.pk, o.date_added, o.tlp,
     /// o.body`); `false` once the page holds `limit` objects, the row only
     /// telling that there is more.
-    pub fn push(&mut self, limit: i64, pk: i64, date_added: i64, tlp: &str, body: &str) -> bool {
+    pub fn push(
+        &mut self,
+        limit: i64,
+        (pk, date_added): (i64, i64),
+        tlp: &str,
+        body: &str,
+    ) -> bool {
         if self.count >= limit {
             self.more = true;
             return false;
@@ -237,6 +245,7 @@ impl EnvelopeRows {
         self.objects.push_str(body);
         if tlp != "CLEAR" {
             self.restricted += 1;
+            self.restricted_pks.push(pk);
         }
         self.first.get_or_insert((date_added, pk));
         self.last = Some((date_added, pk));

@@ -234,13 +234,10 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
             .filter(|r| r.tlp != Tlp::Clear)
             .map(|r| r.stix_id.as_str())
             .collect();
-        if !restricted.is_empty() {
-            let detail = format!("{} restricted: {}", restricted.len(), restricted.join(" "));
-            let object = format!("collection:{}", c.id);
-            self.audit
-                .read(None, actor, "stix.read", &object, &detail)
-                .await?;
-        }
+        let object = format!("collection:{}", c.id);
+        self.audit
+            .read_of(None, actor, "stix.read", &object, restricted)
+            .await?;
         Ok(StixPage { rows, more })
     }
 
@@ -252,22 +249,16 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
     ) -> Result<EnvelopePage> {
         self.may_read(actor, c).await?;
         let reading = self.reads.start();
-        let page = B::envelope_rows(self, actor, c, q).await?;
+        let mut page = B::envelope_rows(self, actor, c, q).await?;
         if page.restricted > 0 {
-            // The page's exact cursor range names what was read: an object X
-            // was in it when X's (date_added, pk) lies in the range and the
-            // policy let this reader see X.
-            let ((fa, fp), (la, lp)) = (
-                page.first.unwrap_or_default(),
-                page.last.unwrap_or_default(),
-            );
-            let detail = format!(
-                "{} restricted of {}; range {fa}:{fp}..{la}:{lp}",
-                page.restricted, page.count
-            );
+            // The versions themselves, not the page's cursor range: which
+            // ones a range held depends on the rule and audiences at the
+            // time, which an investigation cannot replay.
+            let summary = format!("{} restricted of {}", page.restricted, page.count);
+            let pks = std::mem::take(&mut page.restricted_pks);
             let object = format!("collection:{}", c.id);
             self.audit
-                .read(Some(reading), actor, "stix.read", &object, &detail)
+                .read_versions(Some(reading), actor, "stix.read", &object, &summary, pks)
                 .await?;
         }
         Ok(EnvelopePage {

@@ -641,7 +641,9 @@ async fn keyset_pages_cross_batches_that_share_a_date_added() {
 }
 
 /// An organisation with a reporter in a community with a GREEN collection.
-async fn sharing_setup(b: &Backend) -> (renkei_core::Actor, renkei_core::model::Collection) {
+pub(crate) async fn sharing_setup(
+    b: &Backend,
+) -> (renkei_core::Actor, renkei_core::model::Collection) {
     let s = b.store();
     let power = org(s, "東都電力", OrgKind::Operator, Some("electricity")).await;
     let admin = user(s, &power, "admin", Role::Admin).await;
@@ -875,7 +877,7 @@ async fn the_latest_version_holds_through_out_of_order_adds_and_deletes() {
 
 const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
 
-fn version_of(second: i64) -> renkei_store::intel::NewStixVersion {
+pub(crate) fn version_of(second: i64) -> renkei_store::intel::NewStixVersion {
     renkei_store::intel::NewStixVersion {
         stix_id: VERSIONED.into(),
         stix_type: "indicator".into(),

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod checkpoint;
+
 const BIN: &str = env!("CARGO_BIN_EXE_renkei");
 
 fn renkei(args: &[&str]) -> (bool, String) {
