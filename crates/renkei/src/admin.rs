@@ -148,7 +148,7 @@ pub enum AdminCommand {
     PasswordReset {
         #[arg(long)]
         user: i64,
-        /// The server's public address, e.g. https://renkei.example.jp
+        /// The server's public address, e.g. `https://renkei.example.jp`
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         base_url: String,
     },
