@@ -277,6 +277,29 @@ def test_paging_headers_and_next_tokens(taxii):
     assert bad.status_code == 400, bad.text
 
 
+def test_resuming_from_date_added_last_mid_add_skips_nothing(taxii):
+    # TAXII 2.1 §3.5: a client may resume with added_after set to the last
+    # page's X-TAXII-Date-Added-Last. Objects of one add each have their own
+    # date_added, so resuming in the middle of an add skips none of it.
+    start = (datetime.now(timezone.utc) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    mine = [indicator(name=f"resume {n}") for n in range(5)]
+    add(taxii.collection(TOTO_SOC), mine)
+    s = taxii.http(KANSAI_SOC)
+    seen, after = [], start
+    for _ in range(200):
+        r = s.get(taxii.objects_url(), params={"limit": 2, "added_after": after})
+        assert r.status_code == 200, r.text
+        page = r.json().get("objects", [])
+        if not page:
+            break
+        seen += ids_of(page)
+        last = r.headers["X-TAXII-Date-Added-Last"]
+        assert parse_time(last) > parse_time(after), "added_after did not move forward"
+        after = last
+    missing = set(ids_of(mine)) - set(seen)
+    assert not missing, f"resuming from X-TAXII-Date-Added-Last skipped {len(missing)} of 5"
+
+
 def test_limit_is_clamped_and_defaults_to_1000(taxii):
     add(taxii.collection(TOTO_SOC), [indicator(name=f"bulk {n}") for n in range(1001)])
     s = taxii.http(KANSAI_SOC)

@@ -157,8 +157,9 @@ impl<B: IntelBackend> SqlStore<B> {
         if whole && !outcome.failures.is_empty() {
             return Err(StoreError::Refused(outcome.failures));
         }
-        for chunk in accepted.chunks(INSERT_CHUNK) {
-            insert_objects(&mut tx, actor, owner.0, c, chunk, now, added).await?;
+        for (n, chunk) in accepted.chunks(INSERT_CHUNK).enumerate() {
+            let first = added + (n * INSERT_CHUNK) as i64;
+            insert_objects(&mut tx, actor, owner.0, c, chunk, now, first).await?;
             outcome
                 .successes
                 .extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
@@ -217,12 +218,18 @@ async fn insert_objects<B: Backend>(
     c: &Collection,
     chunk: &[Accepted],
     now: i64,
-    added: i64,
+    first_added: i64,
 ) -> Result<()> {
     let version_us = |o: &NewStixVersion| o.version.as_ref().map_or(now, |(_, us)| *us);
     let mut d = Sql::new(INSERT_OBJECTS);
     let mut rows = Vec::with_capacity(chunk.len());
-    for (o, tlp, version_text) in chunk {
+    for (i, (o, tlp, version_text)) in chunk.iter().enumerate() {
+        // Each object of an add its own date_added, a microsecond apart in
+        // request order: a client resuming from X-TAXII-Date-Added-Last
+        // mid-add (TAXII 2.1 §3.5) must not skip the rest of it. Storing an
+        // object takes longer than a microsecond, so every stamp is in the
+        // past by the time the add commits.
+        let added = first_added + i as i64;
         let values: [Arg<'static>; 12] = [
             c.id.clone().into(),
             c.community.0.into(),
