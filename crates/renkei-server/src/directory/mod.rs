@@ -10,6 +10,7 @@ mod lifecycle;
 mod mfa;
 mod oidc;
 mod orgs;
+mod session;
 mod signin;
 mod tokens;
 mod users;

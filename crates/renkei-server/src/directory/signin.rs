@@ -13,9 +13,6 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use minijinja::context;
-use renkei_core::model::User;
-use renkei_core::{AuditOutcome, Timestamp};
-use renkei_store::AuditEvent;
 use serde::Deserialize;
 
 use crate::http::AppState;
@@ -136,7 +133,7 @@ async fn login(
             if let Some(r) = super::mfa::after_password(&s, &p, &jar, lang, &user, &next).await {
                 return r;
             }
-            return match start_session(&s, user, &p.actor.source, "portal").await {
+            return match super::session::start_session(&s, user, &p.actor.source, "portal").await {
                 Ok(cookie) => {
                     let jar = jar
                         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
@@ -153,44 +150,6 @@ async fn login(
         Err(SignInError::Failed(e)) => return error_page(&s, &p, lang, e).await,
     };
     login_form(&s, &p, jar, lang, f.next.as_deref(), Some(error), status).await
-}
-
-/// Starts a portal session for `user`, who has passed every sign-in step
-/// (`how` names them for the audit log), and returns its cookie. The
-/// sign-in is audited first: no session starts unaudited.
-pub(super) async fn start_session(
-    s: &AppState,
-    user: User,
-    source: &str,
-    how: &str,
-) -> Result<Cookie<'static>, ApiError> {
-    let (id, object) = (user.id, format!("email:{}", user.email));
-    let viewer = s.store.viewer_for_user(id).await?;
-    let actor = Principal::for_user(user, viewer, source.to_owned()).actor;
-    let ev = AuditEvent {
-        action: "login".into(),
-        object,
-        outcome: AuditOutcome::Ok,
-        detail: how.to_owned(),
-    };
-    s.store.audit(&actor, ev).await?;
-    let secret = auth::random_secret();
-    let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
-    s.store
-        .create_session(
-            id,
-            &auth::secret_hash(&secret),
-            &auth::random_secret(),
-            expires,
-        )
-        .await?;
-    Ok(Cookie::build((SESSION_COOKIE, secret))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(s.settings.secure_cookies)
-        .path("/")
-        .max_age(time::Duration::hours(s.settings.session_hours))
-        .build())
 }
 
 /// Signing out carries only the CSRF token. Unlike other forms it is not

@@ -1,8 +1,6 @@
 //! Who is calling: passwords (argon2id), sessions in the store, API bearer
 //! tokens (stored as SHA-256 hashes), CSRF tokens and sign-in throttling.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -21,31 +19,9 @@ pub(crate) const SESSION_COOKIE: &str = "renkei_session";
 pub(crate) const LOGIN_CSRF_COOKIE: &str = "renkei_login_csrf";
 pub const TOKEN_PREFIX: &str = "rk_";
 
-/// Hashes a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hash: {e}"))?
-        .to_string())
-}
-
-pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// A hash to spend the same time on unknown e-mail addresses as on known
-/// ones, so response time does not reveal which accounts exist.
-pub(crate) fn dummy_hash() -> &'static str {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| hash_password("renkei-timing-equaliser").unwrap_or_default())
-}
+// argon2id lives with the password rule and the one password check
+// (password.rs); these names stay importable from here.
+pub use super::password::hash_password;
 
 /// The password rule (`password::password_problem`) for field `password`.
 pub fn check_password_policy(password: &str) -> Result<(), renkei_core::ParseError> {
@@ -75,14 +51,7 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Constant-time comparison for CSRF tokens.
-pub(crate) fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub(crate) use super::origin::same_secret;
 
 /// The caller of a request, resolved once per request.
 #[derive(Debug, Clone)]
@@ -392,6 +361,7 @@ impl BasicCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::password::verify_password;
 
     #[test]
     fn passwords_hash_with_argon2id_and_verify() {

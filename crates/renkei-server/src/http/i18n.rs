@@ -6,6 +6,9 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::LanguageIdentifier;
 
+/// The cookie holding the portal language a person chose.
+pub(crate) const LANG_COOKIE: &str = "renkei_lang";
+
 /// A portal language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -36,7 +39,7 @@ impl Lang {
 /// language of machine clients' logs).
 pub(crate) fn api_lang(headers: &axum::http::HeaderMap) -> Lang {
     let jar = axum_extra::extract::CookieJar::from_headers(headers);
-    if let Some(c) = jar.get(super::page::LANG_COOKIE) {
+    if let Some(c) = jar.get(LANG_COOKIE) {
         return Lang::from_code(c.value());
     }
     headers

@@ -14,7 +14,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use url::Url;
 
-use super::auth;
 use super::error::ApiError;
 use super::i18n::api_lang;
 use crate::config::Settings;
@@ -186,7 +185,7 @@ pub(crate) fn check_cookie_write(
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     match sent {
-        Some(t) if auth::same_secret(csrf, t) => Ok(()),
+        Some(t) if same_secret(csrf, t) => Ok(()),
         _ => Err(ApiError::coded(
             StatusCode::FORBIDDEN,
             "Forbidden",
@@ -195,6 +194,15 @@ pub(crate) fn check_cookie_write(
             &[],
         )),
     }
+}
+
+/// Constant-time comparison for CSRF tokens.
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]

@@ -21,9 +21,10 @@ use serde::de::DeserializeOwned;
 use super::auth::{self, Principal};
 use super::error::ApiError;
 use super::i18n::Lang;
+use super::redirect::percent_decode;
 use crate::http::AppState;
 
-pub(crate) const LANG_COOKIE: &str = "renkei_lang";
+pub(crate) use super::i18n::LANG_COOKIE;
 const CSS: &str = include_str!("../../static/renkei.css");
 
 /// The stylesheet, and the pages of capabilities still to come.
@@ -152,27 +153,6 @@ pub(crate) fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// A request path percent-decoded, as axum decodes path parameters.
-pub(crate) fn percent_decode(path: &str) -> String {
-    let b = path.as_bytes();
-    let hex = |i: usize| b.get(i).and_then(|c| (*c as char).to_digit(16));
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The start of every form post: signed in, and the form carries this

@@ -25,8 +25,37 @@ use renkei_store::{AuditEvent, Credentials};
 use tokio::sync::Semaphore;
 
 use super::AppState;
-use super::auth::{dummy_hash, hash_password, verify_password};
 use super::error::ApiError;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))?
+        .to_string())
+}
+
+pub(crate) fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A hash to spend the same time on unknown e-mail addresses as on known
+/// ones, so response time does not reveal which accounts exist.
+pub(crate) fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("renkei-timing-equaliser").unwrap_or_default())
+}
 
 /// Waiting hash jobs allowed per running one.
 const QUEUE_PER_PERMIT: usize = 32;

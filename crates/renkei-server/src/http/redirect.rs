@@ -20,7 +20,7 @@ const BASE: &str = "http://renkei.invalid/";
 /// anywhere, raw or percent-encoded, refuses the path before it is parsed,
 /// and so does anything that does not start with a single `/`.
 pub(crate) fn local_path(next: &str) -> Option<String> {
-    let decoded = super::page::percent_decode(next);
+    let decoded = percent_decode(next);
     let suspicious = |s: &str| s.chars().any(|c| c.is_control() || c == '\\');
     if !next.starts_with('/')
         || next.starts_with("//")
@@ -47,6 +47,27 @@ pub(crate) fn see_other(location: &str) -> Response {
         HeaderValue::from_static("/")
     });
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+/// A request path percent-decoded, as axum decodes path parameters.
+pub(crate) fn percent_decode(path: &str) -> String {
+    let b = path.as_bytes();
+    let hex = |i: usize| b.get(i).and_then(|c| (*c as char).to_digit(16));
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use renkei_core::{Actor, AuditEntry, AuditOutcome, Timestamp};
 
+use super::tree::Listing;
 use super::tree::{Head, INSERT_NODE, grow, object_rows};
-use super::writer::Listing;
 use crate::Result;
 use crate::backend::{Backend, Conn, RowExt, Sql, Tx};
 

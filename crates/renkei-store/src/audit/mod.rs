@@ -6,6 +6,7 @@
 //! (`under_way`).
 
 pub(crate) mod chain;
+mod stored;
 pub(crate) mod tree;
 pub(crate) mod under_way;
 mod walk;

@@ -10,7 +10,7 @@ use renkei_core::{Actor, AuditOutcome};
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::Draft;
-use super::tree::Head;
+use super::tree::{Head, Listing};
 use super::under_way::{HOLD, ReadUnderWay, ReadsUnderWay};
 use crate::{Result, StoreError};
 
@@ -34,15 +34,6 @@ struct AuditJob {
 /// The longest run of consecutive versions one `audit_reads` row holds,
 /// so "who read version v" looks no further back than this.
 pub(crate) const RUN_MAX: i64 = 10_000;
-
-/// What an audited read returned, besides its entry's detail (which
-/// names the same): STIX ids, and runs of version keys (`stix_objects.pk`,
-/// first and last).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Listing {
-    pub ids: Vec<String>,
-    pub versions: Vec<(i64, i64)>,
-}
 
 /// Sorted distinct `pks` as runs of consecutive keys, none longer than
 /// [`RUN_MAX`].

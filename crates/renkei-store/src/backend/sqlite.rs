@@ -15,8 +15,9 @@ use super::sqlite_read::{AuditFile, Readers, each_row};
 use super::{Arg, Backend, Sql, Tx};
 use crate::audit::chain::{Draft, append_locked};
 use crate::audit::tree::Head;
+use crate::audit::tree::Listing;
 use crate::audit::under_way::ReadsUnderWay;
-use crate::audit::writer::{AuditSink, GroupWriter, Listing};
+use crate::audit::writer::{AuditSink, GroupWriter};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{

@@ -12,8 +12,8 @@ use renkei_core::AuditEntry;
 use rusqlite::{Connection, OpenFlags};
 
 use super::{Arg, Sql};
+use crate::audit::tree::Listing;
 use crate::audit::tree::{Head, grow, object_rows};
-use crate::audit::writer::Listing;
 use crate::{Result, StoreError};
 
 /// Read-only connections to one SQLite file, at most `max` in use at once.

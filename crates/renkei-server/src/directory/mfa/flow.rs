@@ -306,7 +306,7 @@ async fn session(
     // The one way a portal session starts (signin.rs): audited first.
     let how = format!("second factor: {how}");
     let cookie =
-        super::super::signin::start_session(s, pd.user.clone(), &pd.actor.source, &how).await?;
+        super::super::session::start_session(s, pd.user.clone(), &pd.actor.source, &how).await?;
     Ok(jar
         .remove(Cookie::build(PENDING_COOKIE).path("/login"))
         .add(cookie))
