@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::oidc::OidcProvider;
 use crate::http::AppState;
-use crate::http::auth::{self, Principal, SESSION_COOKIE};
+use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{error_page, layout, render};
@@ -267,14 +267,7 @@ async fn callback(
         }
     };
     match sign_in(&s, cfg, &identity, &p.actor.source).await {
-        Ok(secret) => {
-            let cookie = Cookie::build((SESSION_COOKIE, secret))
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(s.settings.secure_cookies)
-                .path("/")
-                .max_age(time::Duration::hours(s.settings.session_hours))
-                .build();
+        Ok(cookie) => {
             // A page that moves on by itself rather than a redirect: the
             // browser arrived from the provider's site, and a redirect would
             // keep that cross-site chain, so the new SameSite=Strict session
@@ -348,7 +341,7 @@ async fn sign_in(
     cfg: &OidcProvider,
     id: &Identity,
     source: &str,
-) -> Result<String, Stop> {
+) -> Result<Cookie<'static>, Stop> {
     let resolved = resolve(s, cfg, id).await?;
     let org = match &resolved {
         Resolved::Existing(u, _) if !may_sign_in(u) => {
@@ -393,26 +386,11 @@ async fn sign_in(
             Err(e) => return Err(e.into()),
         }
     }
-    let ev = AuditEvent {
-        action: "login".into(),
-        object: format!("email:{}", user.email),
-        outcome: AuditOutcome::Ok,
-        detail: format!("oidc:{} {}", cfg.id, id.subject),
-    };
-    // A sign-in that cannot be audited does not happen: audited first, as
-    // signin.rs's start_session does.
-    s.store.audit(&actor, ev).await?;
-    let secret = auth::random_secret();
-    let expires = Timestamp::now().plus_seconds(3600 * s.settings.session_hours);
-    s.store
-        .create_session(
-            user.id,
-            &auth::secret_hash(&secret),
-            &auth::random_secret(),
-            expires,
-        )
-        .await?;
-    Ok(secret)
+    // The one way a portal session starts (session.rs): audited first.
+    let how = format!("oidc:{} {}", cfg.id, id.subject);
+    super::session::start_session(s, user, source, &how)
+        .await
+        .map_err(Stop::Fault)
 }
 
 enum Resolved {

@@ -382,7 +382,8 @@ pub async fn every_backend() -> Vec<(&'static str, TestApp)> {
 
 static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-async fn fresh_pg_database(admin_url: &str) -> String {
+/// A new, empty PostgreSQL database beside `admin_url`'s, and its URL.
+pub async fn fresh_pg_database(admin_url: &str) -> String {
     use sqlx::Executor;
     let name = format!(
         "renkei_app_{}_{}",

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
@@ -17,9 +17,8 @@ use renkei_server::share::webhooks::{MAX_ATTEMPTS, TickStats, Worker};
 use renkei_server::{AppState, Settings};
 use renkei_store::webhooks::Webhook;
 use serde_json::{Value, json};
-use sqlx::Executor;
 
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, TestApp, fresh_pg_database};
 
 /// A receiver on 127.0.0.1 that records requests and answers 500 to the
 /// first `fail` of them.
@@ -206,36 +205,6 @@ async fn apps() -> Vec<(&'static str, TestApp)> {
         ),
     }
     v
-}
-
-static SEQ: AtomicU32 = AtomicU32::new(0);
-
-async fn fresh_pg_database(admin_url: &str) -> String {
-    let name = format!(
-        "renkei_hooks_{}_{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = sqlx::PgPool::connect(admin_url)
-        .await
-        .expect("connect to RENKEI_TEST_PG_URL");
-    for q in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        admin
-            .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(q)))
-            .await
-            .expect("create database");
-    }
-    admin.close().await;
-    let (base, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
-    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-    if query.is_empty() {
-        format!("{base}/{name}")
-    } else {
-        format!("{base}/{name}?{query}")
-    }
 }
 
 #[tokio::test]
