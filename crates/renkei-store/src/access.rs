@@ -93,15 +93,17 @@ pub(crate) fn binds(v: &Viewer) -> (Option<i64>, Option<i64>, Option<String>) {
     )
 }
 
-/// The rule for STIX objects (`stix_objects o`): the collection's community
-/// is always in the audience, so the audience is never empty.
+/// The rule for STIX objects (`stix_objects o`). A version's audience is
+/// its `stix_audience` rows plus, when `community_audience` is set, its
+/// collection's community: set at write time when the sharer named no
+/// audience (or named that community), so it is never empty.
 macro_rules! readable_stix {
     () => {
         $crate::access::readable_row!(
             "o",
             "o.owner_org",
             "stix_audience a WHERE a.object_pk = o.pk",
-            "o.community_id",
+            "(CASE WHEN o.community_audience = 1 THEN o.community_id END)",
             "1 = 0"
         )
     };
@@ -116,40 +118,38 @@ macro_rules! readable_stix_n {
             "n",
             "n.owner_org",
             "stix_audience a WHERE a.object_pk = n.pk",
-            "n.community_id",
+            "(CASE WHEN n.community_audience = 1 THEN n.community_id END)",
             "1 = 0"
         )
     };
 }
 pub(crate) use readable_stix_n;
 
-/// [`readable_stix!`] (alias `$o`) for a viewer with an organisation whose
+/// [`readable_stix!`] (alias `o`) for a viewer with an organisation whose
 /// communities, as resolved for the request, include the one bound as `$5`,
-/// over rows of a collection of that community. Such a row has the
-/// community in its audience, so the viewer may read it unless it is RED,
-/// and RED is judged as in the full rule. `$o.community_id = $5` keeps out,
-/// rather than judges, a row of any other community. It skips the full
-/// rule's membership and audience sub-queries, which PostgreSQL starts on
-/// every execution (BENCHMARKS.md, "The member rule"); callers choose it
-/// with [`member_of`].
-macro_rules! readable_stix_member {
-    ($o:literal) => {
-        concat!(
-            "(",
-            $o,
-            ".community_id = $5 AND (",
-            $o,
-            ".tlp <> 'RED' OR ($1 IS NOT NULL AND (",
-            $o,
-            ".created_by = $1 OR EXISTS (SELECT 1 FROM stix_audience a WHERE a.object_pk = ",
-            $o,
-            ".pk AND a.user_id = $1)))))"
-        )
-    };
+/// over rows of a collection of that community; `communities` lists the
+/// placeholders the viewer's communities are bound to. A row whose
+/// audience holds the collection's community (`community_audience`) is
+/// readable unless it is RED; the others, and RED, are judged by their
+/// audience rows as in the full rule, with the viewer's communities bound
+/// rather than looked up. `o.community_id = $5` keeps out, rather than
+/// judges, a row of any other community. It skips the full rule's
+/// membership sub-queries, which PostgreSQL starts on every execution, and
+/// looks at audience rows only for rows the sharer narrowed
+/// (BENCHMARKS.md, "The member rule"); callers choose it with
+/// [`member_of`].
+pub(crate) fn readable_stix_member(o: &str, communities: &str) -> String {
+    format!(
+        "({o}.community_id = $5 AND ({o}.tlp = 'CLEAR' \
+         OR ({o}.tlp <> 'RED' AND ({o}.community_audience = 1 OR {o}.owner_org = $2)) \
+         OR ({o}.tlp = 'RED' AND {o}.created_by = $1) \
+         OR EXISTS (SELECT 1 FROM stix_audience a WHERE a.object_pk = {o}.pk \
+                    AND (a.user_id = $1 OR ({o}.tlp <> 'RED' AND (a.org_id = $2 \
+                         OR a.sector = $3 OR a.community_id IN ({communities})))))))"
+    )
 }
-pub(crate) use readable_stix_member;
 
-/// Whether [`readable_stix_member!`] may judge `viewer`'s reads in a
+/// Whether [`readable_stix_member`] may judge `viewer`'s reads in a
 /// collection of `community`: the viewer has an organisation and is a
 /// member of that community (`renkei_core::can_read_community`, the check
 /// that admits it to the collection at all).

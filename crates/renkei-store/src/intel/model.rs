@@ -14,7 +14,9 @@ pub struct NewStixVersion {
     pub version: Option<(String, i64)>,
     /// The object's own TLP; `None` takes the collection's default.
     pub tlp: Option<Tlp>,
-    /// Audience beyond the collection's community.
+    /// The audience the sharer named. Empty: the collection's community
+    /// (the default, applied when the version is stored); naming any
+    /// audience replaces that default rather than adding to it.
     pub audience: Audience,
     pub body: String,
     /// What the version adds to the indicator index.

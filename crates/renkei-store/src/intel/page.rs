@@ -13,14 +13,15 @@ use crate::backend::{Backend, Conn, On, Row, RowExt, Sql};
 
 /// Which read rule a statement over `stix_objects` applies.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Rule {
+pub(crate) enum Rule<'a> {
     /// None: the caller reads everything (the store's own work).
     None,
     /// [`readable_stix!`] for the viewer bound as `$1..$3`.
     Full,
-    /// [`readable_stix_member!`]: the viewer bound as `$1..$3` is a member
-    /// of the collection's community, bound as `$5`.
-    Member,
+    /// [`readable_stix_member`]: the viewer bound as `$1..$3` is a member
+    /// of the collection's community, bound as `$5`; its communities are
+    /// bound to the placeholders listed.
+    Member(&'a str),
 }
 
 /// Which rows past a keyset cursor `(date_added, pk)` a statement reads
@@ -60,14 +61,14 @@ impl Leg {
 /// sharer's never makes one older or newer), and under a `rule` among the
 /// versions the viewer may read, so a version one may not see never hides
 /// the ones one may.
-pub(crate) fn version_clause(q: &mut Sql<'_>, m: &VersionMatch, rule: Rule) {
+pub(crate) fn version_clause(q: &mut Sql<'_>, m: &VersionMatch, rule: Rule<'_>) {
     if m.all {
         return;
     }
     let also = match rule {
-        Rule::None => "",
-        Rule::Full => concat!(" AND ", readable_stix_n!()),
-        Rule::Member => concat!(" AND ", readable_stix_member!("n")),
+        Rule::None => String::new(),
+        Rule::Full => concat!(" AND ", readable_stix_n!()).to_owned(),
+        Rule::Member(communities) => format!(" AND {}", readable_stix_member("n", communities)),
     };
     let mut parts = Vec::new();
     // `has_newer = 0`: no newer version at all (migration 0004), so the
@@ -134,10 +135,18 @@ pub(crate) fn page_query<'q>(
 ) -> Sql<'q> {
     let (u, o, s) = binds(&actor.viewer);
     let member = member_of(&actor.viewer, c.community);
+    // The viewer's communities follow the collection's as `$6…`.
+    let communities: Vec<String> = (0..actor.viewer.communities.len())
+        .map(|i| format!("${}", 6 + i))
+        .collect();
+    let communities = communities.join(", ");
     let (rule, readable) = if member {
-        (Rule::Member, readable_stix_member!("o"))
+        (
+            Rule::Member(&communities),
+            readable_stix_member("o", &communities),
+        )
     } else {
-        (Rule::Full, readable_stix!())
+        (Rule::Full, readable_stix!().to_owned())
     };
     let mut d = Sql::built(format!(
         "{select} FROM stix_objects o
@@ -149,6 +158,9 @@ pub(crate) fn page_query<'q>(
     .bind(&c.id);
     if member {
         d = d.bind(c.community.0);
+        for cm in &actor.viewer.communities {
+            d = d.bind(cm.0);
+        }
     }
     if let Some(after) = q.added_after {
         let p = d.p(after);

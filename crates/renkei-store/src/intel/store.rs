@@ -23,6 +23,11 @@ pub trait IntelStore: Send + Sync {
     async fn create_collection(&self, actor: &Actor, c: NewCollection) -> Result<Collection>;
     async fn list_collections(&self) -> Result<Vec<Collection>>;
     async fn get_collection(&self, id: &str) -> Result<Collection>;
+    /// Whether `actor` may see collection `c` at all: a member of its
+    /// community, or someone who may read at least one object in it (a
+    /// CLEAR one, one shared with its organisation, sector or person).
+    /// Nobody learns of a collection they could read nothing of.
+    async fn collection_visible(&self, actor: &Actor, c: &Collection) -> Result<bool>;
 
     /// Stores versions in one transaction; existing `(id, version)` pairs
     /// count as successes and are left as they were. Audited as one write.
@@ -94,6 +99,15 @@ const GET_COLLECTION: &str = "
     SELECT id, community_id, title, description, default_tlp, created_at
     FROM taxii_collections
     WHERE id = $1";
+
+/// Whether collection `$4` holds an undeleted version the viewer bound as
+/// `$1..$3` may read (for viewers outside its community).
+const ANY_READABLE: &str = concat!(
+    "SELECT 1 AS one FROM stix_objects o
+     WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND ",
+    readable_stix!(),
+    " LIMIT 1"
+);
 
 /// The versions of object `$5` in collection `$4` that a delete by the
 /// viewer bound as `$1..$3` hides: its organisation's, readable by it, and
@@ -184,6 +198,21 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
             .map(collection)
             .transpose()?
             .ok_or(StoreError::NotFound("collection"))
+    }
+
+    async fn collection_visible(&self, actor: &Actor, c: &Collection) -> Result<bool> {
+        if renkei_core::can_read_community(&actor.viewer, c.community) {
+            return Ok(true);
+        }
+        let (u, o, sector) = binds(&actor.viewer);
+        let found = Sql::new(ANY_READABLE)
+            .bind(u)
+            .bind(o)
+            .bind(sector)
+            .bind(&c.id)
+            .fetch_optional(self)
+            .await?;
+        Ok(found.is_some())
     }
 
     async fn add_stix(
@@ -381,13 +410,14 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
 
 #[allow(private_bounds)]
 impl<B: IntelBackend> SqlStore<B> {
-    /// Members of the collection's community only; to anyone else it is
-    /// not found, as a missing one. Refusals are audited.
+    /// Members of the collection's community, and others who may read
+    /// something in it ([`IntelStore::collection_visible`]); to anyone
+    /// else it is not found, as a missing one. Refusals are audited.
     async fn may_read(&self, actor: &Actor, c: &Collection) -> Result<()> {
-        if renkei_core::can_read_community(&actor.viewer, c.community) {
+        if self.collection_visible(actor, c).await? {
             return Ok(());
         }
-        let why = "not a member of this collection's community";
+        let why = "nothing readable in a collection of a community it is not in";
         let object = format!("collection:{}", c.id);
         match self.deny(actor, "stix.read", &object, why).await {
             StoreError::Forbidden(_) => Err(StoreError::NotFound("collection")),

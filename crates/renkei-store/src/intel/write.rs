@@ -38,7 +38,7 @@ const KNOWN: &str = "
 const INSERT_OBJECTS: &str = "
     INSERT INTO stix_objects (
         collection_id, community_id, stix_id, stix_type, spec_version, version, version_us,
-        date_added, tlp, owner_org, created_by, body
+        date_added, tlp, owner_org, created_by, body, community_audience
     )
     VALUES ";
 
@@ -244,10 +244,11 @@ async fn insert_objects<B: Backend>(
             actor.viewer.user.map(|u| u.0).into(),
             o.body.clone().into(),
         ];
-        let ps: Vec<String> = values
+        let mut ps: Vec<String> = values
             .into_iter()
             .map(|a| B::seq_placeholder(&mut d, a))
             .collect();
+        ps.push(if community_audience(c, o, *tlp) { "1" } else { "0" }.to_owned());
         rows.push(format!("({})", ps.join(", ")));
     }
     d.push(&rows.join(", "));
@@ -283,6 +284,16 @@ async fn insert_objects<B: Backend>(
         }
     }
     index_versions(tx, &indexed).await
+}
+
+/// Whether the collection's community is in a version's audience: the
+/// default when the sharer named no audience; naming any replaces it,
+/// unless what was named includes that community. Never for TLP:RED,
+/// which goes to named people only. Decided here, at write time, for
+/// every way in (imports, the REST API, the portal, TAXII adds); the read
+/// rule only reads it (`access::readable_stix!`).
+fn community_audience(c: &Collection, o: &NewStixVersion, tlp: Tlp) -> bool {
+    tlp != Tlp::Red && (o.audience.is_empty() || o.audience.communities.contains(&c.community))
 }
 
 /// Adds stored versions' values and sightings to the index: `(pk, entries,
