@@ -2,14 +2,24 @@
 //! [`can_read`]; store backends express the same rule in SQL, and the store's
 //! property test proves the two agree for generated worlds.
 //!
-//! The rule, level by level (TLP 2.0 read as need-to-know on a platform):
+//! The rule, level by level (TLP 2.0 read as need-to-know on a platform),
+//! over a record's *stored* audience:
 //!
 //! | level | who may read |
 //! |---|---|
 //! | CLEAR | everyone, signed in or not |
-//! | GREEN | the owner organisation; members of an audience community (terms accepted); organisations in an audience sector; audience organisations; named users. With no audience at all: every member organisation of the platform |
-//! | AMBER, AMBER+STRICT | the owner organisation; audience communities, sectors, organisations, named users as for GREEN. No audience means the owner only. The two differ in what recipients may do (re-share to clients), not in who the platform shows it to: passing AMBER on to clients is the recipient's act, so the platform never widens it automatically |
+//! | GREEN | the owner organisation; members of an audience community (terms accepted); organisations in an audience sector; audience organisations; named users. An empty stored audience: every member organisation of the platform |
+//! | AMBER, AMBER+STRICT | the owner organisation; audience communities, sectors, organisations, named users as for GREEN. An empty stored audience means the owner organisation only. The two differ in what recipients may do (re-share to clients), not in who the platform shows it to: passing AMBER on to clients is the recipient's act, so the platform never widens it automatically |
 //! | RED | the person who shared it and the named users; nobody else, whatever their role |
+//!
+//! The stored audience is settled when a record is written, not here:
+//! posting into a collection shares with that collection's community by
+//! default, so the stored audience is what the sharer named or, when the
+//! sharer named none, the collection's community. Naming any audience
+//! (`org:7`) replaces that default: the record then reaches the owner
+//! organisation plus what was named, not the community as well. (RED never
+//! takes the default: named people only.) Records outside collections
+//! (shared items) have no default: their stored audience is what was named.
 //!
 //! No role bypasses the rule: a coordinator or an administrator reads what
 //! their organisation and they themselves are entitled to, nothing more.
@@ -124,8 +134,11 @@ pub fn can_write(viewer: &Viewer, marking: &Marking) -> bool {
         && (marking.tlp != Tlp::Red || viewer.user.is_some())
 }
 
-/// May `viewer` see a community's TAXII API root and its collections?
-/// Active members only (terms accepted). Each object inside still needs
+/// Is `viewer` an active member (terms accepted) of `community`? Members
+/// see the community's TAXII API root and all its collections; others see
+/// a collection only if they may read at least one object in it (the
+/// store decides that with this rule's SQL form), so every way out shows
+/// one viewer the same objects. Each object inside still needs
 /// [`can_read`].
 pub fn can_read_community(viewer: &Viewer, community: CommunityId) -> bool {
     viewer.communities.contains(&community)

@@ -30,9 +30,16 @@ impl WarningEntry {
 
     fn matches(&self, v: &IndicatorValue) -> bool {
         match self {
-            WarningEntry::Net(net) => v
-                .net()
-                .is_some_and(|n| net.contains(&n.addr()) && n.prefix_len() >= net.prefix_len()),
+            WarningEntry::Net(net) => match v.net() {
+                Some(n) => net.contains(&n.addr()) && n.prefix_len() >= net.prefix_len(),
+                // A URL or e-mail address whose host is an address literal
+                // is judged by that address, as the bare address would be.
+                None => v
+                    .host()
+                    .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+                    .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+                    .is_some_and(|a| net.contains(&a)),
+            },
             WarningEntry::Domain(d) => v.host().is_some_and(|h| {
                 h == d
                     || (h.len() > d.len()
@@ -205,6 +212,21 @@ mod tests {
         );
         assert_eq!(w.matches(&v("8.8.8.8")), vec!["popular-domains"]);
         assert!(w.matches(&v("evil-google.com")).is_empty());
+        // URLs whose host is an address literal: as the bare address.
+        for (url, list) in [
+            ("http://192.168.10.5/payload.bin", "private-ranges"),
+            ("https://10.1.2.3:8443/login", "private-ranges"),
+            ("http://100.64.7.1/", "private-ranges"),
+            ("http://127.0.0.1:8080/x", "private-ranges"),
+            ("http://169.254.169.254/latest/meta-data/", "private-ranges"),
+            ("http://203.0.113.9/gate.php", "documentation"),
+            ("http://[2001:db8::7]/a", "documentation"),
+            ("http://[fe80::1]/a", "private-ranges"),
+        ] {
+            assert_eq!(w.matches(&v(url)), vec![list], "{url}");
+        }
+        assert!(w.matches(&v("http://45.77.1.2/gate.php")).is_empty());
+        assert!(w.matches(&v("http://10.example.net.evil.co.jp/")).is_empty());
         assert!(w.matches(&v("45.77.1.2")).is_empty());
         // A network wider than the listed range is not inside it.
         assert!(w.matches(&v("10.0.0.0/7")).is_empty());
