@@ -226,7 +226,10 @@ mod tests {
             assert_eq!(w.matches(&v(url)), vec![list], "{url}");
         }
         assert!(w.matches(&v("http://45.77.1.2/gate.php")).is_empty());
-        assert!(w.matches(&v("http://10.example.net.evil.co.jp/")).is_empty());
+        assert!(
+            w.matches(&v("http://10.example.net.evil.co.jp/"))
+                .is_empty()
+        );
         assert!(w.matches(&v("45.77.1.2")).is_empty());
         // A network wider than the listed range is not inside it.
         assert!(w.matches(&v("10.0.0.0/7")).is_empty());

@@ -1,50 +1,71 @@
-//! Ways out for indicators: CSV, Suricata rules, a Zeek Intel file, a DNS
-//! RPZ zone and a plain blocklist, each written row by row to any
-//! [`std::io::Write`]. Formats a device acts on (all but CSV) leave out
-//! values that are on a warning list.
+//! Ways out: indicators as CSV, Suricata rules, a Zeek Intel file, a DNS
+//! RPZ zone and one-type blocklists ([`ExportWriter`]), and objects as a
+//! STIX bundle ([`BundleWriter`]). Both write a row at a time to any
+//! [`std::io::Write`], holding nothing but the row at hand (and, for
+//! formats that merge the rows of one value, that value's few sources),
+//! so an export of any size streams.
+//!
+//! Formats a device acts on (all but CSV) leave out values on a warning
+//! list, networks so wide that blocking them would cut off a large part of
+//! the internet, and kinds the format has no place for; each says how many
+//! it left out and why on its last line (a comment).
 
-use std::io::{self, BufWriter, Write};
-use std::net::IpAddr;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
 
-use ipnet::IpNet;
 use renkei_core::{IndicatorValue, ParseError, Tlp, ValueKind};
 
 use crate::StixTime;
 
-/// One indicator to export.
+mod bundle;
+mod formats;
+mod writer;
+
+pub use bundle::BundleWriter;
+pub use writer::ExportWriter;
+
+/// One indicator value to export.
 #[derive(Debug, Clone, Copy)]
 pub struct ExportRow<'a> {
     /// The value, in canonical form.
     pub value: &'a IndicatorValue,
     /// The STIX id of the indicator it came from.
     pub stix_id: &'a str,
-    /// The indicator's name, for comments and messages.
+    /// The indicator's name.
     pub name: Option<&'a str>,
+    /// The indicator's description.
+    pub description: Option<&'a str>,
     /// The indicator's TLP, written next to it.
     pub tlp: Tlp,
     /// RFC 3339, as stored.
     pub valid_until: Option<&'a str>,
-    /// The value is on a warning list (a known-good or shared service):
-    /// blocking formats leave it out.
-    pub warning: bool,
+    /// The warning list the value is on (a known-good or shared service),
+    /// if any: blocking formats leave it out.
+    pub warning: Option<&'a str>,
 }
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExportFormat {
-    /// `type,value,stix_id,name,tlp,valid_until`, every row.
+    /// `type,value,stix_id,name,description,tlp,valid_until`: one row per
+    /// value and indicator, nothing left out.
     Csv,
-    /// Suricata rules for addresses, networks, domains and URLs. File hashes
-    /// and e-mail addresses are skipped: Suricata matches hashes only
-    /// against external lists (`filemd5` and friends), and sees no mail
-    /// addresses in the protocols we write rules for.
+    /// Suricata rules for addresses, networks, domains and HTTP(S) URLs,
+    /// one set per value and indicator. File hashes and e-mail addresses
+    /// are left out: Suricata matches hashes only against external lists
+    /// (`filemd5` and friends), and sees no mail addresses in the
+    /// protocols we write rules for.
     Suricata,
-    /// A Zeek Intel framework input file.
+    /// A Zeek Intel framework input file: one row per (indicator,
+    /// indicator_type), its sources merged.
     Zeek,
     /// A DNS Response Policy Zone answering NXDOMAIN for domains and
-    /// addresses (URLs, e-mail addresses and hashes are skipped).
+    /// addresses, one record set per value (URLs, e-mail addresses and
+    /// hashes are left out).
     Rpz,
-    /// One canonical value per line; callers choose kinds by filtering rows.
+    /// One value of one kind per line, each once: the plain lists
+    /// firewalls and proxies load (ipset, pfBlockerNG, FireHOL-style).
     Blocklist,
 }
 
@@ -111,6 +132,43 @@ impl ExportFormat {
             ExportFormat::Blocklist => "txt",
         }
     }
+
+    /// Whether the format has a place for values of `kind`.
+    pub fn carries(self, kind: ValueKind) -> bool {
+        match self {
+            ExportFormat::Csv | ExportFormat::Zeek | ExportFormat::Blocklist => true,
+            ExportFormat::Suricata => matches!(
+                kind,
+                ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Domain | ValueKind::Url
+            ),
+            ExportFormat::Rpz => {
+                matches!(kind, ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Domain)
+            }
+        }
+    }
+
+    /// The kinds to read for an export that asked for `kinds` (every kind
+    /// when empty): those the format has a place for. A blocklist holds
+    /// exactly one kind (firewalls load one plain list per address family
+    /// or purpose), so it needs one named; the error names `type`.
+    pub fn kinds(self, kinds: &[ValueKind]) -> Result<Vec<ValueKind>, ParseError> {
+        if self == ExportFormat::Blocklist && kinds.len() != 1 {
+            let all: Vec<&str> = ValueKind::ALL.iter().map(|k| k.as_str()).collect();
+            return Err(ParseError::new(
+                "type",
+                format!(
+                    "a blocklist holds one type of value per file: name one with type= ({})",
+                    all.join(", ")
+                ),
+            ));
+        }
+        let asked = if kinds.is_empty() {
+            &ValueKind::ALL[..]
+        } else {
+            kinds
+        };
+        Ok(asked.iter().copied().filter(|k| self.carries(*k)).collect())
+    }
 }
 
 /// Settings shared by the formats.
@@ -137,435 +195,78 @@ impl Default for ExportOptions {
     }
 }
 
-/// How many rows were written and how many the format had no place for
-/// (or left out as being on a warning list).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExportStats {
-    /// Rows written (a row may make several Suricata rules or RPZ records).
-    pub written: usize,
-    /// Rows left out.
-    pub skipped: usize,
+/// Why a value was left out of an export.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LeftOut {
+    /// On this warning list.
+    Warning(String),
+    /// A network wider than /8 (IPv4) or /32 (IPv6).
+    TooWide,
+    /// A kind the format has no place for.
+    NoPlace(ValueKind),
+    /// A URL whose scheme the format has no place for (Suricata and Zeek
+    /// see HTTP and HTTPS only).
+    Scheme,
+    /// A name too long for a DNS zone.
+    TooLong,
 }
 
-/// Writes `rows` in `fmt` to `out` (buffered here; flushed at the end).
+impl fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeftOut::Warning(list) => write!(f, "on warning list {list}"),
+            LeftOut::TooWide => f.write_str("networks wider than /8 (IPv4) or /32 (IPv6)"),
+            LeftOut::NoPlace(k) => write!(f, "{k} values (no place in this format)"),
+            LeftOut::Scheme => f.write_str("URLs other than http and https"),
+            LeftOut::TooLong => f.write_str("names too long for the zone"),
+        }
+    }
+}
+
+/// What an export wrote and what it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportStats {
+    /// Entries written: rows (CSV), rule sets (Suricata, one per value and
+    /// indicator), lines (Zeek, blocklists) or record sets (RPZ).
+    pub written: usize,
+    /// Distinct values left out, all reasons together.
+    pub skipped: usize,
+    /// Distinct values left out, by reason.
+    pub left_out: BTreeMap<LeftOut, usize>,
+}
+
+impl ExportStats {
+    /// `3 on warning list private-ranges; 1 networks wider than …`, or `none`.
+    pub fn left_out_text(&self) -> String {
+        if self.left_out.is_empty() {
+            return "none".to_owned();
+        }
+        self.left_out
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Writes `rows` in `fmt` to `out`: [`ExportWriter`] from start to end.
+/// Rows holding the same value should come together (the store's export
+/// order does that), or formats that merge a value's rows write it again.
 pub fn write_export<'a, W: Write>(
     fmt: ExportFormat,
     rows: impl IntoIterator<Item = ExportRow<'a>>,
     out: W,
     opts: &ExportOptions,
 ) -> io::Result<ExportStats> {
-    let mut out = BufWriter::new(out);
-    let mut stats = ExportStats::default();
-    let mut count = |wrote: bool| {
-        if wrote {
-            stats.written += 1;
-        } else {
-            stats.skipped += 1;
-        }
-    };
-    match fmt {
-        ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(["type", "value", "stix_id", "name", "tlp", "valid_until"])
-                .map_err(io::Error::other)?;
-            for r in rows {
-                let tlp = r.tlp.to_string();
-                w.write_record(
-                    [
-                        r.value.kind().as_str(),
-                        r.value.value(),
-                        r.stix_id,
-                        r.name.unwrap_or_default(),
-                        tlp.as_str(),
-                        r.valid_until.unwrap_or_default(),
-                    ]
-                    .map(csv_cell)
-                    .iter()
-                    .map(|c| c.as_bytes()),
-                )
-                .map_err(io::Error::other)?;
-                count(true);
-            }
-            w.flush()?;
-        }
-        ExportFormat::Suricata => {
-            writeln!(
-                out,
-                "# Suricata rules generated by {} at {}",
-                line_text(&opts.source),
-                line_text(&opts.generated)
-            )?;
-            let mut sid = opts.sid_base;
-            for r in rows {
-                count(!blocked_out(&r) && suricata(&mut out, &r, &mut sid, opts)?);
-            }
-        }
-        ExportFormat::Zeek => {
-            writeln!(
-                out,
-                "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url"
-            )?;
-            for r in rows {
-                count(!blocked_out(&r) && zeek(&mut out, &r, opts)?);
-            }
-        }
-        ExportFormat::Rpz => {
-            rpz_header(&mut out, opts)?;
-            let zone = opts.zone.trim().trim_end_matches('.');
-            for r in rows {
-                count(!blocked_out(&r) && rpz(&mut out, &r, zone)?);
-            }
-        }
-        ExportFormat::Blocklist => {
-            writeln!(
-                out,
-                "# generated by {} at {}",
-                line_text(&opts.source),
-                line_text(&opts.generated)
-            )?;
-            for r in rows {
-                if !blocked_out(&r) {
-                    writeln!(out, "{}", r.value.value())?;
-                }
-                count(!blocked_out(&r));
-            }
-        }
+    let mut out = io::BufWriter::new(out);
+    let mut w = ExportWriter::new(fmt, opts.clone());
+    w.start(&mut out)?;
+    for r in rows {
+        w.row(&mut out, &r)?;
     }
+    let stats = w.finish(&mut out)?;
     out.flush()?;
     Ok(stats)
-}
-
-/// A CSV cell no spreadsheet runs as a formula: a value starting with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP, "CSV
-/// Injection"), or with the full-width `＝＋－＠` that Japanese input
-/// produces and some spreadsheets read alike, gets a leading `'`.
-fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
-            format!("'{s}").into()
-        }
-        _ => s.into(),
-    }
-}
-
-/// Text for a one-line field: control characters (tabs, line breaks)
-/// become spaces.
-fn line_text(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// A Suricata `content` string: `"`, `;`, `\` and `|` (and any byte that is
-/// not printable ASCII) are written as `|xx|` hex, as the rule language
-/// requires; runs of such bytes share one `|..|` block.
-fn suricata_content(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_hex = false;
-    for b in s.bytes() {
-        let plain = (0x20..0x7f).contains(&b) && !matches!(b, b'"' | b';' | b'\\' | b'|');
-        match (plain, in_hex) {
-            (true, true) => {
-                out.push('|');
-                in_hex = false;
-            }
-            (false, false) => {
-                out.push('|');
-                in_hex = true;
-            }
-            (false, true) => out.push(' '),
-            (true, false) => {}
-        }
-        if plain {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("{b:02X}"));
-        }
-    }
-    if in_hex {
-        out.push('|');
-    }
-    out
-}
-
-/// A Suricata `msg` string: `"`, `;` and `\` are backslash-escaped (the
-/// escape `msg` takes; hex is for `content` only), control characters
-/// become spaces.
-fn suricata_msg(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' | ';' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A `metadata` value: letters, digits and `-_.:+` only (commas and
-/// semicolons end a value).
-fn metadata_value(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.:+".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// The path and query of a canonical URL (`/` if it has none).
-fn url_path(u: &str) -> &str {
-    let rest = u.split_once("://").map_or(u, |(_, r)| r);
-    rest.find(['/', '?']).map_or("/", |i| &rest[i..])
-}
-
-fn suricata<W: Write>(
-    out: &mut W,
-    r: &ExportRow<'_>,
-    sid: &mut u32,
-    opts: &ExportOptions,
-) -> io::Result<bool> {
-    let v = r.value;
-    let shown = r.name.map_or_else(|| v.to_string(), str::to_owned);
-    let msg = suricata_msg(&format!(
-        "{} {} {} {}",
-        opts.source, r.tlp, r.stix_id, shown
-    ));
-    let meta = format!(
-        "metadata:stix_id {}, tlp {}, source {};",
-        metadata_value(r.stix_id),
-        metadata_value(&r.tlp.as_str().to_ascii_lowercase()),
-        metadata_value(&opts.source)
-    );
-    let mut rules: Vec<(String, String)> = Vec::new();
-    match v.kind() {
-        ValueKind::Ipv4 | ValueKind::Ipv6 => {
-            rules.push((
-                format!("alert ip $HOME_NET any -> [{}] any", v.value()),
-                String::new(),
-            ));
-            rules.push((
-                format!("alert ip [{}] any -> $HOME_NET any", v.value()),
-                String::new(),
-            ));
-        }
-        ValueKind::Domain => {
-            // dotprefix: matches the domain and its subdomains, not
-            // `notevil.example`.
-            let c = suricata_content(&format!(".{}", v.value()));
-            rules.push((
-                "alert dns $HOME_NET any -> any any".into(),
-                format!("dns.query; dotprefix; content:\"{c}\"; nocase; endswith; "),
-            ));
-            rules.push((
-                "alert tls $HOME_NET any -> any any".into(),
-                format!("tls.sni; dotprefix; content:\"{c}\"; nocase; endswith; "),
-            ));
-        }
-        ValueKind::Url => {
-            let lower = v.value().to_ascii_lowercase();
-            let (Some(host), true) = (
-                v.host(),
-                lower.starts_with("http://") || lower.starts_with("https://"),
-            ) else {
-                return Ok(false);
-            };
-            // http.host is the normalised host without the port; the path is
-            // compared with http.uri.raw (as sent, not percent-decoded), in the
-            // form WHATWG serialises it, so a client writing other %-escapes
-            // for the same path is not matched.
-            let mut opts_text = format!(
-                "flow:established,to_server; http.host; content:\"{}\"; bsize:{}; ",
-                suricata_content(host),
-                host.len()
-            );
-            let path = url_path(v.value());
-            if path != "/" {
-                opts_text.push_str(&format!(
-                    "http.uri.raw; content:\"{}\"; bsize:{}; ",
-                    suricata_content(path),
-                    path.len()
-                ));
-            }
-            rules.push(("alert http $HOME_NET any -> any any".into(), opts_text));
-        }
-        ValueKind::Email
-        | ValueKind::Md5
-        | ValueKind::Sha1
-        | ValueKind::Sha256
-        | ValueKind::Sha512 => {
-            return Ok(false);
-        }
-    }
-    for (header, options) in rules {
-        writeln!(
-            out,
-            "{header} (msg:\"{msg}\"; {options}classtype:trojan-activity; sid:{sid}; rev:1; {meta})"
-        )?;
-        *sid = sid
-            .checked_add(1)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "Suricata sid overflow"))?;
-    }
-    Ok(true)
-}
-
-fn zeek<W: Write>(out: &mut W, r: &ExportRow<'_>, opts: &ExportOptions) -> io::Result<bool> {
-    let v = r.value;
-    let (indicator, kind) = match v.kind() {
-        ValueKind::Ipv4 | ValueKind::Ipv6 if v.is_network() => (v.value(), "Intel::SUBNET"),
-        ValueKind::Ipv4 | ValueKind::Ipv6 => (v.value(), "Intel::ADDR"),
-        ValueKind::Domain => (v.value(), "Intel::DOMAIN"),
-        // Zeek matches URLs as host and path, without the scheme.
-        ValueKind::Url => (
-            v.value().split_once("://").map_or(v.value(), |(_, r)| r),
-            "Intel::URL",
-        ),
-        ValueKind::Email => (v.value(), "Intel::EMAIL"),
-        ValueKind::Md5 | ValueKind::Sha1 | ValueKind::Sha256 | ValueKind::Sha512 => {
-            (v.value(), "Intel::FILE_HASH")
-        }
-    };
-    let field = |s: &str| {
-        let t = line_text(s);
-        let t = t.trim();
-        if t.is_empty() {
-            "-".to_owned()
-        } else {
-            t.to_owned()
-        }
-    };
-    let desc = format!("{} {} {}", r.tlp, r.stix_id, r.name.unwrap_or_default());
-    writeln!(
-        out,
-        "{}\t{kind}\t{}\t{}\t-",
-        field(indicator),
-        field(&opts.source),
-        field(&desc)
-    )?;
-    Ok(true)
-}
-
-fn rpz_header<W: Write>(out: &mut W, opts: &ExportOptions) -> io::Result<()> {
-    let zone = opts.zone.trim().trim_end_matches('.');
-    // An epoch-seconds serial grows with every export, as RFC 1982 needs.
-    let serial = StixTime::parse_loose(&opts.generated)
-        .ok()
-        .and_then(|t| u32::try_from(t.micros / 1_000_000).ok())
-        .unwrap_or(1);
-    writeln!(
-        out,
-        "; RPZ generated by {} at {}",
-        line_text(&opts.source),
-        line_text(&opts.generated)
-    )?;
-    writeln!(out, "$TTL 300")?;
-    writeln!(out, "$ORIGIN {}.", line_text(zone))?;
-    writeln!(
-        out,
-        "@ IN SOA localhost. hostmaster.localhost. ( {serial} 3600 600 604800 300 )"
-    )?;
-    writeln!(out, "@ IN NS localhost.")?;
-    Ok(())
-}
-
-/// The RPZ owner name for a network: prefix length, then the address
-/// reversed (IPv4 octets; IPv6 16-bit groups with `zz` for the longest run
-/// of zero groups), then `rpz-ip`.
-fn rpz_ip(net: IpNet) -> String {
-    match net {
-        IpNet::V4(n) => {
-            let o = n.network().octets();
-            format!(
-                "{}.{}.{}.{}.{}.rpz-ip",
-                n.prefix_len(),
-                o[3],
-                o[2],
-                o[1],
-                o[0]
-            )
-        }
-        IpNet::V6(n) => {
-            let seg = n.network().segments();
-            // The longest run of two or more zero groups (the first, on a tie),
-            // as `::` would compress it.
-            let (mut best, mut run) = ((0, 0), (0, 0));
-            for (i, s) in seg.iter().enumerate() {
-                if *s == 0 {
-                    if run.1 == 0 {
-                        run.0 = i;
-                    }
-                    run.1 += 1;
-                    if run.1 > best.1 {
-                        best = run;
-                    }
-                } else {
-                    run = (0, 0);
-                }
-            }
-            let mut labels: Vec<String> = Vec::with_capacity(9);
-            let mut i = 8;
-            while i > 0 {
-                i -= 1;
-                if best.1 >= 2 && i == best.0 + best.1 - 1 {
-                    labels.push("zz".into());
-                    i = best.0;
-                } else {
-                    labels.push(format!("{:x}", seg[i]));
-                }
-            }
-            format!("{}.{}.rpz-ip", n.prefix_len(), labels.join("."))
-        }
-    }
-}
-
-fn rpz<W: Write>(out: &mut W, r: &ExportRow<'_>, zone: &str) -> io::Result<bool> {
-    let v = r.value;
-    let comment = format!("; {} {}", r.stix_id, r.tlp);
-    match v.kind() {
-        ValueKind::Ipv4 | ValueKind::Ipv6 => {
-            let Some(net) = v
-                .net()
-                .or_else(|| v.value().parse::<IpAddr>().ok().map(IpNet::from))
-            else {
-                return Ok(false);
-            };
-            writeln!(out, "{}", line_text(&comment))?;
-            writeln!(out, "{} CNAME .", rpz_ip(net))?;
-        }
-        ValueKind::Domain => {
-            // `*.` + name + `.` + zone must stay within a DNS name's 253 characters.
-            if v.value().len() + zone.len() + 3 > 253 {
-                return Ok(false);
-            }
-            writeln!(out, "{}", line_text(&comment))?;
-            writeln!(out, "{} CNAME .", v.value())?;
-            writeln!(out, "*.{} CNAME .", v.value())?;
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// Rows the blocking formats leave out: values on a warning list, and
-/// networks so wide (shorter than /8 for IPv4, /32 for IPv6) that blocking
-/// them would cut off a large part of the internet.
-fn blocked_out(r: &ExportRow<'_>) -> bool {
-    r.warning
-        || r.value.net().is_some_and(|n| {
-            let min = if r.value.kind() == renkei_core::ValueKind::Ipv4 {
-                8
-            } else {
-                32
-            };
-            n.prefix_len() < min
-        })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! STIX 2.1 for renkei: identifiers, timestamps, object and bundle
 //! validation that lists every error, TLP marking definitions, and patterns;
 //! the ways in (CSV and free-text lists, MISP events) and out (CSV, Suricata,
-//! Zeek, RPZ, blocklists) for indicators. No I/O: the store keeps what this
+//! Zeek, RPZ, blocklists, STIX bundles). No I/O: the store keeps what this
 //! crate has accepted, and exports write to any `std::io::Write`.
 
 #[cfg(test)]
@@ -16,7 +16,10 @@ pub mod object;
 pub mod pattern;
 pub mod time;
 
-pub use export::{ExportFormat, ExportOptions, ExportRow, ExportStats, write_export};
+pub use export::{
+    BundleWriter, ExportFormat, ExportOptions, ExportRow, ExportStats, ExportWriter, LeftOut,
+    write_export,
+};
 pub use id::StixId;
 pub use indicators::{IndicatorOptions, indicator_object, indicator_values};
 pub use lists::{

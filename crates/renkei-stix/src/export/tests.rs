@@ -1,8 +1,10 @@
 //! Tests of every export format: snapshots, escaping, what the blocking
 //! formats leave out, and loading the output in BIND and Suricata.
 
+use super::formats::{rpz_ip, suricata_content, suricata_msg};
 use super::*;
 use crate::indicators::tests::sample_values;
+use ipnet::IpNet;
 
 fn export(fmt: ExportFormat) -> (String, ExportStats) {
     let values = sample_values();
@@ -18,18 +20,20 @@ fn export(fmt: ExportFormat) -> (String, ExportStats) {
             value: v,
             stix_id: id,
             name: (i == 4).then_some("evil \"C2\"; see \\\\share\tnow"),
+            description: (i == 5).then_some("gate of the kit,\nsecond line"),
             tlp: if i % 2 == 0 { Tlp::Amber } else { Tlp::Green },
             valid_until: (i == 0).then_some("2026-12-01T00:00:00.000Z"),
-            warning: false,
+            warning: None,
         })
         .collect();
     rows.push(ExportRow {
         value: &warned,
         stix_id: &ids[values.len()],
         name: None,
+        description: None,
         tlp: Tlp::Clear,
         valid_until: None,
-        warning: true,
+        warning: Some("popular-domains"),
     });
     let opts = ExportOptions {
         generated: "2026-11-01T09:00:00Z".into(),
@@ -61,9 +65,10 @@ fn rows<'a>(
         value: v,
         stix_id: "indicator--00000000-0000-4000-8000-000000000000",
         name: Some(name),
+        description: None,
         tlp,
         valid_until: None,
-        warning: false,
+        warning: None,
     })
 }
 
@@ -99,9 +104,10 @@ fn csv_cells_never_start_a_formula() {
         value: v,
         stix_id: "indicator--00000000-0000-4000-8000-000000000000",
         name: Some(name),
+        description: None,
         tlp: Tlp::Amber,
         valid_until: None,
-        warning: false,
+        warning: None,
     });
     let mut out = Vec::new();
     write_export(ExportFormat::Csv, rows, &mut out, &ExportOptions::default()).expect("csv");
@@ -117,6 +123,7 @@ fn csv_cells_never_start_a_formula() {
         }
         assert_eq!(&record[1], format!("'{}", emails[i]).as_str());
         assert_eq!(&record[3], format!("'{}", names[i]).as_str());
+        assert_eq!(&record[4], "", "no description");
         n += 1;
     }
     assert_eq!(n, 4);
@@ -152,16 +159,21 @@ fn very_wide_networks_stay_out_of_blocking_formats() {
             value: v,
             stix_id: "indicator--x",
             name: None,
+            description: None,
             tlp: Tlp::Green,
             valid_until: None,
-            warning: false,
+            warning: None,
         });
         let mut out = Vec::new();
         let stats = write_export(fmt, rows, &mut out, &ExportOptions::default()).expect("write");
         assert_eq!((stats.written, stats.skipped), (1, 1), "{fmt:?}");
+        assert_eq!(stats.left_out.get(&LeftOut::TooWide), Some(&1), "{fmt:?}");
+        let text = String::from_utf8_lossy(&out);
+        assert!(!text.contains("0.0.0.0"), "{fmt:?}");
         assert!(
-            !String::from_utf8_lossy(&out).contains("0.0.0.0"),
-            "{fmt:?}"
+            text.trim_end()
+                .ends_with("left out: 1 networks wider than /8 (IPv4) or /32 (IPv6)"),
+            "{fmt:?}: {text}"
         );
     }
 }
@@ -433,4 +445,243 @@ fn formats_by_name() {
         ExportFormat::parse("STIX").map_err(|e| e.field),
         Err("format")
     );
+}
+
+/// Rows as the store gives them: one per (value, indicator), the rows of
+/// a value together, some values held by several indicators and some
+/// indicators seen twice (two collections).
+fn merged_rows(values: &[IndicatorValue]) -> Vec<ExportRow<'_>> {
+    let ids = [
+        "indicator--00000000-0000-4000-8000-00000000000a",
+        "indicator--00000000-0000-4000-8000-00000000000b",
+        "indicator--00000000-0000-4000-8000-00000000000c",
+    ];
+    let mut rows = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        // Value i is held by indicators 0..=i%3, and indicator 0 twice.
+        for (j, id) in ids.iter().enumerate().take(i % 3 + 1) {
+            let times = if j == 0 { 2 } else { 1 };
+            for _ in 0..times {
+                rows.push(ExportRow {
+                    value: v,
+                    stix_id: id,
+                    name: Some(["first", "second", "third"][j]),
+                    description: None,
+                    tlp: [Tlp::Amber, Tlp::Green, Tlp::Clear][j],
+                    valid_until: None,
+                    warning: None,
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn write(fmt: ExportFormat, rows: Vec<ExportRow<'_>>) -> (String, ExportStats) {
+    let mut out = Vec::new();
+    let stats = write_export(fmt, rows, &mut out, &ExportOptions::default()).expect("write");
+    (String::from_utf8(out).expect("utf-8"), stats)
+}
+
+/// Data lines: neither blank nor comments.
+fn data_lines(text: &str, comment: char) -> Vec<&str> {
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with(comment))
+        .collect()
+}
+
+#[test]
+fn blocklists_hold_each_value_once() {
+    let values = values_with(&[
+        (ValueKind::Ipv4, "45.77.1.2"),
+        (ValueKind::Ipv4, "45.77.1.3"),
+    ]);
+    let ips: Vec<IndicatorValue> = values
+        .into_iter()
+        .filter(|v| v.kind() == ValueKind::Ipv4)
+        .collect();
+    let (text, stats) = write(ExportFormat::Blocklist, merged_rows(&ips));
+    let lines = data_lines(&text, '#');
+    assert_eq!(
+        lines,
+        ["198.51.100.7", "203.0.113.0/24", "45.77.1.2", "45.77.1.3"],
+        "{text}"
+    );
+    assert_eq!(stats.written, 4);
+    // One kind per file: a blocklist names the kind it holds.
+    assert_eq!(
+        ExportFormat::Blocklist.kinds(&[]).map_err(|e| e.field),
+        Err("type")
+    );
+    assert_eq!(
+        ExportFormat::Blocklist
+            .kinds(&[ValueKind::Ipv4, ValueKind::Domain])
+            .map_err(|e| e.field),
+        Err("type")
+    );
+    assert_eq!(
+        ExportFormat::Blocklist.kinds(&[ValueKind::Url]),
+        Ok(vec![ValueKind::Url])
+    );
+    assert_eq!(
+        ExportFormat::Rpz.kinds(&[]),
+        Ok(vec![ValueKind::Ipv4, ValueKind::Ipv6, ValueKind::Domain])
+    );
+}
+
+/// Zeek's Intel framework keys an item by (indicator, indicator_type);
+/// one row each, its sources named in `meta.desc`. URLs are keyed without
+/// their scheme, so `http://x/a` and `https://x/a` are one row.
+#[test]
+fn zeek_writes_each_indicator_and_type_once_with_its_sources() {
+    let values = values_with(&[
+        (
+            ValueKind::Url,
+            "https://evil.example/gate.php?id=1&x=%27a%27",
+        ),
+        (ValueKind::Url, "ftp://evil.example/kit.zip"),
+    ]);
+    // The two gate.php URLs next to each other, as the export brings
+    // them (http:// and https:// read together).
+    let mut order: Vec<&IndicatorValue> = values.iter().collect();
+    order.sort_by_key(|v| super::formats::zeek_key(v));
+    let owned: Vec<IndicatorValue> = order.into_iter().cloned().collect();
+    let (text, stats) = write(ExportFormat::Zeek, merged_rows(&owned));
+    let lines = data_lines(&text, '#');
+    let keys: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| {
+            let mut f = l.split('\t');
+            (f.next().unwrap_or_default(), f.next().unwrap_or_default())
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<_> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "repeated rows:\n{text}");
+    let gate = lines
+        .iter()
+        .find(|l| l.starts_with("evil.example/gate.php"))
+        .expect("the URL row");
+    assert!(
+        gate.contains("TLP:AMBER indicator--00000000-0000-4000-8000-00000000000a first")
+            && gate.contains("TLP:GREEN indicator--00000000-0000-4000-8000-00000000000b second"),
+        "{gate}"
+    );
+    assert_eq!(
+        gate.matches("00000000000a").count(),
+        1,
+        "an indicator named once: {gate}"
+    );
+    assert_eq!(stats.left_out.get(&LeftOut::Scheme), Some(&1), "{text}");
+    assert!(!text.contains("kit.zip\t"), "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("# left out: 1 URLs other than http and https"),
+        "{text}"
+    );
+}
+
+/// CSV: one row per (value, indicator), name and description filled.
+#[test]
+fn csv_has_one_row_per_value_and_indicator() {
+    let values = values_with(&[]);
+    let (text, stats) = write(ExportFormat::Csv, merged_rows(&values));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        [
+            "type",
+            "value",
+            "stix_id",
+            "name",
+            "description",
+            "tlp",
+            "valid_until"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let pairs: std::collections::BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r[1].to_owned(), r[2].to_owned()))
+        .collect();
+    assert_eq!(pairs.len(), rows.len(), "repeated rows:\n{text}");
+    let want: usize = (0..values.len()).map(|i| i % 3 + 1).sum();
+    assert_eq!((rows.len(), stats.written), (want, want));
+    assert!(rows.iter().all(|r| !r[3].is_empty()), "names filled");
+}
+
+/// RPZ: one record set per value (BIND refuses nothing, but a zone of
+/// repeated records is noise), its sources in the comment above it.
+#[test]
+fn rpz_writes_each_value_once() {
+    let values = values_with(&[]);
+    let (text, _) = write(ExportFormat::Rpz, merged_rows(&values));
+    let owners: Vec<&str> = data_lines(&text, ';')
+        .into_iter()
+        .filter(|l| l.contains("CNAME"))
+        .collect();
+    let unique: std::collections::BTreeSet<_> = owners.iter().collect();
+    assert_eq!(unique.len(), owners.len(), "{text}");
+}
+
+/// The values a device would act on wrongly are left out, and the export
+/// says how many and why; the caller names each value's warning list.
+#[test]
+fn left_out_values_are_counted_by_reason() {
+    let values = values_with(&[
+        (ValueKind::Url, "http://192.168.10.5/payload.bin"),
+        (ValueKind::Url, "http://203.0.113.9/gate.php"),
+        (ValueKind::Ipv4, "10.1.2.3"),
+        (ValueKind::Ipv4, "0.0.0.0/1"),
+    ]);
+    let warned = |v: &IndicatorValue| match v.value() {
+        "http://192.168.10.5/payload.bin" | "10.1.2.3" => Some("private-ranges"),
+        "http://203.0.113.9/gate.php" => Some("documentation"),
+        _ => None,
+    };
+    for fmt in [
+        ExportFormat::Suricata,
+        ExportFormat::Zeek,
+        ExportFormat::Blocklist,
+    ] {
+        let rows = values.iter().map(|v| ExportRow {
+            value: v,
+            stix_id: "indicator--00000000-0000-4000-8000-000000000000",
+            name: None,
+            description: None,
+            tlp: Tlp::Green,
+            valid_until: None,
+            warning: warned(v),
+        });
+        let mut out = Vec::new();
+        let stats = write_export(fmt, rows, &mut out, &ExportOptions::default()).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        for gone in ["192.168.10.5", "203.0.113.9", "10.1.2.3", "0.0.0.0"] {
+            assert!(
+                !data_lines(&text, '#').iter().any(|l| l.contains(gone)),
+                "{fmt:?} kept {gone}:\n{text}"
+            );
+        }
+        assert_eq!(
+            stats
+                .left_out
+                .get(&LeftOut::Warning("private-ranges".into())),
+            Some(&2),
+            "{fmt:?}"
+        );
+        assert_eq!(
+            stats
+                .left_out
+                .get(&LeftOut::Warning("documentation".into())),
+            Some(&1)
+        );
+        assert_eq!(stats.left_out.get(&LeftOut::TooWide), Some(&1));
+        let last = text.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("# left out: ")
+                && last.contains("2 on warning list private-ranges")
+                && last.contains("1 on warning list documentation"),
+            "{fmt:?}: {last}"
+        );
+    }
 }

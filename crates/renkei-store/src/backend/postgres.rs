@@ -93,6 +93,9 @@ impl Backend for Postgres {
 }
 
 impl IntelBackend for Postgres {
+    const NAME_AND_DESCRIPTION: &'static str =
+        "o.body::json ->> 'name' AS name, o.body::json ->> 'description' AS description";
+
     /// In key order, so two adds never wait on each other in a cycle; one
     /// statement with one array bind whatever the number of keys
     /// (BENCHMARKS.md, "Object heads in one unnest upsert").

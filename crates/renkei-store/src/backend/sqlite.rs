@@ -65,6 +65,9 @@ impl Backend for Sqlite {
 }
 
 impl IntelBackend for Sqlite {
+    const NAME_AND_DESCRIPTION: &'static str = "json_extract(o.body, '$.name') AS name, \
+         json_extract(o.body, '$.description') AS description";
+
     /// Nothing to take: SQLite's writers take turns already (BEGIN
     /// IMMEDIATE), so `stix_heads` stays empty here.
     async fn take_heads<'a>(

@@ -3,6 +3,7 @@
 //! read joins the object rows and applies the access rule in SQL, like every
 //! other read of shared data, and restricted reads are audited.
 
+pub(crate) mod export;
 pub(crate) mod read;
 pub(crate) mod values;
 
@@ -45,7 +46,9 @@ pub struct ValueHits {
 /// than this to count; the portal shows "10,000+".
 pub const COUNT_CAP: i64 = 10_000;
 
-/// A page of the index for exports.
+/// A page of the index for exports, in `(value, kind, id)` order, so that
+/// rows holding one value arrive together (exports merge them as they
+/// stream, without holding the whole export).
 #[derive(Debug, Clone, Default)]
 pub struct IndexQuery {
     /// Only these kinds (all when empty).
@@ -54,9 +57,30 @@ pub struct IndexQuery {
     pub collection: Option<String>,
     /// Only indicators valid at this time (microseconds).
     pub valid_at: Option<i64>,
-    /// Resume after this index row id.
-    pub after: Option<i64>,
+    /// Only values starting with this text (compared as bytes).
+    pub prefix: Option<String>,
+    /// Resume after this row (the last row of the previous page).
+    pub after: Option<IndexCursor>,
     pub limit: i64,
+}
+
+/// Where an export page ends: its last row's `(value, kind, id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexCursor {
+    pub value: String,
+    pub kind: ValueKind,
+    pub id: i64,
+}
+
+impl IndexRow {
+    /// The cursor after this row.
+    pub fn cursor(&self) -> IndexCursor {
+        IndexCursor {
+            value: self.value.value().to_owned(),
+            kind: self.value.kind(),
+            id: self.id,
+        }
+    }
 }
 
 /// One index row as exported.
@@ -70,6 +94,9 @@ pub struct IndexRow {
     pub valid_from: i64,
     pub valid_until: Option<i64>,
     pub date_added: i64,
+    /// The indicator's `name` and `description`, if it has them.
+    pub name: Option<String>,
+    pub description: Option<String>,
 }
 
 /// Sightings of one object that the reader may read, by their own marking.
@@ -127,7 +154,8 @@ pub trait IndexStore: Send + Sync {
     /// The values of object `stix_id` (its latest readable version) and, for
     /// each, where else it has been seen.
     async fn correlate(&self, actor: &Actor, stix_id: &str, limit: i64) -> Result<Vec<ValueHits>>;
-    /// A page of readable index rows (latest readable versions), by row id.
+    /// A page of readable index rows (latest readable versions), in
+    /// `(value, kind, id)` order ([`IndexQuery`]); restricted rows audited.
     async fn index_page(&self, actor: &Actor, q: &IndexQuery) -> Result<Vec<IndexRow>>;
     /// Readable sightings of `stix_id`.
     async fn sightings_of(&self, actor: &Actor, stix_id: &str) -> Result<SightingSummary>;

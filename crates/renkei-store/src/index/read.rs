@@ -12,8 +12,9 @@ use super::{
 };
 use crate::access::{binds, readable_stix, readable_stix_n};
 use crate::backend::hot::hot_read;
-use crate::backend::{Backend, On, RowExt, Sql};
+use crate::backend::{On, RowExt, Sql};
 use crate::intel::StixRow;
+use crate::intel::backend::IntelBackend;
 use crate::intel::page::{Leg, keyset_rows};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
@@ -56,7 +57,7 @@ const MARK_SEEN: &str = "
 
 /// `{select} FROM {from} WHERE <o undeleted, readable, latest readable>`
 /// with the viewer bound; `from` names `stix_objects o`.
-fn readable_latest<'q>(actor: &Actor, select: &str, from: &str) -> Sql<'q> {
+pub(super) fn readable_latest<'q>(actor: &Actor, select: &str, from: &str) -> Sql<'q> {
     let (u, o, s) = binds(&actor.viewer);
     Sql::built(format!(
         "{select} FROM {from}
@@ -69,7 +70,7 @@ fn readable_latest<'q>(actor: &Actor, select: &str, from: &str) -> Sql<'q> {
 }
 
 #[async_trait]
-impl<B: Backend> IndexStore for SqlStore<B> {
+impl<B: IntelBackend> IndexStore for SqlStore<B> {
     async fn lookup_values(
         &self,
         actor: &Actor,
@@ -109,50 +110,7 @@ impl<B: Backend> IndexStore for SqlStore<B> {
     }
 
     async fn index_page(&self, actor: &Actor, q: &IndexQuery) -> Result<Vec<IndexRow>> {
-        let mut d = readable_latest(
-            actor,
-            "SELECT iv.id, iv.kind, iv.value, iv.valid_from, iv.valid_until, o.stix_id,
-                    o.collection_id, o.tlp, o.date_added",
-            IV_JOIN,
-        );
-        let after = d.p(q.after.unwrap_or(0));
-        d.push(&format!(" AND iv.id > {after}"));
-        let kinds: Vec<String> = q.kinds.iter().map(|k| k.as_str().to_owned()).collect();
-        d.and_in("iv.kind", &kinds);
-        if let Some(c) = &q.collection {
-            let p = d.p(c);
-            d.push(&format!(" AND o.collection_id = {p}"));
-        }
-        if let Some(t) = q.valid_at {
-            let (p1, p2) = (d.p(t), d.p(t));
-            d.push(&format!(
-                " AND iv.valid_from <= {p1} AND (iv.valid_until IS NULL OR iv.valid_until > {p2})"
-            ));
-        }
-        let lim = d.p(q.limit.max(1));
-        d.push(&format!(" ORDER BY iv.id LIMIT {lim}"));
-        let mut out = Vec::new();
-        for r in d.fetch_all(self).await? {
-            out.push(IndexRow {
-                id: r.i64("id")?,
-                value: value(&r)?,
-                stix_id: r.text("stix_id")?,
-                collection_id: r.text("collection_id")?,
-                tlp: tlp(&r)?,
-                valid_from: r.i64("valid_from")?,
-                valid_until: r.opt_i64("valid_until")?,
-                date_added: r.i64("date_added")?,
-            });
-        }
-        let restricted = out
-            .iter()
-            .filter(|r| r.tlp != Tlp::Clear)
-            .map(|r| r.stix_id.as_str())
-            .collect();
-        self.audit
-            .read_of(None, actor, "index.export", "index", restricted)
-            .await?;
-        Ok(out)
+        self.export_page(actor, q).await
     }
 
     async fn sightings_of(&self, actor: &Actor, stix_id: &str) -> Result<SightingSummary> {
@@ -323,7 +281,7 @@ impl<B: Backend> IndexStore for SqlStore<B> {
 }
 
 #[allow(private_bounds)]
-impl<B: Backend> SqlStore<B> {
+impl<B: IntelBackend> SqlStore<B> {
     /// The readable objects holding `v` (a hot read: `lookup_values`).
     async fn hits_for(
         &self,
@@ -417,7 +375,7 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
-fn tlp(r: &impl RowExt) -> Result<Tlp> {
+pub(super) fn tlp(r: &impl RowExt) -> Result<Tlp> {
     Tlp::parse(&r.text("tlp")?).map_err(|e| StoreError::corrupt("stix_objects", e))
 }
 
@@ -426,7 +384,7 @@ pub(crate) fn kind(r: &impl RowExt) -> Result<ValueKind> {
 }
 
 /// The `(kind, value)` of an index row.
-fn value(r: &impl RowExt) -> Result<IndicatorValue> {
+pub(super) fn value(r: &impl RowExt) -> Result<IndicatorValue> {
     IndicatorValue::parse(kind(r)?, &r.text("value")?)
         .map_err(|e| StoreError::corrupt("indicator_values", e))
 }

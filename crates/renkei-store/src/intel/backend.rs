@@ -14,6 +14,11 @@ use crate::store::SqlStore;
 
 /// A backend's part in adding and paging STIX objects.
 pub(crate) trait IntelBackend: Backend {
+    /// Selects the `name` and `description` of the object body `o.body`
+    /// (NULL where it has none) as columns `name` and `description`: each
+    /// database reads JSON text with its own functions.
+    const NAME_AND_DESCRIPTION: &'static str;
+
     /// Takes the heads (`write::head_key`) of the lines of `owner` with
     /// ids `ids` that an add to `collection` touches, before anything else
     /// in the add, so that concurrent adds of versions of one line take

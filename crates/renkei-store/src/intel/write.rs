@@ -248,7 +248,14 @@ async fn insert_objects<B: Backend>(
             .into_iter()
             .map(|a| B::seq_placeholder(&mut d, a))
             .collect();
-        ps.push(if community_audience(c, o, *tlp) { "1" } else { "0" }.to_owned());
+        ps.push(
+            if community_audience(c, o, *tlp) {
+                "1"
+            } else {
+                "0"
+            }
+            .to_owned(),
+        );
         rows.push(format!("({})", ps.join(", ")));
     }
     d.push(&rows.join(", "));

@@ -2,6 +2,7 @@
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
 mod accounts;
+mod exports;
 mod leaks;
 mod mfa;
 mod oidc;
