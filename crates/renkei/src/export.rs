@@ -1,6 +1,7 @@
 //! `renkei export`: what one organisation may read, as a STIX bundle or in
 //! an indicator format (csv, suricata, zeek, rpz, blocklist).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,7 +20,8 @@ pub struct ExportArgs {
     org: i64,
     #[arg(long)]
     collection: Option<String>,
-    /// Indicator value kinds, comma-separated (e.g. `ipv4,domain`).
+    /// Indicator value kinds, comma-separated (e.g. `ipv4,domain`); a
+    /// blocklist holds exactly one (`--type ipv4`).
     #[arg(long = "type")]
     kinds: Option<String>,
     /// Include indicators no longer (or not yet) valid.
@@ -56,7 +58,8 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     .await
 }
 
-/// Writes what `org` may read in an export format to `output` (or stdout).
+/// Writes what `org` may read in an export format to `output` (or
+/// stdout), a chunk at a time as the store is read.
 async fn export(
     store: &dyn Store,
     format: &str,
@@ -72,9 +75,13 @@ async fn export(
         source: "cli".into(),
         system: false,
     };
-    let mut out = Vec::new();
-    if format == "stix" {
-        renkei_server::share::export_bundle(store, &actor, collection.as_deref(), &mut out).await?;
+    // A collection the organisation may not see is not found, as a
+    // missing one (checked before any output is created).
+    if let Some(id) = &collection {
+        renkei_server::share::exports::visible_collection(store, &actor, id).await?;
+    }
+    let req = if format == "stix" {
+        None
     } else {
         let fmt = renkei_stix::ExportFormat::parse(format)?;
         let kinds = kinds
@@ -83,21 +90,52 @@ async fn export(
             .filter(|k| !k.trim().is_empty())
             .map(renkei_core::ValueKind::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        let q = renkei_store::index::IndexQuery {
+        fmt.kinds(&kinds)?;
+        Some(renkei_server::share::IndicatorExport {
+            format: fmt,
             kinds,
-            collection,
+            collection: collection.clone(),
             valid_at: (!all).then(|| renkei_core::Timestamp::now().0),
-            ..Default::default()
-        };
-        let stats = renkei_server::share::export(store, &actor, fmt, q, &mut out).await?;
-        eprintln!("{} written, {} left out", stats.written, stats.skipped);
-    }
-    match output {
-        Some(p) => std::fs::write(p, &out).with_context(|| format!("writing {}", p.display()))?,
+        })
+    };
+    let out: Box<dyn Write + Send> = match output {
+        Some(p) => {
+            Box::new(std::fs::File::create(p).with_context(|| format!("writing {}", p.display()))?)
+        }
+        None => Box::new(std::io::stdout()),
+    };
+    let mut sink = WriteSink(out);
+    match req {
         None => {
-            use std::io::Write;
-            std::io::stdout().write_all(&out)?;
+            let n = renkei_server::share::export_bundle(
+                store,
+                &actor,
+                collection.as_deref(),
+                &mut sink,
+            )
+            .await?;
+            eprintln!("{n} objects written");
+        }
+        Some(req) => {
+            let stats = renkei_server::share::export(store, &actor, &req, &mut sink).await?;
+            eprintln!(
+                "{} written, {} left out: {}",
+                stats.written,
+                stats.skipped,
+                stats.left_out_text()
+            );
         }
     }
+    sink.0.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Chunks of the export written straight on (a file, standard output).
+struct WriteSink(Box<dyn Write + Send>);
+
+#[async_trait::async_trait]
+impl renkei_server::share::ExportSink for WriteSink {
+    async fn put(&mut self, chunk: Vec<u8>) -> std::io::Result<()> {
+        self.0.write_all(&chunk)
+    }
 }

@@ -3,6 +3,7 @@
 //! notifications. Handlers translate only; the store applies the access
 //! rule and audits.
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -10,12 +11,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use renkei_core::{Audience, IndicatorValue, Timestamp, Tlp, ValueKind, decay_score};
 use renkei_stix::{ExportFormat, StixTime};
-use renkei_store::index::{IndexQuery, SearchQuery, ValueHits};
+use renkei_store::index::{SearchQuery, ValueHits};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::service;
+use super::{exports, service};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
@@ -61,17 +62,19 @@ pub struct CollectionView {
     pub taxii_api_root: String,
 }
 
-/// TAXII collections the caller can read (their communities' API roots).
+/// TAXII collections the caller can see.
+///
+/// Those of its communities, and others holding something it may read
+/// (CLEAR, or shared with its organisation, sector or person).
 #[utoipa::path(get, path = "/api/v1/collections", responses((status = 200, body = [CollectionView])), security(("bearer" = [])))]
 pub async fn list_collections(
     State(s): State<AppState>,
     p: Principal,
 ) -> ApiResult<Json<Vec<CollectionView>>> {
     p.require()?;
-    let list = s.store.list_collections().await?;
+    let list = exports::visible_collections(s.store.as_ref(), &p.actor).await?;
     Ok(Json(
         list.into_iter()
-            .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
             .map(|c| CollectionView {
                 can_write: renkei_core::can_write_community(p.viewer(), c.community),
                 taxii_api_root: format!("/taxii2/community-{}/", c.community.0),
@@ -300,7 +303,8 @@ pub async fn search(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportParams {
     pub collection: Option<String>,
-    /// Indicator value kinds, comma-separated (all when absent).
+    /// Indicator value kinds, comma-separated (all the format holds when
+    /// absent). A blocklist holds exactly one: `type=ipv4`, `type=domain`…
     #[serde(rename = "type")]
     pub kinds: Option<String>,
     /// Only indicators valid now (default true).
@@ -309,6 +313,13 @@ pub struct ExportParams {
 
 /// Exports what the caller may read: `stix` (bundle), `csv`, `suricata`,
 /// `zeek`, `rpz` or `blocklist`.
+///
+/// Every format shows the caller the same objects its other ways out do
+/// (TAXII included). A blocklist holds one `type` per file, each value
+/// once. Formats a device acts on leave out values on warning lists and
+/// very wide networks, and say how many on their last line. The body is
+/// streamed as it is read; a failure once it has begun cuts the transfer
+/// short rather than ending it as if complete.
 #[utoipa::path(get, path = "/api/v1/exports/{format}", tag = TAG, params(("format" = String, Path), ExportParams), responses((status = 200, description = "the export")), security(("bearer" = [])))]
 pub async fn export(
     State(s): State<AppState>,
@@ -317,25 +328,53 @@ pub async fn export(
     Query(q): Query<ExportParams>,
 ) -> ApiResult<Response> {
     p.require()?;
-    let (body, content_type, ext) = export_body(&s, &p, &format, &q).await?;
-    let disposition = format!("attachment; filename=\"renkei-export.{ext}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    let plan = export_plan(&s, &p, &format, &q).await?;
+    export_response(&s, &p, plan).await
 }
 
-/// The export's bytes, content type and file extension (shared with the portal).
-pub async fn export_body(
+/// An export checked before anything is written: an unknown format or
+/// type, a blocklist of other than one type, or a collection the caller may
+/// not see is refused naming the field.
+#[derive(Debug)]
+pub(super) enum ExportPlan {
+    Bundle(Option<String>),
+    Indicators(exports::IndicatorExport),
+}
+
+impl ExportPlan {
+    fn content_type(&self) -> &'static str {
+        match self {
+            ExportPlan::Bundle(_) => "application/stix+json;version=2.1",
+            ExportPlan::Indicators(e) => e.format.content_type(),
+        }
+    }
+
+    /// `renkei-export.zeek.intel`, `renkei-export.blocklist-ipv4.txt`.
+    fn file_name(&self) -> String {
+        match self {
+            ExportPlan::Bundle(_) => "renkei-export.stix.json".to_owned(),
+            ExportPlan::Indicators(e) => {
+                let kind = match (e.format, e.kinds.as_slice()) {
+                    (ExportFormat::Blocklist, [k]) => format!("-{k}"),
+                    _ => String::new(),
+                };
+                format!(
+                    "renkei-export.{}{kind}.{}",
+                    e.format.as_str(),
+                    e.format.file_extension()
+                )
+            }
+        }
+    }
+}
+
+/// Checks an export request (shared with the portal).
+pub(super) async fn export_plan(
     s: &AppState,
     p: &Principal,
     format: &str,
     q: &ExportParams,
-) -> ApiResult<(Vec<u8>, &'static str, &'static str)> {
+) -> ApiResult<ExportPlan> {
     let kinds = q
         .kinds
         .as_deref()
@@ -345,30 +384,107 @@ pub async fn export_body(
         .filter(|k| !k.is_empty())
         .map(|k| ValueKind::parse(k).map_err(|e| ApiError::field("type", e.to_string())))
         .collect::<ApiResult<Vec<_>>>()?;
-    // A collection the caller may not read is not found, as a missing one.
+    // A collection the caller may not see is not found, as a missing one.
     if let Some(id) = &q.collection {
-        service::readable_collection(s.store.as_ref(), p.viewer(), id).await?;
+        exports::visible_collection(s.store.as_ref(), &p.actor, id).await?;
     }
-    let mut out = Vec::new();
     if format == "stix" {
-        service::export_bundle(
-            s.store.as_ref(),
-            &p.actor,
-            q.collection.as_deref(),
-            &mut out,
-        )
-        .await?;
-        return Ok((out, "application/stix+json;version=2.1", "json"));
+        return Ok(ExportPlan::Bundle(q.collection.clone()));
     }
-    let fmt = ExportFormat::parse(format).map_err(|e| ApiError::field("format", e.to_string()))?;
-    let iq = IndexQuery {
+    let format =
+        ExportFormat::parse(format).map_err(|e| ApiError::field("format", e.to_string()))?;
+    format
+        .kinds(&kinds)
+        .map_err(|e| ApiError::field(e.field, e.to_string()))?;
+    Ok(ExportPlan::Indicators(exports::IndicatorExport {
+        format,
         kinds,
         collection: q.collection.clone(),
         valid_at: q.active.unwrap_or(true).then(|| Timestamp::now().0),
-        ..IndexQuery::default()
+    }))
+}
+
+/// Hands an export's chunks to the response body as they are written.
+struct BodySink(tokio::sync::mpsc::Sender<Result<Bytes, exports::ExportError>>);
+
+#[async_trait::async_trait]
+impl exports::ExportSink for BodySink {
+    async fn put(&mut self, chunk: Vec<u8>) -> std::io::Result<()> {
+        self.0.send(Ok(Bytes::from(chunk))).await.map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the reader went away")
+        })
+    }
+}
+
+/// Chunks in flight between the export and the client: with the chunk
+/// being written, the most an export holds (`exports::CHUNK` each).
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// Runs an export into a streamed response (shared with the portal). A
+/// failure before the first chunk is answered as an error; one after it
+/// ends the body early, so the client sees an incomplete transfer.
+pub(super) async fn export_response(
+    s: &AppState,
+    p: &Principal,
+    plan: ExportPlan,
+) -> ApiResult<Response> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+    let (store, actor) = (s.store.clone(), p.actor.clone());
+    let headers = [
+        (header::CONTENT_TYPE, plan.content_type().to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", plan.file_name()),
+        ),
+    ];
+    tokio::spawn(async move {
+        let mut sink = BodySink(tx.clone());
+        let done = match &plan {
+            ExportPlan::Bundle(c) => {
+                exports::export_bundle(store.as_ref(), &actor, c.as_deref(), &mut sink)
+                    .await
+                    .map(drop)
+            }
+            ExportPlan::Indicators(e) => exports::export(store.as_ref(), &actor, e, &mut sink)
+                .await
+                .map(drop),
+        };
+        match done {
+            Ok(()) => {}
+            // The client went away: nothing to tell anyone.
+            Err(exports::ExportError::Write(e)) => {
+                tracing::debug!(error = %e, "export not read to its end");
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+    });
+    let first = match rx.recv().await {
+        Some(Ok(chunk)) => chunk,
+        Some(Err(exports::ExportError::Store(e))) => return Err(e.into()),
+        Some(Err(exports::ExportError::Write(_))) | None => {
+            tracing::error!("export ended before writing anything");
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "the server could not complete the request",
+            ));
+        }
     };
-    service::export(s.store.as_ref(), &p.actor, fmt, iq, &mut out).await?;
-    Ok((out, fmt.content_type(), fmt.file_extension()))
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        let item = rx.recv().await?;
+        let item = item.map_err(|e| {
+            tracing::error!(error = %e, "export failed after it began");
+            std::io::Error::other(e.to_string())
+        });
+        Some((item, rx))
+    });
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }),
+        rest,
+    );
+    Ok((headers, Body::from_stream(body)).into_response())
 }
 
 /// A sighting to report.
@@ -415,7 +531,7 @@ pub async fn create_sighting(
     }
     let obj = renkei_stix::parse_object(&o, None).map_err(|e| field_errors(e.0))?;
     let collection = match &r.collection {
-        Some(id) => service::readable_collection(s.store.as_ref(), p.viewer(), id).await?,
+        Some(id) => service::readable_collection(s.store.as_ref(), &p.actor, id).await?,
         None => service::default_collection(s.store.as_ref(), p.viewer())
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,

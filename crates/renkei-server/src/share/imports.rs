@@ -234,7 +234,7 @@ pub async fn import_bundle(
 
 /// A collection the caller may read (`service::readable_collection`).
 async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult<Collection> {
-    Ok(service::readable_collection(s.store.as_ref(), p.viewer(), id).await?)
+    Ok(service::readable_collection(s.store.as_ref(), &p.actor, id).await?)
 }
 
 /// Both endpoints' bundle import: validated whole and stored whole, or

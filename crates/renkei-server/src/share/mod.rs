@@ -4,6 +4,7 @@
 //! (`service.rs`), which the command line uses too.
 
 mod api;
+pub mod exports;
 mod forms;
 mod imports;
 mod items;
@@ -16,10 +17,12 @@ pub mod webhooks;
 use axum::Router;
 use utoipa::OpenApi;
 
+pub use exports::{
+    ExportError, ExportSink, IndicatorExport, export, export_bundle, visible_collections,
+};
 pub use service::{
-    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
-    export_bundle, index_entries, misp_objects, new_version, share_objects, share_values,
-    warning_lists,
+    ShareError, ShareOptions, default_collection, derived_id_key, index_entries, misp_objects,
+    new_version, share_objects, share_values, warning_lists,
 };
 
 use crate::http::AppState;

@@ -5,8 +5,8 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
@@ -14,7 +14,7 @@ use renkei_core::{Audience, Timestamp, Tlp};
 use renkei_stix::StixTime;
 use serde::Deserialize;
 
-use super::api::{ExportParams, SearchParams, export_body};
+use super::api::{ExportParams, SearchParams, export_plan, export_response};
 use super::service;
 use super::taxii::{decode_next, encode_next};
 use crate::http::AppState;
@@ -58,16 +58,13 @@ async fn intel_page(
     if let Some(r) = login_redirect(&p, "/intel") {
         return r;
     }
-    let collections = match s.store.list_collections().await {
+    let collections = match super::exports::visible_collections(s.store.as_ref(), &p.actor).await {
         Ok(c) => c,
         Err(e) => return error_page(&s, &p, lang, e.into()).await,
     };
     let communities = s.store.list_communities().await.unwrap_or_default();
     let mut sections = Vec::new();
-    for c in collections
-        .into_iter()
-        .filter(|c| renkei_core::can_read_community(p.viewer(), c.community))
-    {
+    for c in collections {
         let mut query = renkei_store::intel::StixQuery::new(50);
         query.newest_first = true;
         if q.collection.as_deref() == Some(c.id.as_str()) {
@@ -387,18 +384,12 @@ async fn export_download(
     if let Some(r) = login_redirect(&p, "/intel") {
         return r;
     }
-    match export_body(&s, &p, &format, &q).await {
-        Ok((body, content_type, ext)) => (
-            [
-                (header::CONTENT_TYPE, content_type.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"renkei-export.{ext}\""),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
+    let plan = match export_plan(&s, &p, &format, &q).await {
+        Ok(plan) => plan,
+        Err(e) => return error_page(&s, &p, lang, e).await,
+    };
+    match export_response(&s, &p, plan).await {
+        Ok(r) => r,
         Err(e) => error_page(&s, &p, lang, e).await,
     }
 }

@@ -1,26 +1,17 @@
-//! Sharing and exporting, without HTTP: validated objects, indicator lists
-//! and MISP events become store versions (with their index entries), and the
-//! index is written out in the export formats. The REST API, the portal and
-//! the command line all go through here, so they share one behaviour.
+//! Sharing without HTTP: validated objects, indicator lists and MISP events
+//! become store versions (with their index entries); exports are in
+//! `exports.rs`. The REST API, the portal and the command line all go
+//! through here, so they share one behaviour.
 
 use std::sync::Arc;
 
 use renkei_core::model::Collection;
 use renkei_core::warning::{WarningEntry, WarningList, WarningLists};
 use renkei_core::{Actor, Audience, Timestamp, Tlp, Viewer};
-use renkei_stix::{
-    ExportFormat, ExportOptions, ExportRow, ExportStats, FieldError, IndicatorOptions, ListEntry,
-    StixObject, StixTime,
-};
-use renkei_store::index::{IndexEntries, IndexQuery, SightingOf};
+use renkei_stix::{FieldError, IndicatorOptions, ListEntry, StixObject, StixTime};
+use renkei_store::index::{IndexEntries, SightingOf};
 use renkei_store::intel::{AddOutcome, NewStixVersion};
 use renkei_store::{Store, StoreError};
-
-/// Rows per index page while exporting.
-const EXPORT_PAGE: i64 = 5_000;
-
-/// The most rows one export returns (a bound on memory and time per call).
-pub const MAX_EXPORT_ROWS: usize = 1_000_000;
 
 /// What the store keeps of a validated object: its body, TLP, and what it
 /// adds to the index (the values its pattern tests, validity, the sighted
@@ -213,18 +204,15 @@ pub fn misp_objects(
     }
 }
 
-/// Collection `id`, if `viewer` may read it. One it may not is not found,
-/// exactly as one that does not exist, so no answer tells them apart.
+/// Collection `id`, if `actor` may see it (`exports::visible_collection`:
+/// a member of its community, or someone who may read something in it).
+/// Any other is not found, exactly as one that does not exist.
 pub async fn readable_collection(
     store: &dyn Store,
-    viewer: &Viewer,
+    actor: &Actor,
     id: &str,
 ) -> Result<Collection, StoreError> {
-    match store.get_collection(id).await {
-        Ok(c) if renkei_core::can_read_community(viewer, c.community) => Ok(c),
-        Ok(_) => Err(StoreError::NotFound("collection")),
-        Err(e) => Err(e),
-    }
+    super::exports::visible_collection(store, actor, id).await
 }
 
 /// The first collection `viewer` may add to, for imports that name none.
@@ -262,108 +250,4 @@ pub async fn warning_lists(
         }
     }
     Ok(Arc::new(WarningLists::with_builtin(extra)))
-}
-
-/// Writes what `actor` may read of the index in `format` to `out`, page by
-/// page, up to [`MAX_EXPORT_ROWS`]. Values on a warning list are marked so
-/// blocking formats leave them out.
-pub async fn export(
-    store: &dyn Store,
-    actor: &Actor,
-    format: ExportFormat,
-    mut q: IndexQuery,
-    out: &mut Vec<u8>,
-) -> Result<ExportStats, StoreError> {
-    let warnings = warning_lists(store, actor.viewer.org).await?;
-    let mut rows = Vec::new();
-    q.limit = EXPORT_PAGE;
-    loop {
-        let page = store.index_page(actor, &q).await?;
-        let n = page.len();
-        q.after = page.last().map(|r| r.id);
-        rows.extend(page);
-        if (n as i64) < EXPORT_PAGE || rows.len() >= MAX_EXPORT_ROWS {
-            break;
-        }
-    }
-    rows.truncate(MAX_EXPORT_ROWS);
-    // One row per (value, indicator): the same value from two versions or
-    // two collections is exported once per indicator.
-    rows.sort_by(|a, b| {
-        (a.value.kind(), a.value.value(), &a.stix_id).cmp(&(
-            b.value.kind(),
-            b.value.value(),
-            &b.stix_id,
-        ))
-    });
-    rows.dedup_by(|a, b| a.value == b.value && a.stix_id == b.stix_id);
-    let until: Vec<Option<String>> = rows
-        .iter()
-        .map(|r| r.valid_until.map(|u| StixTime::format(Timestamp(u))))
-        .collect();
-    let flagged: Vec<bool> = rows
-        .iter()
-        .map(|r| !warnings.matches(&r.value).is_empty())
-        .collect();
-    let export_rows = rows.iter().enumerate().map(|(i, r)| ExportRow {
-        value: &r.value,
-        stix_id: &r.stix_id,
-        name: None,
-        tlp: r.tlp,
-        valid_until: until[i].as_deref(),
-        warning: flagged[i],
-    });
-    let opts = ExportOptions::default();
-    renkei_stix::write_export(format, export_rows, out, &opts)
-        .map_err(|e| StoreError::Invalid(renkei_core::ParseError::new("format", e.to_string())))
-}
-
-/// Writes a STIX bundle of the latest readable version of every object in
-/// `collection` (or in every collection `actor` may read), up to
-/// [`MAX_EXPORT_ROWS`] objects.
-pub async fn export_bundle(
-    store: &dyn Store,
-    actor: &Actor,
-    collection: Option<&str>,
-    out: &mut Vec<u8>,
-) -> Result<usize, StoreError> {
-    let collections: Vec<Collection> = match collection {
-        Some(id) => vec![readable_collection(store, &actor.viewer, id).await?],
-        None => store
-            .list_collections()
-            .await?
-            .into_iter()
-            .filter(|c| renkei_core::can_read_community(&actor.viewer, c.community))
-            .collect(),
-    };
-    out.extend_from_slice(
-        format!(
-            "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
-            uuid::Uuid::new_v4()
-        )
-        .as_bytes(),
-    );
-    let mut n = 0usize;
-    'all: for c in &collections {
-        let mut q = renkei_store::intel::StixQuery::new(1000);
-        loop {
-            let page = store.stix_page(actor, c, &q).await?;
-            for r in &page.rows {
-                if n > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(r.body.as_bytes());
-                n += 1;
-                if n >= MAX_EXPORT_ROWS {
-                    break 'all;
-                }
-            }
-            match page.rows.last() {
-                Some(last) if page.more => q.after = Some((last.date_added, last.pk)),
-                _ => break,
-            }
-        }
-    }
-    out.extend_from_slice(b"]}");
-    Ok(n)
 }

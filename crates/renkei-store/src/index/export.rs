@@ -102,16 +102,16 @@ fn page_query<'q, B: IntelBackend>(
         let ps: Vec<String> = kinds.into_iter().map(|k| d.p(k)).collect();
         d.push(&format!(" AND iv.kind IN ({})", ps.join(", ")));
     }
-    if let Some(start) = q.prefix.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(range) = &q.range {
         // A range over the index rather than LIKE (whose case folding and
         // escapes differ between the databases).
-        let from = d.p(start);
-        match prefix_end(start) {
-            Some(end) => {
-                let end = d.p(end);
-                d.push(&format!(" AND iv.value >= {from} AND iv.value < {end}"));
-            }
-            None => d.push(&format!(" AND iv.value >= {from}")),
+        if let Some(from) = &range.from {
+            let p = d.p(from.as_str());
+            d.push(&format!(" AND iv.value >= {p}"));
+        }
+        if let Some(before) = &range.before {
+            let p = d.p(before.as_str());
+            d.push(&format!(" AND iv.value < {p}"));
         }
     }
     if let Some(c) = &q.collection {
@@ -135,7 +135,7 @@ fn page_query<'q, B: IntelBackend>(
 /// The first text after every text starting with `prefix`, in byte order:
 /// the prefix with its last character raised by one (`http://` gives
 /// `http:/0`); `None` if nothing is after them all.
-fn prefix_end(prefix: &str) -> Option<String> {
+pub(super) fn prefix_end(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         // The next scalar value (skipping the surrogate gap).

@@ -57,11 +57,66 @@ pub struct IndexQuery {
     pub collection: Option<String>,
     /// Only indicators valid at this time (microseconds).
     pub valid_at: Option<i64>,
-    /// Only values starting with this text (compared as bytes).
-    pub prefix: Option<String>,
+    /// Only values in this range.
+    pub range: Option<ValueRange>,
     /// Resume after this row (the last row of the previous page).
     pub after: Option<IndexCursor>,
     pub limit: i64,
+}
+
+/// Values from `from` (inclusive) to `before` (exclusive), compared as
+/// bytes; an end that is `None` is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueRange {
+    pub from: Option<String>,
+    pub before: Option<String>,
+}
+
+impl ValueRange {
+    /// The values starting with `p`.
+    pub fn prefix(p: &str) -> Self {
+        Self {
+            from: Some(p.to_owned()),
+            before: export::prefix_end(p),
+        }
+    }
+
+    /// The values before `p`.
+    pub fn below(p: &str) -> Self {
+        Self {
+            from: None,
+            before: Some(p.to_owned()),
+        }
+    }
+
+    /// The values after every one starting with `a`, and before `b`.
+    pub fn between_prefixes(a: &str, b: &str) -> Self {
+        match export::prefix_end(a) {
+            Some(from) => Self {
+                from: Some(from),
+                before: Some(b.to_owned()),
+            },
+            None => Self::empty(),
+        }
+    }
+
+    /// The values after every one starting with `p`.
+    pub fn above_prefix(p: &str) -> Self {
+        match export::prefix_end(p) {
+            Some(from) => Self {
+                from: Some(from),
+                before: None,
+            },
+            None => Self::empty(),
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            from: Some(String::new()),
+            before: Some(String::new()),
+        }
+    }
 }
 
 /// Where an export page ends: its last row's `(value, kind, id)`.

@@ -208,30 +208,48 @@ pub(super) fn base_url(headers: &HeaderMap, peer: Peer, s: &AppState) -> String 
     crate::http::origin::base_url(headers, peer.0, &s.settings)
 }
 
-/// The API root the caller may use; 404 for others, so roots of
-/// communities one is not in stay unlisted.
-pub(super) async fn readable_root(
-    _s: &AppState,
+/// The collections of `community` the caller may see: all of them for a
+/// member, else those holding something it may read.
+pub(super) async fn visible_in_root(
+    s: &AppState,
     p: &Principal,
-    root: &str,
-) -> TResult<CommunityId> {
+    community: CommunityId,
+) -> TResult<Vec<Collection>> {
+    let mut out = Vec::new();
+    for c in s.store.list_collections().await? {
+        if c.community == community && s.store.collection_visible(&p.actor, &c).await? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The API root the caller may use: its community's, or one holding a
+/// collection it may read something in (every way out shows a viewer the
+/// same objects); 404 for others, so roots where one may read nothing
+/// stay unlisted.
+pub(super) async fn readable_root(s: &AppState, p: &Principal, root: &str) -> TResult<CommunityId> {
     require(p)?;
     let c = parse_root(root)?;
     // The viewer's communities are read from the store with it: only
     // existing communities with an active membership are in the list.
-    if !can_read_community(p.viewer(), c) {
-        return Err(TaxiiError::not_found("API root"));
+    if can_read_community(p.viewer(), c) || !visible_in_root(s, p, c).await?.is_empty() {
+        return Ok(c);
     }
-    Ok(c)
+    Err(TaxiiError::not_found("API root"))
 }
 
+/// A collection the caller may see in root `root` (a member of its
+/// community, or someone who may read something in it); any other is not
+/// found, exactly as one that does not exist.
 pub(super) async fn readable_collection(
     s: &AppState,
     p: &Principal,
     root: &str,
     id: &str,
 ) -> TResult<Collection> {
-    let c = readable_root(s, p, root).await?;
+    require(p)?;
+    let c = parse_root(root)?;
     let cached = s.collections.read().ok().and_then(|m| m.get(id).cloned());
     let col = match cached {
         Some(col) => col,
@@ -246,7 +264,7 @@ pub(super) async fn readable_collection(
             Err(e) => return Err(e.into()),
         },
     };
-    if col.community == c {
+    if col.community == c && s.store.collection_visible(&p.actor, &col).await? {
         Ok(col)
     } else {
         Err(TaxiiError::not_found("collection"))

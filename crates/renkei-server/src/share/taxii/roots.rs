@@ -20,17 +20,16 @@ pub(super) async fn discovery(
     check_accept(&headers)?;
     require(&p)?;
     let base = base_url(&headers, peer, &s);
-    let roots: Vec<String> = s
-        .store
-        .list_communities()
-        .await?
-        .into_iter()
-        .filter(|c| can_read_community(p.viewer(), c.id))
-        .map(|c| format!("{base}/taxii2/{}/", root_name(c.id)))
-        .collect();
+    let mut roots: Vec<String> = Vec::new();
+    for c in s.store.list_communities().await? {
+        if can_read_community(p.viewer(), c.id) || !visible_in_root(&s, &p, c.id).await?.is_empty()
+        {
+            roots.push(format!("{base}/taxii2/{}/", root_name(c.id)));
+        }
+    }
     let mut body = json!({
         "title": "renkei TAXII 2.1",
-        "description": "Threat intelligence shared under need-to-know. One API root per community you are an active member of.",
+        "description": "Threat intelligence shared under need-to-know. One API root per community you are an active member of, or that holds something shared with you.",
     });
     // §2: an empty list is omitted, never sent.
     if let Some(first) = roots.first() {
@@ -64,12 +63,13 @@ pub(super) async fn api_root(
     Ok(taxii_json(StatusCode::OK, body.to_string()))
 }
 
+/// A collection as listed to a caller who may see it (so may read in it).
 pub(super) fn collection_json(c: &Collection, p: &Principal) -> Value {
     json!({
         "id": c.id,
         "title": c.title,
         "description": c.description,
-        "can_read": can_read_community(p.viewer(), c.community),
+        "can_read": true,
         "can_write": can_write_community(p.viewer(), c.community),
         "media_types": [STIX_MEDIA_TYPE],
     })
@@ -83,12 +83,9 @@ pub(super) async fn collections(
 ) -> TResult {
     check_accept(&headers)?;
     let c = readable_root(&s, &p, &root).await?;
-    let list: Vec<Value> = s
-        .store
-        .list_collections()
+    let list: Vec<Value> = visible_in_root(&s, &p, c)
         .await?
         .iter()
-        .filter(|x| x.community == c)
         .map(|x| collection_json(x, &p))
         .collect();
     let body = if list.is_empty() {
