@@ -36,7 +36,9 @@ pub struct ImportArgs {
     /// TLP (required for lists; for STIX and MISP, for objects that carry none).
     #[arg(long)]
     tlp: Option<String>,
-    /// Who else may read it: `community:ID,sector:NAME,org:ID,user:ID`.
+    /// Who may read it: `community:ID,sector:NAME,org:ID,user:ID`. Without
+    /// it, the collection's community; naming any replaces that default
+    /// (your organisation and what you named), it does not add to it.
     #[arg(long)]
     audience: Option<String>,
     /// The collection (default: the first one the organisation may add to).

@@ -497,7 +497,10 @@ pub struct SightingRequest {
     pub last_seen: Option<String>,
     /// The sighting's own TLP: who may count and attribute it.
     pub tlp: String,
-    /// `community:ID,sector:NAME,org:ID,user:ID`.
+    /// Who the sighting is shared with: `community:ID,sector:NAME,org:ID,user:ID`.
+    /// Absent or empty: the collection's community (the default for
+    /// anything shared into a collection); naming any audience replaces
+    /// that default: your organisation and what you named.
     pub audience: Option<String>,
     pub collection: Option<String>,
 }

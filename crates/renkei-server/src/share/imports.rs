@@ -52,7 +52,12 @@ pub struct ImportParams {
     /// TLP for the indicators (required for `csv` and `text`; for `misp` and
     /// `stix` it applies to objects that carry no TLP marking).
     pub tlp: Option<String>,
-    /// `community:ID,sector:NAME,org:ID,user:ID`, beyond the collection's community.
+    /// Who the objects are shared with: `community:ID,sector:NAME,org:ID,user:ID`.
+    /// Absent or empty: the collection's community, the default for
+    /// anything shared into a collection. Naming any audience replaces
+    /// that default (it does not add to it): the objects reach your
+    /// organisation and what you named, and the collection's community
+    /// only if you name it too. TLP:RED takes named users only.
     pub audience: Option<String>,
     /// Store the readable lines and report the rest (otherwise one bad line
     /// refuses the whole list).

@@ -98,6 +98,10 @@ pub struct NewItemRequest {
     /// Required: sharing without choosing a TLP level is refused.
     pub tlp: String,
     pub pap: Option<String>,
+    /// Who the item is shared with, besides your organisation. An item is
+    /// in no collection, so nothing is added: left empty, TLP:GREEN reaches
+    /// every member organisation and TLP:AMBER and AMBER+STRICT your
+    /// organisation only; TLP:RED needs named users.
     #[serde(default)]
     pub audience: AudienceView,
 }
