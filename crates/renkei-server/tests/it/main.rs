@@ -12,5 +12,6 @@ mod oidc;
 mod portal;
 mod support;
 mod taxii;
+mod ways_out;
 mod web;
 mod webhooks;
