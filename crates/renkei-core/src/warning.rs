@@ -28,25 +28,47 @@ impl WarningEntry {
         }
     }
 
-    fn matches(&self, v: &IndicatorValue) -> bool {
+    fn matches(&self, v: &Probe<'_>) -> bool {
         match self {
-            WarningEntry::Net(net) => match v.net() {
-                Some(n) => net.contains(&n.addr()) && n.prefix_len() >= net.prefix_len(),
+            WarningEntry::Net(net) => match (v.net, v.host_addr) {
+                (Some(n), _) => net.contains(&n.addr()) && n.prefix_len() >= net.prefix_len(),
                 // A URL or e-mail address whose host is an address literal
                 // is judged by that address, as the bare address would be.
-                None => v
-                    .host()
-                    .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-                    .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-                    .is_some_and(|a| net.contains(&a)),
+                (None, Some(a)) => net.contains(&a),
+                (None, None) => false,
             },
-            WarningEntry::Domain(d) => v.host().is_some_and(|h| {
+            WarningEntry::Domain(d) => v.host.is_some_and(|h| {
                 h == d
                     || (h.len() > d.len()
                         && h.ends_with(d.as_str())
                         && h.as_bytes()[h.len() - d.len() - 1] == b'.')
             }),
-            WarningEntry::Exact(e) => e == v,
+            WarningEntry::Exact(e) => e == v.value,
+        }
+    }
+}
+
+/// A value as the entries look at it, its network and host read once
+/// (not once per entry).
+#[derive(Debug)]
+struct Probe<'a> {
+    value: &'a IndicatorValue,
+    net: Option<IpNet>,
+    host: Option<&'a str>,
+    /// The host, if it is an address literal.
+    host_addr: Option<std::net::IpAddr>,
+}
+
+impl<'a> Probe<'a> {
+    fn of(value: &'a IndicatorValue) -> Self {
+        let host = value.host();
+        Self {
+            value,
+            net: value.net(),
+            host,
+            host_addr: host
+                .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+                .and_then(|h| h.parse().ok()),
         }
     }
 }
@@ -103,9 +125,10 @@ impl WarningLists {
 
     /// The keys of the lists `v` appears on, in list order.
     pub fn matches(&self, v: &IndicatorValue) -> Vec<&str> {
+        let v = Probe::of(v);
         self.lists
             .iter()
-            .filter(|l| l.entries.iter().any(|e| e.matches(v)))
+            .filter(|l| l.entries.iter().any(|e| e.matches(&v)))
             .map(|l| l.key.as_str())
             .collect()
     }

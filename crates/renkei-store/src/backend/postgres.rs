@@ -17,6 +17,7 @@ use crate::audit::tree::Listing;
 use crate::audit::tree::{Grown, Head, ListingRows, grow, object_rows};
 use crate::audit::under_way::ReadsUnderWay;
 use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::index::export::{RawRow, raw_rows_sqlx};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{EnvelopeRows, envelope_rows_sqlx};
@@ -119,6 +120,14 @@ impl IntelBackend for Postgres {
             .execute(&mut *tx.0)
             .await?;
         Ok(())
+    }
+
+    async fn export_rows<'a>(
+        store: &'a SqlStore<Self>,
+        statements: Vec<Sql<'static>>,
+        limit: usize,
+    ) -> Result<Vec<RawRow>> {
+        raw_rows_sqlx(store, statements, limit).await
     }
 
     async fn envelope_rows<'a>(

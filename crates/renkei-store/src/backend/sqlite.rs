@@ -18,6 +18,7 @@ use crate::audit::tree::Head;
 use crate::audit::tree::Listing;
 use crate::audit::under_way::ReadsUnderWay;
 use crate::audit::writer::{AuditSink, GroupWriter};
+use crate::index::export::{RawRow, raw_rows_sqlx};
 use crate::intel::StixQuery;
 use crate::intel::backend::IntelBackend;
 use crate::intel::page::{
@@ -77,6 +78,46 @@ impl IntelBackend for Sqlite {
         _ids: Vec<&'a str>,
     ) -> Result<()> {
         Ok(())
+    }
+
+    /// Through the read pool, one hand-off per page (sqlx hands every row
+    /// across threads: BENCHMARKS.md, "Exports stream"), or through sqlx
+    /// in memory.
+    async fn export_rows<'a>(
+        store: &'a SqlStore<Self>,
+        statements: Vec<Sql<'static>>,
+        limit: usize,
+    ) -> Result<Vec<RawRow>> {
+        let Some(readers) = &store.backend.readers else {
+            return raw_rows_sqlx(store, statements, limit).await;
+        };
+        readers
+            .read(move |conn| {
+                let mut out = Vec::with_capacity(limit);
+                for d in &statements {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    each_row(conn, d, |r| {
+                        out.push(RawRow {
+                            id: r.get(0)?,
+                            kind: r.get(1)?,
+                            value: r.get(2)?,
+                            valid_from: r.get(3)?,
+                            valid_until: r.get(4)?,
+                            stix_id: r.get(5)?,
+                            collection_id: r.get(6)?,
+                            tlp: r.get(7)?,
+                            date_added: r.get(8)?,
+                            name: r.get(9)?,
+                            description: r.get(10)?,
+                        });
+                        Ok(out.len() < limit)
+                    })?;
+                }
+                Ok(out)
+            })
+            .await
     }
 
     /// Through the read pool, one hand-off per page, or through sqlx in

@@ -9,7 +9,8 @@ use renkei_core::model::Collection;
 use super::model::StixQuery;
 use super::page::EnvelopeRows;
 use crate::Result;
-use crate::backend::{Backend, Tx};
+use crate::backend::{Backend, Sql, Tx};
+use crate::index::export::RawRow;
 use crate::store::SqlStore;
 
 /// A backend's part in adding and paging STIX objects.
@@ -29,6 +30,14 @@ pub(crate) trait IntelBackend: Backend {
         owner: i64,
         ids: Vec<&'a str>,
     ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// An export page's rows (`index::export`): the statements' rows in
+    /// order until `limit`, read before the read is audited.
+    fn export_rows<'a>(
+        store: &'a SqlStore<Self>,
+        statements: Vec<Sql<'static>>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<RawRow>>> + Send + 'a;
 
     /// A TAXII page's rows, read before the read is audited.
     fn envelope_rows<'a>(

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod checkpoint;
+mod export_memory;
 
 const BIN: &str = env!("CARGO_BIN_EXE_renkei");
 
@@ -632,9 +633,16 @@ async fn lists_and_misp_import_with_line_errors_and_export_only_what_the_org_may
         ("blocklist", "45.32.100.77"),
         ("stix", "\"type\":\"bundle\""),
     ] {
-        let (ok, out) = renkei(&["export", fmt, "--org", "2", "--data", d]);
+        // A blocklist holds one type.
+        let kind: &[&str] = if fmt == "blocklist" {
+            &["--type", "ipv4"]
+        } else {
+            &[]
+        };
+        let args = |org| [&["export", fmt, "--org", org, "--data", d][..], kind].concat();
+        let (ok, out) = renkei(&args("2"));
         assert!(ok && out.contains(needle), "{fmt}: {out}");
-        let (ok, out) = renkei(&["export", fmt, "--org", "7", "--data", d]);
+        let (ok, out) = renkei(&args("7"));
         assert!(ok, "{out}");
         for secret in ["bad-actor", "45.77.10.20", "45.32.100.77"] {
             assert!(
@@ -645,6 +653,8 @@ async fn lists_and_misp_import_with_line_errors_and_export_only_what_the_org_may
     }
     let (ok, out) = renkei(&["export", "pdf", "--org", "2", "--data", d]);
     assert!(!ok && out.contains("format"), "{out}");
+    let (ok, out) = renkei(&["export", "blocklist", "--org", "2", "--data", d]);
+    assert!(!ok && out.contains("one type"), "{out}");
     let (ok, out) = renkei(&["audit", "verify", "--data", d]);
     assert!(ok, "{out}");
 }
