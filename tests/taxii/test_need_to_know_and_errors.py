@@ -1,9 +1,12 @@
 """Need-to-know over TAXII (an object's own TLP marking limits who reads it,
-even inside a shared collection; API roots only for one's communities), and
-how the server answers bad requests: media types, bodies, credentials."""
+even inside a shared collection; API roots and collections for one's
+communities and wherever one may read something, nothing else), and how the
+server answers bad requests: media types, bodies, credentials."""
 
 from __future__ import annotations
 
+import csv as csvlib
+import io
 import json
 
 import pytest
@@ -133,33 +136,51 @@ def test_another_organisation_posting_an_id_adds_a_line_of_its_own(taxii):
 
 
 @pytest.mark.parametrize(
-    "email, path",
-    [
-        (MIRAI_ADMIN, ""),
-        (MIRAI_ADMIN, "collections/"),
-        (MIRAI_ADMIN, "collections/{council}/"),
-        (MIRAI_ADMIN, "collections/{council}/objects/"),
-        (MIRAI_ADMIN, "collections/{council}/manifest/"),
-        (MIDORI_ADMIN, ""),
-        (MIDORI_ADMIN, "collections/{council}/objects/"),
-        (KANSAI_SOC, "ISAC"),
-    ],
+    "path",
+    ["", "collections/", "collections/{isac}/", "collections/{isac}/objects/", "collections/{isac}/manifest/"],
 )
-def test_api_roots_of_other_communities_are_not_found(taxii, email, path):
-    if path == "ISAC":
-        url = taxii.root_url(ISAC)
-    else:
-        url = taxii.root_url(COUNCIL) + path.format(council=taxii.council_collection)
-    r = taxii.http(email).get(url)
+def test_roots_of_other_communities_one_may_read_nothing_in_are_not_found(taxii, path):
+    """The railway operator is no member of the electricity ISAC, whose
+    collection holds nothing it may read: exactly as if it did not exist."""
+    url = taxii.root_url(ISAC) + path.format(isac=taxii.isac_collection)
+    r = taxii.http(KANSAI_SOC).get(url)
     assert r.status_code == 404, r.text
     assert r.headers["Content-Type"] == TAXII
     assert r.json()["http_status"] == "404"
 
 
+@pytest.mark.parametrize("email", [MIRAI_ADMIN, MIDORI_ADMIN])
+def test_outside_a_community_one_reads_over_taxii_what_one_may_read_elsewhere(taxii, marked, email):
+    """The council's collection holds a CLEAR indicator, which CSV and every
+    other export already give anyone: over TAXII an organisation outside the
+    council (or one that has not accepted its terms) finds the collection and
+    reads that, and none of the council's GREEN or AMBER objects."""
+    s = taxii.http(email)
+    cols = s.get(taxii.root_url(COUNCIL) + "collections/").json()["collections"]
+    assert [c["id"] for c in cols] == [taxii.council_collection]
+    assert (cols[0]["can_read"], cols[0]["can_write"]) == (True, False)
+    got = taxii.collection(email).get_objects(limit=10000).get("objects", [])
+    assert got and all(TLP["CLEAR"] in o.get("object_marking_refs", []) for o in got), got
+    for tlp in ("GREEN", "AMBER", "AMBER+STRICT", "RED"):
+        assert visible_to(taxii, email, marked[tlp]) == NOWHERE, tlp
+    csv = requests.get(
+        f"{taxii.url}/api/v1/exports/csv", auth=(email, DEMO_PASSWORD), params={"active": "false"}
+    )
+    assert csv.status_code == 200, csv.text
+    exported = {row["stix_id"] for row in csvlib.DictReader(io.StringIO(csv.text))}
+    assert exported >= {o["id"] for o in got if o["type"] == "indicator"}
+
+
 def test_no_writes_into_another_communitys_collection(taxii):
     obj = indicator()
+    # Visible (it holds a CLEAR indicator), but read-only.
     r = taxii.http(MIRAI_ADMIN).post(
         taxii.objects_url(COUNCIL), data=json.dumps(envelope([obj])), headers={"Content-Type": TAXII}
+    )
+    assert r.status_code == 403, r.text
+    # Nothing readable there: not found.
+    r = taxii.http(KANSAI_SOC).post(
+        taxii.objects_url(ISAC), data=json.dumps(envelope([obj])), headers={"Content-Type": TAXII}
     )
     assert r.status_code == 404, r.text
     assert "objects" not in taxii.collection(TOTO_SOC).get_objects(id=obj["id"])
