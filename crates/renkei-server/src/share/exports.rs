@@ -222,8 +222,8 @@ pub async fn export(
             Some(ValueRange::prefix("https://")),
         ));
         loop {
-            let a = http.peek(store, actor).await?.map(|r| scheme_less(r));
-            let b = https.peek(store, actor).await?.map(|r| scheme_less(r));
+            let a = http.peek(store, actor).await?.map(scheme_less);
+            let b = https.peek(store, actor).await?.map(scheme_less);
             let from = match (a, b) {
                 (None, None) => break,
                 (Some(_), None) => &mut http,

@@ -497,3 +497,98 @@ async fn every_way_out_shows_a_viewer_the_same_values() {
         assert!(!listed.contains(&w.members_only.as_str()));
     }
 }
+
+/// What a device would act on wrongly is left out, and said: Zeek keys a
+/// URL without its scheme, so the `http://` and `https://` forms of one URL
+/// (read as two runs) are one row naming both indicators; schemes Zeek and
+/// Suricata never see, and URLs whose host is a private or documentation
+/// address (as the bare address would be), are left out and counted on the
+/// last line, while CSV keeps everything.
+#[tokio::test]
+async fn device_formats_merge_what_the_device_keys_alike_and_count_what_they_leave_out() {
+    for (backend, app) in every_backend().await {
+        let (_, col) = app.council().await;
+        let power = app.token(&app.power, Role::Reporter).await;
+        let q = format!("format=csv&tlp=GREEN&collection={}", col.id);
+        let urls = [
+            "http://gate.evil-co.jp/a.php",
+            "https://gate.evil-co.jp/a.php",
+            "https://gate.evil-co.jp/b.php",
+            "ftp://gate.evil-co.jp/kit.zip",
+            "http://192.168.10.5/payload.bin",
+            "http://[2001:db8::7]/x",
+        ];
+        // One indicator per line of each import: two imports make two
+        // indicators of the first URL.
+        import(
+            &app,
+            &power,
+            &q,
+            &csv_of(&urls.map(|u| v(ValueKind::Url, u))),
+        )
+        .await;
+        import(&app, &power, &q, &csv_of(&[v(ValueKind::Url, urls[0])])).await;
+        let get = |path: &'static str| {
+            let app = &app;
+            let power = power.clone();
+            async move {
+                let r = Request::get(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {power}"))
+                    .body(Body::empty())
+                    .expect("request");
+                let r = app.send(r).await;
+                assert_eq!(r.status, 200, "{path}: {}", r.body);
+                r.body
+            }
+        };
+        let zeek = get("/api/v1/exports/zeek?type=url").await;
+        let rows: Vec<&str> = zeek
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect();
+        let keys: Vec<&str> = rows.iter().filter_map(|l| l.split('\t').next()).collect();
+        assert_eq!(
+            keys,
+            ["gate.evil-co.jp/a.php", "gate.evil-co.jp/b.php"],
+            "{backend}: {zeek}"
+        );
+        assert_eq!(
+            rows[0].matches("indicator--").count(),
+            3,
+            "both forms, from all three indicators holding them: {}",
+            rows[0]
+        );
+        assert_eq!(
+            zeek.lines().last(),
+            Some(
+                "# left out: 1 on warning list documentation; 1 on warning list private-ranges; 1 URLs other than http and https"
+            ),
+            "{backend}: {zeek}"
+        );
+        let list = get("/api/v1/exports/blocklist?type=url").await;
+        let lines: Vec<&str> = list.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(
+            lines,
+            [
+                "ftp://gate.evil-co.jp/kit.zip",
+                "http://gate.evil-co.jp/a.php",
+                "https://gate.evil-co.jp/a.php",
+                "https://gate.evil-co.jp/b.php",
+            ],
+            "{backend}: {list}"
+        );
+        assert!(
+            list.ends_with(
+                "# left out: 1 on warning list documentation; 1 on warning list private-ranges\n"
+            ),
+            "{list}"
+        );
+        let rules = get("/api/v1/exports/suricata?type=url").await;
+        assert!(
+            !rules.contains("192.168") && !rules.contains("kit.zip") && !rules.contains("db8"),
+            "{rules}"
+        );
+        let csv = csv_values(&get("/api/v1/exports/csv?type=url").await);
+        assert_eq!(csv.len(), urls.len(), "CSV keeps every value once");
+    }
+}

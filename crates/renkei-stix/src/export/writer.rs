@@ -243,10 +243,8 @@ impl ExportWriter {
                 formats::zeek(out, (&g.key.0, g.key.1), &g.sources, g.more, &self.opts)?;
                 self.stats.written += 1;
             }
-            ExportFormat::Rpz => {
-                if formats::rpz(out, &g.value, &g.sources, g.more)? {
-                    self.stats.written += 1;
-                }
+            ExportFormat::Rpz if formats::rpz(out, &g.value, &g.sources, g.more)? => {
+                self.stats.written += 1;
             }
             _ => {}
         }

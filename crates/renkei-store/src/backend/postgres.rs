@@ -122,8 +122,8 @@ impl IntelBackend for Postgres {
         Ok(())
     }
 
-    async fn export_rows<'a>(
-        store: &'a SqlStore<Self>,
+    async fn export_rows(
+        store: &SqlStore<Self>,
         statements: Vec<Sql<'static>>,
         limit: usize,
     ) -> Result<Vec<RawRow>> {

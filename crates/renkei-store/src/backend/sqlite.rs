@@ -83,8 +83,8 @@ impl IntelBackend for Sqlite {
     /// Through the read pool, one hand-off per page (sqlx hands every row
     /// across threads: BENCHMARKS.md, "Exports stream"), or through sqlx
     /// in memory.
-    async fn export_rows<'a>(
-        store: &'a SqlStore<Self>,
+    async fn export_rows(
+        store: &SqlStore<Self>,
         statements: Vec<Sql<'static>>,
         limit: usize,
     ) -> Result<Vec<RawRow>> {
