@@ -184,6 +184,24 @@ async fn share_search_object_page_import_export_and_notifications() {
         "{}",
         e.body
     );
+    // Blocklists, one type per file, linked from the page by type.
+    let page = app.get("/intel", &nco).await;
+    assert!(
+        page.body
+            .contains("href=\"/intel/export/blocklist?type=domain\""),
+        "{}",
+        page.body
+    );
+    let e = app.get("/intel/export/blocklist?type=domain", &nco).await;
+    assert_eq!(e.status, 200, "{}", e.body);
+    assert!(e.body.contains("\nok.evil-co.jp\n"), "{}", e.body);
+    assert!(!e.body.contains("login.evil-co.jp/owa"), "{}", e.body);
+    assert_eq!(
+        e.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"renkei-export.blocklist-domain.txt\""
+    );
+    let e = app.get("/intel/export/blocklist", &nco).await;
+    assert_eq!(e.status, 422, "{}", e.body);
 
     let n = app.get("/notifications", &nco).await;
     assert!(n.body.contains("id=\"notifications\""), "{}", n.body);
