@@ -54,9 +54,8 @@ directory() {
 
 # Runs one command; prints "seconds peak_kB".
 measure() {
-  local t
-  t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>>"$OUT/stderr.log"; } 2>&1 | tail -1)
-  echo "$t"
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >/dev/null 2>>"$OUT/stderr.log"
+  tail -1 "$OUT/time.txt"
 }
 
 row() { # store, seconds, what, peak kB
@@ -69,7 +68,7 @@ exports() { # store label, then the store arguments
   local label=$1; shift
   for f in $FORMATS; do
     local args=(export "$f" --org 1 --all "$@" -o "$OUT/$label.$f")
-    [ "$f" = blocklist ] && args+=(--type ipv4)
+    if [ "$f" = blocklist ]; then args+=(--type ipv4); fi
     read -r s kb < <(measure "$BIN" "${args[@]}")
     row "$label" "$s" "renkei export $f" "$kb"
   done
@@ -83,8 +82,10 @@ if [ "$ONLY" != pg ]; then
   rm -rf "$DIR" && mkdir -p "$DIR"
   log "SQLite: filling $VALUES values"
   directory --data "$DIR"
-  ip="11 + i / 16777216 || '.' || (i / 65536) % 256 || '.' || (i / 256) % 256 || '.' || i % 256"
-  body=${BODY//LPAD_ID/substr('000000000000' || i, -12, 12)}
+  # (SQLite's || binds tighter than arithmetic.)
+  ip="(11 + i / 16777216) || '.' || ((i / 65536) % 256) || '.' || ((i / 256) % 256) || '.' || (i % 256)"
+  id="substr('000000000000' || i, -12, 12)"
+  body=${BODY//LPAD_ID/$id}
   body=${body//IP/($ip)}
   sqlite3 "$DIR/renkei.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $VALUES - 1)
@@ -111,8 +112,9 @@ if [ "$ONLY" != sqlite ] && [ -n "$PG" ]; then
   psql "$PG" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   log "PostgreSQL: filling $VALUES values"
   directory --database "$URL"
-  ip="(11 + i / 16777216) || '.' || (i / 65536) % 256 || '.' || (i / 256) % 256 || '.' || i % 256"
-  body=${BODY//LPAD_ID/lpad(i::text, 12, '0')}
+  ip="(11 + i / 16777216) || '.' || ((i / 65536) % 256) || '.' || ((i / 256) % 256) || '.' || (i % 256)"
+  id="lpad(i::text, 12, '0')"
+  body=${BODY//LPAD_ID/$id}
   body=${body//IP/($ip)}
   psql "$URL" -q <<SQL
 INSERT INTO stix_objects (collection_id, community_id, stix_id, stix_type, spec_version, version,
