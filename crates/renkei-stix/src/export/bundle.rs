@@ -38,17 +38,22 @@ impl BundleWriter {
     /// the specifications define them (a stored one is identical:
     /// `object::parse_object` refuses any other).
     pub fn object<W: Write>(&mut self, out: &mut W, body: &str, tlp: Tlp) -> io::Result<()> {
-        let mut obj: serde_json::Map<String, Value> =
-            serde_json::from_str(body).map_err(io::Error::other)?;
-        let id = obj.get("id").and_then(Value::as_str).unwrap_or_default();
-        if reserved_marking(id).is_some() {
-            self.reference(id);
+        // Only the properties markings live in are read; the rest is
+        // skipped over, not built.
+        let head: Head<'_> = serde_json::from_str(body).map_err(io::Error::other)?;
+        if reserved_marking(&head.id).is_some() {
+            self.reference(&head.id);
             return Ok(());
         }
-        let (object_refs, granular_refs) = marking_refs(&obj);
+        let object_refs = head.object_marking_refs.as_deref().unwrap_or_default();
         // Marked as a whole, not only in parts (granular markings).
         let marked = object_refs.iter().any(|r| tlp_for_marking_id(r).is_some());
-        for r in object_refs.iter().chain(&granular_refs) {
+        for r in object_refs.iter().chain(
+            head.granular_markings
+                .iter()
+                .flatten()
+                .filter_map(|g| g.marking_ref.as_ref()),
+        ) {
             self.reference(r);
         }
         out.write_all(if self.written == 0 {
@@ -56,21 +61,40 @@ impl BundleWriter {
         } else {
             b","
         })?;
-        if marked {
-            out.write_all(body.as_bytes())?;
-        } else {
-            let tlp_id = tlp_marking_id(tlp);
-            self.reference(tlp_id);
-            match obj.get_mut("object_marking_refs") {
-                Some(Value::Array(a)) => a.push(Value::from(tlp_id)),
-                _ => {
-                    obj.insert(
-                        "object_marking_refs".into(),
-                        Value::Array(vec![Value::from(tlp_id)]),
-                    );
+        let tlp_id = tlp_marking_id(tlp);
+        match (
+            marked,
+            head.object_marking_refs.is_some(),
+            body.trim_start().strip_prefix('{'),
+        ) {
+            (true, _, _) => out.write_all(body.as_bytes())?,
+            // No markings at all: the TLP goes in front, the stored text
+            // follows as it is.
+            (false, false, Some(rest)) => {
+                write!(out, "{{\"object_marking_refs\":[\"{tlp_id}\"]")?;
+                if !rest.trim_start().starts_with('}') {
+                    out.write_all(b",")?;
                 }
+                out.write_all(rest.as_bytes())?;
             }
-            serde_json::to_writer(&mut *out, &obj).map_err(io::Error::other)?;
+            // Other markings (a statement): the TLP joins them.
+            _ => {
+                let mut obj: serde_json::Map<String, Value> =
+                    serde_json::from_str(body).map_err(io::Error::other)?;
+                match obj.get_mut("object_marking_refs") {
+                    Some(Value::Array(a)) => a.push(Value::from(tlp_id)),
+                    _ => {
+                        obj.insert(
+                            "object_marking_refs".into(),
+                            Value::Array(vec![Value::from(tlp_id)]),
+                        );
+                    }
+                }
+                serde_json::to_writer(&mut *out, &obj).map_err(io::Error::other)?;
+            }
+        }
+        if !marked {
+            self.reference(tlp_id);
         }
         self.written += 1;
         Ok(())
@@ -102,30 +126,23 @@ impl BundleWriter {
     }
 }
 
-/// The marking-definition ids an object refers to: its
-/// `object_marking_refs`, and each granular marking's `marking_ref`.
-fn marking_refs(obj: &serde_json::Map<String, Value>) -> (Vec<String>, Vec<String>) {
-    let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let granular = obj
-        .get("granular_markings")
-        .and_then(Value::as_array)
-        .map(|g| {
-            g.iter()
-                .filter_map(|m| m.get("marking_ref").and_then(Value::as_str))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    (strings(obj.get("object_marking_refs")), granular)
+/// What a stored object says about its markings: its id, its
+/// `object_marking_refs` and its granular markings' references (borrowed
+/// where the text allows, owned where it has escapes).
+#[derive(Debug, serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow, default)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    object_marking_refs: Option<Vec<std::borrow::Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    granular_markings: Option<Vec<Granular<'a>>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Granular<'a> {
+    #[serde(borrow, default)]
+    marking_ref: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[cfg(test)]
