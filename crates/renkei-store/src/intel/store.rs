@@ -101,10 +101,12 @@ const GET_COLLECTION: &str = "
     WHERE id = $1";
 
 /// Whether collection `$4` holds an undeleted version the viewer bound as
-/// `$1..$3` may read (for viewers outside its community).
+/// `$1..$3` may read (for viewers outside its community). Versions of no
+/// organisation (`owner_org` 0: what every collection holds alike, such
+/// as the TLP marking definitions) show nothing about the collection.
 const ANY_READABLE: &str = concat!(
     "SELECT 1 AS one FROM stix_objects o
-     WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND ",
+     WHERE o.collection_id = $4 AND o.deleted_at IS NULL AND o.owner_org <> 0 AND ",
     readable_stix!(),
     " LIMIT 1"
 );
