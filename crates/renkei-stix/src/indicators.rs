@@ -97,15 +97,49 @@ pub fn indicator_values(obj: &StixObject) -> Vec<IndicatorValue> {
     let Ok(comparisons) = crate::pattern::comparisons(pattern) else {
         return Vec::new();
     };
+    // A connection's source is context for its destination (the sandbox's
+    // own address beside the C2): read only where no destination is tested.
+    let with_dst: HashSet<usize> = comparisons
+        .iter()
+        .filter(|c| c.path.eq_ignore_ascii_case("network-traffic:dst_ref.value"))
+        .map(|c| c.observation)
+        .collect();
     let mut seen = HashSet::new();
     comparisons
         .into_iter()
         .filter_map(|c| {
-            let kind = ValueKind::from_stix_path(&c.path)?;
-            IndicatorValue::parse(kind, &c.value).ok()
+            let path = c.path.to_ascii_lowercase();
+            match path.as_str() {
+                "network-traffic:dst_ref.value" => host(&c.value),
+                "network-traffic:src_ref.value" if !with_dst.contains(&c.observation) => {
+                    host(&c.value)
+                }
+                "network-traffic:src_ref.value" => None,
+                "domain-name:resolves_to_refs.[*].value" => address(&c.value),
+                _ => {
+                    let kind = ValueKind::from_stix_path(&c.path)?;
+                    IndicatorValue::parse(kind, &c.value).ok()
+                }
+            }
         })
         .filter(|v| seen.insert(v.clone()))
         .collect()
+}
+
+/// An address (as misp-stix writes `network-traffic` ends and resolved
+/// addresses).
+fn address(raw: &str) -> Option<IndicatorValue> {
+    let kind = if raw.contains(':') {
+        ValueKind::Ipv6
+    } else {
+        ValueKind::Ipv4
+    };
+    IndicatorValue::parse(kind, raw).ok()
+}
+
+/// An address or a host name.
+fn host(raw: &str) -> Option<IndicatorValue> {
+    address(raw).or_else(|| IndicatorValue::parse(ValueKind::Domain, raw).ok())
 }
 
 #[cfg(test)]
