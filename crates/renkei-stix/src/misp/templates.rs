@@ -218,6 +218,9 @@ fn email(attrs: &[Attr]) -> Built {
                 b.shape.terms.push(Term::eq("email-message", &header_path(header), v));
                 headers.insert(header.into(), json!(v));
             }
+            "from-display-name" | "to-display-name" | "cc-display-name" | "bcc-display-name" => {
+                b.skip(i, "a display name; the address is kept, not the name");
+            }
             "send-date" => {
                 let Some(t) = b.check(i, time(v)) else { continue };
                 msg.insert("date".into(), json!(t));
@@ -351,7 +354,7 @@ fn registry_key(attrs: &[Attr]) -> Built {
     if let Some(k) = key {
         // STIX names the whole path; MISP may give the hive apart.
         let k = match hive {
-            Some(h) if !k.to_ascii_lowercase().starts_with(&h.to_ascii_lowercase()) => {
+            Some(h) if !k.to_ascii_lowercase().starts_with("hk") => {
                 format!("{h}\\{k}")
             }
             _ => k,
