@@ -409,11 +409,21 @@ async fn import_upload(
                         .map_err(ApiError::from),
                     Err(e) => Err(e),
                 };
-                match key {
-                    Ok(key) => {
-                        service::misp_objects(&file, p.viewer().org, &key).map(|(o, i)| (o, i.tlp))
-                    }
+                let key = match key {
+                    Ok(key) => key,
                     Err(e) => return view(Vec::new(), None, Some(e)).await,
+                };
+                let opts = super::MispShareOptions {
+                    tlp,
+                    audience: audience.clone(),
+                    skip_invalid: !f.skip_invalid.is_empty(),
+                };
+                match super::share_misp(store, &p.actor, &collection, &file, &key, &opts).await {
+                    Ok(out) => return view(Vec::new(), Some(out.outcome.successes.len()), None).await,
+                    Err(ShareError::Invalid(errs)) => Err(errs),
+                    Err(ShareError::Store(e)) => {
+                        return view(Vec::new(), None, Some(e.into())).await;
+                    }
                 }
             } else {
                 serde_json::from_slice::<serde_json::Value>(&file)
@@ -426,15 +436,14 @@ async fn import_upload(
                         }]
                     })
                     .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
-                    .map(|o| (o, None))
             };
             match objects {
-                Ok((objects, event_tlp)) => service::share_objects(
+                Ok(objects) => service::share_objects(
                     store,
                     &p.actor,
                     &collection,
                     &objects,
-                    tlp.or(event_tlp),
+                    tlp,
                     &audience,
                 )
                 .await

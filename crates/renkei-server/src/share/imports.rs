@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{TAG, field_errors, parse_audience, parse_tlp};
+use super::misp::{MispShareOptions, share_misp};
 use super::service::{self, ShareError, ShareOptions};
 use crate::http::AppState;
 use crate::http::auth::Principal;
@@ -54,8 +55,9 @@ pub struct ImportParams {
     pub tlp: Option<String>,
     /// `community:ID,sector:NAME,org:ID,user:ID`, beyond the collection's community.
     pub audience: Option<String>,
-    /// Store the readable lines and report the rest (otherwise one bad line
-    /// refuses the whole list).
+    /// Store the readable lines (lists) or the valid attributes and objects
+    /// (MISP) and report the rest; otherwise one bad line or attribute
+    /// refuses the whole import, every problem listed.
     pub skip_invalid: Option<bool>,
 }
 
@@ -68,8 +70,12 @@ pub struct ImportResult {
     pub duplicates: usize,
     /// Lines that could not be read (stored nothing unless `skip_invalid`).
     pub line_errors: Vec<LineErrorView>,
-    /// MISP attributes with no STIX mapping, by path.
+    /// MISP attributes and objects left out (no STIX mapping; invalid ones
+    /// with `skip_invalid`), by JSON path, with why.
     pub skipped: Vec<String>,
+    /// MISP items whose `distribution` narrowed their TLP or audience, by
+    /// JSON path, with how.
+    pub narrowed: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,6 +121,7 @@ pub async fn import(
         duplicates: 0,
         line_errors: Vec::new(),
         skipped: Vec::new(),
+        narrowed: Vec::new(),
     };
     match q.format.as_str() {
         "csv" | "text" => {
@@ -166,29 +173,24 @@ pub async fn import(
                 .derived_id_key()
                 .map_err(|e| ApiError::field("derived_id_key", e))?;
             let key = service::derived_id_key(store, configured).await?;
-            let (objects, import) =
-                service::misp_objects(&body, p.viewer().org, &key).map_err(field_errors)?;
-            result.skipped = import
+            let opts = MispShareOptions {
+                tlp,
+                audience,
+                skip_invalid: q.skip_invalid.unwrap_or(false),
+            };
+            let out = share_misp(store, &p.actor, &collection, &body, &key, &opts)
+                .await
+                .map_err(|e| match e {
+                    ShareError::Invalid(errs) => field_errors(errs),
+                    ShareError::Store(e) => e.into(),
+                })?;
+            result.skipped = out
                 .skipped
                 .iter()
                 .map(|k| format!("{}: {}", k.path, k.reason))
                 .collect();
-            if objects.is_empty() {
-                return Err(ApiError::field(
-                    "body",
-                    "the event holds no attribute renkei can share",
-                ));
-            }
-            let out = service::share_objects(
-                store,
-                &p.actor,
-                &collection,
-                &objects,
-                tlp.or(import.tlp),
-                &audience,
-            )
-            .await?;
-            result.stored = out.successes.len();
+            result.narrowed = out.narrowed.iter().map(ToString::to_string).collect();
+            result.stored = out.outcome.successes.len();
         }
         "stix" => {
             let v: Value = serde_json::from_slice(&body)

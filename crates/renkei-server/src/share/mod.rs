@@ -7,6 +7,7 @@ mod api;
 mod forms;
 mod imports;
 mod items;
+mod misp;
 mod pages;
 mod service;
 pub mod taxii;
@@ -16,10 +17,10 @@ pub mod webhooks;
 use axum::Router;
 use utoipa::OpenApi;
 
+pub use misp::{MispShareOptions, MispShared, share_misp};
 pub use service::{
     MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
-    export_bundle, index_entries, misp_objects, new_version, share_objects, share_values,
-    warning_lists,
+    export_bundle, index_entries, new_version, share_objects, share_values, warning_lists,
 };
 
 use crate::http::AppState;
