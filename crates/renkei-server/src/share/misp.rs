@@ -140,7 +140,8 @@ pub async fn share_misp(
     if !errors.is_empty() {
         return Err(ShareError::Invalid(errors));
     }
-    if versions.is_empty() {
+    // The creator organisation alone says nothing.
+    if versions.iter().all(|v| v.stix_type == "identity") {
         return Err(ShareError::Invalid(vec![FieldError {
             index: None,
             id: None,
