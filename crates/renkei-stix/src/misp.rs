@@ -220,7 +220,11 @@ pub fn drop_items(import: &mut MispImport, paths: &HashSet<String>) -> Vec<Strin
             let id = o.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
             let dangling = ["source_ref", "target_ref", "sighting_of_ref"]
                 .iter()
-                .any(|k| o.get(*k).and_then(Value::as_str).is_some_and(|r| gone.contains(r)));
+                .any(|k| {
+                    o.get(*k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| gone.contains(r))
+                });
             if let Some(refs) = o.get_mut("object_refs").and_then(Value::as_array_mut) {
                 refs.retain(|r| r.as_str().is_none_or(|r| !gone.contains(r)));
             }

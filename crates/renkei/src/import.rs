@@ -159,8 +159,7 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 audience,
                 skip_invalid: a.skip_invalid,
             };
-            match renkei_server::share::share_misp(store, &actor, &col, &bytes, &key, &opts).await
-            {
+            match renkei_server::share::share_misp(store, &actor, &col, &bytes, &key, &opts).await {
                 Ok(out) => {
                     for k in &out.skipped {
                         println!("skipped {}: {}", k.path, k.reason);

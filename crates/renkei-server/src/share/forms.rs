@@ -419,7 +419,9 @@ async fn import_upload(
                     skip_invalid: !f.skip_invalid.is_empty(),
                 };
                 match super::share_misp(store, &p.actor, &collection, &file, &key, &opts).await {
-                    Ok(out) => return view(Vec::new(), Some(out.outcome.successes.len()), None).await,
+                    Ok(out) => {
+                        return view(Vec::new(), Some(out.outcome.successes.len()), None).await;
+                    }
                     Err(ShareError::Invalid(errs)) => Err(errs),
                     Err(ShareError::Store(e)) => {
                         return view(Vec::new(), None, Some(e.into())).await;
@@ -438,17 +440,12 @@ async fn import_upload(
                     .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
             };
             match objects {
-                Ok(objects) => service::share_objects(
-                    store,
-                    &p.actor,
-                    &collection,
-                    &objects,
-                    tlp,
-                    &audience,
-                )
-                .await
-                .map(|o| o.successes.len())
-                .map_err(ApiError::from),
+                Ok(objects) => {
+                    service::share_objects(store, &p.actor, &collection, &objects, tlp, &audience)
+                        .await
+                        .map(|o| o.successes.len())
+                        .map_err(ApiError::from)
+                }
                 Err(errs) => {
                     let lines: Vec<Value> = errs
                         .iter()

@@ -38,16 +38,20 @@ pub struct MispShared {
 
 /// The renkei community a MISP sharing group maps to: the one whose
 /// Japanese or English name is the group's name (communities have no uuid).
-fn community_of(reach: &Reach, communities: &[renkei_core::model::Community]) -> Option<CommunityId> {
-    let Reach::SharingGroup { name: Some(name), .. } = reach else {
+fn community_of(
+    reach: &Reach,
+    communities: &[renkei_core::model::Community],
+) -> Option<CommunityId> {
+    let Reach::SharingGroup {
+        name: Some(name), ..
+    } = reach
+    else {
         return None;
     };
     let name = name.trim();
     communities
         .iter()
-        .find(|c| {
-            c.name_ja.trim() == name || c.name_en.trim().eq_ignore_ascii_case(name)
-        })
+        .find(|c| c.name_ja.trim() == name || c.name_en.trim().eq_ignore_ascii_case(name))
         .map(|c| c.id)
 }
 

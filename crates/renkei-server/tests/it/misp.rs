@@ -41,7 +41,12 @@ fn search_answer(attributes: Value, objects: Value) -> Value {
 
 async fn id_of(app: &TestApp, token: &str, value: &str) -> Option<String> {
     let found = app
-        .api("GET", &format!("/api/v1/search?q={value}"), Some(token), None)
+        .api(
+            "GET",
+            &format!("/api/v1/search?q={value}"),
+            Some(token),
+            None,
+        )
         .await
         .json();
     found
@@ -57,12 +62,12 @@ async fn misp_values_not_for_ids_reach_no_detection_export() {
     let (_, col) = app.council().await;
     let t = app.token(&app.power, Role::Reporter).await;
     let objects = json!([{
-        "name": "network-connection", "meta-category": "network", "uuid": "6afacc53-c0b0-4825-a6ee-03c80a00020f",
-        "timestamp": "1795132000", "distribution": "5", "Attribute": [
-            {"object_relation": "ip-src", "type": "ip-src", "value": "192.0.2.77", "to_ids": true},
-            {"object_relation": "ip-dst", "type": "ip-dst", "value": "45.77.10.93", "to_ids": true},
-            {"object_relation": "dst-port", "type": "port", "value": "8443", "to_ids": false}
-        ]}]);
+    "name": "network-connection", "meta-category": "network", "uuid": "6afacc53-c0b0-4825-a6ee-03c80a00020f",
+    "timestamp": "1795132000", "distribution": "5", "Attribute": [
+        {"object_relation": "ip-src", "type": "ip-src", "value": "192.0.2.77", "to_ids": true},
+        {"object_relation": "ip-dst", "type": "ip-dst", "value": "45.77.10.93", "to_ids": true},
+        {"object_relation": "dst-port", "type": "port", "value": "8443", "to_ids": false}
+    ]}]);
     let event = search_answer(
         json!([
             attr(1, "ip-dst", "45.77.10.91", true),
@@ -80,7 +85,11 @@ async fn misp_values_not_for_ids_reach_no_detection_export() {
             .await;
         assert_eq!(e.status, 200, "{format}: {}", e.body);
         for absent in ["45.77.10.92", "benign-cdn", "192.0.2.77"] {
-            assert!(!e.body.contains(absent), "{format} holds {absent}: {}", e.body);
+            assert!(
+                !e.body.contains(absent),
+                "{format} holds {absent}: {}",
+                e.body
+            );
         }
         let wanted: &[&str] = if format == "rpz" {
             &["c2-host.example.jp"]
@@ -88,7 +97,11 @@ async fn misp_values_not_for_ids_reach_no_detection_export() {
             &["45.77.10.91", "45.77.10.93", "c2-host.example.jp"]
         };
         for present in wanted {
-            assert!(e.body.contains(present), "{format} lacks {present}: {}", e.body);
+            assert!(
+                e.body.contains(present),
+                "{format} lacks {present}: {}",
+                e.body
+            );
         }
     }
 }
@@ -122,7 +135,11 @@ async fn misp_skip_invalid_keeps_the_rest_and_names_each_bad_attribute() {
             "response[0].Event.Attribute[2].value"
         ]
     );
-    assert_eq!(id_of(&app, &t, "http://dl.evil.example.jp/a.exe").await, None, "nothing stored");
+    assert_eq!(
+        id_of(&app, &t, "http://dl.evil.example.jp/a.exe").await,
+        None,
+        "nothing stored"
+    );
 
     let r = import(&app, &t, &format!("{q}&skip_invalid=true"), &event).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -134,8 +151,15 @@ async fn misp_skip_invalid_keeps_the_rest_and_names_each_bad_attribute() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(skipped.len(), 2, "{j}");
-    assert!(skipped[0].starts_with("response[0].Event.Attribute[1]: invalid:"), "{j}");
-    assert!(id_of(&app, &t, "http://dl.evil.example.jp/a.exe").await.is_some());
+    assert!(
+        skipped[0].starts_with("response[0].Event.Attribute[1]: invalid:"),
+        "{j}"
+    );
+    assert!(
+        id_of(&app, &t, "http://dl.evil.example.jp/a.exe")
+            .await
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -147,7 +171,8 @@ async fn misp_distribution_narrows_and_sharing_groups_need_a_community() {
     own["distribution"] = json!("0");
     let mut group = attr(2, "ip-dst", "198.51.100.102", true);
     group["distribution"] = json!("4");
-    group["SharingGroup"] = json!({"id": "3", "name": "Council", "uuid": "5d6d3b30-9db0-44b9-8869-7f56a9e0e0f9"});
+    group["SharingGroup"] =
+        json!({"id": "3", "name": "Council", "uuid": "5d6d3b30-9db0-44b9-8869-7f56a9e0e0f9"});
     let event = search_answer(json!([own, group.clone()]), json!([]));
     let q = format!("collection={}", col.id);
     let r = import(&app, &t, &q, &event).await;
@@ -161,7 +186,12 @@ async fn misp_distribution_narrows_and_sharing_groups_need_a_community() {
         "{narrowed}"
     );
     let hit = app
-        .api("GET", "/api/v1/indicators/lookup?value=198.51.100.101", Some(&t), None)
+        .api(
+            "GET",
+            "/api/v1/indicators/lookup?value=198.51.100.101",
+            Some(&t),
+            None,
+        )
         .await
         .json();
     assert_eq!(hit["hits"][0]["tlp"], "AMBER+STRICT", "{hit}");
@@ -191,9 +221,17 @@ async fn misp_sightings_are_counted() {
         "uuid": format!("6c7641bf-a4e8-4d5d-a653-03240a00{i:04}"), "source": "",
         "Organisation": {"id": "1", "uuid": "5c6983c8-3af8-4304-869c-4800d6c1884c", "name": "ORGNAME"}
     })).collect::<Vec<_>>());
-    let r = import(&app, &t, &format!("collection={}", col.id), &search_answer(json!([a]), json!([]))).await;
+    let r = import(
+        &app,
+        &t,
+        &format!("collection={}", col.id),
+        &search_answer(json!([a]), json!([])),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let id = id_of(&app, &t, "sighted.evil.example.jp").await.expect("indicator");
+    let id = id_of(&app, &t, "sighted.evil.example.jp")
+        .await
+        .expect("indicator");
     let page = app
         .api("GET", &format!("/api/v1/objects/{id}"), Some(&t), None)
         .await

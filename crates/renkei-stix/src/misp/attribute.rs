@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use renkei_core::{Timestamp, Tlp};
 use serde_json::{Map, Value, json};
 
-use super::convert::{Convert, EventContext, decorate, push_unique, stricter, stix_time, to_ids};
+use super::convert::{Convert, EventContext, decorate, push_unique, stix_time, stricter, to_ids};
 use super::reach::Reach;
 use super::shapes::{Shape, pattern};
 use super::terms::{Mapped, map_attribute, pattern_language};
@@ -172,13 +172,7 @@ impl Convert {
             "first_observed": first, "last_observed": last, "number_observed": 1,
             "object_refs": refs,
         });
-        decorate(
-            &mut o,
-            m.tlp,
-            &m.labels,
-            m.uuid,
-            ev.created_by.as_deref(),
-        );
+        decorate(&mut o, m.tlp, &m.labels, m.uuid, ev.created_by.as_deref());
         let id = o["id"].as_str().unwrap_or_default().to_owned();
         for mut sco in scos {
             decorate(&mut sco, m.tlp, &[], None, None);
@@ -213,7 +207,9 @@ impl Convert {
             if let Some(d) = m.description {
                 map.insert("description".into(), json!(d));
             }
-            if let Some(until) = m.last_seen.filter(|u| Some(*u) > m.first_seen.or(Some(m.time)))
+            if let Some(until) = m
+                .last_seen
+                .filter(|u| Some(*u) > m.first_seen.or(Some(m.time)))
             {
                 map.insert("valid_until".into(), json!(stix_time(until)));
             }
@@ -224,13 +220,7 @@ impl Convert {
                 );
             }
         }
-        decorate(
-            &mut o,
-            m.tlp,
-            &m.labels,
-            m.uuid,
-            ev.created_by.as_deref(),
-        );
+        decorate(&mut o, m.tlp, &m.labels, m.uuid, ev.created_by.as_deref());
         let id = o["id"].as_str().unwrap_or_default().to_owned();
         self.push(o, m.path, &m.reach);
         id
@@ -253,20 +243,16 @@ impl Convert {
         if let Some(d) = m.description {
             o["description"] = json!(d);
         }
-        decorate(
-            &mut o,
-            m.tlp,
-            &m.labels,
-            m.uuid,
-            ev.created_by.as_deref(),
-        );
-        if ty == "vulnerability" && name.to_ascii_uppercase().starts_with("CVE-") {
-            if let Some(refs) = o
-                .get_mut("external_references")
-                .and_then(Value::as_array_mut)
-            {
-                refs.push(json!({"source_name": "cve", "external_id": name}));
-            }
+        decorate(&mut o, m.tlp, &m.labels, m.uuid, ev.created_by.as_deref());
+        if ty == "vulnerability"
+            && name.to_ascii_uppercase().starts_with("CVE-")
+            && let Some(refs) = o.as_object_mut().and_then(|m| {
+                m.entry("external_references")
+                    .or_insert(json!([]))
+                    .as_array_mut()
+            })
+        {
+            refs.push(json!({"source_name": "cve", "external_id": name}));
         }
         let id = o["id"].as_str().unwrap_or_default().to_owned();
         self.push(o, m.path, &m.reach);
@@ -352,7 +338,10 @@ impl Convert {
                     continue;
                 }
                 _ => {
-                    self.err(join(&sp, "type"), "must be 0 (sighting), 1 (false positive) or 2 (expiration)");
+                    self.err(
+                        join(&sp, "type"),
+                        "must be 0 (sighting), 1 (false positive) or 2 (expiration)",
+                    );
                     continue;
                 }
             };

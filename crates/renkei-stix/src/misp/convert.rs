@@ -226,14 +226,20 @@ impl Convert {
                 };
             }
             _ => {
-                self.err("(input)", "not a MISP event: expected a JSON object or list");
+                self.err(
+                    "(input)",
+                    "not a MISP event: expected a JSON object or list",
+                );
                 return Vec::new();
             }
         };
         if list.len() > MAX_MISP_EVENTS {
             self.err(
                 base_or_input(base),
-                format!("{} events; at most {MAX_MISP_EVENTS} per import", list.len()),
+                format!(
+                    "{} events; at most {MAX_MISP_EVENTS} per import",
+                    list.len()
+                ),
             );
             return Vec::new();
         }
@@ -454,8 +460,7 @@ impl Convert {
         let uuid = ev.get("uuid").and_then(Value::as_str);
         let modified = self.epoch(join(path, "timestamp"), ev.get("timestamp"));
         let date = self.date(join(path, "date"), ev.get("date"));
-        let published_at =
-            self.epoch(join(path, "publish_timestamp"), ev.get("publish_timestamp"));
+        let published_at = self.epoch(join(path, "publish_timestamp"), ev.get("publish_timestamp"));
         let published = flag(ev.get("published"), false);
         let time = modified.or(date).unwrap_or_else(Timestamp::now);
         let galaxy_tags = super::galaxy::tag_names(ev.get("Galaxy"));

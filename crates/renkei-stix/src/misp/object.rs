@@ -99,7 +99,10 @@ impl Convert {
             .unwrap_or(ev.time);
         let (first_seen, last_seen) = self.seen(path, o);
         push_unique(&mut labels, format!("misp:name=\"{name}\""));
-        let category = o.get("meta-category").and_then(Value::as_str).map(str::trim);
+        let category = o
+            .get("meta-category")
+            .and_then(Value::as_str)
+            .map(str::trim);
         if let Some(c) = category {
             push_unique(&mut labels, format!("misp:meta-category=\"{c}\""));
         }

@@ -72,7 +72,11 @@ fn a_scheme_less_url_refuses_only_its_attribute_and_skip_invalid_keeps_the_rest(
     let m = misp_to_stix_with(&e, MispOptions { skip_invalid: true }).expect("kept the rest");
     let skipped: Vec<&str> = m.skipped.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(skipped, ["Event.Attribute[1]", "Event.Attribute[2]"]);
-    assert!(m.skipped[0].reason.starts_with("invalid: Event.Attribute[1].value:"));
+    assert!(
+        m.skipped[0]
+            .reason
+            .starts_with("invalid: Event.Attribute[1].value:")
+    );
     let mut values = ids_of(&m);
     values.sort();
     assert_eq!(values, ["c2.evil.example", "http://evil.example/gate.php"]);
@@ -119,7 +123,11 @@ fn attributes_not_for_ids_are_observed_never_indicators() {
         }]),
     );
     let m = misp_to_stix(&e).expect("maps");
-    assert_eq!(ids_of(&m), ["198.51.100.31"], "only the IDS attribute is a value");
+    assert_eq!(
+        ids_of(&m),
+        ["198.51.100.31"],
+        "only the IDS attribute is a value"
+    );
     assert_eq!(of(&m, "indicator").len(), 1);
     let observed = of(&m, "observed-data");
     assert_eq!(observed.len(), 4);
@@ -157,7 +165,8 @@ fn distribution_narrows_never_widens() {
     a[2]["distribution"] = json!(3);
     a[3]["distribution"] = json!("4");
     a[3]["sharing_group_id"] = json!("2");
-    a[3]["SharingGroup"] = json!({"id": "2", "name": "電力ISAC", "uuid": "5d6d3b30-9db0-44b9-8869-7f56a9e0e0f8"});
+    a[3]["SharingGroup"] =
+        json!({"id": "2", "name": "電力ISAC", "uuid": "5d6d3b30-9db0-44b9-8869-7f56a9e0e0f8"});
     let mut e = event(json!(a), json!([]));
     e["Event"]["Tag"] = json!([{"name": "tlp:clear"}]);
     let mut m = misp_to_stix(&e).expect("maps");
@@ -293,27 +302,55 @@ fn galaxies_become_objects_related_to_indicators_not_labels() {
     let set = &of(&m, "intrusion-set")[0];
     assert_eq!(set["name"], "APT28");
     assert_eq!(set["aliases"], json!(["Sofacy"]));
-    assert_eq!(set["external_references"][0], json!({"source_name": "mitre-attack", "external_id": "G0007"}));
-    assert_eq!(of(&m, "attack-pattern")[0]["kill_chain_phases"][0]["phase_name"], "initial-access");
-    assert_eq!(of(&m, "x-misp-galaxy-cluster")[0]["x_misp_value"], "Fancy rule");
+    assert_eq!(
+        set["external_references"][0],
+        json!({"source_name": "mitre-attack", "external_id": "G0007"})
+    );
+    assert_eq!(
+        of(&m, "attack-pattern")[0]["kill_chain_phases"][0]["phase_name"],
+        "initial-access"
+    );
+    assert_eq!(
+        of(&m, "x-misp-galaxy-cluster")[0]["x_misp_value"],
+        "Fancy rule"
+    );
     let malware = &of(&m, "malware")[0];
-    assert_eq!((malware["name"].clone(), malware["is_family"].clone()), (json!("Emotet"), json!(true)));
+    assert_eq!(
+        (malware["name"].clone(), malware["is_family"].clone()),
+        (json!("Emotet"), json!(true))
+    );
     let rel = &of(&m, "relationship")[0];
     assert_eq!(rel["relationship_type"], "indicates");
     assert_eq!(rel["source_ref"], of(&m, "indicator")[0]["id"]);
     assert_eq!(rel["target_ref"], malware["id"]);
     let report = &of(&m, "report")[0];
     for id in [&set["id"], &malware["id"], &rel["id"]] {
-        assert!(report["object_refs"].as_array().is_some_and(|r| r.contains(id)), "{id}");
+        assert!(
+            report["object_refs"]
+                .as_array()
+                .is_some_and(|r| r.contains(id)),
+            "{id}"
+        );
     }
     let labels = |o: &Value| o["labels"].to_string();
-    assert!(!labels(report).contains("misp-galaxy:mitre-intrusion-set"), "{}", labels(report));
+    assert!(
+        !labels(report).contains("misp-galaxy:mitre-intrusion-set"),
+        "{}",
+        labels(report)
+    );
     assert!(!labels(of(&m, "indicator")[0]).contains("Emotet"));
 }
 
 #[test]
 fn the_creator_organisation_is_the_creator_of_every_object() {
-    let m = misp_to_stix(&event(json!([attr(1, "ip-dst", "198.51.100.60", false), attr(2, "md5", "d41d8cd98f00b204e9800998ecf8427e", true)]), json!([]))).expect("maps");
+    let m = misp_to_stix(&event(
+        json!([
+            attr(1, "ip-dst", "198.51.100.60", false),
+            attr(2, "md5", "d41d8cd98f00b204e9800998ecf8427e", true)
+        ]),
+        json!([]),
+    ))
+    .expect("maps");
     let orgc = of(&m, "identity");
     assert_eq!(orgc.len(), 1);
     assert_eq!(orgc[0]["name"], "Synovus Financial");
@@ -339,72 +376,167 @@ fn object(name: &str, uuid: &str, attrs: &[(&str, &str, &str, bool)]) -> Value {
 #[test]
 fn ports_stay_in_the_pattern_and_a_connections_source_is_no_value_of_its_own() {
     let objects = json!([
-        object("ip-port", "5ac47edc-31e4-4402-a7b6-040d0a00020f", &[
-            ("ip", "ip-dst", "149.13.33.14", true), ("dst-port", "port", "443", false),
-            ("domain", "domain", "c2.evil.example", true)]),
-        object("network-connection", "5afacc53-c0b0-4825-a6ee-03c80a00020f", &[
-            ("ip-src", "ip-src", "192.168.1.10", true), ("ip-dst", "ip-dst", "203.0.113.77", true),
-            ("src-port", "port", "49152", false), ("dst-port", "port", "8080", false),
-            ("layer4-protocol", "text", "TCP", false), ("hostname-dst", "hostname", "c2.evil.example", true)]),
+        object(
+            "ip-port",
+            "5ac47edc-31e4-4402-a7b6-040d0a00020f",
+            &[
+                ("ip", "ip-dst", "149.13.33.14", true),
+                ("dst-port", "port", "443", false),
+                ("domain", "domain", "c2.evil.example", true)
+            ]
+        ),
+        object(
+            "network-connection",
+            "5afacc53-c0b0-4825-a6ee-03c80a00020f",
+            &[
+                ("ip-src", "ip-src", "192.168.1.10", true),
+                ("ip-dst", "ip-dst", "203.0.113.77", true),
+                ("src-port", "port", "49152", false),
+                ("dst-port", "port", "8080", false),
+                ("layer4-protocol", "text", "TCP", false),
+                ("hostname-dst", "hostname", "c2.evil.example", true)
+            ]
+        ),
     ]);
     let m = misp_to_stix(&event(json!([]), objects)).expect("maps");
-    let p: Vec<&str> = m.objects.iter().filter_map(|o| o["pattern"].as_str()).collect();
-    assert_eq!(p, [
-        "[((network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '149.13.33.14') OR (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.evil.example')) AND network-traffic:dst_port = 443]",
-        "[(network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '192.168.1.10') AND ((network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.77') OR (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.evil.example')) AND network-traffic:src_port = 49152 AND network-traffic:dst_port = 8080 AND network-traffic:protocols[*] = 'tcp']",
-    ]);
+    let p: Vec<&str> = m
+        .objects
+        .iter()
+        .filter_map(|o| o["pattern"].as_str())
+        .collect();
+    assert_eq!(
+        p,
+        [
+            "[((network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '149.13.33.14') OR (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.evil.example')) AND network-traffic:dst_port = 443]",
+            "[(network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '192.168.1.10') AND ((network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.77') OR (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.evil.example')) AND network-traffic:src_port = 49152 AND network-traffic:dst_port = 8080 AND network-traffic:protocols[*] = 'tcp']",
+        ]
+    );
     let mut values = ids_of(&m);
     values.sort();
     values.dedup();
-    assert_eq!(values, ["149.13.33.14", "203.0.113.77", "c2.evil.example"], "not 192.168.1.10");
+    assert_eq!(
+        values,
+        ["149.13.33.14", "203.0.113.77", "c2.evil.example"],
+        "not 192.168.1.10"
+    );
 }
 
 #[test]
 fn email_x509_and_registry_key_objects_are_mapped_not_dropped() {
     let objects = json!([
-        object("email", "5a8a1b64-0a2c-4f52-9c4c-2d4c0a00020f", &[
-            ("from", "email-src", "donald.duck@disney.example", true),
-            ("to", "email-dst", "jdoe@random.example", false),
-            ("subject", "email-subject", "請求書のご確認", true),
-            ("x-mailer", "email-x-mailer", "Microsoft Outlook 16.0", true),
-            ("from-display-name", "email-src-display-name", "Donald Duck", false)]),
-        object("x509", "5ac3444e-145c-4749-8467-02550a00020f", &[
-            ("x509-fingerprint-sha1", "x509-fingerprint-sha1", "5898FC860300E228DCD54C0B1045B5FA0DCDA502", true),
-            ("issuer", "text", "Issuer Name", false), ("serial-number", "text", "1234567890", false),
-            ("pubkey-info-exponent", "text", "65537", false),
-            ("validity-not-before", "datetime", "2020-10-25T16:22:00+00:00", false)]),
-        object("registry-key", "5ac3379c-3e74-44ba-9160-04120a00020f", &[
-            ("key", "regkey", "hkey_local_machine\\system\\bar\\foo", true), ("hive", "text", "hklm", false),
-            ("name", "text", "RegistryName", false), ("data", "text", "%DATA%\\qwertyuiop", false),
-            ("data-type", "text", "REG_SZ", false), ("last-modified", "datetime", "2020-10-25T16:22:00+00:00", false)]),
+        object(
+            "email",
+            "5a8a1b64-0a2c-4f52-9c4c-2d4c0a00020f",
+            &[
+                ("from", "email-src", "donald.duck@disney.example", true),
+                ("to", "email-dst", "jdoe@random.example", false),
+                ("subject", "email-subject", "請求書のご確認", true),
+                ("x-mailer", "email-x-mailer", "Microsoft Outlook 16.0", true),
+                (
+                    "from-display-name",
+                    "email-src-display-name",
+                    "Donald Duck",
+                    false
+                )
+            ]
+        ),
+        object(
+            "x509",
+            "5ac3444e-145c-4749-8467-02550a00020f",
+            &[
+                (
+                    "x509-fingerprint-sha1",
+                    "x509-fingerprint-sha1",
+                    "5898FC860300E228DCD54C0B1045B5FA0DCDA502",
+                    true
+                ),
+                ("issuer", "text", "Issuer Name", false),
+                ("serial-number", "text", "1234567890", false),
+                ("pubkey-info-exponent", "text", "65537", false),
+                (
+                    "validity-not-before",
+                    "datetime",
+                    "2020-10-25T16:22:00+00:00",
+                    false
+                )
+            ]
+        ),
+        object(
+            "registry-key",
+            "5ac3379c-3e74-44ba-9160-04120a00020f",
+            &[
+                (
+                    "key",
+                    "regkey",
+                    "hkey_local_machine\\system\\bar\\foo",
+                    true
+                ),
+                ("hive", "text", "hklm", false),
+                ("name", "text", "RegistryName", false),
+                ("data", "text", "%DATA%\\qwertyuiop", false),
+                ("data-type", "text", "REG_SZ", false),
+                (
+                    "last-modified",
+                    "datetime",
+                    "2020-10-25T16:22:00+00:00",
+                    false
+                )
+            ]
+        ),
     ]);
     let m = misp_to_stix(&event(json!([]), objects)).expect("maps");
-    let p: Vec<&str> = m.objects.iter().filter_map(|o| o["pattern"].as_str()).collect();
-    assert_eq!(p, [
-        "[email-message:from_ref.value = 'donald.duck@disney.example' AND email-message:to_refs[*].value = 'jdoe@random.example' AND email-message:subject = '請求書のご確認' AND email-message:additional_header_fields.'X-Mailer' = 'Microsoft Outlook 16.0']",
-        "[x509-certificate:hashes.'SHA-1' = '5898fc860300e228dcd54c0b1045b5fa0dcda502' AND x509-certificate:issuer = 'Issuer Name' AND x509-certificate:serial_number = '1234567890']",
-        "[windows-registry-key:key = 'hkey_local_machine\\\\system\\\\bar\\\\foo' AND windows-registry-key:values[*].name = 'RegistryName' AND windows-registry-key:values[*].data = '%DATA%\\\\qwertyuiop']",
-    ]);
+    let p: Vec<&str> = m
+        .objects
+        .iter()
+        .filter_map(|o| o["pattern"].as_str())
+        .collect();
+    assert_eq!(
+        p,
+        [
+            "[email-message:from_ref.value = 'donald.duck@disney.example' AND email-message:to_refs[*].value = 'jdoe@random.example' AND email-message:subject = '請求書のご確認' AND email-message:additional_header_fields.'X-Mailer' = 'Microsoft Outlook 16.0']",
+            "[x509-certificate:hashes.'SHA-1' = '5898fc860300e228dcd54c0b1045b5fa0dcda502' AND x509-certificate:issuer = 'Issuer Name' AND x509-certificate:serial_number = '1234567890']",
+            "[windows-registry-key:key = 'hkey_local_machine\\\\system\\\\bar\\\\foo' AND windows-registry-key:values[*].name = 'RegistryName' AND windows-registry-key:values[*].data = '%DATA%\\\\qwertyuiop']",
+        ]
+    );
     assert_eq!(ids_of(&m), ["donald.duck@disney.example"]);
     let skipped: Vec<&str> = m.skipped.iter().map(|s| s.path.as_str()).collect();
-    assert_eq!(skipped, ["Event.Object[0].Attribute[4]"], "the display name; the hive is in the key");
+    assert_eq!(
+        skipped,
+        ["Event.Object[0].Attribute[4]"],
+        "the display name; the hive is in the key"
+    );
 }
 
 #[test]
 fn objects_not_for_ids_are_observed_with_linked_observables() {
     let objects = json!([
-        object("network-connection", "5afacc53-c0b0-4825-a6ee-03c80a00021f", &[
-            ("ip-src", "ip-src", "192.168.1.10", false), ("ip-dst", "ip-dst", "203.0.113.78", false),
-            ("dst-port", "port", "8080", false)]),
-        object("registry-key", "5ac3379c-3e74-44ba-9160-04120a00021f", &[
-            ("key", "regkey", "HKLM\\Software\\Run", false), ("data-type", "text", "REG_SZ", false)]),
+        object(
+            "network-connection",
+            "5afacc53-c0b0-4825-a6ee-03c80a00021f",
+            &[
+                ("ip-src", "ip-src", "192.168.1.10", false),
+                ("ip-dst", "ip-dst", "203.0.113.78", false),
+                ("dst-port", "port", "8080", false)
+            ]
+        ),
+        object(
+            "registry-key",
+            "5ac3379c-3e74-44ba-9160-04120a00021f",
+            &[
+                ("key", "regkey", "HKLM\\Software\\Run", false),
+                ("data-type", "text", "REG_SZ", false)
+            ]
+        ),
     ]);
     let m = misp_to_stix(&event(json!([]), objects)).expect("maps");
     assert!(ids_of(&m).is_empty());
     let nt = &of(&m, "network-traffic")[0];
     assert_eq!(nt["dst_port"], 8080);
     let addrs = of(&m, "ipv4-addr");
-    assert_eq!((nt["src_ref"].clone(), nt["dst_ref"].clone()), (addrs[0]["id"].clone(), addrs[1]["id"].clone()));
+    assert_eq!(
+        (nt["src_ref"].clone(), nt["dst_ref"].clone()),
+        (addrs[0]["id"].clone(), addrs[1]["id"].clone())
+    );
     let key = &of(&m, "windows-registry-key")[0];
     assert_eq!(key["values"], json!([{"data_type": "REG_SZ"}]));
     assert_eq!(of(&m, "observed-data").len(), 2);
@@ -416,9 +548,17 @@ fn scoped_ids_rename_every_reference() {
     a["Sighting"] = json!([{"type": "0", "date_sighting": "1795133000", "uuid": "5c7641bf-a4e8-4d5d-a653-03240a00030f",
         "Organisation": {"uuid": ORGC, "name": "ORGNAME"}}]);
     let mut m = misp_to_stix(&event(json!([a]), json!([]))).expect("maps");
-    let before: HashSet<String> = m.objects.iter().filter_map(|o| o["id"].as_str().map(str::to_owned)).collect();
+    let before: HashSet<String> = m
+        .objects
+        .iter()
+        .filter_map(|o| o["id"].as_str().map(str::to_owned))
+        .collect();
     scope_ids(&mut m, "org:7");
-    let after: HashSet<String> = m.objects.iter().filter_map(|o| o["id"].as_str().map(str::to_owned)).collect();
+    let after: HashSet<String> = m
+        .objects
+        .iter()
+        .filter_map(|o| o["id"].as_str().map(str::to_owned))
+        .collect();
     assert!(before.is_disjoint(&after));
     let text = serde_json::to_string(&m.objects).expect("json");
     for old in &before {

@@ -102,21 +102,24 @@ fn traffic(name: &str, attrs: &[Attr]) -> Built {
                 } else {
                     "dst"
                 };
-                let Some(v) = b.check(i, ip(&a.value)) else { continue };
+                let Some(v) = b.check(i, ip(&a.value)) else {
+                    continue;
+                };
                 end(&mut b.shape, &mut nt, side, &v);
                 ends += 1;
             }
             "domain" | "hostname" | "hostname-dst" | "hostname-src" => {
                 let side = if rel.ends_with("-src") { "src" } else { "dst" };
-                let Some(v) = b.check(i, IndicatorValue::parse(ValueKind::Domain, &a.value))
-                else {
+                let Some(v) = b.check(i, IndicatorValue::parse(ValueKind::Domain, &a.value)) else {
                     continue;
                 };
                 end(&mut b.shape, &mut nt, side, &v);
                 ends += 1;
             }
             "dst-port" | "src-port" => {
-                let Some(p) = b.check(i, port(&a.value)) else { continue };
+                let Some(p) = b.check(i, port(&a.value)) else {
+                    continue;
+                };
                 let key = format!("{}_port", &rel[..3]);
                 b.shape.terms.push(Term::int(
                     "network-traffic",
@@ -129,7 +132,10 @@ fn traffic(name: &str, attrs: &[Attr]) -> Built {
             "layer3-protocol" | "layer4-protocol" | "layer7-protocol" | "protocol" => {
                 let p = a.value.trim().to_ascii_lowercase();
                 if p.is_empty() || p.len() > 64 {
-                    b.errors.push((i, ParseError::new("value", "a protocol name of 1 to 64 bytes")));
+                    b.errors.push((
+                        i,
+                        ParseError::new("value", "a protocol name of 1 to 64 bytes"),
+                    ));
                     continue;
                 }
                 let mut t = Term::eq("network-traffic", "network-traffic:protocols[*]", &p);
@@ -138,7 +144,9 @@ fn traffic(name: &str, attrs: &[Attr]) -> Built {
                 protocols.push(p);
             }
             "first-seen" | "first-packet-seen" | "last-seen" => {
-                let Some(t) = b.check(i, time(&a.value)) else { continue };
+                let Some(t) = b.check(i, time(&a.value)) else {
+                    continue;
+                };
                 let key = if rel == "last-seen" { "end" } else { "start" };
                 nt.insert(key.into(), json!(t));
             }
@@ -181,7 +189,11 @@ fn email(attrs: &[Attr]) -> Built {
                 };
                 let r = host_sco(&mut b.shape.scos, &e);
                 if rel == "from" {
-                    b.shape.terms.push(Term::eq("email-message", "email-message:from_ref.value", e.value()));
+                    b.shape.terms.push(Term::eq(
+                        "email-message",
+                        "email-message:from_ref.value",
+                        e.value(),
+                    ));
                     msg.entry("from_ref").or_insert(json!(r));
                 } else {
                     let key = format!("{rel}_refs");
@@ -215,14 +227,18 @@ fn email(attrs: &[Attr]) -> Built {
                     "user-agent" => "User-Agent",
                     _ => "Return-Path",
                 };
-                b.shape.terms.push(Term::eq("email-message", &header_path(header), v));
+                b.shape
+                    .terms
+                    .push(Term::eq("email-message", &header_path(header), v));
                 headers.insert(header.into(), json!(v));
             }
             "from-display-name" | "to-display-name" | "cc-display-name" | "bcc-display-name" => {
                 b.skip(i, "a display name; the address is kept, not the name");
             }
             "send-date" => {
-                let Some(t) = b.check(i, time(v)) else { continue };
+                let Some(t) = b.check(i, time(v)) else {
+                    continue;
+                };
                 msg.insert("date".into(), json!(t));
             }
             _ => b.skip(i, not_mapped("email", rel)),
@@ -245,7 +261,9 @@ fn x509(attrs: &[Attr]) -> Built {
         let rel = a.relation.as_str();
         let v = a.value.trim();
         if let Some(alg) = rel.strip_prefix("x509-fingerprint-") {
-            let Some((name, h)) = b.check(i, hash_value(alg, v)) else { continue };
+            let Some((name, h)) = b.check(i, hash_value(alg, v)) else {
+                continue;
+            };
             b.shape.terms.push(Term::eq(
                 "x509-certificate",
                 &format!("x509-certificate:hashes.'{name}'"),
@@ -263,7 +281,9 @@ fn x509(attrs: &[Attr]) -> Built {
             "pubkey-info-algorithm" => ("subject_public_key_algorithm", false),
             "pubkey-info-modulus" => ("subject_public_key_modulus", false),
             "validity-not-before" | "validity-not-after" => {
-                let Some(t) = b.check(i, time(v)) else { continue };
+                let Some(t) = b.check(i, time(v)) else {
+                    continue;
+                };
                 cert.insert(rel.replace('-', "_"), json!(t));
                 continue;
             }
@@ -272,9 +292,10 @@ fn x509(attrs: &[Attr]) -> Built {
                     Ok(n) => {
                         cert.insert("subject_public_key_exponent".into(), json!(n));
                     }
-                    Err(_) => b
-                        .errors
-                        .push((i, ParseError::new("value", format!("{v:?} is not an integer")))),
+                    Err(_) => b.errors.push((
+                        i,
+                        ParseError::new("value", format!("{v:?} is not an integer")),
+                    )),
                 }
                 continue;
             }
@@ -390,7 +411,9 @@ fn file(attrs: &[Attr]) -> Built {
             hash_name(&a.misp_type).map(|_| a.misp_type.as_str())
         };
         if let Some(alg) = alg {
-            let Some((name, h)) = b.check(i, hash_value(alg, v)) else { continue };
+            let Some((name, h)) = b.check(i, hash_value(alg, v)) else {
+                continue;
+            };
             let path = if name.bytes().all(|c| c.is_ascii_alphanumeric()) {
                 format!("file:hashes.{name}")
             } else {
@@ -403,7 +426,10 @@ fn file(attrs: &[Attr]) -> Built {
         match rel {
             "filename" => {
                 if v.is_empty() || v.len() > renkei_core::indicator::MAX_VALUE_LEN {
-                    b.errors.push((i, ParseError::new("value", "a file name must be 1 to 4096 bytes")));
+                    b.errors.push((
+                        i,
+                        ParseError::new("value", "a file name must be 1 to 4096 bytes"),
+                    ));
                     continue;
                 }
                 b.shape.terms.push(Term::eq("file", "file:name", v));
@@ -414,7 +440,9 @@ fn file(attrs: &[Attr]) -> Built {
                     b.shape.terms.push(Term::int("file", "file:size", n, v));
                     f.insert("size".into(), json!(n));
                 }
-                _ => b.errors.push((i, ParseError::new("value", format!("{v:?} is not a size")))),
+                _ => b
+                    .errors
+                    .push((i, ParseError::new("value", format!("{v:?} is not a size")))),
             },
             "mimetype" => {
                 f.insert("mime_type".into(), json!(v));
@@ -454,12 +482,16 @@ fn domain_ip(attrs: &[Attr]) -> Built {
     if domains.is_empty() {
         // Addresses alone: each as an address.
         for (v, _) in &ips {
-            b.shape.terms.push(Term::eq(sco_type(v), v.kind().stix_path(), v.value()));
+            b.shape
+                .terms
+                .push(Term::eq(sco_type(v), v.kind().stix_path(), v.value()));
         }
         return b;
     }
     for (n, d) in domains.iter().enumerate() {
-        b.shape.terms.push(Term::eq("domain-name", "domain-name:value", d.value()));
+        b.shape
+            .terms
+            .push(Term::eq("domain-name", "domain-name:value", d.value()));
         let mut sco = json!({"value": d.value()});
         if n == 0 && !ips.is_empty() {
             sco["resolves_to_refs"] = json!(ips.iter().map(|(_, r)| r).collect::<Vec<_>>());

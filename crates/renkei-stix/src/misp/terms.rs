@@ -59,7 +59,9 @@ pub(super) fn port(raw: &str) -> Result<i64, ParseError> {
 /// requires to be a URL (RFC 3986), so renkei's export would be invalid.
 pub(super) fn url(raw: &str) -> Result<IndicatorValue, ParseError> {
     let has_scheme = raw.trim().split_once("://").is_some_and(|(s, _)| {
-        !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
     });
     if !has_scheme {
         return Err(ParseError::new(
@@ -106,9 +108,12 @@ pub(super) fn hash_value(misp: &str, raw: &str) -> Result<(&'static str, String)
         .ok_or_else(|| ParseError::new("type", format!("{misp:?} is not a hash type")))?;
     let v = text(raw)?;
     match len {
-        Some(n) if v.len() != n || !v.bytes().all(|b| b.is_ascii_hexdigit()) => Err(
-            ParseError::new("value", format!("{name} must be {n} hexadecimal digits, got {v:?}")),
-        ),
+        Some(n) if v.len() != n || !v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Err(ParseError::new(
+                "value",
+                format!("{name} must be {n} hexadecimal digits, got {v:?}"),
+            ))
+        }
         Some(_) => Ok((name, v.to_ascii_lowercase())),
         None => Ok((name, v.to_owned())),
     }
@@ -215,8 +220,14 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
             let (h, p) = split2(value, "hostname|port")?;
             let host = parse(ValueKind::Domain, h)?;
             let p = port(p)?;
-            s.terms.push(Term::endpoint("dst", "domain-name", host.value()));
-            s.terms.push(Term::int("network-traffic", "network-traffic:dst_port", p, value));
+            s.terms
+                .push(Term::endpoint("dst", "domain-name", host.value()));
+            s.terms.push(Term::int(
+                "network-traffic",
+                "network-traffic:dst_port",
+                p,
+                value,
+            ));
             let d = host_sco(&mut s.scos, &host);
             s.scos.add(
                 "network-traffic",
@@ -230,20 +241,44 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
             let e = parse(ValueKind::Email, value)?;
             let a = host_sco(&mut s.scos, &e);
             if t == "email-src" {
-                s.terms.push(Term::eq("email-message", "email-message:from_ref.value", e.value()));
-                s.scos.add("email-message", json!({"is_multipart": false, "from_ref": a}));
+                s.terms.push(Term::eq(
+                    "email-message",
+                    "email-message:from_ref.value",
+                    e.value(),
+                ));
+                s.scos.add(
+                    "email-message",
+                    json!({"is_multipart": false, "from_ref": a}),
+                );
             } else {
-                s.terms.push(Term::eq("email-message", "email-message:to_refs[*].value", e.value()));
-                s.scos.add("email-message", json!({"is_multipart": false, "to_refs": [a]}));
+                s.terms.push(Term::eq(
+                    "email-message",
+                    "email-message:to_refs[*].value",
+                    e.value(),
+                ));
+                s.scos.add(
+                    "email-message",
+                    json!({"is_multipart": false, "to_refs": [a]}),
+                );
             }
         }
         "email-subject" => email(&mut s, "subject", "email-message:subject", text(value)?),
-        "email-message-id" => email(&mut s, "message_id", "email-message:message_id", text(value)?),
+        "email-message-id" => email(
+            &mut s,
+            "message_id",
+            "email-message:message_id",
+            text(value)?,
+        ),
         "email-body" => email(&mut s, "body", "email-message:body", text(value)?),
         "email-x-mailer" | "email-reply-to" => {
-            let header = if t == "email-x-mailer" { "X-Mailer" } else { "Reply-To" };
+            let header = if t == "email-x-mailer" {
+                "X-Mailer"
+            } else {
+                "Reply-To"
+            };
             let v = text(value)?;
-            s.terms.push(Term::eq("email-message", &header_path(header), v));
+            s.terms
+                .push(Term::eq("email-message", &header_path(header), v));
             s.scos.add(
                 "email-message",
                 json!({"is_multipart": false, "additional_header_fields": {header: v}}),
@@ -251,9 +286,15 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
         }
         "email-header" => {
             let v = text(value)?;
-            s.terms.push(Term::eq("email-message", "email-message:received_lines[*]", v));
-            s.scos
-                .add("email-message", json!({"is_multipart": false, "received_lines": [v]}));
+            s.terms.push(Term::eq(
+                "email-message",
+                "email-message:received_lines[*]",
+                v,
+            ));
+            s.scos.add(
+                "email-message",
+                json!({"is_multipart": false, "received_lines": [v]}),
+            );
         }
         "md5" | "sha1" | "sha256" | "sha512" => {
             let kind = ValueKind::parse(t)?;
@@ -271,13 +312,17 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
             let (alg, h) = match alg {
                 "md5" | "sha1" | "sha256" | "sha512" => {
                     let v = parse(ValueKind::parse(alg)?, h)?;
-                    (hash_name(alg).map_or("MD5", |(n, _)| n), v.value().to_owned())
+                    (
+                        hash_name(alg).map_or("MD5", |(n, _)| n),
+                        v.value().to_owned(),
+                    )
                 }
                 _ => hash_value(alg, h)?,
             };
             s.terms.push(Term::eq("file", "file:name", name));
             s.terms.push(Term::eq("file", &hash_path(alg), &h));
-            s.scos.add("file", json!({"name": name, "hashes": {alg: h}}));
+            s.scos
+                .add("file", json!({"name": name, "hashes": {alg: h}}));
         }
         "filename" => {
             let v = text(value)?;
@@ -288,11 +333,18 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
             let (d, a) = split2(value, "domain|ip")?;
             let d = parse(ValueKind::Domain, d)?;
             let a = ip(a)?;
-            s.terms.push(Term::eq("domain-name", "domain-name:value", d.value()));
-            s.terms.push(Term::eq("domain-name", "domain-name:resolves_to_refs[*].value", a.value()));
+            s.terms
+                .push(Term::eq("domain-name", "domain-name:value", d.value()));
+            s.terms.push(Term::eq(
+                "domain-name",
+                "domain-name:resolves_to_refs[*].value",
+                a.value(),
+            ));
             let ar = host_sco(&mut s.scos, &a);
-            s.scos
-                .add("domain-name", json!({"value": d.value(), "resolves_to_refs": [ar]}));
+            s.scos.add(
+                "domain-name",
+                json!({"value": d.value(), "resolves_to_refs": [ar]}),
+            );
         }
         "mutex" => {
             let v = text(value)?;
@@ -309,21 +361,40 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
             let n = digits
                 .parse::<u32>()
                 .map_err(|_| ParseError::new("value", format!("{value:?} is not an AS number")))?;
-            s.terms.push(Term::int("autonomous-system", "autonomous-system:number", n.into(), value));
+            s.terms.push(Term::int(
+                "autonomous-system",
+                "autonomous-system:number",
+                n.into(),
+                value,
+            ));
             s.scos.add("autonomous-system", json!({"number": n}));
         }
         "regkey" => {
             let v = text(value)?;
-            s.terms.push(Term::eq("windows-registry-key", "windows-registry-key:key", v));
+            s.terms.push(Term::eq(
+                "windows-registry-key",
+                "windows-registry-key:key",
+                v,
+            ));
             s.scos.add("windows-registry-key", json!({"key": v}));
         }
         "regkey|value" => {
             let (k, d) = split2(value, "regkey|value")?;
             let (k, d) = (text(k)?, d.trim());
-            s.terms.push(Term::eq("windows-registry-key", "windows-registry-key:key", k));
-            s.terms.push(Term::eq("windows-registry-key", "windows-registry-key:values[*].data", d));
-            s.scos
-                .add("windows-registry-key", json!({"key": k, "values": [{"data": d}]}));
+            s.terms.push(Term::eq(
+                "windows-registry-key",
+                "windows-registry-key:key",
+                k,
+            ));
+            s.terms.push(Term::eq(
+                "windows-registry-key",
+                "windows-registry-key:values[*].data",
+                d,
+            ));
+            s.scos.add(
+                "windows-registry-key",
+                json!({"key": k, "values": [{"data": d}]}),
+            );
         }
         "x509-fingerprint-md5" | "x509-fingerprint-sha1" | "x509-fingerprint-sha256" => {
             let (name, h) = hash_value(&t["x509-fingerprint-".len()..], value)?;
@@ -336,14 +407,26 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
         }
         "github-username" => {
             let v = text(value)?;
-            s.terms.push(Term::eq("user-account", "user-account:account_type", "github"));
-            s.terms.push(Term::eq("user-account", "user-account:account_login", v));
-            s.scos
-                .add("user-account", json!({"account_type": "github", "account_login": v}));
+            s.terms.push(Term::eq(
+                "user-account",
+                "user-account:account_type",
+                "github",
+            ));
+            s.terms
+                .push(Term::eq("user-account", "user-account:account_login", v));
+            s.scos.add(
+                "user-account",
+                json!({"account_type": "github", "account_login": v}),
+            );
         }
         // Indicator-only types: misp-stix makes no observable of them.
         "port" => {
-            s.terms.push(Term::int("network-traffic", "network-traffic:dst_port", port(value)?, value));
+            s.terms.push(Term::int(
+                "network-traffic",
+                "network-traffic:dst_port",
+                port(value)?,
+                value,
+            ));
         }
         "user-agent" => {
             let v = text(value)?;

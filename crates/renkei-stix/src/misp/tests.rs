@@ -159,7 +159,10 @@ fn export_shapes_are_all_read() {
     let m = misp_to_stix(&response).expect("search result");
     assert_eq!(m.tlp, Some(Tlp::Amber), "the most restrictive event TLP");
     assert_eq!(
-        m.objects.iter().filter(|o| o["type"] == "report" || o["type"] == "grouping").count(),
+        m.objects
+            .iter()
+            .filter(|o| o["type"] == "report" || o["type"] == "grouping")
+            .count(),
         2
     );
     assert!(misp_to_stix(&json!([1, 2])).is_err());
