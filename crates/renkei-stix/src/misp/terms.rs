@@ -195,12 +195,12 @@ pub(super) fn map_attribute(misp_type: &str, value: &str) -> Mapped {
 
 fn skip_reason(t: &str, misp_type: &str) -> String {
     match t {
-        "text" | "comment" | "other" => {
-            "free text, not an indicator or observable (misp-stix keeps it as a custom x-misp-attribute)".into()
-        }
-        "attachment" | "malware-sample" => {
-            "the file's bytes are not imported (an artifact payload renkei does not store)".into()
-        }
+        "text" | "comment" | "other" => format!(
+            "MISP type {misp_type:?}: free text, not an indicator or observable (misp-stix keeps it as a custom x-misp-attribute)"
+        ),
+        "attachment" | "malware-sample" => format!(
+            "MISP type {misp_type:?}: the file's bytes are not imported (an artifact payload renkei does not store)"
+        ),
         _ => format!("MISP type {misp_type:?} has no STIX mapping in renkei (docs/misp.md)"),
     }
 }
