@@ -204,6 +204,30 @@ pub(crate) mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(got, ["ipv4:198.51.100.1", "domain:evil.example"]);
+        // misp-stix's shapes: connection ends and resolved addresses; a
+        // source is a value only where no destination is tested with it.
+        let mut traffic = obj.clone();
+        traffic["pattern"] = json!(
+            "[(network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '192.0.2.10') AND \
+              (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.example') AND \
+              network-traffic:dst_port = 443] AND \
+             [(network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = '2001:db8::5')] AND \
+             [domain-name:value = 'a.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.9']"
+        );
+        let parsed = parse_object(&traffic, None).expect("valid");
+        let got: Vec<String> = indicator_values(&parsed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "domain:c2.example",
+                "ipv6:2001:db8::5",
+                "domain:a.example",
+                "ipv4:198.51.100.9"
+            ]
+        );
         let mut sigma = obj.clone();
         sigma["pattern_type"] = json!("sigma");
         sigma["pattern"] = json!("title: x");
