@@ -125,19 +125,43 @@ pub fn misp_to_stix_with(v: &Value, opts: MispOptions) -> Result<MispImport, Mis
             tlp = tlp.max(Some(t));
         }
     }
-    // Belt and braces: what we hand out must be valid STIX.
-    for (i, o) in c.objects.iter().enumerate() {
-        if let Err(e) = parse_object(o, Some(i)) {
-            c.errors.extend(e.0);
+    // Belt and braces: what we hand out must be valid STIX; an item that
+    // would make invalid STIX is refused (or skipped) by its MISP path.
+    let mut bad: HashMap<String, Vec<String>> = HashMap::new();
+    for (o, origin) in c.objects.iter().zip(&c.origins) {
+        if let Err(e) = parse_object(o, None) {
+            let list = bad.entry(origin.path.clone()).or_default();
+            list.extend(
+                e.0.iter()
+                    .map(|f| format!("STIX {}: {}", f.field, f.message)),
+            );
+        }
+    }
+    let mut import = MispImport {
+        objects: c.objects,
+        origins: c.origins,
+        tlp,
+        skipped: c.skipped,
+    };
+    let mut bad: Vec<(String, Vec<String>)> = bad.into_iter().collect();
+    bad.sort();
+    if opts.skip_invalid {
+        let paths: HashSet<String> = bad.iter().map(|(p, _)| p.clone()).collect();
+        drop_items(&mut import, &paths);
+        for (path, problems) in bad {
+            let reason = format!("invalid: {}", problems.join("; "));
+            import.skipped.push(Skipped { path, reason });
+        }
+    } else {
+        for (path, problems) in bad {
+            c.errors.push(field_error(
+                path,
+                format!("makes invalid STIX: {}", problems.join("; ")),
+            ));
         }
     }
     if c.errors.is_empty() {
-        Ok(MispImport {
-            objects: c.objects,
-            origins: c.origins,
-            tlp,
-            skipped: c.skipped,
-        })
+        Ok(import)
     } else {
         Err(MispErrors(c.errors))
     }

@@ -161,8 +161,9 @@ impl Convert {
         let scos = shape
             .scos
             .finish(|ty, i| derived_id(ty, &format!("{seed}/{ty}/{i}")));
-        let first = stix_time(m.first_seen.unwrap_or(m.time));
-        let last = stix_time(m.last_seen.unwrap_or(m.first_seen.unwrap_or(m.time)));
+        let first_at = m.first_seen.unwrap_or(m.time);
+        let first = stix_time(first_at);
+        let last = stix_time(m.last_seen.map_or(first_at, |l| l.max(first_at)));
         let created = stix_time(m.time);
         let refs: Vec<&Value> = scos.iter().map(|o| &o["id"]).collect();
         let mut o = json!({

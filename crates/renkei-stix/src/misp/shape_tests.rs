@@ -568,3 +568,18 @@ fn scoped_ids_rename_every_reference() {
         parse_object(o, None).unwrap_or_else(|e| panic!("{o}: {e}"));
     }
 }
+
+#[test]
+fn an_item_that_would_make_invalid_stix_is_refused_by_its_path() {
+    let mut bad = attr(1, "vulnerability", "CVE-2026-0001", true);
+    bad["first_seen"] = json!("not a time");
+    let e = event(
+        json!([bad, attr(2, "ip-dst", "198.51.100.80", true)]),
+        json!([]),
+    );
+    let errors = misp_to_stix(&e).expect_err("refused").0;
+    assert_eq!(errors[0].field, "Event.Attribute[0].first_seen");
+    let m = misp_to_stix_with(&e, MispOptions { skip_invalid: true }).expect("the rest");
+    assert_eq!(of(&m, "vulnerability").len(), 0);
+    assert_eq!(m.skipped[0].path, "Event.Attribute[0]");
+}
