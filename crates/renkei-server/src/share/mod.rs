@@ -10,6 +10,7 @@ mod items;
 mod pages;
 mod service;
 pub mod taxii;
+mod views;
 mod warninglists;
 pub mod webhooks;
 
@@ -36,9 +37,9 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(webhooks::routes())
 }
 
-/// The webhook paths are written relative to `/api/v1` and tagged.
+/// The webhook paths are written relative to `/api/v1`.
 #[derive(OpenApi)]
-#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc, tags = ["webhooks"])))]
+#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc)))]
 struct WebhooksNested;
 
 /// The share room's part of the OpenAPI document.
