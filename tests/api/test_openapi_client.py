@@ -248,7 +248,7 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     assert call(c.op("users", "end_session"), 200, client=toto, id=user.id, session=sessions[0].id).ended == 1
     assert call(c.op("users", "end_sessions"), 200, client=toto, id=user.id).ended == 1
     reset = call(c.op("users", "create_password_reset"), 201, client=toto, id=user.id)
-    assert "/reset/" in reset.url or reset.url.startswith("http"), reset.url
+    assert "/reset/" in reset.url, reset.url
     newcomer = c.basic(email, password)
     call(
         c.op("users", "change_password"),

@@ -109,10 +109,12 @@ impl Conventions {
         let has_query = params
             .iter()
             .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+        // A body read as JSON alone (`ApiJson`), which refuses other media
+        // types; a body of several media types is read as bytes.
         let json_body = op
             .request_body
             .as_ref()
-            .is_some_and(|b| b.content.contains_key("application/json"));
+            .is_some_and(|b| b.content.len() == 1 && b.content.contains_key("application/json"));
         let mut shared: Vec<(&str, &str)> = Vec::new();
         if secured {
             shared.extend([
