@@ -17,8 +17,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::service;
 use super::views::{
-    FoundView, NotificationView, NotificationsView, ObjectVersionView, ObjectView,
-    SightingCreatedView, SightingsView, ValueHitsView,
+    ExportFormatName, FoundView, NotificationView, NotificationsView, ObjectVersionView,
+    ObjectView, SightingCreatedView, SightingsView, ValueHitsView,
 };
 use crate::http::AppState;
 use crate::http::auth::Principal;
@@ -261,19 +261,6 @@ pub async fn search(
     p.require()?;
     let found = s.store.search(&p.actor, &q.query()?).await?;
     Ok(Json(found.iter().map(FoundView::from).collect()))
-}
-
-/// The export formats (`GET /api/v1/exports/{format}`).
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // Only the OpenAPI document names them; the handler parses the text.
-pub enum ExportFormatName {
-    Stix,
-    Csv,
-    Suricata,
-    Zeek,
-    Rpz,
-    Blocklist,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

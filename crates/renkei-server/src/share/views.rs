@@ -1,7 +1,7 @@
 //! The wire shapes of the intelligence REST answers (look-ups, objects,
 //! search, notifications, warning lists), built from the store's records,
-//! and of the import bodies; the OpenAPI document describes them from
-//! these types.
+//! and the formats and import bodies only the OpenAPI document names; the
+//! document describes them from these types.
 
 use renkei_core::warning::WarningLists;
 use renkei_core::{Timestamp, decay_score};
@@ -285,6 +285,24 @@ pub struct WarningEntryAddedView {
     pub id: i64,
     pub list: String,
     pub value: String,
+}
+
+/// The export formats (`GET /api/v1/exports/{format}`).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // Only the OpenAPI document names them; the handler parses the text.
+pub enum ExportFormatName {
+    /// A STIX 2.1 bundle.
+    Stix,
+    Csv,
+    /// Suricata rules.
+    Suricata,
+    /// A Zeek intel file.
+    Zeek,
+    /// A DNS response-policy zone.
+    Rpz,
+    /// One value a line.
+    Blocklist,
 }
 
 /// What `POST /api/v1/imports` reads (`format`).
