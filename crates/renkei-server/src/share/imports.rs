@@ -4,8 +4,7 @@
 //! bundle the same way (all or nothing, every problem listed); they differ
 //! in what they accept and answer, so both stay.
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -16,19 +15,28 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::api::{TAG, field_errors, parse_audience, parse_tlp};
+use super::api::{field_errors, parse_audience, parse_tlp};
 use super::misp::{MispShareOptions, share_misp};
 use super::service::{self, ShareError, ShareOptions};
+use super::views::{FileBytes, ImportFormatName};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(import, import_bundle))]
+#[openapi(
+    paths(import, import_bundle),
+    components(schemas(ImportFormatName)),
+    tags((name = TAG, description = "Imports into a collection: indicator lists (CSV, free text), MISP events and STIX 2.1 bundles, shared under a TLP 2.0 level and audience. All or nothing: a refused import lists every problem (`errors`) and stores nothing."))
+)]
 pub(super) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "imports";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -44,9 +52,11 @@ pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
 
 /// How an import is shared.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// `csv`, `text` (free text, defanged values refanged), `misp` (event
     /// JSON) or `stix` (bundle).
+    #[param(value_type = ImportFormatName)]
     pub format: String,
     /// The collection to add to; the first one the caller may add to if absent.
     pub collection: Option<String>,
@@ -99,12 +109,19 @@ impl From<&LineError> for LineErrorView {
 
 /// Imports an indicator list, a MISP event or a STIX bundle, all or nothing
 /// unless `skip_invalid`; every problem is listed.
-#[utoipa::path(post, path = "/api/v1/imports", tag = TAG, params(ImportParams), request_body(content = String, description = "the list, event or bundle"), responses((status = 201, body = ImportResult), (status = 422, description = "problems listed; nothing stored"), (status = 413, description = "too large")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/imports", tag = TAG, operation_id = "import_file", params(ImportParams),
+    request_body(description = "The file as it is, in the `format` named, at most 16 MiB: its bytes as application/octet-stream whatever the format; or a MISP event (`misp`) or STIX 2.1 bundle (`stix`) as application/json; or a list as text/csv (`csv`) or text/plain (`text`, `csv`).", content(
+        (FileBytes = "application/octet-stream"),
+        (Object = "application/json"),
+        (String = "text/csv"),
+        (String = "text/plain"),
+    )),
+    responses((status = 201, body = ImportResult), (status = 404, description = "`collection` absent or not readable"), (status = 413, description = "larger than 16 MiB"), (status = 422, description = "problems listed (`errors`, by line or JSON path); nothing stored")), security(("bearer" = [])))]
 pub async fn import(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<ImportParams>,
-    body: Bytes,
+    ApiQuery(q): ApiQuery<ImportParams>,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
     let tlp = parse_tlp(q.tlp.as_deref())?;
@@ -215,12 +232,12 @@ pub struct ImportView {
 
 /// Imports a STIX 2.1 bundle into a collection: stored whole, or refused
 /// whole with every problem listed (`errors`), storing nothing.
-#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", params(("id" = String, Path)), request_body = Object,
+#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", tag = TAG, params(("id" = String, Path, description = "the collection")), request_body(content = Object, description = "a STIX 2.1 bundle"),
     responses((status = 201, body = ImportView), (status = 422, description = "refused; every problem listed in errors")), security(("bearer" = [])))]
 pub async fn import_bundle(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(bundle): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;

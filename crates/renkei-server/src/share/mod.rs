@@ -11,6 +11,7 @@ mod misp;
 mod pages;
 mod service;
 pub mod taxii;
+mod views;
 mod warninglists;
 pub mod webhooks;
 
@@ -37,9 +38,9 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(webhooks::routes())
 }
 
-/// The webhook paths are written relative to `/api/v1` and tagged.
+/// The webhook paths are written relative to `/api/v1`.
 #[derive(OpenApi)]
-#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc, tags = ["webhooks"])))]
+#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc)))]
 struct WebhooksNested;
 
 /// The share room's part of the OpenAPI document.
