@@ -28,6 +28,7 @@ pub use misp::{
     MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix, scope_ids,
 };
 pub use object::{
-    FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
+    FieldError, ObjectErrors, ParsedObjects, Repeat, STIX20_REFUSED, StixObject, find_repeats,
+    is_stix20, parse_bundle, parse_envelope, parse_object, read_bundle,
 };
 pub use time::StixTime;

@@ -11,14 +11,18 @@ use crate::time::StixTime;
 
 mod bundle;
 mod spec;
+mod stix20;
 mod values;
 
-pub use bundle::{MAX_OBJECTS, parse_bundle, parse_envelope};
+pub use bundle::{
+    MAX_OBJECTS, ParsedObjects, Repeat, find_repeats, parse_bundle, parse_envelope, read_bundle,
+};
 pub use spec::check_hash;
 use spec::{
     REQUIRED, SCO_REQUIRED, SCO_TYPES, STRING_LISTS, STRINGS, TIMESTAMPS, is_language_tag,
     type_rules,
 };
+pub use stix20::{STIX20_REFUSED, is_stix20};
 use values::{
     PROPERTY_NAME_RULE, check_encodings, check_extension_names, has_upper_case_ids,
     is_custom_property, is_property_name, lower_case_ids,
@@ -53,6 +57,24 @@ impl std::fmt::Display for FieldError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} problem(s); first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
 pub struct ObjectErrors(pub Vec<FieldError>);
+
+impl ObjectErrors {
+    /// The refusal of a whole STIX 2.0 bundle or envelope
+    /// ([`STIX20_REFUSED`]), which callers may answer with a code of its own.
+    pub fn stix20() -> Self {
+        Self(vec![FieldError {
+            index: None,
+            id: None,
+            field: "spec_version".into(),
+            message: STIX20_REFUSED.into(),
+        }])
+    }
+
+    /// Whether this is [`ObjectErrors::stix20`].
+    pub fn is_stix20(&self) -> bool {
+        *self == Self::stix20()
+    }
+}
 
 /// A validated STIX object, ready to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,6 +257,7 @@ fn validate(v: &Value, index: Option<usize>) -> Result<StixObject, ObjectErrors>
 
     match c.string("spec_version") {
         Some("2.1") => {}
+        Some("2.0") => c.err("spec_version", STIX20_REFUSED),
         Some(other) => {
             let o = other.to_owned();
             c.err("spec_version", format!("must be \"2.1\" (got {o:?})"));

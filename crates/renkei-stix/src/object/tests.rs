@@ -378,3 +378,140 @@ fn binary_and_hex_values_are_checked_with_their_path() {
     custom["x_vendor_dump_bin"] = json!("not base64");
     parse_object(&custom, None).expect("custom values are not checked");
 }
+
+/// Regression: two SCOs with one id and different content in one request
+/// were collapsed silently (the first stored, the other dropped). Both are
+/// refused, naming both positions; exact repeats are stored once and said.
+#[test]
+fn repeated_ids_in_one_request_are_refused_or_stored_once() {
+    // SCO ids are UUIDv5 of their values (STIX 2.1 §2.9), so a producer
+    // that gets them wrong sends one id for two values.
+    let ip = |value: &str| {
+        json!({"type": "ipv4-addr", "spec_version": "2.1",
+               "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": value})
+    };
+    let bundle = |objects: Value| json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects});
+    let e = parse_bundle(&bundle(json!([
+        ip("198.51.100.3"),
+        indicator(),
+        ip("198.51.100.4")
+    ])))
+    .expect_err("one id, two contents");
+    assert_eq!(
+        e.0.iter().map(|f| f.index).collect::<Vec<_>>(),
+        [Some(0), Some(2)]
+    );
+    assert!(
+        e.0.iter()
+            .all(|f| f.field == "id" && f.message.contains("objects[0], objects[2]")),
+        "{e:?}"
+    );
+    let same = read_bundle(&bundle(json!([
+        ip("198.51.100.3"),
+        indicator(),
+        ip("198.51.100.3")
+    ])))
+    .expect("exact repeats");
+    assert_eq!(same.objects.len(), 2);
+    assert_eq!(
+        same.repeats,
+        [Repeat {
+            index: 2,
+            first: 0,
+            id: "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd".into()
+        }]
+    );
+    assert!(
+        same.repeats[0]
+            .message()
+            .contains("objects[2] repeats objects[0]")
+    );
+    // An SDO: one id and one modified are one version; two contents for it
+    // are refused, two versions are two objects.
+    let mut renamed = indicator();
+    renamed["name"] = json!("C2, renamed");
+    assert!(parse_bundle(&bundle(json!([indicator(), renamed.clone()]))).is_err());
+    renamed["modified"] = json!("2026-11-03T09:00:00.000Z");
+    assert_eq!(
+        parse_bundle(&bundle(json!([indicator(), renamed]))).map(|o| o.len()),
+        Ok(2)
+    );
+    // Ids differing only in case are one id.
+    let mut upper = ip("198.51.100.4");
+    upper["id"] = json!("ipv4-addr--FF26C055-6336-5BC5-B98D-13D6226742DD");
+    assert!(parse_bundle(&bundle(json!([ip("198.51.100.3"), upper]))).is_err());
+}
+
+/// A STIX 2.0 bundle as MISP's own exporter writes one (misp-stix,
+/// `documentation/misp_events_to_stix20.md`, "Event with tags").
+fn misp_stix20_export() -> Value {
+    json!({
+        "type": "bundle",
+        "id": "bundle--7d5d1bf8-1dca-4508-ae85-b581e746c921",
+        "spec_version": "2.0",
+        "objects": [
+            {"type": "identity", "id": "identity--a0c22599-9e58-4da4-96ac-7051603fa951",
+             "created": "2020-10-25T16:22:00.000Z", "modified": "2020-10-25T16:22:00.000Z",
+             "name": "MISP-Project", "identity_class": "organization"},
+            {"type": "report", "id": "report--a6ef17d6-91cb-4a05-b10b-2f045daf874c",
+             "created_by_ref": "identity--a0c22599-9e58-4da4-96ac-7051603fa951",
+             "created": "2020-10-25T16:22:00.000Z", "modified": "2020-10-25T16:22:00.000Z",
+             "name": "MISP-STIX-Converter test event", "published": "2020-10-25T16:22:00Z",
+             "object_refs": ["x-misp-event-note--a6ef17d6-91cb-4a05-b10b-2f045daf874c"],
+             "labels": ["Threat-Report", "misp:tool=\"MISP-STIX-Converter\""],
+             "object_marking_refs": ["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]},
+            {"type": "x-misp-event-note", "id": "x-misp-event-note--a6ef17d6-91cb-4a05-b10b-2f045daf874c",
+             "created_by_ref": "identity--a0c22599-9e58-4da4-96ac-7051603fa951",
+             "created": "2020-10-25T16:22:00.000Z", "modified": "2020-10-25T16:22:00.000Z",
+             "object_ref": "report--a6ef17d6-91cb-4a05-b10b-2f045daf874c",
+             "x_misp_event_note": "This MISP Event is empty and contains no attribute, object or galaxy."},
+            {"type": "marking-definition", "id": "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+             "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp",
+             "definition": {"tlp": "white"}}
+        ]
+    })
+}
+
+/// Regression: STIX 2.0 bundles, MISP's own export among them, were
+/// refused with a list of STIX 2.1 properties they lack. They get one
+/// answer saying how to convert them.
+#[test]
+fn stix_20_gets_one_answer_saying_how_to_convert_it() {
+    let e = parse_bundle(&misp_stix20_export()).expect_err("STIX 2.0");
+    assert!(e.is_stix20(), "{e:?}");
+    assert!(e.0[0].message.contains("stix_stepper"));
+    // An OASIS STIX 2.0 example (cti-stix2-json-schemas, branch stix2.0,
+    // examples/indicator-for-c2-ip-address.json), and its objects posted
+    // as a TAXII envelope, where no bundle says the version.
+    let oasis = json!({
+        "type": "bundle", "id": "bundle--44af6c39-c09b-49c5-9de2-394224b04982",
+        "spec_version": "2.0",
+        "objects": [{
+            "type": "indicator", "id": "indicator--33fe3b22-0201-47cf-85d0-97c02164528d",
+            "created": "2014-05-08T09:00:00.000Z", "modified": "2014-05-08T09:00:00.000Z",
+            "name": "IP Address for known C2 channel", "labels": ["malicious-activity"],
+            "pattern": "[ipv4-addr:value = '10.0.0.0']", "valid_from": "2014-05-08T09:00:00.000000Z"
+        }]
+    });
+    assert!(parse_bundle(&oasis).is_err_and(|e| e.is_stix20()));
+    let envelope = json!({"objects": oasis["objects"].clone()});
+    assert!(parse_envelope(&envelope).is_err_and(|e| e.is_stix20()));
+    let mut unlabelled = misp_stix20_export();
+    unlabelled.as_object_mut().map(|b| b.remove("spec_version"));
+    assert!(parse_bundle(&unlabelled).is_err_and(|e| e.is_stix20()));
+    // One 2.0 object among 2.1 ones is that object's error.
+    let mixed = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+                       "objects": [indicator(), oasis["objects"][0].clone()]});
+    let e = parse_bundle(&mixed).expect_err("a 2.0 object");
+    assert!(!e.is_stix20());
+    assert!(e.0.iter().all(|f| f.index == Some(1)), "{e:?}");
+    let mut said = indicator();
+    said["spec_version"] = json!("2.0");
+    let e = parse_object(&said, None).expect_err("2.0");
+    assert_eq!(e.0[0].field, "spec_version");
+    assert!(e.0[0].message.contains("STIX 2.0 is not accepted"));
+    // STIX 2.1 SCOs may leave spec_version out.
+    let scos = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+                      "objects": [{"type": "ipv4-addr", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.3"}]});
+    assert_eq!(parse_bundle(&scos).map(|o| o.len()), Ok(1));
+}
