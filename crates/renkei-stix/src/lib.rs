@@ -29,6 +29,6 @@ pub use misp::{
 };
 pub use object::{
     FieldError, ObjectErrors, ParsedObjects, Repeat, STIX20_REFUSED, StixObject, find_repeats,
-    is_stix20, parse_bundle, parse_envelope, parse_object, read_bundle,
+    is_stix20, parse_bundle, parse_envelope, parse_object, read_bundle, read_envelope,
 };
 pub use time::StixTime;

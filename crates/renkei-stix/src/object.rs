@@ -16,6 +16,7 @@ mod values;
 
 pub use bundle::{
     MAX_OBJECTS, ParsedObjects, Repeat, find_repeats, parse_bundle, parse_envelope, read_bundle,
+    read_envelope,
 };
 pub use spec::check_hash;
 use spec::{

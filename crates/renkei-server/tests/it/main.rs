@@ -10,6 +10,7 @@ mod leaks;
 mod mfa;
 mod oidc;
 mod portal;
+mod stix_in;
 mod support;
 mod taxii;
 mod web;

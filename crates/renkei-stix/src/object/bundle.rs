@@ -167,8 +167,14 @@ pub fn read_bundle(v: &Value) -> Result<ParsedObjects, ObjectErrors> {
     }
 }
 
-/// A TAXII 2.1 envelope (`{"objects": [...]}`), as posted to a collection.
+/// A TAXII 2.1 envelope (`{"objects": [...]}`), as posted to a collection;
+/// exact repeats are left out.
 pub fn parse_envelope(v: &Value) -> Result<Vec<StixObject>, ObjectErrors> {
+    read_envelope(v).map(|p| p.objects)
+}
+
+/// [`parse_envelope`], telling the repeats it left out.
+pub fn read_envelope(v: &Value) -> Result<ParsedObjects, ObjectErrors> {
     let Some(obj) = v.as_object() else {
         return Err(top_level_error("(envelope)", "must be a JSON object"));
     };
@@ -176,7 +182,7 @@ pub fn parse_envelope(v: &Value) -> Result<Vec<StixObject>, ObjectErrors> {
         return Err(ObjectErrors::stix20());
     }
     match obj.get("objects") {
-        Some(Value::Array(list)) => parse_list(list).map(|p| p.objects),
+        Some(Value::Array(list)) => parse_list(list),
         Some(_) => Err(top_level_error("objects", "must be a list")),
         None => Err(top_level_error("objects", "is required")),
     }
