@@ -86,6 +86,7 @@ error-origin-mismatch = The request came from another site ({ $origin }). Change
 error-unsupported-media-type = Unsupported Content-Type header ({ $sent }): send { $expected }.
 error-metrics-token-required = The metrics require the bearer token configured as metrics_token.
 error-metrics-not-served = Metrics are not served at this address: set metrics_listen or metrics_token.
+error-stix-2-0-not-accepted = STIX 2.0 is not accepted; convert it to 2.1 first with OASIS's stix2-elevator (pip install stix2-elevator; stix_stepper FILE.json > FILE-2.1.json)
 error-webhook-address-refused = The webhook URL points at { $address }, in the special-purpose range { $range }. Webhooks reach public addresses only.
 flash-org-created = Organisation added.
 flash-user-created = User added.

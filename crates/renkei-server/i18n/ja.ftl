@@ -86,6 +86,7 @@ error-origin-mismatch = 別のサイト（{ $origin }）からの要求です。
 error-unsupported-media-type = Content-Type ヘッダー（{ $sent }）には対応していません。{ $expected } で送ってください。
 error-metrics-token-required = メトリクスの取得には、metrics_token に設定したベアラートークンが必要です。
 error-metrics-not-served = このアドレスではメトリクスを提供していません。metrics_listen または metrics_token を設定してください。
+error-stix-2-0-not-accepted = STIX 2.0 は受け付けていません。先に OASIS の stix2-elevator で 2.1 に変換してください（pip install stix2-elevator; stix_stepper FILE.json > FILE-2.1.json）。
 error-webhook-address-refused = Webhook の URL が指す { $address } は、特別用途のアドレス範囲 { $range } にあります。Webhook の送信先は公開アドレスに限ります。
 flash-org-created = 組織を追加しました。
 flash-user-created = 利用者を追加しました。

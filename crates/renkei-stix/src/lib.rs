@@ -30,6 +30,7 @@ pub use misp::{
     misp_to_stix_with, scope_ids,
 };
 pub use object::{
-    FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
+    FieldError, ObjectErrors, ParsedObjects, Repeat, STIX20_REFUSED, StixObject, find_repeats,
+    is_stix20, parse_bundle, parse_envelope, parse_object, read_bundle, read_envelope,
 };
 pub use time::StixTime;

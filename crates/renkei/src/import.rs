@@ -180,19 +180,28 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 .with_context(|| format!("{} is not JSON", file.display()))?;
             let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle")
             {
-                renkei_stix::parse_bundle(&value)
+                renkei_stix::read_bundle(&value)
             } else {
-                renkei_stix::parse_envelope(&value)
+                renkei_stix::read_envelope(&value)
             };
-            let objects = match parsed {
+            let parsed = match parsed {
                 Ok(o) => o,
                 Err(e) => return refused(e.0.iter().map(ToString::to_string).collect()),
             };
+            for r in &parsed.repeats {
+                println!("{}: {}", r.id, r.message());
+            }
+            let objects = parsed.objects;
             renkei_server::share::share_objects(store, &actor, &col, &objects, tlp, &audience).await
         }
     };
     match outcome {
         Ok(out) => {
+            for (id, _, said) in &out.successes {
+                if let Some(said) = said {
+                    println!("{id}: {said}");
+                }
+            }
             println!(
                 "stored {} object(s) in collection {}",
                 out.successes.len(),

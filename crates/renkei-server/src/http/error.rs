@@ -39,6 +39,7 @@ pub(crate) const CODES: &[&str] = &[
     "metrics-token-required",
     "metrics-not-served",
     "webhook-address-refused",
+    "stix-2-0-not-accepted",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

@@ -24,6 +24,7 @@ use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -89,6 +90,30 @@ pub async fn list_collections(
             })
             .collect(),
     ))
+}
+
+/// A refused bundle or object: STIX 2.0 input as one coded answer saying
+/// how to convert it, anything else with every problem listed.
+pub(super) fn object_errors(e: renkei_stix::ObjectErrors) -> ApiError {
+    if e.is_stix20() {
+        stix20_refused(Lang::En)
+    } else {
+        field_errors(e.0)
+    }
+}
+
+/// The answer to STIX 2.0 input (422, code `stix-2-0-not-accepted`):
+/// English over REST and TAXII, the reader's language on the portal.
+pub(super) fn stix20_refused(lang: Lang) -> ApiError {
+    let mut e = ApiError::coded(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        "stix-2-0-not-accepted",
+        lang,
+        &[],
+    );
+    e.field = Some("spec_version".into());
+    e
 }
 
 pub(super) fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
@@ -175,6 +200,8 @@ pub async fn object(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ObjectView>> {
     p.require()?;
+    // Stored in lower case (renkei-stix `canonical_id`), named in either.
+    let id = renkei_stix::id::canonical_id(&id).into_owned();
     let versions = s.store.object_versions(&p.actor, &id).await?;
     let correlations = s.store.correlate(&p.actor, &id, 20).await?;
     let sightings = s.store.sightings_of(&p.actor, &id).await?;

@@ -446,6 +446,10 @@ async fn import_upload(
                         .map(|o| o.successes.len())
                         .map_err(ApiError::from)
                 }
+                // STIX 2.0: one answer, in the reader's language.
+                Err(errs) if errs == renkei_stix::ObjectErrors::stix20().0 => {
+                    return view(Vec::new(), None, Some(super::api::stix20_refused(lang))).await;
+                }
                 Err(errs) => {
                     let lines: Vec<Value> = errs
                         .iter()

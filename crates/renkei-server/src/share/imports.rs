@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::api::{field_errors, parse_audience, parse_tlp};
+use super::api::{field_errors, object_errors, parse_audience, parse_tlp};
 use super::misp::{MispShareOptions, share_misp};
 use super::service::{self, ShareError, ShareOptions};
 use super::views::{FileBytes, ImportFormatName};
@@ -76,7 +76,8 @@ pub struct ImportParams {
 pub struct ImportResult {
     /// Objects stored (or already present).
     pub stored: usize,
-    /// Repeated values dropped from a list.
+    /// Repeated values dropped from a list; objects of a bundle repeated
+    /// exactly (the same id, version and content), stored once.
     pub duplicates: usize,
     /// Lines that could not be read (stored nothing unless `skip_invalid`).
     pub line_errors: Vec<LineErrorView>,
@@ -212,7 +213,8 @@ pub async fn import(
         "stix" => {
             let v: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
-            result.stored = share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
+            (result.stored, result.duplicates) =
+                share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -242,7 +244,7 @@ pub async fn import_bundle(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
     let c = readable_collection(&s, &p, &id).await?;
-    let stored = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
+    let (stored, _) = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
@@ -259,6 +261,8 @@ async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult
 /// Both endpoints' bundle import: validated whole and stored whole, or
 /// refused with every problem listed, storing nothing. Objects without a
 /// TLP marking take `tlp` when given, else the collection's default.
+/// Returns how many objects were stored (or already present) and how many
+/// exact repeats were stored once.
 async fn share_bundle(
     s: &AppState,
     p: &Principal,
@@ -266,16 +270,16 @@ async fn share_bundle(
     bundle: &Value,
     tlp: Option<Tlp>,
     audience: &Audience,
-) -> ApiResult<usize> {
-    let objects = renkei_stix::parse_bundle(bundle).map_err(|e| field_errors(e.0))?;
+) -> ApiResult<(usize, usize)> {
+    let parsed = renkei_stix::read_bundle(bundle).map_err(object_errors)?;
     let out = service::share_objects(
         s.store.as_ref(),
         &p.actor,
         collection,
-        &objects,
+        &parsed.objects,
         tlp,
         audience,
     )
     .await?;
-    Ok(out.successes.len())
+    Ok((out.successes.len(), parsed.repeats.len()))
 }

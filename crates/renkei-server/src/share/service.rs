@@ -319,11 +319,19 @@ pub async fn export_bundle(
         .as_bytes(),
     );
     let mut n = 0usize;
+    // Every collection holds the TLP definitions (migration 0014); they
+    // are one object, written once.
+    let mut definitions = std::collections::HashSet::new();
     'all: for c in &collections {
         let mut q = renkei_store::intel::StixQuery::new(1000);
         loop {
             let page = store.stix_page(actor, c, &q).await?;
             for r in &page.rows {
+                if renkei_stix::reserved_marking(&r.stix_id).is_some()
+                    && !definitions.insert((r.stix_id.clone(), r.version.clone()))
+                {
+                    continue;
+                }
                 if n > 0 {
                     out.push(b',');
                 }

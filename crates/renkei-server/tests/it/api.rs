@@ -509,7 +509,8 @@ async fn bundles_are_imported_whole_or_refused_whole_with_every_problem_listed()
         errors.iter().any(|e| e["index"] == 2 && e["field"] == "id"),
         "{errors:?}"
     );
-    let q = renkei_store::intel::StixQuery::new(100);
+    let mut q = renkei_store::intel::StixQuery::new(100);
+    q.types = vec!["indicator".into()];
     assert!(
         app.store
             .stix_page(&admin, &col, &q)

@@ -11,6 +11,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod stix_in;
 mod support;
 mod taxii;
 mod web;

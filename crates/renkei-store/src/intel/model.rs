@@ -135,8 +135,11 @@ pub struct EnvelopePage {
 /// The outcome of an add, per object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddOutcome {
-    /// (id, version) stored, or already stored.
-    pub successes: Vec<(String, String)>,
+    /// (id, version, what to know) stored, or already stored: the message
+    /// says when the object was not stored as a new version as sent (an
+    /// exact repeat, a definition every collection holds, a new version of
+    /// an SCO beside earlier ones).
+    pub successes: Vec<(String, String, Option<String>)>,
     /// (id, version, why).
     pub failures: Vec<(String, Option<String>, String)>,
 }

@@ -85,6 +85,18 @@ const INSERT_COLLECTION: &str = "
     INSERT INTO taxii_collections (id, community_id, title, description, default_tlp, created_at)
     VALUES ($1, $2, $3, $4, $5, $6)";
 
+/// The objects every collection holds (migration 0014), copied into a new
+/// one (`$1`, of community `$2`) as added at `$3` plus their ordinal.
+const INSERT_SYSTEM_OBJECTS: &str = "
+    INSERT INTO stix_objects (
+        collection_id, community_id, stix_id, stix_type, spec_version, version, version_us,
+        date_added, tlp, owner_org, created_by, body
+    )
+    SELECT $1, $2, s.stix_id, s.stix_type, '2.1', s.version, s.version_us,
+           $3 + s.ordinal, 'CLEAR', 0, NULL, s.body
+    FROM stix_system_objects s
+    ORDER BY s.ordinal";
+
 const LIST_COLLECTIONS: &str = "
     SELECT id, community_id, title, description, default_tlp, created_at
     FROM taxii_collections
@@ -155,13 +167,20 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
                 message: format!("no community {}", c.community),
             });
         }
+        let created = Timestamp::now().0;
         Sql::new(INSERT_COLLECTION)
             .bind(&id)
             .bind(c.community.0)
             .bind(c.title.trim())
             .bind(c.description.trim())
             .bind(c.default_tlp.as_str())
-            .bind(Timestamp::now().0)
+            .bind(created)
+            .execute(&mut tx)
+            .await?;
+        Sql::new(INSERT_SYSTEM_OBJECTS)
+            .bind(&id)
+            .bind(c.community.0)
+            .bind(created)
             .execute(&mut tx)
             .await?;
         let object = format!("collection:{id}");
@@ -412,11 +431,12 @@ fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
     let details: serde_json::Value = serde_json::from_str(&r.text("details")?)
         .map_err(|e| StoreError::corrupt("taxii_status", e))?;
     let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_owned();
-    let pairs = |k: &str| -> Vec<(String, String)> {
-        details[k].as_array().map_or_else(Vec::new, |a| {
-            a.iter().map(|x| (text(&x[0]), text(&x[1]))).collect()
-        })
-    };
+    // Entries written before successes had messages have two members.
+    let successes = details["successes"].as_array().map_or_else(Vec::new, |a| {
+        a.iter()
+            .map(|x| (text(&x[0]), text(&x[1]), x[2].as_str().map(str::to_owned)))
+            .collect()
+    });
     let failures = details["failures"].as_array().map_or_else(Vec::new, |a| {
         a.iter()
             .map(|x| (text(&x[0]), x[1].as_str().map(str::to_owned), text(&x[2])))
@@ -431,14 +451,18 @@ fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
         total: r.i64("total_count")?,
         pending: r.i64("pending_count")?,
         outcome: AddOutcome {
-            successes: pairs("successes"),
+            successes,
             failures,
         },
     })
 }
 
 fn details_json(o: &AddOutcome) -> String {
-    let successes: Vec<_> = o.successes.iter().map(|(i, v)| [i, v]).collect();
+    let successes: Vec<_> = o
+        .successes
+        .iter()
+        .map(|(i, v, m)| serde_json::json!([i, v, m]))
+        .collect();
     let failures: Vec<_> = o
         .failures
         .iter()

@@ -28,6 +28,18 @@ const INSERT_CHUNK: usize = 400;
 /// backends' bind limits).
 const INDEX_CHUNK: usize = 2_000;
 
+/// The ids of the objects every collection holds (migration 0014).
+const SYSTEM_IDS: &str = "SELECT stix_id FROM stix_system_objects";
+
+/// What an add of one of those ids answers: it stores nothing.
+const SYSTEM_HELD: &str = "every collection holds the specification's TLP 2.0 marking definition under this id; nothing was stored";
+
+/// What an add of a new version of an object without `modified` or
+/// `created` (an SCO) answers when the sharer already holds that id: STIX
+/// gives such an object no version of its own, so each add is a version
+/// dated when it was added, and the earlier ones stay (TAXII versions).
+const UNVERSIONED_AGAIN: &str = "this object has no modified (an SCO): stored as a new version dated when it was added; the earlier versions stay and are listed under its versions";
+
 /// Of the ids in a chunk, those the adder's organisation already holds in
 /// the collection (their older versions may need `has_newer`).
 const KNOWN: &str = "
@@ -118,7 +130,16 @@ impl<B: IntelBackend> SqlStore<B> {
         let now = Timestamp::now().0;
         let mut outcome = AddOutcome::default();
         let mut accepted: Vec<Accepted> = Vec::with_capacity(objects.len());
+        let system = self.system_ids(&objects).await?;
         for o in objects {
+            if system.contains(&o.stix_id) {
+                // Validated as the specification's definition before it
+                // came here (renkei-stix refuses any other under this id).
+                let version = o.version.map(|(t, _)| t).unwrap_or_default();
+                let held = Some(SYSTEM_HELD.to_owned());
+                outcome.successes.push((o.stix_id, version, held));
+                continue;
+            }
             let tlp = o.tlp.unwrap_or(c.default_tlp);
             let marking = Marking {
                 tlp,
@@ -160,9 +181,11 @@ impl<B: IntelBackend> SqlStore<B> {
         for (n, chunk) in accepted.chunks(INSERT_CHUNK).enumerate() {
             let first = added + (n * INSERT_CHUNK) as i64;
             insert_objects(&mut tx, actor, owner.0, c, chunk, now, first).await?;
-            outcome
-                .successes
-                .extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+            outcome.successes.extend(chunk.iter().map(|(o, _, v)| {
+                let again = (o.version.is_none() && known.contains(&o.stix_id))
+                    .then(|| UNVERSIONED_AGAIN.to_owned());
+                (o.stix_id.clone(), v.clone(), again)
+            }));
         }
         // Objects with more than one version now (stored before, or twice in
         // this batch): their older versions get has_newer.
@@ -187,6 +210,19 @@ impl<B: IntelBackend> SqlStore<B> {
         append(&mut tx, actor, "stix.add", &object, &detail).await?;
         self.commit(tx).await?;
         Ok(outcome)
+    }
+}
+
+#[allow(private_bounds)]
+impl<B: IntelBackend> SqlStore<B> {
+    /// Which of the objects' ids name objects every collection holds; read
+    /// only when a marking definition is among them.
+    async fn system_ids(&self, objects: &[NewStixVersion]) -> Result<HashSet<String>> {
+        if !objects.iter().any(|o| o.stix_type == "marking-definition") {
+            return Ok(HashSet::new());
+        }
+        let rows = Sql::new(SYSTEM_IDS).fetch_all(self).await?;
+        rows.iter().map(|r| r.text("stix_id")).collect()
     }
 }
 

@@ -2,11 +2,13 @@
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
 mod accounts;
+mod held;
 mod leaks;
 mod mfa;
 mod oidc;
 mod policy;
 mod rewrite;
+mod sco;
 mod story;
 mod support;
 mod tamper;

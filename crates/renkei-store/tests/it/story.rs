@@ -640,8 +640,19 @@ async fn keyset_pages_cross_batches_that_share_a_date_added() {
     }
 }
 
-/// An organisation with a reporter in a community with a GREEN collection.
+/// An organisation with a reporter in a community with a GREEN collection,
+/// which holds only what the test shares.
 pub(crate) async fn sharing_setup(
+    b: &Backend,
+) -> (renkei_core::Actor, renkei_core::model::Collection) {
+    let setup = collection_setup(b).await;
+    b.without_system_objects().await;
+    setup
+}
+
+/// [`sharing_setup`], the collection as created: holding the definitions
+/// every collection holds.
+pub(crate) async fn collection_setup(
     b: &Backend,
 ) -> (renkei_core::Actor, renkei_core::model::Collection) {
     let s = b.store();

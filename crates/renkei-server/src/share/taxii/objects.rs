@@ -6,7 +6,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use renkei_core::model::Collection;
 use renkei_core::{Timestamp, can_write_community};
-use renkei_stix::StixTime;
+use renkei_stix::id::canonical_id;
+use renkei_stix::{Repeat, StixObject, StixTime};
 use renkei_store::intel::{
     AddOutcome, DeleteMatch, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
 };
@@ -14,10 +15,12 @@ use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::Principal;
+use crate::http::i18n::Lang;
 use crate::http::json::unsupported_media_type;
 
 use super::base::*;
 use super::paging::*;
+use crate::share::api::stix20_refused;
 use crate::share::service::new_version;
 
 pub(super) async fn get_objects(
@@ -91,7 +94,7 @@ async fn one_object(
 ) -> TResult<(Collection, Params)> {
     check_accept(headers)?;
     let mut params = parse_params(raw)?;
-    params.ids = vec![object_id];
+    params.ids = vec![canonical_id(&object_id).into_owned()];
     Ok((readable_collection(s, p, &root, &id).await?, params))
 }
 
@@ -167,6 +170,7 @@ pub(super) async fn delete_object(
 ) -> TResult {
     check_accept(&headers)?;
     let params = parse_params(raw.as_deref())?;
+    let object_id = canonical_id(&object_id).into_owned();
     let c = readable_collection(&s, &p, &root, &id).await?;
     if !can_write_community(p.viewer(), c.community) {
         return Err(TaxiiError::new(
@@ -205,7 +209,13 @@ pub(super) fn status_json(st: &TaxiiStatus) -> Value {
         let list: Vec<_> = o
             .successes
             .iter()
-            .map(|(id, v)| json!({"id": id, "version": v}))
+            .map(|(id, v, m)| {
+                let mut s = json!({"id": id, "version": v});
+                if let Some(m) = m {
+                    s["message"] = json!(m);
+                }
+                s
+            })
             .collect();
         body["successes"] = json!(list);
     }
@@ -279,7 +289,12 @@ pub(super) async fn add_objects(
             "the server is shutting down",
         )
     })?;
-    let (total, outcome, valid) = tokio::task::spawn_blocking(move || {
+    let Validated {
+        total,
+        outcome,
+        valid,
+        repeats,
+    } = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         validate_envelope(&body)
     })
@@ -307,7 +322,7 @@ pub(super) async fn add_objects(
         status: "pending".into(),
         requested_at: Timestamp::now().0,
         total,
-        pending: valid.len() as i64,
+        pending: (valid.len() + repeats.len()) as i64,
         outcome: outcome.clone(),
     };
     s.store.create_status(&st).await?;
@@ -335,6 +350,7 @@ pub(super) async fn add_objects(
                 }));
             }
         }
+        settle_repeats(&mut done, &repeats);
         match store.complete_status(&status_id, &done).await {
             Ok(()) => Some(done),
             Err(e) => {
@@ -360,9 +376,21 @@ pub(super) async fn add_objects(
 /// `pending` at once and complete in the background.
 const INLINE_ADD_MAX: usize = 1_000;
 
-/// Parses a TAXII envelope (or a bundle) and validates each object: the
-/// object count, what failed and why, and the versions to store.
-pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<NewStixVersion>)> {
+/// A TAXII envelope, validated: how many objects it held, what failed and
+/// why, the versions to store, and the exact repeats of those (each with
+/// the version its first had, if any), which share their first's fate.
+pub(super) struct Validated {
+    pub(super) total: i64,
+    pub(super) outcome: AddOutcome,
+    pub(super) valid: Vec<NewStixVersion>,
+    pub(super) repeats: Vec<(Repeat, Option<String>)>,
+}
+
+/// Parses a TAXII envelope (or a bundle) and validates each object. STIX
+/// 2.0 is refused whole (422, as TAXII 2.1 §5.4 answers an object version
+/// the server does not support); objects that share an id and version
+/// but differ fail together, naming each other's positions.
+pub(super) fn validate_envelope(body: &[u8]) -> TResult<Validated> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
     // An envelope, or a bundle as stix2's TAXIICollectionSink sends.
@@ -385,11 +413,14 @@ pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<Ne
             ),
         ));
     }
+    if renkei_stix::is_stix20(&value) {
+        return Err(stix20_refused(Lang::En).into());
+    }
     let mut outcome = AddOutcome::default();
-    let mut valid = Vec::with_capacity(list.len());
+    let mut parsed: Vec<(usize, StixObject)> = Vec::with_capacity(list.len());
     for (i, v) in list.iter().enumerate() {
         match renkei_stix::parse_object(v, Some(i)) {
-            Ok(o) => valid.push(new_version(&o)),
+            Ok(o) => parsed.push((i, o)),
             Err(e) => {
                 let id = v
                     .get("id")
@@ -410,7 +441,68 @@ pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<Ne
             }
         }
     }
-    Ok((list.len() as i64, outcome, valid))
+    let indexed: Vec<(usize, &StixObject)> = parsed.iter().map(|(i, o)| (*i, o)).collect();
+    let (repeats, conflicts) = renkei_stix::find_repeats(&indexed);
+    let version_of = |o: &StixObject| o.version().map(|t| t.text.clone());
+    let mut left_out = std::collections::HashSet::new();
+    for e in &conflicts {
+        if let Some(i) = e.index
+            && let Some((_, o)) = parsed.iter().find(|(n, _)| *n == i)
+        {
+            left_out.insert(i);
+            outcome
+                .failures
+                .push((o.id.to_string(), version_of(o), e.to_string()));
+        }
+    }
+    let repeats: Vec<(Repeat, Option<String>)> = repeats
+        .into_iter()
+        .map(|r| {
+            left_out.insert(r.index);
+            let first = parsed.iter().find(|(n, _)| *n == r.first);
+            let version = first.and_then(|(_, o)| version_of(o));
+            (r, version)
+        })
+        .collect();
+    let valid = parsed
+        .iter()
+        .filter(|(i, _)| !left_out.contains(i))
+        .map(|(_, o)| new_version(o))
+        .collect();
+    Ok(Validated {
+        total: list.len() as i64,
+        outcome,
+        valid,
+        repeats,
+    })
+}
+
+/// Gives each exact repeat its first's outcome, saying it was stored once.
+fn settle_repeats(done: &mut AddOutcome, repeats: &[(Repeat, Option<String>)]) {
+    for (r, version) in repeats {
+        // The first's entry: by id and version; an SCO's by id alone (its
+        // version is the time the add stored it).
+        let same = |id: &str, v: Option<&str>| {
+            id == r.id && (version.is_none() || v == version.as_deref())
+        };
+        let said = r.message();
+        if let Some((id, v, _)) = done.successes.iter().find(|(i, v, _)| same(i, Some(v))) {
+            let entry = (id.clone(), v.clone(), Some(said));
+            done.successes.push(entry);
+        } else {
+            let why = done
+                .failures
+                .iter()
+                .find(|(i, v, _)| same(i, v.as_deref()))
+                .map_or_else(|| "not stored".to_owned(), |(_, _, m)| m.clone());
+            let entry = (
+                r.id.clone(),
+                version.clone(),
+                format!("{said}, which failed: {why}"),
+            );
+            done.failures.push(entry);
+        }
+    }
 }
 
 pub(super) async fn status(
