@@ -5,6 +5,7 @@
 pub(crate) mod backend;
 mod model;
 pub(crate) mod page;
+mod status;
 mod store;
 pub(crate) mod write;
 
@@ -12,4 +13,5 @@ pub use model::{
     AddOutcome, DeleteMatch, EnvelopePage, IndexEntries, NewStixVersion, SightingOf, StixPage,
     StixQuery, StixRow, TaxiiStatus, VersionMatch,
 };
+pub use status::AddAbandoned;
 pub use store::IntelStore;

@@ -147,12 +147,16 @@ pub struct TaxiiStatus {
     pub id: String,
     pub collection: String,
     pub org: i64,
-    /// `pending` or `complete`.
+    /// `pending` or `complete` (TAXII 2.1 has no "failed": an add that
+    /// could not be stored completes with each object a failure).
     pub status: String,
     pub requested_at: i64,
     pub total: i64,
     pub pending: i64,
     pub outcome: AddOutcome,
+    /// (id, version) of each object still to be stored while `pending`,
+    /// kept so that an add that is lost fails each of them by name.
+    pub pending_objects: Vec<(String, Option<String>)>,
 }
 
 /// What an object version adds to the index, computed by the caller from the

@@ -6,6 +6,7 @@ mod leaks;
 mod mfa;
 mod oidc;
 mod policy;
+mod retention;
 mod rewrite;
 mod story;
 mod support;
