@@ -6,22 +6,24 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use renkei_core::model::Collection;
 use renkei_core::{Audience, Tlp};
-use renkei_stix::LineError;
+use renkei_stix::{LineError, StixObject};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{TAG, field_errors, parse_audience, parse_tlp};
-use super::service::{self, ShareError, ShareOptions};
+use super::service::{self, ShareOptions};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::i18n::api_lang;
 use crate::http::json::ApiJson;
+use crate::http::parse::ParseRefused;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -97,10 +99,14 @@ impl From<&LineError> for LineErrorView {
 pub async fn import(
     State(s): State<AppState>,
     p: Principal,
+    headers: HeaderMap,
     Query(q): Query<ImportParams>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
+    // Parsing and validation run on the bounded parse pool (`http/parse.rs`).
+    let lang = api_lang(&headers);
+    let busy = |e: ParseRefused| e.error(lang);
     let tlp = parse_tlp(q.tlp.as_deref())?;
     let audience = parse_audience(q.audience.as_deref())?;
     let collection = match &q.collection {
@@ -121,16 +127,23 @@ pub async fn import(
             let tlp = tlp.ok_or_else(|| {
                 ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
             })?;
-            let list = if q.format == "csv" {
-                renkei_stix::parse_csv(&body).map_err(|e| {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
-                })?
-            } else {
-                let text = std::str::from_utf8(&body).map_err(|e| {
-                    ApiError::field("body", format!("free text must be UTF-8: {e}"))
-                })?;
-                renkei_stix::parse_text(text)
-            };
+            let csv = q.format == "csv";
+            let list = s
+                .parse
+                .run(move || -> ApiResult<renkei_stix::ListImport> {
+                    if csv {
+                        renkei_stix::parse_csv(&body).map_err(|e| {
+                            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
+                        })
+                    } else {
+                        let text = std::str::from_utf8(&body).map_err(|e| {
+                            ApiError::field("body", format!("free text must be UTF-8: {e}"))
+                        })?;
+                        Ok(renkei_stix::parse_text(text))
+                    }
+                })
+                .await
+                .map_err(busy)??;
             result.duplicates = list.duplicates;
             result.line_errors = list.errors.iter().map(Into::into).collect();
             if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
@@ -152,12 +165,16 @@ pub async fn import(
                 audience,
                 description: None,
             };
-            let out = service::share_values(store, &p.actor, &collection, &list.entries, &opts)
+            let entries = list.entries;
+            let versions = s
+                .parse
+                .run(move || service::indicator_versions(&entries, &opts))
                 .await
-                .map_err(|e| match e {
-                    ShareError::Invalid(errs) => field_errors(errs),
-                    ShareError::Store(e) => e.into(),
-                })?;
+                .map_err(busy)?
+                .map_err(field_errors)?;
+            let out = store
+                .add_stix_whole(&p.actor, &collection, versions)
+                .await?;
             result.stored = out.successes.len();
         }
         "misp" => {
@@ -166,8 +183,13 @@ pub async fn import(
                 .derived_id_key()
                 .map_err(|e| ApiError::field("derived_id_key", e))?;
             let key = service::derived_id_key(store, configured).await?;
-            let (objects, import) =
-                service::misp_objects(&body, p.viewer().org, &key).map_err(field_errors)?;
+            let org = p.viewer().org;
+            let (objects, import) = s
+                .parse
+                .run(move || service::misp_objects(&body, org, &key))
+                .await
+                .map_err(busy)?
+                .map_err(field_errors)?;
             result.skipped = import
                 .skipped
                 .iter()
@@ -191,9 +213,16 @@ pub async fn import(
             result.stored = out.successes.len();
         }
         "stix" => {
-            let v: Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
-            result.stored = share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
+            let objects = s
+                .parse
+                .run(move || -> ApiResult<Vec<StixObject>> {
+                    let v: Value = serde_json::from_slice(&body)
+                        .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
+                    renkei_stix::parse_bundle(&v).map_err(|e| field_errors(e.0))
+                })
+                .await
+                .map_err(busy)??;
+            result.stored = share_bundle(&s, &p, &collection, &objects, tlp, &audience).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -219,11 +248,18 @@ pub async fn import_bundle(
     State(s): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(bundle): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
     let c = readable_collection(&s, &p, &id).await?;
-    let stored = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
+    let objects = s
+        .parse
+        .run(move || renkei_stix::parse_bundle(&bundle))
+        .await
+        .map_err(|e| e.error(api_lang(&headers)))?
+        .map_err(|e| field_errors(e.0))?;
+    let stored = share_bundle(&s, &p, &c, &objects, None, &Audience::default()).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
@@ -237,23 +273,22 @@ async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult
     Ok(service::readable_collection(s.store.as_ref(), p.viewer(), id).await?)
 }
 
-/// Both endpoints' bundle import: validated whole and stored whole, or
-/// refused with every problem listed, storing nothing. Objects without a
-/// TLP marking take `tlp` when given, else the collection's default.
+/// Both endpoints' bundle import: the bundle validated whole (every
+/// problem listed) is stored whole, or nothing is. Objects without a TLP
+/// marking take `tlp` when given, else the collection's default.
 async fn share_bundle(
     s: &AppState,
     p: &Principal,
     collection: &Collection,
-    bundle: &Value,
+    objects: &[StixObject],
     tlp: Option<Tlp>,
     audience: &Audience,
 ) -> ApiResult<usize> {
-    let objects = renkei_stix::parse_bundle(bundle).map_err(|e| field_errors(e.0))?;
     let out = service::share_objects(
         s.store.as_ref(),
         &p.actor,
         collection,
-        &objects,
+        objects,
         tlp,
         audience,
     )

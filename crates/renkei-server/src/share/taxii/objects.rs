@@ -12,10 +12,15 @@ use renkei_store::intel::{
 };
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::http::AppState;
 use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::i18n::api_lang;
 use crate::http::json::unsupported_media_type;
 
+use super::adds;
 use super::base::*;
 use super::paging::*;
 use crate::share::service::new_version;
@@ -264,34 +269,20 @@ pub(super) async fn add_objects(
             TaxiiError::bad_request(e.body_text())
         }
     })?;
-    // Parsing and validating thousands of objects is CPU work: off the
-    // async workers, so other requests keep being answered meanwhile, and
-    // no more at once than there are cores (the blocking pool itself would
-    // start hundreds of threads).
-    static VALIDATING: std::sync::LazyLock<tokio::sync::Semaphore> =
-        std::sync::LazyLock::new(|| {
-            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-        });
-    let permit = VALIDATING.acquire().await.map_err(|_| {
-        TaxiiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Unavailable",
-            "the server is shutting down",
-        )
-    })?;
-    let (total, outcome, valid) = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        validate_envelope(&body)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "TAXII validation task failed");
-        TaxiiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "the objects could not be validated",
-        )
-    })??;
+    let lang = api_lang(&headers);
+    let requested = tokio::time::Instant::now();
+    // A place first: a refusal then costs no parsing and changes nothing.
+    let ticket = s
+        .jobs
+        .admit()
+        .ok_or_else(|| TaxiiError::from(ApiError::busy(lang, adds::RETRY_AFTER_SECS)))?;
+    // Parsing and validating thousands of objects is CPU work: on the
+    // bounded blocking pool (`http/parse.rs`), off the async workers.
+    let (total, outcome, valid) = s
+        .parse
+        .run(move || validate_envelope(&body))
+        .await
+        .map_err(|e| TaxiiError::from(e.error(lang)))??;
     // A writer of a community's collection is a member: an organisation.
     let Some(org) = p.viewer().org else {
         return Err(TaxiiError::new(
@@ -300,7 +291,7 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     };
-    let st = TaxiiStatus {
+    let mut st = TaxiiStatus {
         id: uuid::Uuid::new_v4().to_string(),
         collection: c.id.clone(),
         org: org.0,
@@ -309,41 +300,26 @@ pub(super) async fn add_objects(
         total,
         pending: valid.len() as i64,
         outcome: outcome.clone(),
+        pending_objects: valid
+            .iter()
+            .map(|v| (v.stix_id.clone(), v.version.as_ref().map(|x| x.0.clone())))
+            .collect(),
     };
     s.store.create_status(&st).await?;
-    let store = s.store.clone();
-    let actor = p.actor.clone();
-    let status_id = st.id.clone();
+    st.pending_objects = Vec::new();
     let small = valid.len() <= INLINE_ADD_MAX;
+    let add = adds::Add {
+        store: s.store.clone(),
+        actor: p.actor.clone(),
+        collection: c,
+        valid,
+        status: st.id.clone(),
+        prior: outcome,
+        deadline: requested + Duration::from_secs(s.settings.taxii_add_timeout_secs),
+    };
     // A task of its own either way, so that a client that goes away does not
     // cancel an add half done; a small one is waited for.
-    let task = tokio::spawn(async move {
-        let mut done = outcome;
-        match store.add_stix(&actor, &c, valid.clone()).await {
-            Ok(o) => {
-                done.successes.extend(o.successes);
-                done.failures.extend(o.failures);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
-                done.failures.extend(valid.into_iter().map(|v| {
-                    (
-                        v.stix_id,
-                        v.version.map(|x| x.0),
-                        format!("not stored: {e}"),
-                    )
-                }));
-            }
-        }
-        match store.complete_status(&status_id, &done).await {
-            Ok(()) => Some(done),
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
-                None
-            }
-        }
-    });
-    let mut st = st;
+    let task = tokio::spawn(adds::store(add, ticket));
     if small && let Ok(Some(done)) = task.await {
         st.status = "complete".into();
         st.pending = 0;
