@@ -29,6 +29,7 @@ pub struct RequestLimits {
     running: Option<Arc<Semaphore>>,
     /// Places for requests handled or waiting.
     admitted: Option<Arc<Semaphore>>,
+    capacity: usize,
 }
 
 impl RequestLimits {
@@ -39,7 +40,15 @@ impl RequestLimits {
             timeout: (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs)),
             running: limited.then(|| Arc::new(Semaphore::new(concurrency))),
             admitted: limited.then(|| Arc::new(Semaphore::new(concurrency + queue))),
+            capacity: concurrency + queue,
         }
+    }
+
+    /// Requests handled or waiting now (0 without a limit).
+    pub fn in_use(&self) -> usize {
+        self.admitted
+            .as_ref()
+            .map_or(0, |a| self.capacity - a.available_permits())
     }
 }
 
