@@ -31,7 +31,7 @@ pub struct ApiError {
     pub code: Option<&'static str>,
     /// Seconds to wait before trying again (`Retry-After`), for refusals
     /// of a busy server.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u16>,
 }
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
@@ -110,7 +110,7 @@ impl ApiError {
 
     /// 503 with `Retry-After`: the server is at a limit it keeps (requests
     /// at once, parses, TAXII adds) and changed nothing for this request.
-    pub(crate) fn busy(lang: Lang, retry_after: u64) -> Self {
+    pub(crate) fn busy(lang: Lang, retry_after: u16) -> Self {
         let secs = retry_after.to_string();
         Self {
             retry_after: Some(retry_after),

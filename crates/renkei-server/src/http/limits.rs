@@ -19,7 +19,7 @@ use super::error::ApiError;
 use super::i18n::api_lang;
 
 /// Seconds a client refused at the request limit is asked to wait.
-pub(crate) const RETRY_AFTER_SECS: u64 = 1;
+pub(crate) const RETRY_AFTER_SECS: u16 = 1;
 
 /// The configured limits.
 #[derive(Debug)]

@@ -15,7 +15,7 @@ use super::error::ApiError;
 use super::i18n::Lang;
 
 /// Seconds a client refused by a full pool is asked to wait.
-pub(crate) const RETRY_AFTER_SECS: u64 = 2;
+pub(crate) const RETRY_AFTER_SECS: u16 = 2;
 
 /// The bounded pool of blocking threads that parsing runs on.
 #[derive(Debug)]

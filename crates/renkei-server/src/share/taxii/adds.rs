@@ -19,7 +19,7 @@ use crate::http::jobs::Ticket;
 
 /// Seconds a client refused because every add place is taken is asked to
 /// wait: adds take seconds, not milliseconds.
-pub(super) const RETRY_AFTER_SECS: u64 = 5;
+pub(super) const RETRY_AFTER_SECS: u16 = 5;
 
 /// One add to store for the pending status `status`.
 #[derive(Debug)]

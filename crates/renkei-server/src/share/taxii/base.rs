@@ -26,7 +26,7 @@ pub(crate) struct TaxiiError {
     /// The stable code of a coded `ApiError` (TAXII 2.1 §3.6.1 `error_code`).
     error_code: Option<&'static str>,
     /// `Retry-After` seconds, for refusals of a busy server.
-    retry_after: Option<u64>,
+    retry_after: Option<u16>,
 }
 
 impl TaxiiError {
