@@ -4,12 +4,14 @@
 //! requests, and no more at once than `parse_concurrency` (one per core by
 //! default; tokio's blocking pool itself would start hundreds of threads),
 //! with at most `parse_queue` more waiting. Past that a request is refused
-//! (503 with `Retry-After`) rather than queued without bound.
+//! (503 with `Retry-After`) rather than queued without bound; large bodies
+//! take their place before they are read (`ParsePool::place`), so the
+//! memory they hold is bounded by the places too.
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 use super::i18n::Lang;
@@ -61,17 +63,44 @@ impl ParsePool {
         }
     }
 
-    /// Runs `f` on a blocking thread once a place is free; refused at once
-    /// when none is, and none is waiting for one either.
+    /// Runs `f` on a blocking thread once a thread is free; refused at once
+    /// when no place (running or waiting) is left.
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ParseRefused> {
+        self.place()?.run(f).await
+    }
+
+    /// A place now, for parses to come: taken before a large body is read,
+    /// so that a request refused here has cost no memory.
+    pub fn place(&self) -> Result<ParsePlace, ParseRefused> {
         let admitted = self
             .admitted
             .clone()
             .try_acquire_owned()
             .map_err(|_| ParseRefused::Busy)?;
+        Ok(ParsePlace {
+            admitted: Arc::new(admitted),
+            running: self.running.clone(),
+        })
+    }
+}
+
+/// A place on the pool, held until dropped (and while a parse it started
+/// still runs).
+#[derive(Debug)]
+pub struct ParsePlace {
+    admitted: Arc<OwnedSemaphorePermit>,
+    running: Arc<Semaphore>,
+}
+
+impl ParsePlace {
+    /// Runs `f` on a blocking thread once one of the pool's threads is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ParseRefused> {
         let running = self
             .running
             .clone()
@@ -80,6 +109,7 @@ impl ParsePool {
             .map_err(|_| ParseRefused::Busy)?;
         // The permits move into the job: a request that goes away does not
         // free its place while its parse still runs.
+        let admitted = self.admitted.clone();
         tokio::task::spawn_blocking(move || {
             let out = f();
             drop((running, admitted));

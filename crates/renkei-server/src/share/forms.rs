@@ -23,6 +23,7 @@ use crate::http::i18n::Lang;
 use crate::http::page::{
     error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
 };
+use crate::http::parse::ParsePlace;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -257,7 +258,11 @@ async fn share_create(
         }
     };
     let values = f.values.clone();
-    let list = match s.parse.run(move || renkei_stix::parse_text(&values)).await {
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
+    };
+    let list = match place.run(move || renkei_stix::parse_text(&values)).await {
         Ok(l) => l,
         Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
     };
@@ -269,7 +274,7 @@ async fn share_create(
     };
     let lines = line_rows(&list.errors);
     let list_as = (lang, "values", false);
-    match share_list(&s, &p, list_as, list, &collection, opts).await {
+    match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
         Ok(n) => view(lines, Some(n), None).await,
         Err(e) => view(lines, None, Some(e)).await,
     }
@@ -281,6 +286,7 @@ async fn share_create(
 async fn share_list(
     s: &AppState,
     p: &Principal,
+    place: &ParsePlace,
     (lang, field, skip_invalid): (Lang, &'static str, bool),
     list: renkei_stix::ListImport,
     collection: &renkei_core::model::Collection,
@@ -296,8 +302,7 @@ async fn share_list(
         return Err(ApiError::field(field, "no indicator value found"));
     }
     let entries = list.entries;
-    let versions = s
-        .parse
+    let versions = place
         .run(move || service::indicator_versions(&entries, &opts))
         .await
         .map_err(|e| e.error(lang))?
@@ -329,6 +334,11 @@ async fn import_upload(
     p: Principal,
     mut mp: Multipart,
 ) -> Response {
+    // A place on the parse pool before the file (up to 16 MiB) is read.
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return error_page(&s, &p, lang, e.error(lang)).await,
+    };
     let mut fields = Vec::new();
     let mut file: Vec<u8> = Vec::new();
     loop {
@@ -393,8 +403,7 @@ async fn import_upload(
                 Err(e) => return view(Vec::new(), None, Some(e)).await,
             };
             let csv = f.format == "csv";
-            let parsed = s
-                .parse
+            let parsed = place
                 .run(move || {
                     if csv {
                         renkei_stix::parse_csv(&file).map_err(|e| e.to_string())
@@ -417,7 +426,8 @@ async fn import_upload(
             };
             let skip = !f.skip_invalid.is_empty();
             let lines = line_rows(&list.errors);
-            return match share_list(&s, &p, (lang, "file", skip), list, &collection, opts).await {
+            let list_as = (lang, "file", skip);
+            return match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
                 Ok(n) => view(lines, Some(n), None).await,
                 Err(e) => view(lines, None, Some(e)).await,
             };
@@ -438,7 +448,7 @@ async fn import_upload(
                 let org = p.viewer().org;
                 match key {
                     Ok(key) => {
-                        s.parse
+                        place
                             .run(move || {
                                 service::misp_objects(&file, org, &key).map(|(o, i)| (o, i.tlp))
                             })
@@ -447,7 +457,7 @@ async fn import_upload(
                     Err(e) => return view(Vec::new(), None, Some(e)).await,
                 }
             } else {
-                s.parse
+                place
                     .run(move || {
                         serde_json::from_slice::<serde_json::Value>(&file)
                             .map_err(|e| {

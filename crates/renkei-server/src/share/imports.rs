@@ -5,7 +5,7 @@
 //! in what they accept and answer, so both stay.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -101,7 +101,7 @@ pub async fn import(
     p: Principal,
     headers: HeaderMap,
     Query(q): Query<ImportParams>,
-    body: Bytes,
+    req: axum::extract::Request,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
     // Parsing and validation run on the bounded parse pool (`http/parse.rs`).
@@ -115,6 +115,16 @@ pub async fn import(
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
     };
+    // A place on the parse pool before the body (up to 16 MiB) is read.
+    let place = s.parse.place().map_err(busy)?;
+    let body = Bytes::from_request(req, &s).await.map_err(|e| {
+        let title = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "Too large"
+        } else {
+            "Bad request"
+        };
+        ApiError::new(e.status(), title, e.body_text())
+    })?;
     let store = s.store.as_ref();
     let mut result = ImportResult {
         stored: 0,
@@ -128,8 +138,7 @@ pub async fn import(
                 ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
             })?;
             let csv = q.format == "csv";
-            let list = s
-                .parse
+            let list = place
                 .run(move || -> ApiResult<renkei_stix::ListImport> {
                     if csv {
                         renkei_stix::parse_csv(&body).map_err(|e| {
@@ -166,8 +175,7 @@ pub async fn import(
                 description: None,
             };
             let entries = list.entries;
-            let versions = s
-                .parse
+            let versions = place
                 .run(move || service::indicator_versions(&entries, &opts))
                 .await
                 .map_err(busy)?
@@ -184,8 +192,7 @@ pub async fn import(
                 .map_err(|e| ApiError::field("derived_id_key", e))?;
             let key = service::derived_id_key(store, configured).await?;
             let org = p.viewer().org;
-            let (objects, import) = s
-                .parse
+            let (objects, import) = place
                 .run(move || service::misp_objects(&body, org, &key))
                 .await
                 .map_err(busy)?
@@ -213,8 +220,7 @@ pub async fn import(
             result.stored = out.successes.len();
         }
         "stix" => {
-            let objects = s
-                .parse
+            let objects = place
                 .run(move || -> ApiResult<Vec<StixObject>> {
                     let v: Value = serde_json::from_slice(&body)
                         .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;

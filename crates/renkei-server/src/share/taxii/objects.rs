@@ -2,7 +2,7 @@
 //! manifest, deletion, and adds with their status.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use renkei_core::model::Collection;
 use renkei_core::{Timestamp, can_write_community};
@@ -230,7 +230,7 @@ pub(super) async fn add_objects(
     p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> TResult {
     check_accept(&headers)?;
     let ct: String = headers
@@ -255,7 +255,19 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     }
-    let body = body.map_err(|e| {
+    let lang = api_lang(&headers);
+    let requested = tokio::time::Instant::now();
+    // Places first, before the body is read: a refusal then costs no
+    // memory or parsing and changes nothing.
+    let ticket = s
+        .jobs
+        .admit()
+        .ok_or_else(|| TaxiiError::from(ApiError::busy(lang, adds::RETRY_AFTER_SECS)))?;
+    let place = s
+        .parse
+        .place()
+        .map_err(|e| TaxiiError::from(e.error(lang)))?;
+    let body = Bytes::from_request(req, &s).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             TaxiiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -269,20 +281,13 @@ pub(super) async fn add_objects(
             TaxiiError::bad_request(e.body_text())
         }
     })?;
-    let lang = api_lang(&headers);
-    let requested = tokio::time::Instant::now();
-    // A place first: a refusal then costs no parsing and changes nothing.
-    let ticket = s
-        .jobs
-        .admit()
-        .ok_or_else(|| TaxiiError::from(ApiError::busy(lang, adds::RETRY_AFTER_SECS)))?;
     // Parsing and validating thousands of objects is CPU work: on the
     // bounded blocking pool (`http/parse.rs`), off the async workers.
-    let (total, outcome, valid) = s
-        .parse
+    let (total, outcome, valid) = place
         .run(move || validate_envelope(&body))
         .await
         .map_err(|e| TaxiiError::from(e.error(lang)))??;
+    drop(place);
     // A writer of a community's collection is a member: an organisation.
     let Some(org) = p.viewer().org else {
         return Err(TaxiiError::new(
