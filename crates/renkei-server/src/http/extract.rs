@@ -81,19 +81,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// A raw request body of any media type; over the route's limit is 413.
-#[derive(Debug)]
-pub(crate) struct ApiBytes(pub(crate) Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for ApiBytes {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Bytes::from_request(req, state)
-            .await
-            .map(ApiBytes)
-            .map_err(body_error)
-    }
+/// A raw request body of any media type, read once the caller has taken
+/// its place on the parse pool; over the route's limit is 413.
+pub(crate) async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(body_error)
 }
 
 /// The problem for a body that could not be read.

@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
@@ -23,6 +23,7 @@ use crate::http::i18n::Lang;
 use crate::http::page::{
     error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
 };
+use crate::http::parse::ParsePlace;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -187,7 +188,10 @@ async fn share_view(
         "/intel/import"
     };
     let l = layout(s, p, lang, path).await;
-    let status = if error.is_some() || !lines.is_empty() && stored.is_none() {
+    let status = if let Some(e) = error.as_ref().filter(|e| e.status.is_server_error()) {
+        // A busy server says so (503, with Retry-After below).
+        e.status
+    } else if error.is_some() || !lines.is_empty() && stored.is_none() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -198,12 +202,18 @@ async fn share_view(
         communities => form.communities.split(',').map(str::to_owned).collect::<Vec<_>>(),
         sectors => form.sectors.split(',').map(str::to_owned).collect::<Vec<_>>(),
     };
-    render(
+    let retry_after = error.as_ref().and_then(|e| e.retry_after);
+    let mut r = render(
         s,
         status,
         template,
         context! { l, choices, form, lines, stored, error => error_ctx(error) },
-    )
+    );
+    if let Some(secs) = retry_after {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
 }
 
 /// A share or import form, empty.
@@ -247,7 +257,15 @@ async fn share_create(
             return view(Vec::new(), None, Some(e)).await;
         }
     };
-    let list = renkei_stix::parse_text(&f.values);
+    let values = f.values.clone();
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
+    };
+    let list = match place.run(move || renkei_stix::parse_text(&values)).await {
+        Ok(l) => l,
+        Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
+    };
     let description = Some(f.description.trim().to_owned()).filter(|d| !d.is_empty());
     let opts = ShareOptions {
         tlp,
@@ -255,22 +273,24 @@ async fn share_create(
         description,
     };
     let lines = line_rows(&list.errors);
-    match share_list(&s, &p, "values", &list, false, &collection, &opts).await {
+    let list_as = (lang, "values", false);
+    match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
         Ok(n) => view(lines, Some(n), None).await,
         Err(e) => view(lines, None, Some(e)).await,
     }
 }
 
 /// Shares a parsed list: all or nothing unless `skip_invalid`; errors
-/// name `field` (the form's text box or file).
+/// name `field` (the form's text box or file). The indicators are built
+/// and validated on the parse pool.
 async fn share_list(
     s: &AppState,
     p: &Principal,
-    field: &'static str,
-    list: &renkei_stix::ListImport,
-    skip_invalid: bool,
+    place: &ParsePlace,
+    (lang, field, skip_invalid): (Lang, &'static str, bool),
+    list: renkei_stix::ListImport,
     collection: &renkei_core::model::Collection,
-    opts: &ShareOptions,
+    opts: ShareOptions,
 ) -> Result<usize, ApiError> {
     if !list.errors.is_empty() && !skip_invalid {
         return Err(ApiError::field(
@@ -281,17 +301,25 @@ async fn share_list(
     if list.entries.is_empty() {
         return Err(ApiError::field(field, "no indicator value found"));
     }
-    match service::share_values(s.store.as_ref(), &p.actor, collection, &list.entries, opts).await {
-        Ok(out) => Ok(out.successes.len()),
-        Err(ShareError::Invalid(errs)) => Err(ApiError::field(
-            field,
-            errs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        Err(ShareError::Store(e)) => Err(e.into()),
-    }
+    let entries = list.entries;
+    let versions = place
+        .run(move || service::indicator_versions(&entries, &opts))
+        .await
+        .map_err(|e| e.error(lang))?
+        .map_err(|errs| {
+            ApiError::field(
+                field,
+                errs.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+    let out = s
+        .store
+        .add_stix_whole(&p.actor, collection, versions)
+        .await?;
+    Ok(out.successes.len())
 }
 
 async fn import_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
@@ -306,6 +334,11 @@ async fn import_upload(
     p: Principal,
     mut mp: Multipart,
 ) -> Response {
+    // A place on the parse pool before the file (up to 16 MiB) is read.
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return error_page(&s, &p, lang, e.error(lang)).await,
+    };
     let mut fields = Vec::new();
     let mut file: Vec<u8> = Vec::new();
     loop {
@@ -369,20 +402,22 @@ async fn import_upload(
                 Ok(t) => t,
                 Err(e) => return view(Vec::new(), None, Some(e)).await,
             };
-            let list = if f.format == "csv" {
-                match renkei_stix::parse_csv(&file) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        return view(
-                            Vec::new(),
-                            None,
-                            Some(ApiError::field("file", e.to_string())),
-                        )
-                        .await;
+            let csv = f.format == "csv";
+            let parsed = place
+                .run(move || {
+                    if csv {
+                        renkei_stix::parse_csv(&file).map_err(|e| e.to_string())
+                    } else {
+                        Ok(renkei_stix::parse_text(&String::from_utf8_lossy(&file)))
                     }
+                })
+                .await;
+            let list = match parsed {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    return view(Vec::new(), None, Some(ApiError::field("file", e))).await;
                 }
-            } else {
-                renkei_stix::parse_text(&String::from_utf8_lossy(&file))
+                Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
             };
             let opts = ShareOptions {
                 tlp,
@@ -391,54 +426,77 @@ async fn import_upload(
             };
             let skip = !f.skip_invalid.is_empty();
             let lines = line_rows(&list.errors);
-            return match share_list(&s, &p, "file", &list, skip, &collection, &opts).await {
+            let list_as = (lang, "file", skip);
+            return match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
                 Ok(n) => view(lines, Some(n), None).await,
                 Err(e) => view(lines, None, Some(e)).await,
             };
         }
         "misp" | "stix" => {
             let tlp = f.tlp().ok();
-            let objects = if f.format == "misp" {
-                let configured = s
-                    .settings
-                    .derived_id_key()
-                    .map_err(|e| ApiError::field("derived_id_key", e));
-                let key = match configured {
-                    Ok(c) => service::derived_id_key(store, c)
-                        .await
-                        .map_err(ApiError::from),
-                    Err(e) => Err(e),
-                };
-                let key = match key {
-                    Ok(key) => key,
-                    Err(e) => return view(Vec::new(), None, Some(e)).await,
-                };
-                let opts = super::MispShareOptions {
-                    tlp,
-                    audience: audience.clone(),
-                    skip_invalid: !f.skip_invalid.is_empty(),
-                };
-                match super::share_misp(store, &p.actor, &collection, &file, &key, &opts).await {
-                    Ok(out) => {
-                        return view(Vec::new(), Some(out.outcome.successes.len()), None).await;
+            let objects: Result<Vec<renkei_stix::StixObject>, Vec<renkei_stix::FieldError>> =
+                if f.format == "misp" {
+                    let configured = s
+                        .settings
+                        .derived_id_key()
+                        .map_err(|e| ApiError::field("derived_id_key", e));
+                    let key = match configured {
+                        Ok(c) => service::derived_id_key(store, c)
+                            .await
+                            .map_err(ApiError::from),
+                        Err(e) => Err(e),
+                    };
+                    let key = match key {
+                        Ok(key) => key,
+                        Err(e) => return view(Vec::new(), None, Some(e)).await,
+                    };
+                    let skip_invalid = !f.skip_invalid.is_empty();
+                    let org = p.viewer().org;
+                    let read = place
+                        .run(move || super::read_misp(&file, &key, org, skip_invalid))
+                        .await;
+                    let opts = super::MispShareOptions {
+                        tlp,
+                        audience: audience.clone(),
+                        skip_invalid,
+                    };
+                    let shared = match read {
+                        Ok(Ok(import)) => {
+                            super::share_misp_import(store, &p.actor, &collection, import, &opts)
+                                .await
+                        }
+                        Ok(Err(e)) => Err(e),
+                        Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
+                    };
+                    match shared {
+                        Ok(out) => {
+                            return view(Vec::new(), Some(out.outcome.successes.len()), None).await;
+                        }
+                        Err(ShareError::Invalid(errs)) => Err(errs),
+                        Err(ShareError::Store(e)) => {
+                            return view(Vec::new(), None, Some(e.into())).await;
+                        }
                     }
-                    Err(ShareError::Invalid(errs)) => Err(errs),
-                    Err(ShareError::Store(e)) => {
-                        return view(Vec::new(), None, Some(e.into())).await;
+                } else {
+                    let parsed = place
+                        .run(move || {
+                            serde_json::from_slice::<serde_json::Value>(&file)
+                                .map_err(|e| {
+                                    vec![renkei_stix::FieldError {
+                                        index: None,
+                                        id: None,
+                                        field: "file".into(),
+                                        message: format!("not JSON: {e}"),
+                                    }]
+                                })
+                                .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
+                        })
+                        .await;
+                    match parsed {
+                        Ok(o) => o,
+                        Err(e) => return view(Vec::new(), None, Some(e.error(lang))).await,
                     }
-                }
-            } else {
-                serde_json::from_slice::<serde_json::Value>(&file)
-                    .map_err(|e| {
-                        vec![renkei_stix::FieldError {
-                            index: None,
-                            id: None,
-                            field: "file".into(),
-                            message: format!("not JSON: {e}"),
-                        }]
-                    })
-                    .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
-            };
+                };
             match objects {
                 Ok(objects) => {
                     service::share_objects(store, &p.actor, &collection, &objects, tlp, &audience)

@@ -5,7 +5,7 @@
 //! in what they accept and answer, so both stay.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use renkei_core::model::Collection;
@@ -16,14 +16,16 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{field_errors, object_errors, parse_audience, parse_tlp};
-use super::misp::{MispShareOptions, share_misp};
+use super::misp::{MispShareOptions, read_misp, share_misp_import};
 use super::service::{self, ShareError, ShareOptions};
 use super::views::{FileBytes, ImportFormatName};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
+use crate::http::extract::{ApiPath, ApiQuery, read_body};
+use crate::http::i18n::api_lang;
 use crate::http::json::ApiJson;
+use crate::http::parse::ParseRefused;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -121,10 +123,14 @@ impl From<&LineError> for LineErrorView {
 pub async fn import(
     State(s): State<AppState>,
     p: Principal,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<ImportParams>,
-    ApiBytes(body): ApiBytes,
+    req: axum::extract::Request,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
+    // Parsing and validation run on the bounded parse pool (`http/parse.rs`).
+    let lang = api_lang(&headers);
+    let busy = |e: ParseRefused| e.error(lang);
     let tlp = parse_tlp(q.tlp.as_deref())?;
     let audience = parse_audience(q.audience.as_deref())?;
     let collection = match &q.collection {
@@ -133,6 +139,9 @@ pub async fn import(
             .await?
             .ok_or_else(|| ApiError::field("collection", "you may add to no collection"))?,
     };
+    // A place on the parse pool before the body (up to 16 MiB) is read.
+    let place = s.parse.place().map_err(busy)?;
+    let body = read_body(req, &s).await?;
     let store = s.store.as_ref();
     let mut result = ImportResult {
         stored: 0,
@@ -146,16 +155,22 @@ pub async fn import(
             let tlp = tlp.ok_or_else(|| {
                 ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
             })?;
-            let list = if q.format == "csv" {
-                renkei_stix::parse_csv(&body).map_err(|e| {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
-                })?
-            } else {
-                let text = std::str::from_utf8(&body).map_err(|e| {
-                    ApiError::field("body", format!("free text must be UTF-8: {e}"))
-                })?;
-                renkei_stix::parse_text(text)
-            };
+            let csv = q.format == "csv";
+            let list = place
+                .run(move || -> ApiResult<renkei_stix::ListImport> {
+                    if csv {
+                        renkei_stix::parse_csv(&body).map_err(|e| {
+                            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
+                        })
+                    } else {
+                        let text = std::str::from_utf8(&body).map_err(|e| {
+                            ApiError::field("body", format!("free text must be UTF-8: {e}"))
+                        })?;
+                        Ok(renkei_stix::parse_text(text))
+                    }
+                })
+                .await
+                .map_err(busy)??;
             result.duplicates = list.duplicates;
             result.line_errors = list.errors.iter().map(Into::into).collect();
             if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
@@ -177,12 +192,15 @@ pub async fn import(
                 audience,
                 description: None,
             };
-            let out = service::share_values(store, &p.actor, &collection, &list.entries, &opts)
+            let entries = list.entries;
+            let versions = place
+                .run(move || service::indicator_versions(&entries, &opts))
                 .await
-                .map_err(|e| match e {
-                    ShareError::Invalid(errs) => field_errors(errs),
-                    ShareError::Store(e) => e.into(),
-                })?;
+                .map_err(busy)?
+                .map_err(field_errors)?;
+            let out = store
+                .add_stix_whole(&p.actor, &collection, versions)
+                .await?;
             result.stored = out.successes.len();
         }
         "misp" => {
@@ -191,12 +209,22 @@ pub async fn import(
                 .derived_id_key()
                 .map_err(|e| ApiError::field("derived_id_key", e))?;
             let key = service::derived_id_key(store, configured).await?;
+            let org = p.viewer().org;
+            let skip_invalid = q.skip_invalid.unwrap_or(false);
+            let import = place
+                .run(move || read_misp(&body, &key, org, skip_invalid))
+                .await
+                .map_err(busy)?
+                .map_err(|e| match e {
+                    ShareError::Invalid(errs) => field_errors(errs),
+                    ShareError::Store(e) => e.into(),
+                })?;
             let opts = MispShareOptions {
                 tlp,
                 audience,
-                skip_invalid: q.skip_invalid.unwrap_or(false),
+                skip_invalid,
             };
-            let out = share_misp(store, &p.actor, &collection, &body, &key, &opts)
+            let out = share_misp_import(store, &p.actor, &collection, import, &opts)
                 .await
                 .map_err(|e| match e {
                     ShareError::Invalid(errs) => field_errors(errs),
@@ -211,10 +239,16 @@ pub async fn import(
             result.stored = out.outcome.successes.len();
         }
         "stix" => {
-            let v: Value = serde_json::from_slice(&body)
-                .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
+            let parsed = place
+                .run(move || -> ApiResult<renkei_stix::ParsedObjects> {
+                    let v: Value = serde_json::from_slice(&body)
+                        .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
+                    renkei_stix::read_bundle(&v).map_err(object_errors)
+                })
+                .await
+                .map_err(busy)??;
             (result.stored, result.duplicates) =
-                share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
+                share_bundle(&s, &p, &collection, &parsed, tlp, &audience).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -240,11 +274,18 @@ pub async fn import_bundle(
     State(s): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
     ApiJson(bundle): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
     let c = readable_collection(&s, &p, &id).await?;
-    let (stored, _) = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
+    let parsed = s
+        .parse
+        .run(move || renkei_stix::read_bundle(&bundle))
+        .await
+        .map_err(|e| e.error(api_lang(&headers)))?
+        .map_err(object_errors)?;
+    let (stored, _) = share_bundle(&s, &p, &c, &parsed, None, &Audience::default()).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
@@ -258,20 +299,19 @@ async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult
     Ok(service::readable_collection(s.store.as_ref(), p.viewer(), id).await?)
 }
 
-/// Both endpoints' bundle import: validated whole and stored whole, or
-/// refused with every problem listed, storing nothing. Objects without a
-/// TLP marking take `tlp` when given, else the collection's default.
-/// Returns how many objects were stored (or already present) and how many
-/// exact repeats were stored once.
+/// Both endpoints' bundle import: validated whole (on the parse pool, by
+/// the caller) and stored whole, or refused with every problem listed,
+/// storing nothing. Objects without a TLP marking take `tlp` when given,
+/// else the collection's default. Returns how many objects were stored (or
+/// already present) and how many exact repeats were stored once.
 async fn share_bundle(
     s: &AppState,
     p: &Principal,
     collection: &Collection,
-    bundle: &Value,
+    parsed: &renkei_stix::ParsedObjects,
     tlp: Option<Tlp>,
     audience: &Audience,
 ) -> ApiResult<(usize, usize)> {
-    let parsed = renkei_stix::read_bundle(bundle).map_err(object_errors)?;
     let out = service::share_objects(
         s.store.as_ref(),
         &p.actor,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use renkei_core::model::Collection;
 use renkei_core::{Actor, Audience, CommunityId, Tlp};
-use renkei_stix::{FieldError, MispOptions, Narrowed, Reach, Skipped};
+use renkei_stix::{FieldError, MispImport, MispOptions, Narrowed, Reach, Skipped};
 use renkei_store::Store;
 use renkei_store::intel::AddOutcome;
 
@@ -64,13 +64,32 @@ pub async fn share_misp(
     key: &[u8; 32],
     opts: &MispShareOptions,
 ) -> Result<MispShared, ShareError> {
-    let read = MispOptions {
-        skip_invalid: opts.skip_invalid,
-    };
-    let mut import =
-        renkei_stix::misp_from_slice_with(bytes, read).map_err(|e| ShareError::Invalid(e.0))?;
-    renkei_stix::scope_ids(&mut import, &id_scope(key, actor.viewer.org));
+    let import = read_misp(bytes, key, actor.viewer.org, opts.skip_invalid)?;
+    share_misp_import(store, actor, collection, import, opts).await
+}
 
+/// The CPU part of [`share_misp`]: the export mapped to STIX with its ids
+/// derived within `org`; servers run it on their parse pool.
+pub fn read_misp(
+    bytes: &[u8],
+    key: &[u8; 32],
+    org: Option<renkei_core::OrgId>,
+    skip_invalid: bool,
+) -> Result<MispImport, ShareError> {
+    let mut import = renkei_stix::misp_from_slice_with(bytes, MispOptions { skip_invalid })
+        .map_err(|e| ShareError::Invalid(e.0))?;
+    renkei_stix::scope_ids(&mut import, &id_scope(key, org));
+    Ok(import)
+}
+
+/// The rest of [`share_misp`] once [`read_misp`] has mapped the export.
+pub async fn share_misp_import(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    mut import: MispImport,
+    opts: &MispShareOptions,
+) -> Result<MispShared, ShareError> {
     // Sharing groups: each to its community, or the items are refused.
     let groups = import
         .origins

@@ -18,7 +18,7 @@ pub mod webhooks;
 use axum::Router;
 use utoipa::OpenApi;
 
-pub use misp::{MispShareOptions, MispShared, share_misp};
+pub use misp::{MispShareOptions, MispShared, read_misp, share_misp, share_misp_import};
 pub use service::{
     MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
     export_bundle, index_entries, new_version, share_objects, share_values, warning_lists,

@@ -105,6 +105,16 @@ pub async fn share_values(
     entries: &[ListEntry],
     opts: &ShareOptions,
 ) -> Result<AddOutcome, ShareError> {
+    let versions = indicator_versions(entries, opts).map_err(ShareError::Invalid)?;
+    Ok(store.add_stix_whole(actor, collection, versions).await?)
+}
+
+/// List entries as one validated STIX indicator version each, or every
+/// problem (CPU work: the server runs it on its parse pool).
+pub fn indicator_versions(
+    entries: &[ListEntry],
+    opts: &ShareOptions,
+) -> Result<Vec<NewStixVersion>, Vec<FieldError>> {
     let created = StixTime::from_timestamp(Timestamp::now());
     let mut versions = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
@@ -121,10 +131,11 @@ pub async fn share_values(
             })),
         }
     }
-    if !errors.is_empty() {
-        return Err(ShareError::Invalid(errors));
+    if errors.is_empty() {
+        Ok(versions)
+    } else {
+        Err(errors)
     }
-    Ok(store.add_stix_whole(actor, collection, versions).await?)
 }
 
 /// Shares validated objects (a bundle, a MISP event's mapping), all or

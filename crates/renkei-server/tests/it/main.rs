@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod bounds;
 mod checkpoints;
 mod intel;
 mod intel_portal;

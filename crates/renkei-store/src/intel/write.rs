@@ -13,12 +13,17 @@ use renkei_core::model::Collection;
 use renkei_core::{Actor, Marking, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
-use super::model::{AddOutcome, IndexEntries, NewStixVersion};
+use super::model::{AddOutcome, Echo, IndexEntries, NewStixVersion};
+use super::status::complete_in;
 use crate::audit::chain::append;
 use crate::backend::{Arg, Backend, RowExt, Sql, Tx};
 use crate::items::{audience_rows, check_audiences};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
+
+/// What `add_versions` answers when the TAXII status it was to complete is
+/// no longer pending (it then stores nothing).
+pub(crate) const STATUS_GONE: &str = "pending status";
 
 /// Rows per multi-row INSERT (13 values each stays under both backends'
 /// bind limits).
@@ -110,12 +115,17 @@ type Accepted = (NewStixVersion, Tlp, String);
 #[allow(private_bounds)]
 impl<B: IntelBackend> SqlStore<B> {
     /// Stores versions; with `whole`, refuses them all if any is refused.
+    /// With `status` (a pending TAXII status and what failed before the
+    /// add), completes that status in the same transaction and returns
+    /// its whole outcome, or stores nothing and fails with
+    /// `NotFound(STATUS_GONE)` if the status is no longer pending.
     pub(crate) async fn add_versions(
         &self,
         actor: &Actor,
         c: &Collection,
         objects: Vec<NewStixVersion>,
         whole: bool,
+        status: Option<(&str, AddOutcome, Vec<Echo>)>,
     ) -> Result<AddOutcome> {
         let object = format!("collection:{}", c.id);
         if !renkei_core::can_write_community(&actor.viewer, c.community) {
@@ -208,6 +218,16 @@ impl<B: IntelBackend> SqlStore<B> {
             outcome.failures.len()
         );
         append(&mut tx, actor, "stix.add", &object, &detail).await?;
+        if let Some((id, mut done, echoes)) = status {
+            done.successes.append(&mut outcome.successes);
+            done.failures.append(&mut outcome.failures);
+            done.settle_echoes(&echoes);
+            if !complete_in(&mut tx, id, &done).await? {
+                // Dropping `tx` rolls the add back.
+                return Err(StoreError::NotFound(STATUS_GONE));
+            }
+            outcome = done;
+        }
         self.commit(tx).await?;
         Ok(outcome)
     }

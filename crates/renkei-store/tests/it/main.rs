@@ -7,6 +7,7 @@ mod leaks;
 mod mfa;
 mod oidc;
 mod policy;
+mod retention;
 mod rewrite;
 mod sco;
 mod story;

@@ -899,7 +899,7 @@ async fn the_latest_version_holds_through_out_of_order_adds_and_deletes() {
     }
 }
 
-const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
+pub(crate) const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
 
 pub(crate) fn version_of(second: i64) -> renkei_store::intel::NewStixVersion {
     renkei_store::intel::NewStixVersion {

@@ -2,22 +2,26 @@
 //! manifest, deletion, and adds with their status.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use renkei_core::model::Collection;
 use renkei_core::{Timestamp, can_write_community};
 use renkei_stix::id::canonical_id;
 use renkei_stix::{Repeat, StixObject, StixTime};
 use renkei_store::intel::{
-    AddOutcome, DeleteMatch, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
+    AddOutcome, DeleteMatch, Echo, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
 };
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::http::AppState;
 use crate::http::auth::Principal;
-use crate::http::i18n::Lang;
+use crate::http::error::ApiError;
+use crate::http::i18n::{Lang, api_lang};
 use crate::http::json::unsupported_media_type;
 
+use super::adds;
 use super::base::*;
 use super::paging::*;
 use crate::share::api::stix20_refused;
@@ -235,7 +239,7 @@ pub(super) async fn add_objects(
     p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> TResult {
     check_accept(&headers)?;
     let ct: String = headers
@@ -260,7 +264,19 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     }
-    let body = body.map_err(|e| {
+    let lang = api_lang(&headers);
+    let requested = tokio::time::Instant::now();
+    // Places first, before the body is read: a refusal then costs no
+    // memory or parsing and changes nothing.
+    let ticket = s
+        .jobs
+        .admit()
+        .ok_or_else(|| TaxiiError::from(ApiError::busy(lang, adds::RETRY_AFTER_SECS)))?;
+    let place = s
+        .parse
+        .place()
+        .map_err(|e| TaxiiError::from(e.error(lang)))?;
+    let body = Bytes::from_request(req, &s).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             TaxiiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -274,39 +290,18 @@ pub(super) async fn add_objects(
             TaxiiError::bad_request(e.body_text())
         }
     })?;
-    // Parsing and validating thousands of objects is CPU work: off the
-    // async workers, so other requests keep being answered meanwhile, and
-    // no more at once than there are cores (the blocking pool itself would
-    // start hundreds of threads).
-    static VALIDATING: std::sync::LazyLock<tokio::sync::Semaphore> =
-        std::sync::LazyLock::new(|| {
-            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-        });
-    let permit = VALIDATING.acquire().await.map_err(|_| {
-        TaxiiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Unavailable",
-            "the server is shutting down",
-        )
-    })?;
+    // Parsing and validating thousands of objects is CPU work: on the
+    // bounded blocking pool (`http/parse.rs`), off the async workers.
     let Validated {
         total,
         outcome,
         valid,
         repeats,
-    } = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        validate_envelope(&body)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "TAXII validation task failed");
-        TaxiiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "the objects could not be validated",
-        )
-    })??;
+    } = place
+        .run(move || validate_envelope(&body))
+        .await
+        .map_err(|e| TaxiiError::from(e.error(lang)))??;
+    drop(place);
     // A writer of a community's collection is a member: an organisation.
     let Some(org) = p.viewer().org else {
         return Err(TaxiiError::new(
@@ -315,7 +310,7 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     };
-    let st = TaxiiStatus {
+    let mut st = TaxiiStatus {
         id: uuid::Uuid::new_v4().to_string(),
         collection: c.id.clone(),
         org: org.0,
@@ -324,42 +319,27 @@ pub(super) async fn add_objects(
         total,
         pending: (valid.len() + repeats.len()) as i64,
         outcome: outcome.clone(),
+        pending_objects: valid
+            .iter()
+            .map(|v| (v.stix_id.clone(), v.version.as_ref().map(|x| x.0.clone())))
+            .collect(),
     };
     s.store.create_status(&st).await?;
-    let store = s.store.clone();
-    let actor = p.actor.clone();
-    let status_id = st.id.clone();
+    st.pending_objects = Vec::new();
     let small = valid.len() <= INLINE_ADD_MAX;
+    let add = adds::Add {
+        store: s.store.clone(),
+        actor: p.actor.clone(),
+        collection: c,
+        valid,
+        status: st.id.clone(),
+        prior: outcome,
+        echoes: echoes(repeats),
+        deadline: requested + Duration::from_secs(s.settings.taxii_add_timeout_secs),
+    };
     // A task of its own either way, so that a client that goes away does not
     // cancel an add half done; a small one is waited for.
-    let task = tokio::spawn(async move {
-        let mut done = outcome;
-        match store.add_stix(&actor, &c, valid.clone()).await {
-            Ok(o) => {
-                done.successes.extend(o.successes);
-                done.failures.extend(o.failures);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
-                done.failures.extend(valid.into_iter().map(|v| {
-                    (
-                        v.stix_id,
-                        v.version.map(|x| x.0),
-                        format!("not stored: {e}"),
-                    )
-                }));
-            }
-        }
-        settle_repeats(&mut done, &repeats);
-        match store.complete_status(&status_id, &done).await {
-            Ok(()) => Some(done),
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
-                None
-            }
-        }
-    });
-    let mut st = st;
+    let task = tokio::spawn(adds::store(add, ticket));
     if small && let Ok(Some(done)) = task.await {
         st.status = "complete".into();
         st.pending = 0;
@@ -478,31 +458,16 @@ pub(super) fn validate_envelope(body: &[u8]) -> TResult<Validated> {
 }
 
 /// Gives each exact repeat its first's outcome, saying it was stored once.
-fn settle_repeats(done: &mut AddOutcome, repeats: &[(Repeat, Option<String>)]) {
-    for (r, version) in repeats {
-        // The first's entry: by id and version; an SCO's by id alone (its
-        // version is the time the add stored it).
-        let same = |id: &str, v: Option<&str>| {
-            id == r.id && (version.is_none() || v == version.as_deref())
-        };
-        let said = r.message();
-        if let Some((id, v, _)) = done.successes.iter().find(|(i, v, _)| same(i, Some(v))) {
-            let entry = (id.clone(), v.clone(), Some(said));
-            done.successes.push(entry);
-        } else {
-            let why = done
-                .failures
-                .iter()
-                .find(|(i, v, _)| same(i, v.as_deref()))
-                .map_or_else(|| "not stored".to_owned(), |(_, _, m)| m.clone());
-            let entry = (
-                r.id.clone(),
-                version.clone(),
-                format!("{said}, which failed: {why}"),
-            );
-            done.failures.push(entry);
-        }
-    }
+/// The repeats of an add as the store settles them (`AddOutcome::settle_echoes`).
+fn echoes(repeats: Vec<(Repeat, Option<String>)>) -> Vec<Echo> {
+    repeats
+        .into_iter()
+        .map(|(r, version)| Echo {
+            message: r.message(),
+            id: r.id,
+            version,
+        })
+        .collect()
 }
 
 pub(super) async fn status(
