@@ -39,6 +39,10 @@ pub(crate) const CODES: &[&str] = &[
     "metrics-token-required",
     "metrics-not-served",
     "webhook-address-refused",
+    "recipients-unknown",
+    "recipients-too-many",
+    "recipients-need-red",
+    "red-needs-a-person",
 ];
 
 #[derive(Serialize)]

@@ -10,17 +10,19 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use renkei_core::model::Collection;
-use renkei_core::{Audience, Tlp};
-use renkei_stix::LineError;
+use renkei_core::{Actor, Audience, Timestamp, Tlp, UserId};
+use renkei_stix::{LineCounts, LineError, LineNote, ListError, ListFormat, ListOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{TAG, field_errors, parse_audience, parse_tlp};
+use super::recipients::{self, RecipientError};
 use super::service::{self, ShareError, ShareOptions};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -57,6 +59,19 @@ pub struct ImportParams {
     /// Store the readable lines and report the rest (otherwise one bad line
     /// refuses the whole list).
     pub skip_invalid: Option<bool>,
+    /// `csv`: the column holding the values, by its header's name or as a
+    /// 1-based number. Published feeds (abuse.ch URLhaus, ThreatFox, Feodo
+    /// Tracker; Spamhaus DROP) are recognised without it.
+    pub value_column: Option<String>,
+    /// `csv`, `text`: lines starting with this are comments (`csv`: `#`
+    /// unless given).
+    pub comment_prefix: Option<String>,
+    /// TLP:RED's readers besides the sharer: e-mail addresses or user ids,
+    /// comma-separated, each an active user. TLP:RED objects go to them and
+    /// the audience's users only; other objects ignore them. RED is shared
+    /// by a person: a session, or a token a person created (it acts for
+    /// them); a token nobody created may not.
+    pub recipients: Option<String>,
 }
 
 /// What an import stored, or why not.
@@ -70,6 +85,67 @@ pub struct ImportResult {
     pub line_errors: Vec<LineErrorView>,
     /// MISP attributes with no STIX mapping, by path.
     pub skipped: Vec<String>,
+    /// Lists: how the input was read: `csv`, `text`, or the published feed
+    /// recognised (`urlhaus`, `threatfox`, `feodo`, `spamhaus-drop`,
+    /// `spamhaus-drop-json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// Lists: every line's outcome, counted (`read + refused + skipped +
+    /// comments + blank = lines`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LineCountsView>,
+    /// Lists: lines skipped, each with its reason.
+    pub skipped_lines: Vec<LineNoteView>,
+    /// Lists: values read but changed on the way in (a network's host bits
+    /// cleared, a `tcp://` URL kept as host and port), and file names not
+    /// read as domains.
+    pub notices: Vec<LineNoteView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineCountsView {
+    pub lines: usize,
+    pub read: usize,
+    pub refused: usize,
+    pub skipped: usize,
+    pub comments: usize,
+    pub blank: usize,
+}
+
+impl From<LineCounts> for LineCountsView {
+    fn from(c: LineCounts) -> Self {
+        Self {
+            lines: c.lines,
+            read: c.read,
+            refused: c.refused,
+            skipped: c.skipped,
+            comments: c.comments,
+            blank: c.blank,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineNoteView {
+    pub line: usize,
+    /// `host-bits`, `endpoint`, `file-name`, `duplicate`, `no-value`,
+    /// `unsupported-type`, `more`.
+    pub code: String,
+    pub input: String,
+    pub detail: String,
+    pub message: String,
+}
+
+impl From<&LineNote> for LineNoteView {
+    fn from(n: &LineNote) -> Self {
+        Self {
+            line: n.line,
+            code: n.code.to_owned(),
+            input: n.input.clone(),
+            detail: n.detail.clone(),
+            message: n.message.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,12 +173,18 @@ impl From<&LineError> for LineErrorView {
 pub async fn import(
     State(s): State<AppState>,
     p: Principal,
+    lang: Lang,
     Query(q): Query<ImportParams>,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
     let tlp = parse_tlp(q.tlp.as_deref())?;
     let audience = parse_audience(q.audience.as_deref())?;
+    let actor = recipients::sharing_actor(s.store.as_ref(), &p.actor, p.token_creator).await?;
+    let named = match &q.recipients {
+        Some(r) => resolve_recipients(&s, lang, r).await?,
+        None => Vec::new(),
+    };
     let collection = match &q.collection {
         Some(id) => readable_collection(&s, &p, id).await?,
         None => service::default_collection(s.store.as_ref(), p.viewer())
@@ -115,24 +197,34 @@ pub async fn import(
         duplicates: 0,
         line_errors: Vec::new(),
         skipped: Vec::new(),
+        layout: None,
+        lines: None,
+        skipped_lines: Vec::new(),
+        notices: Vec::new(),
     };
     match q.format.as_str() {
         "csv" | "text" => {
             let tlp = tlp.ok_or_else(|| {
                 ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
             })?;
-            let list = if q.format == "csv" {
-                renkei_stix::parse_csv(&body).map_err(|e| {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
-                })?
-            } else {
-                let text = std::str::from_utf8(&body).map_err(|e| {
-                    ApiError::field("body", format!("free text must be UTF-8: {e}"))
-                })?;
-                renkei_stix::parse_text(text)
+            check_red(lang, tlp, &actor, &named)?;
+            let opts = ListOptions {
+                value_column: q.value_column.clone(),
+                comment_prefix: q.comment_prefix.clone(),
+                now: Some(Timestamp::now()),
             };
+            let format = if q.format == "csv" {
+                ListFormat::Csv
+            } else {
+                ListFormat::Text
+            };
+            let list = renkei_stix::parse_list(&body, format, &opts).map_err(list_error)?;
             result.duplicates = list.duplicates;
             result.line_errors = list.errors.iter().map(Into::into).collect();
+            result.layout = Some(list.layout.as_str().to_owned());
+            result.lines = Some(list.counts.into());
+            result.skipped_lines = list.skipped.iter().map(Into::into).collect();
+            result.notices = list.notices.iter().map(Into::into).collect();
             if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
                 let mut err = ApiError::field(
                     "body",
@@ -151,8 +243,9 @@ pub async fn import(
                 tlp,
                 audience,
                 description: None,
+                recipients: named,
             };
-            let out = service::share_values(store, &p.actor, &collection, &list.entries, &opts)
+            let out = service::share_values(store, &actor, &collection, &list.entries, &opts)
                 .await
                 .map_err(|e| match e {
                     ShareError::Invalid(errs) => field_errors(errs),
@@ -179,13 +272,14 @@ pub async fn import(
                     "the event holds no attribute renkei can share",
                 ));
             }
-            let out = service::share_objects(
+            let out = service::share_objects_to(
                 store,
-                &p.actor,
+                &actor,
                 &collection,
                 &objects,
                 tlp.or(import.tlp),
                 &audience,
+                &named,
             )
             .await?;
             result.stored = out.successes.len();
@@ -193,7 +287,8 @@ pub async fn import(
         "stix" => {
             let v: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::field("body", format!("not JSON: {e}")))?;
-            result.stored = share_bundle(&s, &p, &collection, &v, tlp, &audience).await?;
+            let to = (&audience, named.as_slice());
+            result.stored = share_bundle(&s, &actor, &collection, &v, tlp, to).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -223,7 +318,9 @@ pub async fn import_bundle(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
     let c = readable_collection(&s, &p, &id).await?;
-    let stored = share_bundle(&s, &p, &c, &bundle, None, &Audience::default()).await?;
+    let actor = recipients::sharing_actor(s.store.as_ref(), &p.actor, p.token_creator).await?;
+    let to = (&Audience::default(), &[][..]);
+    let stored = share_bundle(&s, &actor, &c, &bundle, None, to).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
@@ -239,24 +336,90 @@ async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult
 
 /// Both endpoints' bundle import: validated whole and stored whole, or
 /// refused with every problem listed, storing nothing. Objects without a
-/// TLP marking take `tlp` when given, else the collection's default.
+/// TLP marking take `tlp` when given, else the collection's default; `to`
+/// is the audience and TLP:RED's recipients.
 async fn share_bundle(
     s: &AppState,
-    p: &Principal,
+    actor: &Actor,
     collection: &Collection,
     bundle: &Value,
     tlp: Option<Tlp>,
-    audience: &Audience,
+    (audience, recipients): (&Audience, &[UserId]),
 ) -> ApiResult<usize> {
     let objects = renkei_stix::parse_bundle(bundle).map_err(|e| field_errors(e.0))?;
-    let out = service::share_objects(
+    let out = service::share_objects_to(
         s.store.as_ref(),
-        &p.actor,
+        actor,
         collection,
         &objects,
         tlp,
         audience,
+        recipients,
     )
     .await?;
     Ok(out.successes.len())
+}
+
+/// A list refused whole: for its size (413), or for an option that cannot
+/// apply (422, naming it).
+pub(super) fn list_error(e: ListError) -> ApiError {
+    if e.is_size() {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
+    } else {
+        ApiError::field(e.field(), e.to_string())
+    }
+}
+
+/// The recipients named, each an active user; any other refuses the import
+/// (naming them all), storing nothing.
+pub(super) async fn resolve_recipients(
+    s: &AppState,
+    lang: Lang,
+    spec: &str,
+) -> ApiResult<Vec<UserId>> {
+    recipients::resolve(s.store.as_ref(), spec)
+        .await
+        .map_err(|e| match e {
+            RecipientError::Unknown(names) => coded_field(
+                "recipients-unknown",
+                lang,
+                &[("names", &names.join(", "))],
+            ),
+            RecipientError::TooMany => coded_field(
+                "recipients-too-many",
+                lang,
+                &[("max", &recipients::MAX_RECIPIENTS.to_string())],
+            ),
+            RecipientError::Store(e) => e.into(),
+        })
+}
+
+/// A list at `tlp` shared by `actor` to `named`: recipients name RED's
+/// readers only, and RED is shared by a person.
+pub(super) fn check_red(lang: Lang, tlp: Tlp, actor: &Actor, named: &[UserId]) -> ApiResult<()> {
+    if tlp != Tlp::Red && !named.is_empty() {
+        return Err(coded_field(
+            "recipients-need-red",
+            lang,
+            &[("tlp", tlp.as_str())],
+        ));
+    }
+    if tlp == Tlp::Red && actor.viewer.user.is_none() {
+        let mut e = coded_field("red-needs-a-person", lang, &[]);
+        e.field = Some("tlp".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn coded_field(code: &'static str, lang: Lang, args: &[(&'static str, &str)]) -> ApiError {
+    let mut e = ApiError::coded(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        code,
+        lang,
+        args,
+    );
+    e.field = Some("recipients".into());
+    e
 }

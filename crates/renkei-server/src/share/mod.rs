@@ -8,6 +8,7 @@ mod forms;
 mod imports;
 mod items;
 mod pages;
+pub mod recipients;
 mod service;
 pub mod taxii;
 mod warninglists;
@@ -17,9 +18,9 @@ use axum::Router;
 use utoipa::OpenApi;
 
 pub use service::{
-    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
-    export_bundle, index_entries, misp_objects, new_version, share_objects, share_values,
-    warning_lists,
+    MAX_EXPORT_ROWS, ShareError, ShareOptions, audience_for, default_collection, derived_id_key,
+    export, export_bundle, index_entries, misp_objects, new_version, share_objects,
+    share_objects_to, share_values, warning_lists,
 };
 
 use crate::http::AppState;

@@ -34,6 +34,16 @@ pub enum Layout {
 }
 
 impl Layout {
+    pub const ALL: [Layout; 7] = [
+        Layout::Csv,
+        Layout::Text,
+        Layout::Urlhaus,
+        Layout::ThreatFox,
+        Layout::Feodo,
+        Layout::SpamhausDrop,
+        Layout::SpamhausDropJson,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Layout::Csv => "csv",
