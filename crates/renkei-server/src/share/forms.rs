@@ -410,7 +410,10 @@ async fn import_upload(
     let store = s.store.as_ref();
     let outcome = match f.format.as_str() {
         "csv" | "text" => {
-            let tlp = match f.tlp().and_then(|t| check_red(lang, t, &p.actor, &named).map(|()| t)) {
+            let tlp = match f
+                .tlp()
+                .and_then(|t| check_red(lang, t, &p.actor, &named).map(|()| t))
+            {
                 Ok(t) => t,
                 Err(e) => return view(none(), None, Some(e)).await,
             };

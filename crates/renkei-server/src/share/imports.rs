@@ -380,11 +380,9 @@ pub(super) async fn resolve_recipients(
     recipients::resolve(s.store.as_ref(), spec)
         .await
         .map_err(|e| match e {
-            RecipientError::Unknown(names) => coded_field(
-                "recipients-unknown",
-                lang,
-                &[("names", &names.join(", "))],
-            ),
+            RecipientError::Unknown(names) => {
+                coded_field("recipients-unknown", lang, &[("names", &names.join(", "))])
+            }
             RecipientError::TooMany => coded_field(
                 "recipients-too-many",
                 lang,

@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod checkpoints;
+mod feeds;
 mod intel;
 mod intel_portal;
 mod leaks;
