@@ -169,7 +169,7 @@ fn free_text_report_in_english() {
         The broken one: evil[.]-bad- beside 192.0.2.200.\r\n\
         And the repeat 198.51.100.7.\r\n\
         \r\n\
-        That is all.\r\n";
+        That is all; write to us [at] the usual address.\r\n";
     let l = parse_text(report);
     accounted(&l);
     assert_eq!(

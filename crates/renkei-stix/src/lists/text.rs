@@ -106,12 +106,13 @@ enum Candidate {
 /// Reads one candidate: refanged, sentence punctuation trimmed (unless
 /// trimming breaks it, as with `2001:db8::`).
 fn read_candidate(raw: &str) -> Option<Candidate> {
+    // Leading punctuation first (`通信先：hxxp://…` reaches here as
+    // `:hxxp://…`), so that refanging sees the scheme.
+    let raw = raw.trim_start_matches([':', ';', ',']);
     let refanged = refang(raw);
-    let trimmed = refanged
-        .trim_start_matches([':', ';', ','])
-        .trim_end_matches(['.', ',', ':', ';', ')', '!', '?']);
-    let read = values::read(trimmed, None)
-        .or_else(|_| values::read(&refanged, None))
+    let trimmed = refanged.trim_end_matches(['.', ',', ':', ';', ')', '!', '?']);
+    let read = values::read_normal(trimmed, None)
+        .or_else(|_| values::read_normal(&refanged, None))
         .ok()?;
     let bare = refanged == raw.trim() && !trimmed.contains("://");
     if bare
@@ -193,7 +194,10 @@ fn line_outcome(line: usize, text: &str) -> Outcome {
         let found = read_token(token);
         if found.is_empty() {
             let refanged = refang(token);
-            if refanged != token.trim() {
+            // A marker standing alone (`contact us [at] example`) joins
+            // words in prose; it defangs no value.
+            let alone = !refanged.chars().any(char::is_alphanumeric);
+            if refanged != token.trim() && !alone {
                 let e = values::read(refanged.trim_end_matches(['.', ',', ':', ';', ')']), None)
                     .err()
                     .unwrap_or_else(|| {

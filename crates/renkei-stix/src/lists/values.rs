@@ -37,7 +37,8 @@ impl Read {
 /// punctuation become ASCII, so a value typed with a Japanese input method
 /// reads as it looks.
 pub(super) fn nfkc(s: &str) -> String {
-    if s.is_ascii() {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
         s.to_owned()
     } else {
         s.nfkc().collect()
@@ -47,7 +48,12 @@ pub(super) fn nfkc(s: &str) -> String {
 /// Reads `raw` (normalised and refanged here) as a value of `kind`, or of
 /// the kind it looks like.
 pub(super) fn read(raw: &str, kind: Option<ValueKind>) -> Result<Read, ParseError> {
-    let normal = refang(&nfkc(raw));
+    read_normal(&refang(&nfkc(raw)), kind)
+}
+
+/// [`read`] for text already normalised and refanged (free text does both
+/// once per line and token; refanging is most of a token's cost).
+pub(super) fn read_normal(normal: &str, kind: Option<ValueKind>) -> Result<Read, ParseError> {
     let s = normal.trim();
     if s.is_empty() {
         return Err(ParseError::new("value", "is empty"));
