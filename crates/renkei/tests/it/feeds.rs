@@ -90,7 +90,9 @@ async fn cli_imports_feeds_as_published_and_red_to_named_recipients() {
         id("soc@toto-power.example.jp").await,
         id("analyst@ncso.example.jp").await,
     );
-    let rows: Vec<(Option<i64>, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+    /// created_by, and the audience row's user, community and sector.
+    type Row = (Option<i64>, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT o.created_by, a.user_id, a.community_id, a.sector
          FROM stix_objects o JOIN stix_audience a ON a.object_pk = o.pk
          WHERE o.tlp = 'RED' AND o.body LIKE '%198.51.100.201%'",
