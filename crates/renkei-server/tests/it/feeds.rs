@@ -364,3 +364,102 @@ async fn red_imports_reach_the_named_recipients_and_nobody_else() {
         assert!(r.body.contains("ghost@nowhere.example.jp"), "{backend}");
     }
 }
+
+/// The portal's import form, with `fields` beside the file.
+async fn upload(app: &TestApp, cookie: &str, fields: &[(&str, &str)], file: &str) -> Reply {
+    let b = "renkeiboundary";
+    let mut body = String::new();
+    for (k, v) in fields {
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"feed.txt\"\r\nContent-Type: text/plain\r\n\r\n{file}\r\n--{b}--\r\n"
+    ));
+    let r = Request::post("/intel/import")
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    app.send(r).await
+}
+
+#[tokio::test]
+async fn the_portal_import_form_reports_every_line_and_shares_red_to_named_people() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let power = app
+        .login("admin@power.example.jp", PASSWORD)
+        .await
+        .expect("login");
+    let csrf = hidden(&app.get("/intel/import", &power).await.body, "csrf");
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("collection", col.id.as_str()),
+        ("format", "csv"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v: Vec<(&str, &str)> = base.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    let drop = include_str!("../../../renkei-stix/src/lists/testdata/drop.txt");
+    let r = upload(&app, &power, &with(&[("tlp", "GREEN")]), drop).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("読み取り形式: Spamhaus DROP")
+            && r.body.contains(
+                "全 7 行: 読み取り 3 行、拒否 0 行、スキップ 0 行、コメント・見出し 4 行"
+            ),
+        "{}",
+        r.body
+    );
+    // A network with host bits set is read with a notice for its line; the
+    // user's value column and comment prefix read another layout.
+    let csv = "; firewall export\nwhen,destination\n2026-10-05,10.1.2.3/24\n";
+    let r = upload(
+        &app,
+        &power,
+        &with(&[
+            ("tlp", "GREEN"),
+            ("value_column", "destination"),
+            ("comment_prefix", ";"),
+        ]),
+        csv,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"line-notices\"")
+            && r.body.contains(
+                "10.1.2.3&#x2f;24 はホスト部が 0 ではありません。ネットワーク 10.1.2.0&#x2f;24"
+            ),
+        "{}",
+        r.body
+    );
+    // TLP:RED from the import form, to a person named by e-mail (outside
+    // the DROP networks above, which a look-up of an address also finds).
+    let r = upload(
+        &app,
+        &power,
+        &[
+            ("csrf", &csrf),
+            ("collection", &col.id),
+            ("format", "text"),
+            ("tlp", "RED"),
+            ("recipients", "admin@nco.example.jp"),
+        ],
+        "C2 203.0.113.10\n",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(hits(&app, "admin@nco.example.jp", "203.0.113.10").await, 1);
+    assert_eq!(
+        hits(&app, "viewer@power.example.jp", "203.0.113.10").await,
+        0
+    );
+}
