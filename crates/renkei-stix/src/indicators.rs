@@ -116,14 +116,6 @@ fn pattern(v: &IndicatorValue, port: Option<u16>) -> String {
     )
 }
 
-/// The value a `network-traffic:dst_ref.value` comparison names: an
-/// address or network, else a domain.
-fn destination(value: &str) -> Option<IndicatorValue> {
-    [ValueKind::Ipv4, ValueKind::Ipv6, ValueKind::Domain]
-        .into_iter()
-        .find_map(|k| IndicatorValue::parse(k, value).ok())
-}
-
 /// The indicator values an `indicator` with a STIX pattern tests for: its
 /// positive equality comparisons on paths the index knows, whose values
 /// parse, each once. Other objects and pattern languages give nothing.
@@ -139,18 +131,49 @@ pub fn indicator_values(obj: &StixObject) -> Vec<IndicatorValue> {
     let Ok(comparisons) = crate::pattern::comparisons(pattern) else {
         return Vec::new();
     };
+    // A connection's source is context for its destination (the sandbox's
+    // own address beside the C2): read only where no destination is tested.
+    let with_dst: HashSet<usize> = comparisons
+        .iter()
+        .filter(|c| c.path.eq_ignore_ascii_case("network-traffic:dst_ref.value"))
+        .map(|c| c.observation)
+        .collect();
     let mut seen = HashSet::new();
     comparisons
         .into_iter()
         .filter_map(|c| {
-            if c.path.eq_ignore_ascii_case("network-traffic:dst_ref.value") {
-                return destination(&c.value);
+            let path = c.path.to_ascii_lowercase();
+            match path.as_str() {
+                "network-traffic:dst_ref.value" => host(&c.value),
+                "network-traffic:src_ref.value" if !with_dst.contains(&c.observation) => {
+                    host(&c.value)
+                }
+                "network-traffic:src_ref.value" => None,
+                "domain-name:resolves_to_refs.[*].value" => address(&c.value),
+                _ => {
+                    let kind = ValueKind::from_stix_path(&c.path)?;
+                    IndicatorValue::parse(kind, &c.value).ok()
+                }
             }
-            let kind = ValueKind::from_stix_path(&c.path)?;
-            IndicatorValue::parse(kind, &c.value).ok()
         })
         .filter(|v| seen.insert(v.clone()))
         .collect()
+}
+
+/// An address (as misp-stix writes `network-traffic` ends and resolved
+/// addresses).
+fn address(raw: &str) -> Option<IndicatorValue> {
+    let kind = if raw.contains(':') {
+        ValueKind::Ipv6
+    } else {
+        ValueKind::Ipv4
+    };
+    IndicatorValue::parse(kind, raw).ok()
+}
+
+/// An address or a host name.
+fn host(raw: &str) -> Option<IndicatorValue> {
+    address(raw).or_else(|| IndicatorValue::parse(ValueKind::Domain, raw).ok())
 }
 
 #[cfg(test)]
@@ -246,6 +269,30 @@ pub(crate) mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(got, ["ipv4:198.51.100.1", "domain:evil.example"]);
+        // misp-stix's shapes: connection ends and resolved addresses; a
+        // source is a value only where no destination is tested with it.
+        let mut traffic = obj.clone();
+        traffic["pattern"] = json!(
+            "[(network-traffic:src_ref.type = 'ipv4-addr' AND network-traffic:src_ref.value = '192.0.2.10') AND \
+              (network-traffic:dst_ref.type = 'domain-name' AND network-traffic:dst_ref.value = 'c2.example') AND \
+              network-traffic:dst_port = 443] AND \
+             [(network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = '2001:db8::5')] AND \
+             [domain-name:value = 'a.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.9']"
+        );
+        let parsed = parse_object(&traffic, None).expect("valid");
+        let got: Vec<String> = indicator_values(&parsed)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "domain:c2.example",
+                "ipv6:2001:db8::5",
+                "domain:a.example",
+                "ipv4:198.51.100.9"
+            ]
+        );
         let mut sigma = obj.clone();
         sigma["pattern_type"] = json!("sigma");
         sigma["pattern"] = json!("title: x");

@@ -25,7 +25,9 @@ pub use lists::{
 };
 pub use marking::{TLP_MARKING_IDS, reserved_marking, tlp_for_marking_id, tlp_marking_id};
 pub use misp::{
-    MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix, scope_ids,
+    MAX_MISP_BYTES, MispErrors, MispImport, MispOptions, Narrowed, Origin, Reach, Skipped,
+    apply_reach, drop_items, misp_from_slice, misp_from_slice_with, misp_to_stix,
+    misp_to_stix_with, scope_ids,
 };
 pub use object::{
     FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,

@@ -17,7 +17,8 @@ pub enum ImportCommand {
     /// A STIX 2.1 bundle (or TAXII envelope): stored whole, or refused whole
     /// with every problem listed.
     Stix(ImportArgs),
-    /// A MISP event (JSON export), mapped to STIX indicators and a report.
+    /// A MISP event (JSON export, a list of events, or a restSearch answer
+    /// `{"response": [...]}`), mapped to STIX as misp-stix does (docs/misp.md).
     Misp(ImportArgs),
     /// A CSV indicator list (`value[,type][,comment]`, or a header naming
     /// `value`, `type`, `comment`, `valid_until`).
@@ -42,7 +43,9 @@ pub struct ImportArgs {
     /// The collection (default: the first one the organisation may add to).
     #[arg(long)]
     collection: Option<String>,
-    /// Lists: store the readable lines and report the others.
+    /// Lists: store the readable lines and report the others. MISP: store
+    /// the valid attributes and objects and report the others as skipped
+    /// (without it, every problem is listed and nothing stored).
     #[arg(long)]
     skip_invalid: bool,
     /// The person sharing, by e-mail address or user id: an active user of
@@ -207,24 +210,27 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 .derived_id_key()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let key = renkei_server::share::derived_id_key(store, configured).await?;
-            let (objects, import) =
-                match renkei_server::share::misp_objects(&bytes, Some(org), &key) {
-                    Ok(x) => x,
-                    Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
-                };
-            for k in &import.skipped {
-                println!("not mapped {}: {}", k.path, k.reason);
+            let opts = renkei_server::share::MispShareOptions {
+                tlp,
+                audience,
+                skip_invalid: a.skip_invalid,
+                recipients: recipients.clone(),
+            };
+            match renkei_server::share::share_misp(store, &actor, &col, &bytes, &key, &opts).await {
+                Ok(out) => {
+                    for k in &out.skipped {
+                        println!("skipped {}: {}", k.path, k.reason);
+                    }
+                    for n in &out.narrowed {
+                        println!("narrowed {n}");
+                    }
+                    Ok(out.outcome)
+                }
+                Err(renkei_server::share::ShareError::Invalid(errs)) => {
+                    return refused(errs.iter().map(ToString::to_string).collect());
+                }
+                Err(renkei_server::share::ShareError::Store(e)) => Err(e),
             }
-            renkei_server::share::share_objects_to(
-                store,
-                &actor,
-                &col,
-                &objects,
-                tlp.or(import.tlp),
-                &audience,
-                &recipients,
-            )
-            .await
         }
         _ => {
             let value: serde_json::Value = serde_json::from_slice(&bytes)

@@ -45,17 +45,29 @@ pub(crate) const CODES: &[&str] = &[
     "red-needs-a-person",
 ];
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An error as sent: RFC 9457 problem details, `application/problem+json`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: the status and `code` say what happened.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The HTTP status's meaning in a few English words.
     title: &'a str,
+    /// The HTTP status code.
     status: u16,
+    /// What went wrong, for a person to act on.
     detail: &'a str,
+    /// The input that was wrong: a field of the JSON body (by path), a
+    /// query parameter, or `Content-Type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// Every problem, when there are several (a refused bundle's objects, a
+    /// list's unreadable lines), each naming where it is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     errors: Option<&'a serde_json::Value>,
+    /// A stable code naming the problem, for clients to act on whatever
+    /// the language of `detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
 }

@@ -463,11 +463,24 @@ async fn import_upload(
                         .map_err(ApiError::from),
                     Err(e) => Err(e),
                 };
-                match key {
-                    Ok(key) => {
-                        service::misp_objects(&file, p.viewer().org, &key).map(|(o, i)| (o, i.tlp))
-                    }
+                let key = match key {
+                    Ok(key) => key,
                     Err(e) => return view(none(), None, Some(e)).await,
+                };
+                let opts = super::MispShareOptions {
+                    tlp,
+                    audience: audience.clone(),
+                    skip_invalid: !f.skip_invalid.is_empty(),
+                    recipients: named.clone(),
+                };
+                match super::share_misp(store, &p.actor, &collection, &file, &key, &opts).await {
+                    Ok(out) => {
+                        return view(none(), Some(out.outcome.successes.len()), None).await;
+                    }
+                    Err(ShareError::Invalid(errs)) => Err(errs),
+                    Err(ShareError::Store(e)) => {
+                        return view(none(), None, Some(e.into())).await;
+                    }
                 }
             } else {
                 serde_json::from_slice::<serde_json::Value>(&file)
@@ -480,15 +493,14 @@ async fn import_upload(
                         }]
                     })
                     .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
-                    .map(|o| (o, None))
             };
             match objects {
-                Ok((objects, event_tlp)) => service::share_objects_to(
+                Ok(objects) => service::share_objects_to(
                     store,
                     &p.actor,
                     &collection,
                     &objects,
-                    tlp.or(event_tlp),
+                    tlp,
                     &audience,
                     &named,
                 )

@@ -4,8 +4,7 @@
 //! bundle the same way (all or nothing, every problem listed); they differ
 //! in what they accept and answer, so both stay.
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -16,20 +15,30 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::api::{TAG, field_errors, parse_audience, parse_tlp};
+use super::api::{field_errors, parse_audience, parse_tlp};
+use super::misp::{MispShareOptions, share_misp};
 use super::recipients::{self, RecipientError};
 use super::service::{self, ShareError, ShareOptions};
+use super::views::{FileBytes, ImportFormatName};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(import, import_bundle))]
+#[openapi(
+    paths(import, import_bundle),
+    components(schemas(ImportFormatName)),
+    tags((name = TAG, description = "Imports into a collection: indicator lists (CSV, free text), MISP events and STIX 2.1 bundles, shared under a TLP 2.0 level and audience. All or nothing: a refused import lists every problem (`errors`) and stores nothing."))
+)]
 pub(super) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "imports";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -45,9 +54,11 @@ pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
 
 /// How an import is shared.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// `csv`, `text` (free text, defanged values refanged), `misp` (event
     /// JSON) or `stix` (bundle).
+    #[param(value_type = ImportFormatName)]
     pub format: String,
     /// The collection to add to; the first one the caller may add to if absent.
     pub collection: Option<String>,
@@ -56,8 +67,9 @@ pub struct ImportParams {
     pub tlp: Option<String>,
     /// `community:ID,sector:NAME,org:ID,user:ID`, beyond the collection's community.
     pub audience: Option<String>,
-    /// Store the readable lines and report the rest (otherwise one bad line
-    /// refuses the whole list).
+    /// Store the readable lines (lists) or the valid attributes and objects
+    /// (MISP) and report the rest; otherwise one bad line or attribute
+    /// refuses the whole import, every problem listed.
     pub skip_invalid: Option<bool>,
     /// `csv`: the column holding the values, by its header's name or as a
     /// 1-based number. Published feeds (abuse.ch URLhaus, ThreatFox, Feodo
@@ -83,8 +95,12 @@ pub struct ImportResult {
     pub duplicates: usize,
     /// Lines that could not be read (stored nothing unless `skip_invalid`).
     pub line_errors: Vec<LineErrorView>,
-    /// MISP attributes with no STIX mapping, by path.
+    /// MISP attributes and objects left out (no STIX mapping; invalid ones
+    /// with `skip_invalid`), by JSON path, with why.
     pub skipped: Vec<String>,
+    /// MISP items whose `distribution` narrowed their TLP or audience, by
+    /// JSON path, with how.
+    pub narrowed: Vec<String>,
     /// Lists: how the input was read: `csv`, `text`, or the published feed
     /// recognised (`urlhaus`, `threatfox`, `feodo`, `spamhaus-drop`,
     /// `spamhaus-drop-json`).
@@ -169,13 +185,20 @@ impl From<&LineError> for LineErrorView {
 
 /// Imports an indicator list, a MISP event or a STIX bundle, all or nothing
 /// unless `skip_invalid`; every problem is listed.
-#[utoipa::path(post, path = "/api/v1/imports", tag = TAG, params(ImportParams), request_body(content = String, description = "the list, event or bundle"), responses((status = 201, body = ImportResult), (status = 422, description = "problems listed; nothing stored"), (status = 413, description = "too large")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/imports", tag = TAG, operation_id = "import_file", params(ImportParams),
+    request_body(description = "The file as it is, in the `format` named, at most 16 MiB: its bytes as application/octet-stream whatever the format; or a MISP event (`misp`) or STIX 2.1 bundle (`stix`) as application/json; or a list as text/csv (`csv`) or text/plain (`text`, `csv`).", content(
+        (FileBytes = "application/octet-stream"),
+        (Object = "application/json"),
+        (String = "text/csv"),
+        (String = "text/plain"),
+    )),
+    responses((status = 201, body = ImportResult), (status = 404, description = "`collection` absent or not readable"), (status = 413, description = "larger than 16 MiB"), (status = 422, description = "problems listed (`errors`, by line or JSON path); nothing stored")), security(("bearer" = [])))]
 pub async fn import(
     State(s): State<AppState>,
     p: Principal,
     lang: Lang,
-    Query(q): Query<ImportParams>,
-    body: Bytes,
+    ApiQuery(q): ApiQuery<ImportParams>,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<(StatusCode, Json<ImportResult>)> {
     p.require()?;
     let tlp = parse_tlp(q.tlp.as_deref())?;
@@ -197,6 +220,7 @@ pub async fn import(
         duplicates: 0,
         line_errors: Vec::new(),
         skipped: Vec::new(),
+        narrowed: Vec::new(),
         layout: None,
         lines: None,
         skipped_lines: Vec::new(),
@@ -259,30 +283,25 @@ pub async fn import(
                 .derived_id_key()
                 .map_err(|e| ApiError::field("derived_id_key", e))?;
             let key = service::derived_id_key(store, configured).await?;
-            let (objects, import) =
-                service::misp_objects(&body, p.viewer().org, &key).map_err(field_errors)?;
-            result.skipped = import
+            let opts = MispShareOptions {
+                tlp,
+                audience,
+                skip_invalid: q.skip_invalid.unwrap_or(false),
+                recipients: named,
+            };
+            let out = share_misp(store, &actor, &collection, &body, &key, &opts)
+                .await
+                .map_err(|e| match e {
+                    ShareError::Invalid(errs) => field_errors(errs),
+                    ShareError::Store(e) => e.into(),
+                })?;
+            result.skipped = out
                 .skipped
                 .iter()
                 .map(|k| format!("{}: {}", k.path, k.reason))
                 .collect();
-            if objects.is_empty() {
-                return Err(ApiError::field(
-                    "body",
-                    "the event holds no attribute renkei can share",
-                ));
-            }
-            let out = service::share_objects_to(
-                store,
-                &actor,
-                &collection,
-                &objects,
-                tlp.or(import.tlp),
-                &audience,
-                &named,
-            )
-            .await?;
-            result.stored = out.successes.len();
+            result.narrowed = out.narrowed.iter().map(ToString::to_string).collect();
+            result.stored = out.outcome.successes.len();
         }
         "stix" => {
             let v: Value = serde_json::from_slice(&body)
@@ -308,12 +327,12 @@ pub struct ImportView {
 
 /// Imports a STIX 2.1 bundle into a collection: stored whole, or refused
 /// whole with every problem listed (`errors`), storing nothing.
-#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", params(("id" = String, Path)), request_body = Object,
+#[utoipa::path(post, path = "/api/v1/collections/{id}/bundles", tag = TAG, params(("id" = String, Path, description = "the collection")), request_body(content = Object, description = "a STIX 2.1 bundle"),
     responses((status = 201, body = ImportView), (status = 422, description = "refused; every problem listed in errors")), security(("bearer" = [])))]
 pub async fn import_bundle(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(bundle): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;

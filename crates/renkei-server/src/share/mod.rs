@@ -7,20 +7,23 @@ mod api;
 mod forms;
 mod imports;
 mod items;
+mod misp;
 mod pages;
 pub mod recipients;
 mod service;
 pub mod taxii;
+mod views;
 mod warninglists;
 pub mod webhooks;
 
 use axum::Router;
 use utoipa::OpenApi;
 
+pub use misp::{MispShareOptions, MispShared, share_misp};
 pub use service::{
     MAX_EXPORT_ROWS, ShareError, ShareOptions, audience_for, default_collection, derived_id_key,
-    export, export_bundle, index_entries, misp_objects, new_version, share_objects,
-    share_objects_to, share_values, warning_lists,
+    export, export_bundle, index_entries, new_version, share_objects, share_objects_to,
+    share_values, warning_lists,
 };
 
 use crate::http::AppState;
@@ -37,9 +40,9 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(webhooks::routes())
 }
 
-/// The webhook paths are written relative to `/api/v1` and tagged.
+/// The webhook paths are written relative to `/api/v1`.
 #[derive(OpenApi)]
-#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc, tags = ["webhooks"])))]
+#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc)))]
 struct WebhooksNested;
 
 /// The share room's part of the OpenAPI document.

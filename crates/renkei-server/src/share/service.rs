@@ -218,7 +218,7 @@ pub async fn derived_id_key(
 /// `hex(HMAC-SHA256(key, org))`. Without the key, nobody can tell which
 /// STIX id another organisation's import of a MISP event will have, so an
 /// id cannot be probed for before it is shared.
-fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
+pub(super) fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
     use hmac::digest::KeyInit;
     use hmac::{Hmac, Mac};
     // A key shorter than SHA-256's block is zero-padded by HMAC itself, so
@@ -232,31 +232,6 @@ fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
         None => mac.update(b"no org"),
     }
     hex::encode(mac.finalize().into_bytes())
-}
-
-/// The MISP event's objects for organisation `org` (ids derived within
-/// it under `key`, see [`derived_id_key`]), validated; every problem is
-/// listed.
-pub fn misp_objects(
-    bytes: &[u8],
-    org: Option<renkei_core::OrgId>,
-    key: &[u8; 32],
-) -> Result<(Vec<StixObject>, renkei_stix::MispImport), Vec<FieldError>> {
-    let mut import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
-    renkei_stix::scope_ids(&mut import, &id_scope(key, org));
-    let mut objects = Vec::with_capacity(import.objects.len());
-    let mut errors = Vec::new();
-    for (i, v) in import.objects.iter().enumerate() {
-        match renkei_stix::parse_object(v, Some(i)) {
-            Ok(o) => objects.push(o),
-            Err(e) => errors.extend(e.0),
-        }
-    }
-    if errors.is_empty() {
-        Ok((objects, import))
-    } else {
-        Err(errors)
-    }
 }
 
 /// Collection `id`, if `viewer` may read it. One it may not is not found,

@@ -9,6 +9,7 @@ mod intel;
 mod intel_portal;
 mod leaks;
 mod mfa;
+mod misp;
 mod oidc;
 mod portal;
 mod support;
