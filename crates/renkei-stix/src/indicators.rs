@@ -25,6 +25,11 @@ pub struct IndicatorOptions {
     pub valid_until: Option<StixTime>,
     /// STIX `labels`; omitted when empty.
     pub labels: Vec<String>,
+    /// STIX `valid_from`; `created` when absent.
+    pub valid_from: Option<StixTime>,
+    /// The destination port: the pattern then tests a `network-traffic`
+    /// to the value (an address or a domain) on this port.
+    pub dst_port: Option<u16>,
 }
 
 impl IndicatorOptions {
@@ -38,6 +43,8 @@ impl IndicatorOptions {
             description: None,
             valid_until: None,
             labels: Vec::new(),
+            valid_from: None,
+            dst_port: None,
         }
     }
 }
@@ -45,10 +52,18 @@ impl IndicatorOptions {
 /// A STIX 2.1 `indicator` for `v`, with a fresh random id. `created` is
 /// written with at least millisecond precision, as STIX requires.
 pub fn indicator_object(v: &IndicatorValue, o: &IndicatorOptions) -> Value {
-    let created = if o.created.precision >= 3 {
-        o.created.text.clone()
-    } else {
-        StixTime::from_timestamp(Timestamp(o.created.micros)).text
+    let millis = |t: &StixTime| {
+        if t.precision >= 3 {
+            t.text.clone()
+        } else {
+            StixTime::from_timestamp(Timestamp(t.micros)).text
+        }
+    };
+    let created = millis(&o.created);
+    let shown = match (o.dst_port, v.kind()) {
+        (None, _) => v.value().to_owned(),
+        (Some(p), ValueKind::Ipv6) => format!("[{}]:{p}", v.value()),
+        (Some(p), _) => format!("{}:{p}", v.value()),
     };
     let mut obj = json!({
         "type": "indicator",
@@ -56,12 +71,12 @@ pub fn indicator_object(v: &IndicatorValue, o: &IndicatorOptions) -> Value {
         "id": format!("indicator--{}", uuid::Uuid::new_v4()),
         "created": created,
         "modified": created,
-        "name": o.name.clone().unwrap_or_else(|| format!("{}: {}", v.kind(), v.value())),
+        "name": o.name.clone().unwrap_or_else(|| format!("{}: {shown}", v.kind())),
         "indicator_types": ["malicious-activity"],
-        "pattern": v.stix_pattern(),
+        "pattern": pattern(v, o.dst_port),
         "pattern_type": "stix",
         "pattern_version": "2.1",
-        "valid_from": created,
+        "valid_from": o.valid_from.as_ref().map_or_else(|| created.clone(), millis),
         "object_marking_refs": [tlp_marking_id(o.tlp)],
     });
     let Some(map) = obj.as_object_mut() else {
@@ -80,6 +95,25 @@ pub fn indicator_object(v: &IndicatorValue, o: &IndicatorOptions) -> Value {
         map.insert("labels".into(), json!(o.labels));
     }
     obj
+}
+
+/// The pattern for `v`; with a port, a `network-traffic` to `v` on it, as
+/// STIX 2.1 writes a connection to an address (§ 9.7's examples) and as
+/// MISP's converter writes `ip-dst|port`.
+fn pattern(v: &IndicatorValue, port: Option<u16>) -> String {
+    let ref_type = match v.kind() {
+        ValueKind::Ipv4 => "ipv4-addr",
+        ValueKind::Ipv6 => "ipv6-addr",
+        ValueKind::Domain => "domain-name",
+        _ => return v.stix_pattern(),
+    };
+    let Some(port) = port else {
+        return v.stix_pattern();
+    };
+    let escaped = v.value().replace('\\', "\\\\").replace('\'', "\\'");
+    format!(
+        "[network-traffic:dst_ref.type = '{ref_type}' AND network-traffic:dst_ref.value = '{escaped}' AND network-traffic:dst_port = {port}]"
+    )
 }
 
 /// The indicator values an `indicator` with a STIX pattern tests for: its
@@ -185,6 +219,37 @@ pub(crate) mod tests {
             assert_eq!(obj["name"], format!("{}: {}", v.kind(), v.value()));
             assert_eq!(indicator_values(&parsed), vec![v.clone()], "{obj}");
         }
+    }
+
+    #[test]
+    fn a_port_makes_a_network_traffic_pattern_that_reads_back() {
+        let created = StixTime::parse("2026-11-01T09:00:00Z").expect("time");
+        let mut o = IndicatorOptions::new(created, Tlp::Green);
+        o.dst_port = Some(4444);
+        o.valid_from = StixTime::parse("2026-10-05T08:46:30Z").ok();
+        for (kind, raw, ref_type) in [
+            (ValueKind::Ipv4, "198.51.100.36", "ipv4-addr"),
+            (ValueKind::Ipv6, "2001:db8::7", "ipv6-addr"),
+            (ValueKind::Domain, "c2.evil-co.example.com", "domain-name"),
+        ] {
+            let v = IndicatorValue::parse(kind, raw).expect("value");
+            let obj = indicator_object(&v, &o);
+            assert_eq!(
+                obj["pattern"],
+                format!(
+                    "[network-traffic:dst_ref.type = '{ref_type}' AND network-traffic:dst_ref.value = '{raw}' AND network-traffic:dst_port = 4444]"
+                )
+            );
+            assert_eq!(obj["valid_from"], "2026-10-05T08:46:30.000Z");
+            let parsed = parse_object(&obj, None).unwrap_or_else(|e| panic!("{obj}: {e}"));
+            assert_eq!(indicator_values(&parsed), vec![v], "{obj}");
+        }
+        let url = IndicatorValue::parse(ValueKind::Url, "http://x.example.com/").expect("url");
+        assert_eq!(
+            indicator_object(&url, &o)["pattern"],
+            url.stix_pattern(),
+            "only hosts take a port"
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@ pub use export::{ExportFormat, ExportOptions, ExportRow, ExportStats, write_expo
 pub use id::StixId;
 pub use indicators::{IndicatorOptions, indicator_object, indicator_values};
 pub use lists::{
-    LineError, ListEntry, ListError, ListImport, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv,
-    parse_text,
+    Layout, LineCounts, LineError, LineNote, ListEntry, ListError, ListFormat, ListImport,
+    ListOptions, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv, parse_list, parse_text,
 };
 pub use marking::{TLP_MARKING_IDS, reserved_marking, tlp_for_marking_id, tlp_marking_id};
 pub use misp::{

@@ -45,6 +45,10 @@ pub(crate) const CODES: &[&str] = &[
     "stix-2-0-not-accepted",
     "server-busy",
     "request-timeout",
+    "recipients-unknown",
+    "recipients-too-many",
+    "recipients-need-red",
+    "red-needs-a-person",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

@@ -9,21 +9,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use renkei_core::model::Collection;
-use renkei_core::{Audience, Tlp};
-use renkei_stix::LineError;
+use renkei_core::{Actor, Audience, Timestamp, Tlp, UserId};
+use renkei_stix::{LineCounts, LineError, LineNote, ListError, ListFormat, ListOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::api::{field_errors, object_errors, parse_audience, parse_tlp};
 use super::misp::{MispShareOptions, read_misp, share_misp_import};
+use super::recipients::{self, RecipientError};
 use super::service::{self, ShareError, ShareOptions};
 use super::views::{FileBytes, ImportFormatName};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery, read_body};
-use crate::http::i18n::api_lang;
+use crate::http::i18n::{Lang, api_lang};
 use crate::http::json::ApiJson;
 use crate::http::parse::ParseRefused;
 
@@ -71,6 +72,19 @@ pub struct ImportParams {
     /// (MISP) and report the rest; otherwise one bad line or attribute
     /// refuses the whole import, every problem listed.
     pub skip_invalid: Option<bool>,
+    /// `csv`: the column holding the values, by its header's name or as a
+    /// 1-based number. Published feeds (abuse.ch URLhaus, ThreatFox, Feodo
+    /// Tracker; Spamhaus DROP) are recognised without it.
+    pub value_column: Option<String>,
+    /// `csv`, `text`: lines starting with this are comments (`csv`: `#`
+    /// unless given).
+    pub comment_prefix: Option<String>,
+    /// TLP:RED's readers besides the sharer: e-mail addresses or user ids,
+    /// comma-separated, each an active user. TLP:RED objects go to them and
+    /// the audience's users only; other objects ignore them. RED is shared
+    /// by a person: a session, or a token a person created (it acts for
+    /// them); a token nobody created may not.
+    pub recipients: Option<String>,
 }
 
 /// What an import stored, or why not.
@@ -89,6 +103,67 @@ pub struct ImportResult {
     /// MISP items whose `distribution` narrowed their TLP or audience, by
     /// JSON path, with how.
     pub narrowed: Vec<String>,
+    /// Lists: how the input was read: `csv`, `text`, or the published feed
+    /// recognised (`urlhaus`, `threatfox`, `feodo`, `spamhaus-drop`,
+    /// `spamhaus-drop-json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// Lists: every line's outcome, counted (`read + refused + skipped +
+    /// comments + blank = lines`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<LineCountsView>,
+    /// Lists: lines skipped, each with its reason.
+    pub skipped_lines: Vec<LineNoteView>,
+    /// Lists: values read but changed on the way in (a network's host bits
+    /// cleared, a `tcp://` URL kept as host and port), and file names not
+    /// read as domains.
+    pub notices: Vec<LineNoteView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineCountsView {
+    pub lines: usize,
+    pub read: usize,
+    pub refused: usize,
+    pub skipped: usize,
+    pub comments: usize,
+    pub blank: usize,
+}
+
+impl From<LineCounts> for LineCountsView {
+    fn from(c: LineCounts) -> Self {
+        Self {
+            lines: c.lines,
+            read: c.read,
+            refused: c.refused,
+            skipped: c.skipped,
+            comments: c.comments,
+            blank: c.blank,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineNoteView {
+    pub line: usize,
+    /// `host-bits`, `endpoint`, `file-name`, `duplicate`, `no-value`,
+    /// `unsupported-type`, `more`.
+    pub code: String,
+    pub input: String,
+    pub detail: String,
+    pub message: String,
+}
+
+impl From<&LineNote> for LineNoteView {
+    fn from(n: &LineNote) -> Self {
+        Self {
+            line: n.line,
+            code: n.code.to_owned(),
+            input: n.input.clone(),
+            detail: n.detail.clone(),
+            message: n.message.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,6 +208,11 @@ pub async fn import(
     let busy = |e: ParseRefused| e.error(lang);
     let tlp = parse_tlp(q.tlp.as_deref())?;
     let audience = parse_audience(q.audience.as_deref())?;
+    let actor = recipients::sharing_actor(s.store.as_ref(), &p.actor, p.token_creator).await?;
+    let named = match &q.recipients {
+        Some(r) => resolve_recipients(&s, lang, r).await?,
+        None => Vec::new(),
+    };
     let collection = match &q.collection {
         Some(id) => readable_collection(&s, &p, id).await?,
         None => service::default_collection(s.store.as_ref(), p.viewer())
@@ -149,30 +229,38 @@ pub async fn import(
         line_errors: Vec::new(),
         skipped: Vec::new(),
         narrowed: Vec::new(),
+        layout: None,
+        lines: None,
+        skipped_lines: Vec::new(),
+        notices: Vec::new(),
     };
     match q.format.as_str() {
         "csv" | "text" => {
             let tlp = tlp.ok_or_else(|| {
                 ApiError::field("tlp", "choose the TLP level of the indicators explicitly")
             })?;
-            let csv = q.format == "csv";
+            check_red(lang, tlp, &actor, &named)?;
+            let opts = ListOptions {
+                value_column: q.value_column.clone(),
+                comment_prefix: q.comment_prefix.clone(),
+                now: Some(Timestamp::now()),
+            };
+            let format = if q.format == "csv" {
+                ListFormat::Csv
+            } else {
+                ListFormat::Text
+            };
             let list = place
-                .run(move || -> ApiResult<renkei_stix::ListImport> {
-                    if csv {
-                        renkei_stix::parse_csv(&body).map_err(|e| {
-                            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
-                        })
-                    } else {
-                        let text = std::str::from_utf8(&body).map_err(|e| {
-                            ApiError::field("body", format!("free text must be UTF-8: {e}"))
-                        })?;
-                        Ok(renkei_stix::parse_text(text))
-                    }
-                })
+                .run(move || renkei_stix::parse_list(&body, format, &opts))
                 .await
-                .map_err(busy)??;
+                .map_err(busy)?
+                .map_err(list_error)?;
             result.duplicates = list.duplicates;
             result.line_errors = list.errors.iter().map(Into::into).collect();
+            result.layout = Some(list.layout.as_str().to_owned());
+            result.lines = Some(list.counts.into());
+            result.skipped_lines = list.skipped.iter().map(Into::into).collect();
+            result.notices = list.notices.iter().map(Into::into).collect();
             if !list.errors.is_empty() && !q.skip_invalid.unwrap_or(false) {
                 let mut err = ApiError::field(
                     "body",
@@ -191,6 +279,7 @@ pub async fn import(
                 tlp,
                 audience,
                 description: None,
+                recipients: named,
             };
             let entries = list.entries;
             let versions = place
@@ -198,9 +287,7 @@ pub async fn import(
                 .await
                 .map_err(busy)?
                 .map_err(field_errors)?;
-            let out = store
-                .add_stix_whole(&p.actor, &collection, versions)
-                .await?;
+            let out = store.add_stix_whole(&actor, &collection, versions).await?;
             result.stored = out.successes.len();
         }
         "misp" => {
@@ -223,8 +310,9 @@ pub async fn import(
                 tlp,
                 audience,
                 skip_invalid,
+                recipients: named,
             };
-            let out = share_misp_import(store, &p.actor, &collection, import, &opts)
+            let out = share_misp_import(store, &actor, &collection, import, &opts)
                 .await
                 .map_err(|e| match e {
                     ShareError::Invalid(errs) => field_errors(errs),
@@ -247,8 +335,9 @@ pub async fn import(
                 })
                 .await
                 .map_err(busy)??;
+            let to = (&audience, named.as_slice());
             (result.stored, result.duplicates) =
-                share_bundle(&s, &p, &collection, &parsed, tlp, &audience).await?;
+                share_bundle(&s, &actor, &collection, &parsed, tlp, to).await?;
         }
         other => {
             return Err(ApiError::field(
@@ -279,13 +368,15 @@ pub async fn import_bundle(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     p.require()?;
     let c = readable_collection(&s, &p, &id).await?;
+    let actor = recipients::sharing_actor(s.store.as_ref(), &p.actor, p.token_creator).await?;
     let parsed = s
         .parse
         .run(move || renkei_stix::read_bundle(&bundle))
         .await
         .map_err(|e| e.error(api_lang(&headers)))?
         .map_err(object_errors)?;
-    let (stored, _) = share_bundle(&s, &p, &c, &parsed, None, &Audience::default()).await?;
+    let to = (&Audience::default(), &[][..]);
+    let (stored, _) = share_bundle(&s, &actor, &c, &parsed, None, to).await?;
     Ok((
         StatusCode::CREATED,
         Json(ImportView {
@@ -302,24 +393,88 @@ async fn readable_collection(s: &AppState, p: &Principal, id: &str) -> ApiResult
 /// Both endpoints' bundle import: validated whole (on the parse pool, by
 /// the caller) and stored whole, or refused with every problem listed,
 /// storing nothing. Objects without a TLP marking take `tlp` when given,
-/// else the collection's default. Returns how many objects were stored (or
-/// already present) and how many exact repeats were stored once.
+/// else the collection's default; `to` is the audience and TLP:RED's
+/// recipients. Returns how many objects were stored (or already present)
+/// and how many exact repeats were stored once.
 async fn share_bundle(
     s: &AppState,
-    p: &Principal,
+    actor: &Actor,
     collection: &Collection,
     parsed: &renkei_stix::ParsedObjects,
     tlp: Option<Tlp>,
-    audience: &Audience,
+    (audience, recipients): (&Audience, &[UserId]),
 ) -> ApiResult<(usize, usize)> {
-    let out = service::share_objects(
+    let out = service::share_objects_to(
         s.store.as_ref(),
-        &p.actor,
+        actor,
         collection,
         &parsed.objects,
         tlp,
         audience,
+        recipients,
     )
     .await?;
     Ok((out.successes.len(), parsed.repeats.len()))
+}
+
+/// A list refused whole: for its size (413), or for an option that cannot
+/// apply (422, naming it).
+pub(super) fn list_error(e: ListError) -> ApiError {
+    if e.is_size() {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Too large", e.to_string())
+    } else {
+        ApiError::field(e.field(), e.to_string())
+    }
+}
+
+/// The recipients named, each an active user; any other refuses the import
+/// (naming them all), storing nothing.
+pub(super) async fn resolve_recipients(
+    s: &AppState,
+    lang: Lang,
+    spec: &str,
+) -> ApiResult<Vec<UserId>> {
+    recipients::resolve(s.store.as_ref(), spec)
+        .await
+        .map_err(|e| match e {
+            RecipientError::Unknown(names) => {
+                coded_field("recipients-unknown", lang, &[("names", &names.join(", "))])
+            }
+            RecipientError::TooMany => coded_field(
+                "recipients-too-many",
+                lang,
+                &[("max", &recipients::MAX_RECIPIENTS.to_string())],
+            ),
+            RecipientError::Store(e) => e.into(),
+        })
+}
+
+/// A list at `tlp` shared by `actor` to `named`: recipients name RED's
+/// readers only, and RED is shared by a person.
+pub(super) fn check_red(lang: Lang, tlp: Tlp, actor: &Actor, named: &[UserId]) -> ApiResult<()> {
+    if tlp != Tlp::Red && !named.is_empty() {
+        return Err(coded_field(
+            "recipients-need-red",
+            lang,
+            &[("tlp", tlp.as_str())],
+        ));
+    }
+    if tlp == Tlp::Red && actor.viewer.user.is_none() {
+        let mut e = coded_field("red-needs-a-person", lang, &[]);
+        e.field = Some("tlp".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn coded_field(code: &'static str, lang: Lang, args: &[(&'static str, &str)]) -> ApiError {
+    let mut e = ApiError::coded(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        code,
+        lang,
+        args,
+    );
+    e.field = Some("recipients".into());
+    e
 }

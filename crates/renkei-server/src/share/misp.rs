@@ -7,12 +7,12 @@
 use std::collections::HashSet;
 
 use renkei_core::model::Collection;
-use renkei_core::{Actor, Audience, CommunityId, Tlp};
+use renkei_core::{Actor, Audience, CommunityId, Tlp, UserId};
 use renkei_stix::{FieldError, MispImport, MispOptions, Narrowed, Reach, Skipped};
 use renkei_store::Store;
 use renkei_store::intel::AddOutcome;
 
-use super::service::{ShareError, id_scope, new_version};
+use super::service::{ShareError, audience_for, id_scope, new_version};
 
 /// How a MISP export is shared.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +25,8 @@ pub struct MispShareOptions {
     /// Store the valid attributes and objects and report the invalid ones
     /// as skipped, instead of refusing the whole export.
     pub skip_invalid: bool,
+    /// TLP:RED's named readers besides the sharer (`super::recipients`).
+    pub recipients: Vec<UserId>,
 }
 
 /// What a MISP import stored, left out and narrowed.
@@ -155,6 +157,13 @@ pub async fn share_misp_import(
                         ..Audience::default()
                     },
                 };
+                // TLP:RED goes to named people only: the recipients, unless
+                // the distribution keeps the item inside the organisation
+                // (recipients may be anyone's people).
+                if !matches!(origin.reach, Reach::OwnOrganisation) {
+                    let tlp = version.tlp.or(Some(fallback));
+                    version.audience = audience_for(tlp, &version.audience, &opts.recipients);
+                }
                 versions.push(version);
             }
             Err(e) => errors.extend(e.0),

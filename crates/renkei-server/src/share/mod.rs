@@ -9,6 +9,7 @@ mod imports;
 mod items;
 mod misp;
 mod pages;
+pub mod recipients;
 mod service;
 pub mod taxii;
 mod views;
@@ -20,8 +21,9 @@ use utoipa::OpenApi;
 
 pub use misp::{MispShareOptions, MispShared, read_misp, share_misp, share_misp_import};
 pub use service::{
-    MAX_EXPORT_ROWS, ShareError, ShareOptions, default_collection, derived_id_key, export,
-    export_bundle, index_entries, new_version, share_objects, share_values, warning_lists,
+    MAX_EXPORT_ROWS, ShareError, ShareOptions, audience_for, default_collection, derived_id_key,
+    export, export_bundle, index_entries, new_version, share_objects, share_objects_to,
+    share_values, warning_lists,
 };
 
 use crate::http::AppState;

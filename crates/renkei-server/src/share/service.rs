@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use renkei_core::model::Collection;
 use renkei_core::warning::{WarningEntry, WarningList, WarningLists};
-use renkei_core::{Actor, Audience, Timestamp, Tlp, Viewer};
+use renkei_core::{Actor, Audience, Timestamp, Tlp, UserId, Viewer};
 use renkei_stix::{
-    ExportFormat, ExportOptions, ExportRow, ExportStats, FieldError, IndicatorOptions, ListEntry,
-    StixObject, StixTime,
+    ExportFormat, ExportOptions, ExportRow, ExportStats, FieldError, ListEntry, StixObject,
+    StixTime,
 };
 use renkei_store::index::{IndexEntries, IndexQuery, SightingOf};
 use renkei_store::intel::{AddOutcome, NewStixVersion};
@@ -85,6 +85,29 @@ pub struct ShareOptions {
     pub audience: Audience,
     /// Description put on every indicator (a comment on the line wins).
     pub description: Option<String>,
+    /// TLP:RED's named readers (besides the sharer), resolved and checked
+    /// ([`super::recipients`]).
+    pub recipients: Vec<UserId>,
+}
+
+/// The audience of an object at `tlp`. TLP:RED goes to named people only:
+/// the audience's users and the recipients. Other levels take the audience
+/// as given: recipients name RED's readers and never narrow an import's
+/// GREEN or AMBER objects to themselves.
+pub fn audience_for(tlp: Option<Tlp>, audience: &Audience, recipients: &[UserId]) -> Audience {
+    if tlp != Some(Tlp::Red) {
+        return audience.clone();
+    }
+    let mut users = audience.users.clone();
+    for r in recipients {
+        if !users.contains(r) {
+            users.push(*r);
+        }
+    }
+    Audience {
+        users,
+        ..Audience::default()
+    }
 }
 
 /// Why an import stored nothing.
@@ -118,13 +141,21 @@ pub fn indicator_versions(
     let created = StixTime::from_timestamp(Timestamp::now());
     let mut versions = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
+    // A list's TLP is chosen for the whole list, so an audience RED cannot
+    // have (communities, sectors) is refused by the store, not dropped.
+    let mut audience = opts.audience.clone();
+    if opts.tlp == Tlp::Red {
+        audience = Audience {
+            users: audience_for(Some(Tlp::Red), &audience, &opts.recipients).users,
+            ..audience
+        };
+    }
     for (i, e) in entries.iter().enumerate() {
-        let mut o = IndicatorOptions::new(created.clone(), opts.tlp);
-        o.description = e.comment.clone().or_else(|| opts.description.clone());
-        o.valid_until = e.valid_until.clone();
+        let mut o = e.indicator_options(created.clone(), opts.tlp);
+        o.description = o.description.or_else(|| opts.description.clone());
         let value = renkei_stix::indicator_object(&e.value, &o);
         match renkei_stix::parse_object(&value, Some(i)) {
-            Ok(obj) => versions.push(with_audience(new_version(&obj), &opts.audience)),
+            Ok(obj) => versions.push(with_audience(new_version(&obj), &audience)),
             Err(errs) => errors.extend(errs.0.into_iter().map(|mut f| {
                 f.field = format!("line {}: {}", e.line, f.field);
                 f
@@ -149,11 +180,26 @@ pub async fn share_objects(
     tlp: Option<Tlp>,
     audience: &Audience,
 ) -> Result<AddOutcome, StoreError> {
+    share_objects_to(store, actor, collection, objects, tlp, audience, &[]).await
+}
+
+/// [`share_objects`], with TLP:RED objects (marked so, or taking `tlp`)
+/// going to the audience's users and `recipients` only ([`audience_for`]).
+pub async fn share_objects_to(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    objects: &[StixObject],
+    tlp: Option<Tlp>,
+    audience: &Audience,
+    recipients: &[UserId],
+) -> Result<AddOutcome, StoreError> {
     let versions = objects
         .iter()
         .map(|o| {
-            let mut v = with_audience(new_version(o), audience);
+            let mut v = new_version(o);
             v.tlp = v.tlp.or(tlp);
+            v.audience = audience_for(v.tlp, audience, recipients);
             v
         })
         .collect();

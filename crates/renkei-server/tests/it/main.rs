@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod bounds;
 mod checkpoints;
+mod feeds;
 mod intel;
 mod intel_portal;
 mod leaks;

@@ -162,7 +162,13 @@ impl<B: IntelBackend> SqlStore<B> {
                 .version
                 .as_ref()
                 .map_or_else(|| Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
-            if let Err(e) = marking.check() {
+            if tlp == Tlp::Red && actor.viewer.user.is_none() {
+                let why = "TLP:RED is shared by a person: not by a token no person created, \
+                           nor from the command line without --user";
+                outcome
+                    .failures
+                    .push((o.stix_id, Some(version_text), why.into()));
+            } else if let Err(e) = marking.check() {
                 outcome
                     .failures
                     .push((o.stix_id, Some(version_text), e.to_string()));

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod checkpoint;
+mod feeds;
 
 const BIN: &str = env!("CARGO_BIN_EXE_renkei");
 
