@@ -71,9 +71,9 @@ pub fn parse_only(file: &Path, format: &str) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let list = match format {
         "csv" => renkei_stix::parse_csv(&bytes)?,
-        "text" => renkei_stix::parse_text(
-            std::str::from_utf8(&bytes).context("free text must be UTF-8")?,
-        ),
+        "text" => {
+            renkei_stix::parse_text(std::str::from_utf8(&bytes).context("free text must be UTF-8")?)
+        }
         other => anyhow::bail!("--format {other}: text or csv"),
     };
     println!(
