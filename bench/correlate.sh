@@ -4,7 +4,7 @@
 # run; prints a markdown table.
 #
 # Usage: bench/correlate.sh [--objects 500000] [--objects-pg N]
-#                           [--pg postgres://user@host:port/db]
+#                           [--pg postgres://user@host:port/db]   (--objects-pg "N M …")
 #                           [--lookups 20000] [--concurrency 16]
 #                           [--tlps "green clear"] [--baseline-lookups 50]
 #                           [--baseline-seconds 60] [--reuse] [--only sqlite|pg]
@@ -21,6 +21,10 @@
 # makes every look-up that finds something write a read-audit entry (the
 # real path); TLP:CLEAR shows what that audit costs. With --reuse a store
 # that already holds N objects is measured as it is (no ingest figure).
+# --objects-pg takes one size or several ("500000 5000000"): one PostgreSQL
+# store per size, measured one after the other in the same run (with
+# --only pg, to compare sizes on PostgreSQL alone). The table's notes give
+# the load average around each store's run and each database's size.
 # Raw output goes to target/bench/results/<time>/.
 set -euo pipefail
 
@@ -66,16 +70,23 @@ RENKEI=$ROOT/target/release/renkei
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ROWS=()
+NOTES=()
 # run NAME STORE_LABEL N TLP DBARG…
 run() {
   local name=$1 label=$2 n=$3 tlp=$4; shift 4
-  log "$name: renkei bench correlate --objects $n --tlp $tlp $*"
+  log "$name: renkei bench correlate --objects $n --tlp $tlp $* (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  local load0; load0=$(cut -d' ' -f1-3 /proc/loadavg)
   if ! "$RENKEI" bench correlate "$@" --objects "$n" --lookups "$LOOKUPS" --concurrency "$CONCURRENCY" \
       --tlp "$tlp" --baseline-lookups "$BASE_N" --baseline-seconds "$BASE_S" --label "$label" \
       2>&1 | tee "$OUT/$name.log" >&2; then
     ROWS+=("| $label | $n | – | $tlp | failed, see $name.log |")
     return 0
   fi
+  local note="$name: load average $load0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
+  if [ "$1" = --database ]; then
+    note="$note; database $(psql "$2" -Atc 'SELECT pg_size_pretty(pg_database_size(current_database()))')"
+  fi
+  NOTES+=("$note")
   local r; r=$(grep '^RESULT ' "$OUT/$name.log" | tail -1)
   f() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$r"; }
   local ratio
@@ -104,7 +115,9 @@ for tlp in $TLPS; do
     run "sqlite-$OBJECTS-$tlp" "SQLite" "$OBJECTS" "$tlp" --data "$d"
   fi
   if [ -n "$PG" ] && [ "$ONLY" != sqlite ]; then
-    run "pg-$OBJECTS_PG-$tlp" "PostgreSQL" "$OBJECTS_PG" "$tlp" --database "$(pg_db "renkei_corr_${OBJECTS_PG}_$tlp")"
+    for n in $OBJECTS_PG; do
+      run "pg-$n-$tlp" "PostgreSQL" "$n" "$tlp" --database "$(pg_db "renkei_corr_${n}_$tlp")"
+    done
   fi
 done
 
@@ -114,6 +127,8 @@ done
   echo "| store | objects | values | TLP | ingest indicators/s | 1 task look-ups/s | p50 ms | p99 ms | max ms | $CONCURRENCY tasks look-ups/s | p50 ms | p99 ms | baseline n | baseline look-ups/s | baseline p50 ms | index ÷ baseline (1 task) |"
   echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${ROWS[@]}"
+  echo
+  printf -- '- %s\n' "${NOTES[@]}"
   echo
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);" \
     "load average $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end;" \

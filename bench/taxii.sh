@@ -8,7 +8,7 @@
 #                       [--pause-ms 25]
 #                       [--medallion-objects 1000]
 #                       [--medallion-duration 60] [--medallion-connections 1]
-#                       [--reuse] [--no-analyze]
+#                       [--reuse] [--no-analyze] [--pg-only]
 #
 # What runs, each server on 127.0.0.1 only and stopped before the next:
 #   renkei on SQLite at --objects-small and --objects-large (and on
@@ -35,7 +35,10 @@
 # run measures ingest; with --reuse a store that already holds N objects is
 # served as it is. On PostgreSQL the script runs ANALYZE between the load
 # and wrk (--no-analyze: measure a store that autovacuum has not analysed
-# yet). Raw outputs go to target/bench/results/<time>/.
+# yet). With --pg-only (needs --pg) only the PostgreSQL runs are made: no
+# SQLite store, no first-page sanity runs, no medallion, so that a run can
+# compare two PostgreSQL sizes (e.g. 1,000,000 and 10,000,000) on its own.
+# Raw outputs go to target/bench/results/<time>/.
 set -euo pipefail
 
 OBJECTS_SMALL=10000
@@ -50,6 +53,7 @@ M_DURATION=60
 M_CONNECTIONS=1
 REUSE=
 NO_ANALYZE=
+PG_ONLY=
 START_TIMEOUT=3600   # seconds a server may take to load its objects and listen
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -67,10 +71,13 @@ while [ $# -gt 0 ]; do
     --medallion-connections) M_CONNECTIONS=$2; shift 2 ;;
     --reuse) REUSE=1; shift ;;
     --no-analyze) NO_ANALYZE=1; shift ;;
+    --pg-only) PG_ONLY=1; shift ;;
     -h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "taxii.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+[ -n "$PG_ONLY" ] && [ -z "$PG" ] && { echo "taxii.sh: --pg-only needs --pg" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -181,7 +188,8 @@ page_check() {
 run_wrk() {
   local name=$1 url=$2 auth=$3 tokens=$4 conns=$5 dur=$6; shift 6
   local threads=2; [ "$conns" -lt 2 ] && threads=1
-  log "$name: wrk -t$threads -c$conns -d${dur}s $*"
+  log "$name: wrk -t$threads -c$conns -d${dur}s $* (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  NOTES+=("$name: load average $(cut -d' ' -f1-3 /proc/loadavg) before wrk")
   local envs=(env -u TOKENS -u PAUSE_MS AUTH="$auth"); [ -n "$tokens" ] && envs+=(TOKENS="$tokens")
   [ -n "${WRK_PAUSE:-}" ] && envs+=(PAUSE_MS="$WRK_PAUSE")
   # in the background, so that a signal to this script is handled at once
@@ -193,10 +201,12 @@ run_wrk() {
   [ -n "$RESULT" ] || { log "$name: wrk gave no RESULT line:"; tail -5 "$OUT/$name.wrk.txt" >&2; RESULT="RESULT failed"; }
   # pages/s with wrk's two decimals (the RESULT line rounds to whole pages)
   RESULT="$RESULT rps=$(sed -n 's/^Requests\/sec: *//p' "$OUT/$name.wrk.txt") inflight=$(sed -n 's/^INFLIGHT //p' "$OUT/$name.wrk.txt")"
+  NOTES[-1]="${NOTES[-1]}, $(cut -d' ' -f1-3 /proc/loadavg) after"
   log "$name: $RESULT"
 }
 
 ROWS=()
+NOTES=()   # per run: the load average around wrk; per PostgreSQL store: its size
 # add_row STORE OBJECTS INGEST LOAD — from $RESULT.
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$RESULT"; }
 add_row() {
@@ -241,6 +251,9 @@ run_renkei() {
     # badly meanwhile; measure the steady state a deployment would be in.
     log "$name: ANALYZE"
     psql "$2" -q -c ANALYZE
+  fi
+  if [ "$1" = --database ]; then
+    NOTES+=("$name: database $(psql "$2" -Atc 'SELECT pg_size_pretty(pg_database_size(current_database()))'), $(sed -n 's/^ingest: \(.*\)/\1/p' "$logf" | head -1)")
   fi
   if [ "$use_tokens" = 1 ]; then
     load="random pages, -c$CONNECTIONS"
@@ -318,18 +331,22 @@ run_medallion() {
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the runs --------------------------------------------------------------
-for n in "$OBJECTS_SMALL" "$OBJECTS_LARGE"; do
-  run_renkei "renkei-sqlite-$n" "renkei / SQLite" "$n" 1 --data "$(sqlite_dir "$n")"
-done
+if [ -z "$PG_ONLY" ]; then
+  for n in "$OBJECTS_SMALL" "$OBJECTS_LARGE"; do
+    run_renkei "renkei-sqlite-$n" "renkei / SQLite" "$n" 1 --data "$(sqlite_dir "$n")"
+  done
+fi
 if [ -n "$PG" ]; then
   for n in "$OBJECTS_SMALL" "$OBJECTS_LARGE"; do
     run_renkei "renkei-pg-$n" "renkei / PostgreSQL" "$n" 1 --database "$(pg_db "$n")"
   done
 fi
-run_renkei "renkei-sqlite-$M_OBJECTS-first" "renkei / SQLite" "$M_OBJECTS" 0 --data "$(sqlite_dir "$M_OBJECTS")"
 M_VERSION=?
-run_medallion "medallion-$M_OBJECTS-c$M_CONNECTIONS" "$M_CONNECTIONS"
-[ "$M_CONNECTIONS" != "$CONNECTIONS" ] && run_medallion "medallion-$M_OBJECTS-c$CONNECTIONS" "$CONNECTIONS"
+if [ -z "$PG_ONLY" ]; then
+  run_renkei "renkei-sqlite-$M_OBJECTS-first" "renkei / SQLite" "$M_OBJECTS" 0 --data "$(sqlite_dir "$M_OBJECTS")"
+  run_medallion "medallion-$M_OBJECTS-c$M_CONNECTIONS" "$M_CONNECTIONS"
+  if [ "$M_CONNECTIONS" != "$CONNECTIONS" ]; then run_medallion "medallion-$M_OBJECTS-c$CONNECTIONS" "$CONNECTIONS"; fi
+fi
 
 # --- the table -------------------------------------------------------------
 ratio() {  # renkei pages/s ÷ medallion pages/s
@@ -342,11 +359,15 @@ ratio() {  # renkei pages/s ÷ medallion pages/s
   echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${ROWS[@]}"
   echo
-  r=${PPS[renkei-sqlite-$M_OBJECTS-first]:-0}
-  echo "renkei/medallion at $M_OBJECTS objects, first page (renkei SQLite at -c$CONNECTIONS: $r pages/s):"
-  echo "- against medallion at -c$M_CONNECTIONS: $(ratio "$r" "${PPS[medallion-$M_OBJECTS-c$M_CONNECTIONS]:-0}")"
-  if [ "$M_CONNECTIONS" != "$CONNECTIONS" ]; then
-    echo "- against medallion at -c$CONNECTIONS: $(ratio "$r" "${PPS[medallion-$M_OBJECTS-c$CONNECTIONS]:-0}")"
+  if [ -z "$PG_ONLY" ]; then
+    r=${PPS[renkei-sqlite-$M_OBJECTS-first]:-0}
+    echo "renkei/medallion at $M_OBJECTS objects, first page (renkei SQLite at -c$CONNECTIONS: $r pages/s):"
+    echo "- against medallion at -c$M_CONNECTIONS: $(ratio "$r" "${PPS[medallion-$M_OBJECTS-c$M_CONNECTIONS]:-0}")"
+    if [ "$M_CONNECTIONS" != "$CONNECTIONS" ]; then
+      echo "- against medallion at -c$CONNECTIONS: $(ratio "$r" "${PPS[medallion-$M_OBJECTS-c$CONNECTIONS]:-0}")"
+    fi
+  else
+    echo "PostgreSQL only (--pg-only): no SQLite, no first-page or medallion runs; the sizes compare with each other."
   fi
   echo
   echo "All runs: wrk --timeout 60s, pages of 100 (?limit=100), Accept application/taxii+json;version=2.1."
@@ -356,6 +377,8 @@ ratio() {  # renkei pages/s ÷ medallion pages/s
     else echo "PostgreSQL: measured straight after the load, without ANALYZE (--no-analyze)."; fi
   fi
   echo "errors = socket errors + wrk timeouts (> 60 s) + responses other than 200. medallion has no ingest step: it loads a JSON file at start."
+  echo
+  printf -- '- %s\n' "${NOTES[@]}"
   echo
   echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);" \
     "load average $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end;" \

@@ -1,5 +1,6 @@
-//! CSV and free-text indicator lists: never panic, and every value read is
-//! already canonical (parsing it again as its kind gives it back).
+//! CSV and free-text indicator lists: never panic, every line has one
+//! outcome, and every value read is already canonical (parsing it again as
+//! its kind gives it back).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -7,6 +8,7 @@ use renkei_core::IndicatorValue;
 use renkei_stix::{ListImport, parse_csv, parse_text};
 
 fn check(l: &ListImport) {
+    assert_eq!(l.counts.accounted(), l.counts.lines, "{:?}", l.counts);
     for e in &l.entries {
         assert!(e.line >= 1);
         let again = IndicatorValue::parse(e.value.kind(), e.value.value());

@@ -198,8 +198,9 @@ impl IndicatorValue {
 
     /// Recognises what kind of value `raw` is, for CSV without a type column
     /// and free text. Stricter than [`parse`](Self::parse) for domains: the
-    /// name must end in a known public suffix, so `invoice.pdf` is not taken
-    /// for a domain.
+    /// name must be a hostname (RFC 952/1123: letters, digits and `-`, so
+    /// `_202512.zip` from a file name `請求書_202512.zip` is not one) and end
+    /// in a known public suffix, so `invoice.pdf` is not taken for a domain.
     pub fn guess(raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
         if raw.is_empty() {
@@ -230,6 +231,11 @@ impl IndicatorValue {
             return Self::parse(ValueKind::Email, raw);
         }
         let domain = Self::parse(ValueKind::Domain, raw)?;
+        if !is_hostname(&domain.value) {
+            return Err(err(format!(
+                "{raw:?} is not a hostname: labels hold only letters, digits and '-'"
+            )));
+        }
         if !has_known_suffix(&domain.value) {
             return Err(err(format!(
                 "{raw:?} is not an address, network, URL, e-mail address, hash, or a domain under a known public suffix"
@@ -359,6 +365,15 @@ fn check_domain(d: &str) -> Result<(), &'static str> {
         return Err("the top-level label may not be all digits");
     }
     Ok(())
+}
+
+/// Letters, digits and hyphens only (the LDH rule of RFC 952 and 1123):
+/// DNS names may hold `_` (`_dmarc`), hostnames may not, and a name in
+/// free text or a list without a type is meant as a host.
+fn is_hostname(domain: &str) -> bool {
+    domain
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
 fn has_known_suffix(domain: &str) -> bool {
@@ -570,6 +585,15 @@ mod tests {
         assert_eq!(g("a@example.com").ok().map(|v| v.0), Some(ValueKind::Email));
         assert_eq!(g(&"a".repeat(40)).ok().map(|v| v.0), Some(ValueKind::Sha1));
         assert!(g("invoice.pdf").is_err());
+        assert!(g("_202512.zip").is_err(), "a file name's tail, not a host");
+        assert!(g("_dmarc.example.com").is_err());
+        assert_eq!(
+            IndicatorValue::parse(ValueKind::Domain, "_dmarc.example.com")
+                .ok()
+                .map(|v| v.value),
+            Some("_dmarc.example.com".into()),
+            "a DNS name given as a domain is still one"
+        );
         assert!(g("abcdef").is_err());
     }
 

@@ -222,7 +222,7 @@ pub enum ProofError {
     Consistency,
 }
 
-type CtHash = sha2_011::Sha256;
+type CtHash = Sha256;
 
 fn digests(hashes: &[Hash]) -> Vec<ct_merkle::digest::Output<CtHash>> {
     hashes.iter().map(|h| (*h).into()).collect()

@@ -18,6 +18,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiQuery;
 use crate::http::i18n::Lang;
 use crate::http::page::{AdminQuery, error_page, layout, login_redirect, render};
 
@@ -25,8 +26,14 @@ type ApiResult<T> = Result<T, ApiError>;
 
 /// The audit room's part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(list_audit))]
+#[openapi(
+    paths(list_audit),
+    tags((name = TAG, description = "The audit log: every write and every read of non-CLEAR data, in an append-only hash chain that is also a Merkle tree with signed checkpoints. Platform administrators read all of it, organisation administrators their organisation's entries."))
+)]
 pub(crate) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "audit";
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -71,6 +78,7 @@ impl From<AuditEntry> for AuditEntryView {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only entries by members of this organisation; omitted = all (platform administrators).
     pub org: Option<i64>,
@@ -83,11 +91,11 @@ pub struct AuditParams {
 }
 
 /// The audit log, newest first (administrators).
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), responses((status = 200, body = [AuditEntryView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/audit", tag = TAG, params(AuditParams), responses((status = 200, body = [AuditEntryView])), security(("bearer" = [])))]
 pub async fn list_audit(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<AuditParams>,
+    ApiQuery(q): ApiQuery<AuditParams>,
 ) -> ApiResult<Json<Vec<AuditEntryView>>> {
     p.require()?;
     let about = q.object.filter(|o| !o.is_empty());

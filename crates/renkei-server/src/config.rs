@@ -53,6 +53,43 @@ pub struct Settings {
     /// blocking threads; 0 (the default) means one per CPU core.
     #[serde(default)]
     pub password_hashing_concurrency: usize,
+    /// Longest a request may take to be answered (its body may stream on
+    /// after), in seconds; past it the answer is 503 with the code
+    /// `request-timeout`. 0: no limit.
+    pub request_timeout_secs: u64,
+    /// Requests handled at once (`/healthz`, `/readyz` and `/metrics` not
+    /// counted); 0: no limit.
+    pub max_concurrent_requests: usize,
+    /// Requests that wait for one of those places (their time counts
+    /// against `request_timeout_secs`); past them a request is refused
+    /// at once with 503 `server-busy` and `Retry-After`.
+    pub max_queued_requests: usize,
+    /// Imports and TAXII adds parsed and validated at once on blocking
+    /// threads; 0 (the default) means one per CPU core.
+    #[serde(default)]
+    pub parse_concurrency: usize,
+    /// Parses that wait for one of those threads; past them the request
+    /// is refused with 503 `server-busy` and `Retry-After`.
+    pub parse_queue: usize,
+    /// TAXII adds stored at once (each is one write transaction).
+    pub taxii_add_concurrency: usize,
+    /// TAXII adds accepted beyond those, waiting their turn; past them an
+    /// add is refused with 503 and `Retry-After`, changing nothing.
+    pub taxii_add_queue: usize,
+    /// Longest a TAXII add may take from its request to its objects being
+    /// stored, in seconds; past it the add's status completes with every
+    /// object failed. A status still pending this long after its request
+    /// (its process stopped) is failed at the next start or retention round.
+    pub taxii_add_timeout_secs: u64,
+    /// On shutdown, how long TAXII adds already accepted may still take to
+    /// be stored, in seconds; those not stored by then complete failed.
+    pub shutdown_grace_secs: u64,
+    /// Seconds between retention rounds (expired sessions, old sign-in
+    /// rows, finished TAXII statuses past `taxii_status_retention_hours`,
+    /// statuses left pending); 0 runs none.
+    pub retention_interval_secs: u64,
+    /// How long a finished TAXII status can still be read, in hours.
+    pub taxii_status_retention_hours: i64,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
     /// Seconds between webhook worker rounds; 0 disables the worker (run
@@ -125,6 +162,16 @@ struct Defaults {
     taxii_max_content_length: usize,
     login_max_failures: i64,
     login_window_minutes: i64,
+    request_timeout_secs: u64,
+    max_concurrent_requests: usize,
+    max_queued_requests: usize,
+    parse_queue: usize,
+    taxii_add_concurrency: usize,
+    taxii_add_queue: usize,
+    taxii_add_timeout_secs: u64,
+    shutdown_grace_secs: u64,
+    retention_interval_secs: u64,
+    taxii_status_retention_hours: i64,
     log_json: bool,
     webhook_interval_secs: u64,
     webhook_allow_private: bool,
@@ -140,6 +187,16 @@ const DEFAULTS: Defaults = Defaults {
     taxii_max_content_length: 16 * 1024 * 1024,
     login_max_failures: 5,
     login_window_minutes: 15,
+    request_timeout_secs: 60,
+    max_concurrent_requests: 512,
+    max_queued_requests: 1024,
+    parse_queue: 32,
+    taxii_add_concurrency: 2,
+    taxii_add_queue: 32,
+    taxii_add_timeout_secs: 600,
+    shutdown_grace_secs: 30,
+    retention_interval_secs: 600,
+    taxii_status_retention_hours: 7 * 24,
     log_json: false,
     webhook_interval_secs: 5,
     webhook_allow_private: false,
@@ -194,6 +251,16 @@ impl Settings {
                     "audit_witness_url: {u:?} is not an http(s) URL"
                 ))));
             }
+        }
+        if s.taxii_add_concurrency == 0 {
+            return Err(Box::new(figment::Error::from(
+                "taxii_add_concurrency: at least 1 (adds would never be stored)".to_owned(),
+            )));
+        }
+        if s.taxii_status_retention_hours < 1 {
+            return Err(Box::new(figment::Error::from(
+                "taxii_status_retention_hours: at least 1".to_owned(),
+            )));
         }
         for p in &s.trusted_proxies {
             parse_proxy(p).ok_or_else(|| {
@@ -484,6 +551,37 @@ mod tests {
             jail.set_env("RENKEI__AUDIT_WITNESS_URL", "ftp://witness.example/");
             let err = Settings::load(None).expect_err("bad url").to_string();
             assert!(err.contains("audit_witness_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn resource_bounds_have_defaults_and_are_checked_at_load() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                (
+                    s.request_timeout_secs,
+                    s.max_concurrent_requests,
+                    s.max_queued_requests
+                ),
+                (60, 512, 1024)
+            );
+            assert_eq!((s.taxii_add_concurrency, s.taxii_add_queue), (2, 32));
+            assert_eq!((s.parse_concurrency, s.parse_queue), (0, 32));
+            assert_eq!(s.taxii_status_retention_hours, 168);
+            jail.set_env("RENKEI__MAX_CONCURRENT_REQUESTS", "8");
+            jail.set_env("RENKEI__SHUTDOWN_GRACE_SECS", "5");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!((s.max_concurrent_requests, s.shutdown_grace_secs), (8, 5));
+            jail.set_env("RENKEI__TAXII_ADD_CONCURRENCY", "0");
+            let err = Settings::load(None).expect_err("no adds").to_string();
+            assert!(err.contains("taxii_add_concurrency"), "{err}");
+            jail.set_env("RENKEI__TAXII_ADD_CONCURRENCY", "1");
+            jail.set_env("RENKEI__TAXII_STATUS_RETENTION_HOURS", "0");
+            let err = Settings::load(None).expect_err("no retention").to_string();
+            assert!(err.contains("taxii_status_retention_hours"), "{err}");
             Ok(())
         });
     }

@@ -13,6 +13,7 @@ pub mod http;
 pub mod oidc;
 mod openapi;
 mod ops;
+pub mod retention;
 pub mod sealed;
 pub mod share;
 
@@ -35,12 +36,18 @@ pub use http::AppState;
 pub fn app(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
-        .merge(ops::routes())
         .merge(openapi::routes())
         .merge(http::page::routes())
         .merge(directory::routes())
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            http::limits::limit,
+        ))
+        // Health and metrics stay outside the limits: a busy server must
+        // not look dead to its orchestrator, nor hide why it is busy.
+        .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             http::metrics::track,
@@ -98,15 +105,26 @@ pub async fn build(settings: &Settings) -> std::io::Result<(TcpListener, SocketA
     Ok((listener, addr))
 }
 
-/// Serves (and runs the webhook worker and the audit checkpoint schedule)
-/// until `shutdown` completes, then finishes in-flight requests and the
-/// worker's round in progress. With `metrics_listen` set, also serves
-/// `/metrics` there.
+/// Serves (and runs the webhook worker, the audit checkpoint schedule and
+/// retention) until `shutdown` completes, then finishes in-flight requests,
+/// the TAXII adds already accepted (for at most `shutdown_grace_secs`;
+/// those left complete failed) and the worker's round in progress. Before
+/// serving, fails TAXII statuses a stopped process left pending. With
+/// `metrics_listen` set, also serves `/metrics` there.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let now = renkei_core::Timestamp::now();
+    match retention::fail_stale(state.store.as_ref(), &state.settings, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            statuses = n,
+            "TAXII adds a stopped process left pending are now failed"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not fail TAXII statuses left pending"),
+    }
     let metrics = match state.settings.metrics_listen {
         Some(addr) => {
             let l = TcpListener::bind(addr).await?;
@@ -115,17 +133,22 @@ pub async fn run(
         }
         None => None,
     };
-    // One shutdown signal for both listeners.
+    // One shutdown signal for both listeners; from it, accepted TAXII adds
+    // have their grace (it must run while requests still wait on them).
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
+    let jobs = state.jobs.clone();
+    let grace = std::time::Duration::from_secs(state.settings.shutdown_grace_secs);
+    let draining = tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
+        jobs.stop(grace).await
     });
     let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let worker = share::webhooks::start(&state);
     let checkpoints = audit::checkpoints::start(&state);
+    let retention = retention::start(&state);
     let side = metrics.map(|l| {
         axum::serve(l, ops::metrics_app(state.clone()))
             .with_graceful_shutdown(until_stopped(stopped.clone()))
@@ -141,8 +164,15 @@ pub async fn run(
             None => Ok(()),
         }
     });
+    if *stopped.borrow() {
+        let _ = draining.await;
+    } else {
+        // Serving failed before any shutdown: nothing waits to be drained.
+        draining.abort();
+    }
     worker.stop().await;
     checkpoints.stop().await;
+    retention.stop().await;
     served.and(side)
 }
 

@@ -18,8 +18,14 @@ use crate::http::i18n::api_lang;
 
 /// The operations part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(healthz, readyz))]
+#[openapi(
+    paths(healthz, readyz),
+    tags((name = TAG, description = "What operators and orchestrators call: liveness and readiness, without authentication. (The Prometheus metrics at `/metrics` need the configured `metrics_token` and are not part of this API.)"))
+)]
 pub(crate) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "operations";
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -29,19 +35,25 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive")))]
+#[utoipa::path(get, path = "/healthz", tag = TAG, responses((status = 200, description = "alive", body = String, content_type = "text/plain", example = "ok")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Readiness: the store answers.
-#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready"), (status = 503, description = "store unreachable")))]
-pub async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/readyz", tag = TAG, responses((status = 200, description = "ready", body = String, content_type = "text/plain", example = "ready"), (status = 503, description = "store unreachable")))]
+pub async fn readyz(State(s): State<AppState>) -> Response {
     match s.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unreachable")
+            // An error like every other: problem+json.
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Not ready",
+                "store unreachable",
+            )
+            .into_response()
         }
     }
 }

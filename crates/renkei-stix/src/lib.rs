@@ -23,14 +23,17 @@ pub use export::{
 pub use id::StixId;
 pub use indicators::{IndicatorOptions, indicator_object, indicator_values};
 pub use lists::{
-    LineError, ListEntry, ListError, ListImport, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv,
-    parse_text,
+    Layout, LineCounts, LineError, LineNote, ListEntry, ListError, ListFormat, ListImport,
+    ListOptions, MAX_LIST_BYTES, MAX_LIST_LINES, parse_csv, parse_list, parse_text,
 };
 pub use marking::{TLP_MARKING_IDS, reserved_marking, tlp_for_marking_id, tlp_marking_id};
 pub use misp::{
-    MAX_MISP_BYTES, MispErrors, MispImport, Skipped, misp_from_slice, misp_to_stix, scope_ids,
+    MAX_MISP_BYTES, MispErrors, MispImport, MispOptions, Narrowed, Origin, Reach, Skipped,
+    apply_reach, drop_items, misp_from_slice, misp_from_slice_with, misp_to_stix,
+    misp_to_stix_with, scope_ids,
 };
 pub use object::{
-    FieldError, ObjectErrors, StixObject, parse_bundle, parse_envelope, parse_object,
+    FieldError, ObjectErrors, ParsedObjects, Repeat, STIX20_REFUSED, StixObject, find_repeats,
+    is_stix20, parse_bundle, parse_envelope, parse_object, read_bundle, read_envelope,
 };
 pub use time::StixTime;

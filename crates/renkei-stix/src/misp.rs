@@ -1,24 +1,39 @@
-//! MISP events, as MISP exports them, turned into STIX 2.1: one indicator
-//! per supported attribute and per MISP object, one report for the event,
-//! TLP taken from the `tlp:` tags. Problems are listed with their JSON path
-//! (`Event.Attribute[3].value`); attribute types renkei does not index are
-//! listed as skipped, not as errors.
+//! MISP events, as MISP publishes them, turned into STIX 2.1 the way MISP's
+//! own misp-stix converter does (docs/misp.md has the table): attributes
+//! for IDS become indicators, the others observed-data with observables;
+//! objects by their template; sightings, galaxies, the creator organisation
+//! and the event as a report (or a grouping while unpublished). Problems
+//! are listed with their JSON path (`Event.Attribute[3].value`); what has no
+//! mapping is listed as skipped, never dropped silently.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use renkei_core::{Timestamp, Tlp};
-use serde_json::{Map, Value, json};
+use renkei_core::Tlp;
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{FieldError, StixTime, parse_object, tlp_marking_id};
+use crate::{FieldError, parse_object};
 
+mod attribute;
+mod convert;
+mod galaxy;
+mod object;
+mod reach;
+mod shapes;
+mod templates;
 mod terms;
 
-use terms::{Mapped, map_attribute, pattern};
+pub use reach::{Narrowed, Origin, Reach, apply_reach};
 
 /// The largest MISP export accepted, in bytes; callers reading a body or a
 /// file check it before parsing (as [`misp_from_slice`] does).
 pub const MAX_MISP_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most events one export may hold (`{"response": [...]}` or a list).
+pub const MAX_MISP_EVENTS: usize = 1_000;
+
+/// The most attributes and objects, all events together.
+pub const MAX_MISP_ITEMS: usize = 200_000;
 
 /// The namespace of renkei's name-based (v5) UUIDs for MISP uuids, so the
 /// same MISP attribute always becomes the same STIX id.
@@ -27,7 +42,7 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x6d1c_2f0a_4b7e_4c55_9a3e_2b8f_0c1d_7e4
 /// The latest time we accept (9999-12-31T23:59:59Z), in epoch seconds.
 const MAX_EPOCH_SECONDS: i64 = 253_402_300_799;
 
-/// Something in the event that was left out on purpose.
+/// Something in the event that was left out, with its JSON path and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// JSON path, e.g. `Event.Attribute[4]`.
@@ -39,12 +54,15 @@ pub struct Skipped {
 /// The STIX made from a MISP export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MispImport {
-    /// Indicators, then one report per event; each passes [`parse_object`].
+    /// Each passes [`parse_object`].
     pub objects: Vec<Value>,
+    /// Where each object came from, index for index with `objects`.
+    pub origins: Vec<Origin>,
     /// The event's TLP (the most restrictive one if the export held several
     /// events).
     pub tlp: Option<Tlp>,
-    /// Attributes and objects left out, with why.
+    /// What was left out, with why (and, with `skip_invalid`, the invalid
+    /// attributes and objects with their problems).
     pub skipped: Vec<Skipped>,
 }
 
@@ -53,8 +71,21 @@ pub struct MispImport {
 #[error("{} problem(s) in the MISP event; first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
 pub struct MispErrors(pub Vec<FieldError>);
 
+/// How a MISP export is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MispOptions {
+    /// Leave out invalid attributes and objects (each reported in
+    /// `skipped` with its problems) instead of refusing the whole export.
+    pub skip_invalid: bool,
+}
+
 /// Parses a MISP export from bytes (at most [`MAX_MISP_BYTES`]) and maps it.
 pub fn misp_from_slice(bytes: &[u8]) -> Result<MispImport, MispErrors> {
+    misp_from_slice_with(bytes, MispOptions::default())
+}
+
+/// [`misp_from_slice`] with options.
+pub fn misp_from_slice_with(bytes: &[u8], opts: MispOptions) -> Result<MispImport, MispErrors> {
     if bytes.len() > MAX_MISP_BYTES {
         return Err(MispErrors(vec![field_error(
             "(input)",
@@ -66,32 +97,71 @@ pub fn misp_from_slice(bytes: &[u8]) -> Result<MispImport, MispErrors> {
     }
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| MispErrors(vec![field_error("(json)", e.to_string())]))?;
-    misp_to_stix(&v)
+    misp_to_stix_with(&v, opts)
 }
 
-/// Maps a MISP export — `{"Event": {...}}`, a bare event, or a search
-/// result `{"response": [{"Event": {...}}, ...]}` — to STIX 2.1. Refused
-/// whole, with every problem listed, if any value does not normalise.
+/// Maps a MISP export — `{"Event": {...}}`, a bare event, a list of them,
+/// or a search result `{"response": [{"Event": {...}}, ...]}` — to STIX
+/// 2.1. Refused whole, with every problem listed, if anything does not
+/// map.
 pub fn misp_to_stix(v: &Value) -> Result<MispImport, MispErrors> {
-    let mut c = Convert::default();
+    misp_to_stix_with(v, MispOptions::default())
+}
+
+/// [`misp_to_stix`] with options.
+pub fn misp_to_stix_with(v: &Value, opts: MispOptions) -> Result<MispImport, MispErrors> {
+    let mut c = convert::Convert::new(opts);
     let mut tlp: Option<Tlp> = None;
-    for (path, event) in c.events(v) {
+    let events = c.events(v);
+    let items: usize = events.iter().map(|(_, e)| convert::item_count(e)).sum();
+    if items > MAX_MISP_ITEMS {
+        return Err(MispErrors(vec![field_error(
+            "(input)",
+            format!("{items} attributes and objects; at most {MAX_MISP_ITEMS} per import"),
+        )]));
+    }
+    for (path, event) in events {
         if let Some(t) = c.event(&path, event) {
             tlp = tlp.max(Some(t));
         }
     }
-    // Belt and braces: what we hand out must be valid STIX.
-    for (i, o) in c.objects.iter().enumerate() {
-        if let Err(e) = parse_object(o, Some(i)) {
-            c.errors.extend(e.0);
+    // Belt and braces: what we hand out must be valid STIX; an item that
+    // would make invalid STIX is refused (or skipped) by its MISP path.
+    let mut bad: HashMap<String, Vec<String>> = HashMap::new();
+    for (o, origin) in c.objects.iter().zip(&c.origins) {
+        if let Err(e) = parse_object(o, None) {
+            let list = bad.entry(origin.path.clone()).or_default();
+            list.extend(
+                e.0.iter()
+                    .map(|f| format!("STIX {}: {}", f.field, f.message)),
+            );
+        }
+    }
+    let mut import = MispImport {
+        objects: c.objects,
+        origins: c.origins,
+        tlp,
+        skipped: c.skipped,
+    };
+    let mut bad: Vec<(String, Vec<String>)> = bad.into_iter().collect();
+    bad.sort();
+    if opts.skip_invalid {
+        let paths: HashSet<String> = bad.iter().map(|(p, _)| p.clone()).collect();
+        drop_items(&mut import, &paths);
+        for (path, problems) in bad {
+            let reason = format!("invalid: {}", problems.join("; "));
+            import.skipped.push(Skipped { path, reason });
+        }
+    } else {
+        for (path, problems) in bad {
+            c.errors.push(field_error(
+                path,
+                format!("makes invalid STIX: {}", problems.join("; ")),
+            ));
         }
     }
     if c.errors.is_empty() {
-        Ok(MispImport {
-            objects: c.objects,
-            tlp,
-            skipped: c.skipped,
-        })
+        Ok(import)
     } else {
         Err(MispErrors(c.errors))
     }
@@ -114,499 +184,102 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// What an event passes down to its attributes and objects.
-struct EventContext {
-    tlp: Option<Tlp>,
-    labels: Vec<String>,
-    time: Timestamp,
-}
-
-#[derive(Default)]
-struct Convert {
-    objects: Vec<Value>,
-    errors: Vec<FieldError>,
-    skipped: Vec<Skipped>,
-}
-
-/// Re-derives every object's id (and the references to it) within `scope`
-/// — the importing organisation — so two members importing the same MISP
-/// event get objects of their own, while one member importing it again
-/// gets the same ids (and so the same objects) again.
+/// Re-derives every object's id (and every reference to it) within
+/// `scope` — the importing organisation — so two members importing the
+/// same MISP event get objects of their own, while one member importing it
+/// again gets the same ids (and so the same objects) again.
 pub fn scope_ids(import: &mut MispImport, scope: &str) {
-    let mut renamed = std::collections::HashMap::new();
+    let mut renamed = HashMap::new();
     for o in &mut import.objects {
-        let Some((ty, u)) = o
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|id| id.split_once("--"))
-        else {
+        let Some((old, ty, u)) = o.get("id").and_then(Value::as_str).and_then(|id| {
+            id.split_once("--")
+                .map(|(t, u)| (id.to_owned(), t.to_owned(), u.to_owned()))
+        }) else {
             continue;
         };
         let new = format!(
             "{ty}--{}",
             Uuid::new_v5(&NAMESPACE, format!("{scope}:{u}").as_bytes())
         );
-        if let Some(old) = o.get("id").and_then(Value::as_str).map(str::to_owned) {
-            renamed.insert(old, new.clone());
-        }
+        renamed.insert(old, new.clone());
         o["id"] = Value::String(new);
     }
     for o in &mut import.objects {
-        if let Some(refs) = o.get_mut("object_refs").and_then(Value::as_array_mut) {
-            for r in refs {
-                if let Some(n) = r.as_str().and_then(|x| renamed.get(x)) {
-                    *r = Value::String(n.clone());
+        if let Some(map) = o.as_object_mut() {
+            for (k, v) in map.iter_mut() {
+                if k != "id" {
+                    rename(v, &renamed);
                 }
             }
         }
     }
 }
 
-fn stix_id(type_name: &str, misp_uuid: Option<&str>) -> String {
-    let u = match misp_uuid {
-        Some(m) => Uuid::new_v5(&NAMESPACE, m.trim().to_ascii_lowercase().as_bytes()),
-        None => Uuid::new_v4(),
-    };
-    format!("{type_name}--{u}")
-}
-
-fn stix_time(t: Timestamp) -> String {
-    StixTime::from_timestamp(t).text
-}
-
-/// A MISP flag, which exports write as `true`, `"1"` or `1`.
-fn flag(v: Option<&Value>, default: bool) -> bool {
+/// Replaces every string that is a renamed id, wherever it is (`*_ref`,
+/// `*_refs`, nested in `body_multipart`…).
+fn rename(v: &mut Value, renamed: &HashMap<String, String>) {
     match v {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" => true,
-            "0" | "false" => false,
-            _ => default,
-        },
-        Some(Value::Number(n)) => n.as_i64().map_or(default, |n| n != 0),
-        _ => default,
+        Value::String(s) => {
+            if let Some(n) = renamed.get(s.as_str()) {
+                *s = n.clone();
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| rename(x, renamed)),
+        Value::Object(m) => m.values_mut().for_each(|x| rename(x, renamed)),
+        _ => {}
     }
 }
 
-fn to_ids(v: Option<&Value>) -> bool {
-    flag(v, true)
+/// Leaves out every object made from the items at `paths` (sharing groups
+/// with no matching community), and every reference to them; a report or
+/// grouping left with nothing to refer to goes too. Returns the ids left
+/// out.
+pub fn drop_items(import: &mut MispImport, paths: &HashSet<String>) -> Vec<String> {
+    let mut gone: HashSet<String> = HashSet::new();
+    loop {
+        let mut keep_objects = Vec::with_capacity(import.objects.len());
+        let mut keep_origins = Vec::with_capacity(import.origins.len());
+        let before = gone.len();
+        for (mut o, origin) in import.objects.drain(..).zip(import.origins.drain(..)) {
+            let id = o.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+            let dangling = ["source_ref", "target_ref", "sighting_of_ref"]
+                .iter()
+                .any(|k| {
+                    o.get(*k)
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| gone.contains(r))
+                });
+            if let Some(refs) = o.get_mut("object_refs").and_then(Value::as_array_mut) {
+                refs.retain(|r| r.as_str().is_none_or(|r| !gone.contains(r)));
+            }
+            let emptied = o
+                .get("object_refs")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty);
+            if paths.contains(&origin.path) || dangling || emptied {
+                gone.insert(id);
+            } else {
+                keep_objects.push(o);
+                keep_origins.push(origin);
+            }
+        }
+        import.objects = keep_objects;
+        import.origins = keep_origins;
+        if gone.len() == before {
+            break;
+        }
+    }
+    let mut gone: Vec<String> = gone.into_iter().collect();
+    gone.sort();
+    gone
 }
 
-fn deleted(o: &Map<String, Value>) -> bool {
-    flag(o.get("deleted"), false)
-}
-
-fn push_unique(labels: &mut Vec<String>, label: String) {
-    if !labels.contains(&label) {
-        labels.push(label);
-    }
-}
-
-impl Convert {
-    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(field_error(path, message));
-    }
-
-    fn skip(&mut self, path: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            path: path.into(),
-            reason: reason.into(),
-        });
-    }
-
-    /// The events in an export, with their paths.
-    fn events<'v>(&mut self, v: &'v Value) -> Vec<(String, &'v Map<String, Value>)> {
-        if let Some(response) = v.get("response") {
-            let Some(list) = response.as_array() else {
-                self.err("response", "must be a list of {\"Event\": ...}");
-                return Vec::new();
-            };
-            let mut out = Vec::new();
-            for (i, item) in list.iter().enumerate() {
-                match item.get("Event").and_then(Value::as_object) {
-                    Some(e) => out.push((format!("response[{i}].Event"), e)),
-                    None => self.err(format!("response[{i}].Event"), "must be an object"),
-                }
-            }
-            return out;
-        }
-        match v.get("Event") {
-            Some(Value::Object(e)) => return vec![("Event".to_owned(), e)],
-            Some(_) => {
-                self.err("Event", "must be an object");
-                return Vec::new();
-            }
-            None => {}
-        }
-        match v.as_object() {
-            Some(e) if e.contains_key("info") || e.contains_key("Attribute") => {
-                vec![(String::new(), e)]
-            }
-            _ => {
-                self.err(
-                    "Event",
-                    "not a MISP event: expected {\"Event\": {...}}, a bare event or {\"response\": [...]}",
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    /// Epoch seconds, as a string or a number; 0 and empty mean "not set".
-    fn epoch(&mut self, path: String, v: Option<&Value>) -> Option<Timestamp> {
-        let secs = match v? {
-            Value::Null => return None,
-            Value::String(s) if s.trim().is_empty() => return None,
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        };
-        match secs {
-            Some(0) => None,
-            Some(s) if (1..=MAX_EPOCH_SECONDS).contains(&s) => Some(Timestamp(s * 1_000_000)),
-            _ => {
-                self.err(
-                    path,
-                    "must be seconds since 1970 (a number or a string of digits)",
-                );
-                None
-            }
-        }
-    }
-
-    fn date(&mut self, path: String, v: Option<&Value>) -> Option<Timestamp> {
-        let s = v?.as_str().map(str::trim).filter(|s| !s.is_empty())?;
-        match StixTime::parse_loose(s) {
-            Ok(t) => Some(Timestamp(t.micros)),
-            Err(m) => {
-                self.err(path, m);
-                None
-            }
-        }
-    }
-
-    /// The TLP among `Tag[]` (the most restrictive, if several) and the
-    /// other tags' names, which become labels.
-    fn tags(&mut self, path: &str, v: Option<&Value>) -> (Option<Tlp>, Vec<String>) {
-        let mut tlp = None;
-        let mut labels = Vec::new();
-        let Some(v) = v else {
-            return (tlp, labels);
-        };
-        let Some(list) = v.as_array() else {
-            self.err(join(path, "Tag"), "must be a list");
-            return (tlp, labels);
-        };
-        for tag in list {
-            let Some(name) = tag.get("name").and_then(Value::as_str).map(str::trim) else {
-                continue;
-            };
-            let lower = name.to_ascii_lowercase();
-            let level = lower.strip_prefix("tlp:").filter(|l| {
-                matches!(
-                    *l,
-                    "clear" | "white" | "green" | "amber" | "amber+strict" | "red"
-                )
-            });
-            match level.and_then(|l| Tlp::parse(l).ok()) {
-                Some(t) => tlp = tlp.max(Some(t)),
-                None if !name.is_empty() => push_unique(&mut labels, name.to_owned()),
-                None => {}
-            }
-        }
-        (tlp, labels)
-    }
-
-    fn event(&mut self, path: &str, ev: &Map<String, Value>) -> Option<Tlp> {
-        let info = ev
-            .get("info")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        if info.is_none() {
-            self.err(join(path, "info"), "is required (the event's title)");
-        }
-        let uuid = ev.get("uuid").and_then(Value::as_str);
-        let modified = self.epoch(join(path, "timestamp"), ev.get("timestamp"));
-        let date = self.date(join(path, "date"), ev.get("date"));
-        let published = self.epoch(join(path, "publish_timestamp"), ev.get("publish_timestamp"));
-        let time = modified.or(date).unwrap_or_else(Timestamp::now);
-        let (tlp, mut labels) = self.tags(path, ev.get("Tag"));
-        let threat = match ev.get("threat_level_id") {
-            Some(Value::String(s)) => s.trim().parse::<u8>().ok(),
-            Some(Value::Number(n)) => n.as_u64().and_then(|n| u8::try_from(n).ok()),
-            _ => None,
-        };
-        if let Some(level) = match threat {
-            Some(1) => Some("high"),
-            Some(2) => Some("medium"),
-            Some(3) => Some("low"),
-            _ => None,
-        } {
-            labels.push(format!("misp:threat-level=\"{level}\""));
-        }
-        let ctx = EventContext { tlp, labels, time };
-
-        let mut refs = Vec::new();
-        for (key, is_object) in [("Attribute", false), ("Object", true)] {
-            let Some(v) = ev.get(key) else { continue };
-            let Some(list) = v.as_array() else {
-                self.err(join(path, key), "must be a list");
-                continue;
-            };
-            for (i, item) in list.iter().enumerate() {
-                let p = format!("{}[{i}]", join(path, key));
-                let made = if is_object {
-                    self.object(&p, item, &ctx)
-                } else {
-                    self.attribute(&p, item, &ctx)
-                };
-                if let Some(o) = made {
-                    refs.push(o["id"].clone());
-                    self.objects.push(o);
-                }
-            }
-        }
-
-        let Some(info) = info else { return tlp };
-        if refs.is_empty() {
-            self.skip(
-                if path.is_empty() { "(event)" } else { path },
-                "no indicators to report on, so no report",
-            );
-            return tlp;
-        }
-        let created = stix_time(ctx.time);
-        let mut report = json!({
-            "type": "report",
-            "spec_version": "2.1",
-            "id": stix_id("report", uuid),
-            "created": created,
-            "modified": created,
-            "name": info,
-            "published": stix_time(published.or(date).unwrap_or(ctx.time)),
-            "report_types": ["threat-report"],
-            "object_refs": refs,
-        });
-        decorate(&mut report, tlp, &ctx.labels, uuid);
-        self.objects.push(report);
-        tlp
-    }
-
-    fn attribute(&mut self, path: &str, a: &Value, ev: &EventContext) -> Option<Value> {
-        let Some(a) = a.as_object() else {
-            self.err(path, "must be an object");
-            return None;
-        };
-        if deleted(a) {
-            self.skip(path, "deleted in MISP");
-            return None;
-        }
-        let (misp_type, value) = self.type_and_value(path, a)?;
-        let terms = match map_attribute(misp_type, value, false) {
-            Mapped::Terms(t) => t,
-            Mapped::Skip(reason) => {
-                self.skip(path, reason);
-                return None;
-            }
-            Mapped::Bad(e) => {
-                self.err(join(path, "value"), e.message);
-                return None;
-            }
-        };
-        let time = self
-            .epoch(join(path, "timestamp"), a.get("timestamp"))
-            .unwrap_or(ev.time);
-        let (tlp, tags) = self.tags(path, a.get("Tag"));
-        let mut labels = ev.labels.clone();
-        tags.into_iter().for_each(|t| push_unique(&mut labels, t));
-        push_unique(&mut labels, format!("misp:type=\"{}\"", misp_type.trim()));
-        if let Some(c) = a.get("category").and_then(Value::as_str) {
-            push_unique(&mut labels, format!("misp:category=\"{}\"", c.trim()));
-        }
-        if !to_ids(a.get("to_ids")) {
-            push_unique(&mut labels, "misp:to_ids=false".to_owned());
-        }
-        let name = format!("{}: {}", misp_type.trim(), value.trim());
-        Some(indicator(
-            a.get("uuid").and_then(Value::as_str),
-            time,
-            &name,
-            &pattern(&terms),
-            comment(a),
-            stricter(tlp, ev.tlp),
-            &labels,
-        ))
-    }
-
-    fn type_and_value<'a>(
-        &mut self,
-        path: &str,
-        a: &'a Map<String, Value>,
-    ) -> Option<(&'a str, &'a str)> {
-        let t = a.get("type").and_then(Value::as_str);
-        let v = a.get("value").and_then(Value::as_str);
-        if t.is_none() {
-            self.err(join(path, "type"), "is required and must be a string");
-        }
-        if v.is_none() {
-            self.err(join(path, "value"), "is required and must be a string");
-        }
-        Some((t?, v?))
-    }
-
-    fn object(&mut self, path: &str, o: &Value, ev: &EventContext) -> Option<Value> {
-        let Some(o) = o.as_object() else {
-            self.err(path, "must be an object");
-            return None;
-        };
-        if deleted(o) {
-            self.skip(path, "deleted in MISP");
-            return None;
-        }
-        let name = o
-            .get("name")
-            .and_then(Value::as_str)
-            .map_or("object", str::trim);
-        let mut terms = Vec::new();
-        let mut tlp: Option<Tlp> = None;
-        let mut labels = ev.labels.clone();
-        let mut any_to_ids = false;
-        let mut bad = false;
-        let attributes = match o.get("Attribute") {
-            None => &Vec::new(),
-            Some(Value::Array(list)) => list,
-            Some(_) => {
-                self.err(join(path, "Attribute"), "must be a list");
-                return None;
-            }
-        };
-        for (j, a) in attributes.iter().enumerate() {
-            let p = format!("{path}.Attribute[{j}]");
-            let Some(a) = a.as_object() else {
-                self.err(p, "must be an object");
-                bad = true;
-                continue;
-            };
-            if deleted(a) {
-                continue;
-            }
-            let Some((t, v)) = self.type_and_value(&p, a) else {
-                bad = true;
-                continue;
-            };
-            match map_attribute(t, v, true) {
-                Mapped::Terms(ts) => {
-                    terms.extend(ts);
-                    any_to_ids |= to_ids(a.get("to_ids"));
-                    let (t, tags) = self.tags(&p, a.get("Tag"));
-                    tlp = tlp.max(t);
-                    tags.into_iter().for_each(|t| push_unique(&mut labels, t));
-                }
-                Mapped::Skip(_) => {}
-                Mapped::Bad(e) => {
-                    self.err(join(&p, "value"), e.message);
-                    bad = true;
-                }
-            }
-        }
-        if bad {
-            return None;
-        }
-        if terms.is_empty() {
-            self.skip(
-                path,
-                format!("MISP object {name:?} has no attribute renkei indexes"),
-            );
-            return None;
-        }
-        let time = self
-            .epoch(join(path, "timestamp"), o.get("timestamp"))
-            .unwrap_or(ev.time);
-        push_unique(&mut labels, format!("misp:name=\"{name}\""));
-        if let Some(c) = o.get("meta-category").and_then(Value::as_str) {
-            push_unique(&mut labels, format!("misp:meta-category=\"{}\"", c.trim()));
-        }
-        if !any_to_ids {
-            push_unique(&mut labels, "misp:to_ids=false".to_owned());
-        }
-        let shown: Vec<&str> = terms.iter().map(|t| t.shown.as_str()).collect();
-        Some(indicator(
-            o.get("uuid").and_then(Value::as_str),
-            time,
-            &format!("{name}: {}", shown.join(" | ")),
-            &pattern(&terms),
-            comment(o),
-            stricter(tlp, ev.tlp),
-            &labels,
-        ))
-    }
-}
-
-fn comment(o: &Map<String, Value>) -> Option<&str> {
-    ["comment", "description"]
-        .iter()
-        .find_map(|k| o.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-}
-
-fn indicator(
-    uuid: Option<&str>,
-    time: Timestamp,
-    name: &str,
-    pattern: &str,
-    description: Option<&str>,
-    tlp: Option<Tlp>,
-    labels: &[String],
-) -> Value {
-    let created = stix_time(time);
-    let mut o = json!({
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": stix_id("indicator", uuid),
-        "created": created,
-        "modified": created,
-        "name": name,
-        "indicator_types": ["malicious-activity"],
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "pattern_version": "2.1",
-        "valid_from": created,
-    });
-    if let (Some(d), Some(map)) = (description, o.as_object_mut()) {
-        map.insert("description".into(), json!(d));
-    }
-    decorate(&mut o, tlp, labels, uuid);
-    o
-}
-
-/// Labels, the TLP marking and a reference back to the MISP uuid.
-fn decorate(o: &mut Value, tlp: Option<Tlp>, labels: &[String], uuid: Option<&str>) {
-    let Some(map) = o.as_object_mut() else { return };
-    if !labels.is_empty() {
-        let mut seen = HashSet::new();
-        let unique: Vec<&String> = labels.iter().filter(|l| seen.insert(*l)).collect();
-        map.insert("labels".into(), json!(unique));
-    }
-    if let Some(t) = tlp {
-        map.insert("object_marking_refs".into(), json!([tlp_marking_id(t)]));
-    }
-    if let Some(u) = uuid {
-        map.insert(
-            "external_references".into(),
-            json!([{"source_name": "misp", "external_id": u}]),
-        );
-    }
-}
-
-/// An attribute's own TLP tag may make it stricter than its event, never
-/// looser: the more restrictive of the two.
-fn stricter(own: Option<Tlp>, event: Option<Tlp>) -> Option<Tlp> {
-    match (own, event) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
+/// A STIX id derived from a MISP uuid (or any other stable seed).
+fn derived_id(type_name: &str, seed: &str) -> String {
+    format!(
+        "{type_name}--{}",
+        Uuid::new_v5(&NAMESPACE, seed.trim().to_ascii_lowercase().as_bytes())
+    )
 }
 
 #[cfg(test)]
@@ -614,3 +287,6 @@ mod tests;
 
 #[cfg(test)]
 mod tlp_tests;
+
+#[cfg(test)]
+mod shape_tests;

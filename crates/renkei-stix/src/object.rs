@@ -11,12 +11,22 @@ use crate::time::StixTime;
 
 mod bundle;
 mod spec;
+mod stix20;
+mod values;
 
-pub use bundle::{MAX_OBJECTS, parse_bundle, parse_envelope};
+pub use bundle::{
+    MAX_OBJECTS, ParsedObjects, Repeat, find_repeats, parse_bundle, parse_envelope, read_bundle,
+    read_envelope,
+};
 pub use spec::check_hash;
 use spec::{
     REQUIRED, SCO_REQUIRED, SCO_TYPES, STRING_LISTS, STRINGS, TIMESTAMPS, is_language_tag,
     type_rules,
+};
+pub use stix20::{STIX20_REFUSED, is_stix20};
+use values::{
+    PROPERTY_NAME_RULE, check_encodings, check_extension_names, has_upper_case_ids,
+    is_custom_property, is_property_name, lower_case_ids,
 };
 
 /// One problem with one property of one object.
@@ -49,6 +59,24 @@ impl std::fmt::Display for FieldError {
 #[error("{} problem(s); first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
 pub struct ObjectErrors(pub Vec<FieldError>);
 
+impl ObjectErrors {
+    /// The refusal of a whole STIX 2.0 bundle or envelope
+    /// ([`STIX20_REFUSED`]), which callers may answer with a code of its own.
+    pub fn stix20() -> Self {
+        Self(vec![FieldError {
+            index: None,
+            id: None,
+            field: "spec_version".into(),
+            message: STIX20_REFUSED.into(),
+        }])
+    }
+
+    /// Whether this is [`ObjectErrors::stix20`].
+    pub fn is_stix20(&self) -> bool {
+        *self == Self::stix20()
+    }
+}
+
 /// A validated STIX object, ready to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StixObject {
@@ -62,7 +90,7 @@ pub struct StixObject {
     /// Marking-definition ids that are not TLP (kept, and required to be
     /// readable alongside the object).
     pub other_markings: Vec<String>,
-    /// The object as received.
+    /// The object as received, its identifiers in lower case.
     pub value: Value,
 }
 
@@ -134,7 +162,19 @@ impl Check<'_> {
 }
 
 /// Validates one object. `index` places it in a bundle for error messages.
+/// Identifiers with upper-case hex are taken, and kept in lower case
+/// wherever they appear in the object (`id`, every `_ref` and `_refs`, the
+/// keys of `extensions`), so one object has one id however it was written.
 pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, ObjectErrors> {
+    if has_upper_case_ids(v, true) {
+        let mut canonical = v.clone();
+        lower_case_ids(&mut canonical, true);
+        return validate(&canonical, index);
+    }
+    validate(v, index)
+}
+
+fn validate(v: &Value, index: Option<usize>) -> Result<StixObject, ObjectErrors> {
     let Value::Object(obj) = v else {
         return Err(ObjectErrors(vec![FieldError {
             index,
@@ -218,6 +258,7 @@ pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, Objec
 
     match c.string("spec_version") {
         Some("2.1") => {}
+        Some("2.0") => c.err("spec_version", STIX20_REFUSED),
         Some(other) => {
             let o = other.to_owned();
             c.err("spec_version", format!("must be \"2.1\" (got {o:?})"));
@@ -371,16 +412,13 @@ pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, Objec
     }
     // Property names, references and timestamps wherever they appear.
     for (key, value) in obj {
-        let name_ok = key.len() <= 250
-            && (key.len() >= 3 || key == "id")
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !name_ok && key != "extensions" {
-            c.err(
-                key.as_str(),
-                "property names are 3-250 characters of a-z, 0-9 and _",
-            );
+        if !is_property_name(key) && key != "extensions" {
+            c.err(key.as_str(), PROPERTY_NAME_RULE);
+        }
+        // A custom property's value is its producer's business (MITRE
+        // ATT&CK writes `x_mitre_data_source_ref: ""`): its name only.
+        if is_custom_property(key) {
+            continue;
         }
         if key.ends_with("_ref") && key != "created_by_ref" {
             c.reference(key, value, None);
@@ -451,6 +489,8 @@ pub fn parse_object(v: &Value, index: Option<usize>) -> Result<StixObject, Objec
             ),
         }
     }
+    check_encodings(&mut c);
+    check_extension_names(&mut c);
     type_rules(&mut c, &type_name);
 
     match (id, c.errors.is_empty()) {

@@ -17,6 +17,9 @@ pub struct Comparison {
     /// `ipv4-addr:value`, `file:hashes.SHA-256`, …
     pub path: String,
     pub value: String,
+    /// Which observation (`[...]`) of the pattern it is in, counted from 0,
+    /// so tests of one observed object can be read together.
+    pub observation: usize,
 }
 
 /// Parses `pattern`; the error message says where it is wrong.
@@ -35,23 +38,27 @@ fn parse(pattern: &str) -> Result<stix_pattern::Pattern, String> {
 pub fn comparisons(pattern: &str) -> Result<Vec<Comparison>, String> {
     let p = parse(pattern)?;
     let mut out = Vec::new();
-    observation(&p.expression, &mut out);
+    let mut n = 0;
+    observation(&p.expression, &mut out, &mut n);
     Ok(out)
 }
 
-fn observation(e: &ObservationExpression, out: &mut Vec<Comparison>) {
+fn observation(e: &ObservationExpression, out: &mut Vec<Comparison>, n: &mut usize) {
     match e {
-        ObservationExpression::Observation { expression, .. } => comparison(expression, out),
+        ObservationExpression::Observation { expression, .. } => {
+            comparison(expression, out, *n);
+            *n += 1;
+        }
         ObservationExpression::And(v)
         | ObservationExpression::Or(v)
         | ObservationExpression::FollowedBy(v) => {
-            v.iter().for_each(|x| observation(x, out));
+            v.iter().for_each(|x| observation(x, out, n));
         }
-        ObservationExpression::Qualified { expression, .. } => observation(expression, out),
+        ObservationExpression::Qualified { expression, .. } => observation(expression, out, n),
     }
 }
 
-fn comparison(e: &ComparisonExpression, out: &mut Vec<Comparison>) {
+fn comparison(e: &ComparisonExpression, out: &mut Vec<Comparison>, observation: usize) {
     match e {
         ComparisonExpression::Test(c) if !c.negated => {
             let steps: Vec<String> = c
@@ -70,6 +77,7 @@ fn comparison(e: &ComparisonExpression, out: &mut Vec<Comparison>) {
                     out.push(Comparison {
                         path: path.clone(),
                         value: v.clone(),
+                        observation,
                     });
                 }
             };
@@ -81,7 +89,7 @@ fn comparison(e: &ComparisonExpression, out: &mut Vec<Comparison>) {
         }
         ComparisonExpression::Test(_) => {}
         ComparisonExpression::And(v) | ComparisonExpression::Or(v) => {
-            v.iter().for_each(|x| comparison(x, out))
+            v.iter().for_each(|x| comparison(x, out, observation))
         }
     }
 }

@@ -74,17 +74,26 @@ impl StixTime {
     }
 
     /// Reads a time as people write it in lists and feeds: RFC 3339 with
-    /// any offset (`2026-11-01T09:00:00+09:00`) or a bare date
-    /// (`2026-11-01`, midnight UTC). The result is in UTC with milliseconds.
+    /// any offset (`2026-11-01T09:00:00+09:00`), a bare date (`2026-11-01`,
+    /// midnight UTC), or a date and time in UTC as abuse.ch's feeds publish
+    /// them (`2026-11-01 09:00:00`, optionally followed by ` UTC`). The
+    /// result is in UTC with milliseconds.
     pub fn parse_loose(s: &str) -> Result<Self, String> {
         let s = s.trim();
         let err =
             || format!("{s:?} is not a time (RFC 3339, e.g. 2026-11-01T09:00:00Z, or YYYY-MM-DD)");
+        let spaced = s.strip_suffix(" UTC").unwrap_or(s);
         let dt = if s.len() == 10 {
             let fmt = time::macros::format_description!("[year]-[month]-[day]");
             time::Date::parse(s, &fmt)
                 .map_err(|_| err())?
                 .midnight()
+                .assume_utc()
+        } else if spaced.len() == 19 && spaced.as_bytes().get(10) == Some(&b' ') {
+            let fmt =
+                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+            time::PrimitiveDateTime::parse(spaced, &fmt)
+                .map_err(|_| err())?
                 .assume_utc()
         } else {
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -132,13 +141,21 @@ mod tests {
             ("2016-05-12", "2016-05-12T00:00:00.000Z"),
             ("2016-05-12T17:17:27+09:00", "2016-05-12T08:17:27.000Z"),
             ("2016-05-12T08:17:27.5Z", "2016-05-12T08:17:27.500Z"),
+            ("2016-05-12 08:17:27", "2016-05-12T08:17:27.000Z"),
+            ("2016-05-12 08:17:27 UTC", "2016-05-12T08:17:27.000Z"),
         ] {
             assert_eq!(
                 StixTime::parse_loose(loose).map(|t| t.text),
                 Ok(want.to_owned())
             );
         }
-        for bad in ["2016-13-01", "yesterday", "2016-05-12 08:17"] {
+        for bad in [
+            "2016-13-01",
+            "yesterday",
+            "2016-05-12 08:17",
+            "2016-05-12 25:17:27",
+            "2016-05-12 08:17:27 JST",
+        ] {
             assert!(StixTime::parse_loose(bad).is_err(), "{bad}");
         }
         let round = StixTime::parse(&StixTime::format(Timestamp(1_463_041_047_123_456)))

@@ -113,6 +113,41 @@ impl<B: Backend> SqlStore<B> {
     }
 }
 
+#[allow(private_bounds)]
+impl<B: Backend> SqlStore<B> {
+    /// Runs retention deletes (`what` names the records) in one
+    /// transaction and, when they deleted anything, records how much in
+    /// the audit chain in it; returns how many rows went. The system only.
+    pub(crate) async fn prune(
+        &self,
+        actor: &Actor,
+        what: &str,
+        deletes: Vec<Sql<'_>>,
+    ) -> Result<u64> {
+        if !actor.system {
+            let why = "only the server's own retention deletes records";
+            return Err(self.deny(actor, "retention.prune", what, why).await);
+        }
+        let mut tx = self.begin().await?;
+        let mut n = 0;
+        for d in deletes {
+            n += d.execute(&mut tx).await?;
+        }
+        if n > 0 {
+            let draft = Draft {
+                actor,
+                action: "retention.prune",
+                object: what,
+                outcome: AuditOutcome::Ok,
+                detail: &format!("{n} deleted"),
+            };
+            append_many(&mut tx, &[draft]).await?;
+        }
+        self.commit(tx).await?;
+        Ok(n)
+    }
+}
+
 /// Whether `sql` (one of the `*_EXISTS` statements) finds row `id`.
 pub(crate) async fn exists<B: Backend>(
     tx: &mut Tx<'_, B>,

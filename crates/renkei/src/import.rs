@@ -17,7 +17,8 @@ pub enum ImportCommand {
     /// A STIX 2.1 bundle (or TAXII envelope): stored whole, or refused whole
     /// with every problem listed.
     Stix(ImportArgs),
-    /// A MISP event (JSON export), mapped to STIX indicators and a report.
+    /// A MISP event (JSON export, a list of events, or a restSearch answer
+    /// `{"response": [...]}`), mapped to STIX as misp-stix does (docs/misp.md).
     Misp(ImportArgs),
     /// A CSV indicator list (`value[,type][,comment]`, or a header naming
     /// `value`, `type`, `comment`, `valid_until`).
@@ -44,9 +45,28 @@ pub struct ImportArgs {
     /// The collection (default: the first one the organisation may add to).
     #[arg(long)]
     collection: Option<String>,
-    /// Lists: store the readable lines and report the others.
+    /// Lists: store the readable lines and report the others. MISP: store
+    /// the valid attributes and objects and report the others as skipped
+    /// (without it, every problem is listed and nothing stored).
     #[arg(long)]
     skip_invalid: bool,
+    /// The person sharing, by e-mail address or user id: an active user of
+    /// `--org`, named as the sharer (who may read and delete TLP:RED).
+    /// TLP:RED is shared by a person, so it needs this.
+    #[arg(long)]
+    user: Option<String>,
+    /// TLP:RED's readers besides the sharer: e-mail addresses or user ids,
+    /// comma-separated, each an active user. TLP:RED objects go to them
+    /// (and the audience's users) only.
+    #[arg(long)]
+    recipients: Option<String>,
+    /// CSV: the column holding the values, by its header's name or as a
+    /// 1-based number (published feeds are recognised without it).
+    #[arg(long)]
+    value_column: Option<String>,
+    /// Lists: lines starting with this are comments (CSV: `#` unless given).
+    #[arg(long)]
+    comment_prefix: Option<String>,
     /// The server's configuration file, for `derived_id_key` (also read
     /// from `RENKEI__DERIVED_ID_KEY`), so that MISP imports get the ids the
     /// server would give them.
@@ -86,13 +106,40 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
     }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let org = OrgId(a.org);
+    let resolve = |spec: &str| {
+        let spec = spec.to_owned();
+        async move {
+            renkei_server::share::recipients::resolve(store, &spec)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        }
+    };
+    let sharer = match &a.user {
+        Some(u) => {
+            let id = *resolve(u).await?.first().context("--user names nobody")?;
+            let user = store.get_user(id).await?;
+            if user.org != org {
+                bail!("--user {u}: not a user of organisation {}", org.0);
+            }
+            Some(user)
+        }
+        None => None,
+    };
+    let recipients = match &a.recipients {
+        Some(r) => resolve(r).await?,
+        None => Vec::new(),
+    };
     let viewer = renkei_core::Viewer {
         role: Some(Role::Reporter),
+        user: sharer.as_ref().map(|u| u.id),
         ..store.org_viewer(org).await?
     };
     let actor = Actor {
         viewer,
-        label: format!("cli import {}", file.display()),
+        label: match &sharer {
+            Some(u) => format!("cli import {} as {}", file.display(), u.email),
+            None => format!("cli import {}", file.display()),
+        },
         source: "cli".into(),
         system: false,
     };
@@ -114,13 +161,24 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
             let Some(tlp) = tlp else {
                 bail!("--tlp is required for lists: choose who may read them explicitly");
             };
-            let list = if format == "csv" {
-                renkei_stix::parse_csv(&bytes)?
-            } else {
-                renkei_stix::parse_text(
-                    std::str::from_utf8(&bytes).context("free text must be UTF-8")?,
-                )
+            if tlp == renkei_core::Tlp::Red && sharer.is_none() {
+                bail!("TLP:RED is shared by a person: name the sharer with --user");
+            }
+            if tlp != renkei_core::Tlp::Red && !recipients.is_empty() {
+                bail!("--recipients name who may read TLP:RED; this list is TLP:{tlp}");
+            }
+            let opts = renkei_stix::ListOptions {
+                value_column: a.value_column.clone(),
+                comment_prefix: a.comment_prefix.clone(),
+                now: Some(renkei_core::Timestamp::now()),
             };
+            let list_format = if format == "csv" {
+                renkei_stix::ListFormat::Csv
+            } else {
+                renkei_stix::ListFormat::Text
+            };
+            let list = renkei_stix::parse_list(&bytes, list_format, &opts)?;
+            print_report(&list);
             if !list.errors.is_empty() {
                 if !a.skip_invalid {
                     return refused(list.errors.iter().map(ToString::to_string).collect());
@@ -136,6 +194,7 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 tlp,
                 audience,
                 description: None,
+                recipients,
             };
             match renkei_server::share::share_values(store, &actor, &col, &list.entries, &opts)
                 .await
@@ -153,42 +212,64 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 .derived_id_key()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let key = renkei_server::share::derived_id_key(store, configured).await?;
-            let (objects, import) =
-                match renkei_server::share::misp_objects(&bytes, Some(org), &key) {
-                    Ok(x) => x,
-                    Err(errs) => return refused(errs.iter().map(ToString::to_string).collect()),
-                };
-            for k in &import.skipped {
-                println!("not mapped {}: {}", k.path, k.reason);
+            let opts = renkei_server::share::MispShareOptions {
+                tlp,
+                audience,
+                skip_invalid: a.skip_invalid,
+                recipients: recipients.clone(),
+            };
+            match renkei_server::share::share_misp(store, &actor, &col, &bytes, &key, &opts).await {
+                Ok(out) => {
+                    for k in &out.skipped {
+                        println!("skipped {}: {}", k.path, k.reason);
+                    }
+                    for n in &out.narrowed {
+                        println!("narrowed {n}");
+                    }
+                    Ok(out.outcome)
+                }
+                Err(renkei_server::share::ShareError::Invalid(errs)) => {
+                    return refused(errs.iter().map(ToString::to_string).collect());
+                }
+                Err(renkei_server::share::ShareError::Store(e)) => Err(e),
             }
-            renkei_server::share::share_objects(
-                store,
-                &actor,
-                &col,
-                &objects,
-                tlp.or(import.tlp),
-                &audience,
-            )
-            .await
         }
         _ => {
             let value: serde_json::Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not JSON", file.display()))?;
             let parsed = if value.get("type").and_then(serde_json::Value::as_str) == Some("bundle")
             {
-                renkei_stix::parse_bundle(&value)
+                renkei_stix::read_bundle(&value)
             } else {
-                renkei_stix::parse_envelope(&value)
+                renkei_stix::read_envelope(&value)
             };
-            let objects = match parsed {
+            let parsed = match parsed {
                 Ok(o) => o,
                 Err(e) => return refused(e.0.iter().map(ToString::to_string).collect()),
             };
-            renkei_server::share::share_objects(store, &actor, &col, &objects, tlp, &audience).await
+            for r in &parsed.repeats {
+                println!("{}: {}", r.id, r.message());
+            }
+            let objects = parsed.objects;
+            renkei_server::share::share_objects_to(
+                store,
+                &actor,
+                &col,
+                &objects,
+                tlp,
+                &audience,
+                &recipients,
+            )
+            .await
         }
     };
     match outcome {
         Ok(out) => {
+            for (id, _, said) in &out.successes {
+                if let Some(said) = said {
+                    println!("{id}: {said}");
+                }
+            }
             println!(
                 "stored {} object(s) in collection {}",
                 out.successes.len(),
@@ -202,5 +283,27 @@ async fn import(store: &dyn Store, format: &str, a: &ImportArgs) -> anyhow::Resu
                 .collect(),
         ),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// How a list was read: its layout, every line counted, each notice and
+/// skipped line with its reason.
+fn print_report(l: &renkei_stix::ListImport) {
+    let c = l.counts;
+    println!(
+        "read as {}: {} line(s): {} read, {} refused, {} skipped, {} comment(s) or header(s), {} blank",
+        l.layout.as_str(),
+        c.lines,
+        c.read,
+        c.refused,
+        c.skipped,
+        c.comments,
+        c.blank
+    );
+    for n in &l.notices {
+        println!("notice {n}");
+    }
+    for n in &l.skipped {
+        println!("skipped {n}");
     }
 }

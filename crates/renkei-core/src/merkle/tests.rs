@@ -218,7 +218,7 @@ proptest! {
     #[test]
     fn proofs_match_an_independent_tree(size in 1u64..300, a in 0u64..300, b in 0u64..300) {
         let held = Held::new(size);
-        let mut t = MemoryBackedTree::<sha2_011::Sha256, Vec<u8>>::new();
+        let mut t = MemoryBackedTree::<sha2::Sha256, Vec<u8>>::new();
         for i in 0..size {
             t.push(i.to_le_bytes().to_vec());
         }

@@ -13,7 +13,7 @@ use renkei_store::accounts::Sessions;
 use serde::Deserialize;
 use utoipa::OpenApi;
 
-use super::views::{PasswordChangeRequest, SessionView, flash_key};
+use super::views::{PasswordChangeRequest, SessionView, USERS_TAG, flash_key};
 use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
@@ -117,7 +117,7 @@ async fn change_own(
 }
 
 /// Changes the caller's own password; their other sessions end.
-#[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordChangeRequest, responses((status = 204, description = "changed"), (status = 422, description = "a field is wrong; `field` names it (current_password, new_password)"), (status = 429, description = "too many wrong current passwords")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/me/password", tag = USERS_TAG, request_body = PasswordChangeRequest, responses((status = 204, description = "changed"), (status = 422, description = "a field is wrong; `field` names it (current_password, new_password)"), (status = 429, description = "too many wrong current passwords")), security(("bearer" = [])))]
 pub async fn change_password(
     State(s): State<AppState>,
     p: Principal,

@@ -13,11 +13,13 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use super::views::{
-    CommunityView, MembershipView, NewCommunityRequest, NewMembershipRequest, flash_key,
+    COMMUNITIES_TAG, CommunityView, MembershipView, NewCommunityRequest, NewMembershipRequest,
+    flash_key,
 };
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 use crate::http::page::{
@@ -28,14 +30,17 @@ use crate::http::page::{
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(
-    list_communities,
-    create_community,
-    list_memberships,
-    create_membership,
-    accept_membership,
-    end_membership
-))]
+#[openapi(
+    paths(
+        list_communities,
+        create_community,
+        list_memberships,
+        create_membership,
+        accept_membership,
+        end_membership
+    ),
+    tags((name = COMMUNITIES_TAG, description = "Communities (the national council, sector ISACs, prefectures) and their memberships: an organisation reads what is shared with a community only once its administrator has accepted the community's current confidentiality terms, and no longer once the membership ends."))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -60,7 +65,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// Communities (council, ISACs, prefectures).
-#[utoipa::path(get, path = "/api/v1/communities", responses((status = 200, body = [CommunityView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/communities", tag = COMMUNITIES_TAG, responses((status = 200, body = [CommunityView])), security(("bearer" = [])))]
 pub async fn list_communities(
     State(s): State<AppState>,
     p: Principal,
@@ -76,7 +81,7 @@ pub async fn list_communities(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/communities", request_body = NewCommunityRequest, responses((status = 201, body = CommunityView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/communities", tag = COMMUNITIES_TAG, request_body = NewCommunityRequest, responses((status = 201, body = CommunityView)), security(("bearer" = [])))]
 pub async fn create_community(
     State(s): State<AppState>,
     p: Principal,
@@ -99,16 +104,17 @@ pub async fn create_community(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CommunityFilter {
     pub community: Option<i64>,
 }
 
 /// Memberships with their acceptance of confidentiality terms.
-#[utoipa::path(get, path = "/api/v1/memberships", params(CommunityFilter), responses((status = 200, body = [MembershipView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/memberships", tag = COMMUNITIES_TAG, params(CommunityFilter), responses((status = 200, body = [MembershipView])), security(("bearer" = [])))]
 pub async fn list_memberships(
     State(s): State<AppState>,
     p: Principal,
-    Query(f): Query<CommunityFilter>,
+    ApiQuery(f): ApiQuery<CommunityFilter>,
 ) -> ApiResult<Json<Vec<MembershipView>>> {
     p.require()?;
     Ok(Json(
@@ -121,7 +127,7 @@ pub async fn list_memberships(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/memberships", request_body = NewMembershipRequest, responses((status = 201, body = MembershipView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/memberships", tag = COMMUNITIES_TAG, request_body = NewMembershipRequest, responses((status = 201, body = MembershipView)), security(("bearer" = [])))]
 pub async fn create_membership(
     State(s): State<AppState>,
     p: Principal,
@@ -137,11 +143,11 @@ pub async fn create_membership(
 
 /// The caller (an administrator of the member organisation) accepts the
 /// community's current confidentiality terms.
-#[utoipa::path(post, path = "/api/v1/memberships/{id}/accept", params(("id" = i64, Path)), responses((status = 200, body = MembershipView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/memberships/{id}/accept", tag = COMMUNITIES_TAG, params(("id" = i64, Path)), responses((status = 200, body = MembershipView)), security(("bearer" = [])))]
 pub async fn accept_membership(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<MembershipView>> {
     p.require()?;
     Ok(Json(s.store.accept_terms(&p.actor, id).await?.into()))
@@ -149,11 +155,11 @@ pub async fn accept_membership(
 
 /// Ends a membership (platform administrators): from the next request on,
 /// the organisation no longer reads what is shared with the community.
-#[utoipa::path(post, path = "/api/v1/memberships/{id}/end", params(("id" = i64, Path)), responses((status = 200, body = MembershipView), (status = 404, description = "no such active membership")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/memberships/{id}/end", tag = COMMUNITIES_TAG, params(("id" = i64, Path)), responses((status = 200, body = MembershipView), (status = 404, description = "no such active membership")), security(("bearer" = [])))]
 pub async fn end_membership(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<MembershipView>> {
     p.require()?;
     Ok(Json(s.store.end_membership(&p.actor, id).await?.into()))

@@ -17,10 +17,11 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use super::users::{UsersNote, users_view};
-use super::views::{EndedView, PasswordResetView, SessionView, UserView};
+use super::views::{EndedView, PasswordResetView, SessionView, USERS_TAG, UserView};
 use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
+use crate::http::extract::ApiPath;
 use crate::http::i18n::Lang;
 use crate::http::page::{CsrfForm, PortalForm, error_page};
 
@@ -59,11 +60,11 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Deactivates a user: their sessions end, their reset links end, and the
 /// API tokens they created stop working, from the next request on.
-#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "already deactivated, or the caller's own account")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = USERS_TAG, params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "already deactivated, or the caller's own account")), security(("bearer" = [])))]
 pub async fn deactivate_user(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     p.require()?;
     let u = s.store.deactivate_user(&p.actor, UserId(id)).await?;
@@ -71,11 +72,11 @@ pub async fn deactivate_user(
 }
 
 /// Lets a deactivated user sign in again; the tokens they created resolve again.
-#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "already active")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = USERS_TAG, params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "already active")), security(("bearer" = [])))]
 pub async fn reactivate_user(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     p.require()?;
     let u = s.store.reactivate_user(&p.actor, UserId(id)).await?;
@@ -83,11 +84,11 @@ pub async fn reactivate_user(
 }
 
 /// A user's live portal sessions (the user themself, or administrators).
-#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", params(("id" = i64, Path)), responses((status = 200, body = [SessionView]), (status = 404, description = "no such user, or not one the caller may see")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/users/{id}/sessions", tag = USERS_TAG, params(("id" = i64, Path)), responses((status = 200, body = [SessionView]), (status = 404, description = "no such user, or not one the caller may see")), security(("bearer" = [])))]
 pub async fn list_sessions(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<SessionView>>> {
     p.require()?;
     let current = current_session_id(&s, &p, UserId(id)).await?;
@@ -103,11 +104,11 @@ pub async fn list_sessions(
 }
 
 /// Ends every session of a user (the caller's own too, if among them).
-#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/end", params(("id" = i64, Path)), responses((status = 200, body = EndedView), (status = 404, description = "no such user, or not one the caller may act on")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/end", tag = USERS_TAG, params(("id" = i64, Path)), responses((status = 200, body = EndedView), (status = 404, description = "no such user, or not one the caller may act on")), security(("bearer" = [])))]
 pub async fn end_sessions(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<EndedView>> {
     p.require()?;
     let n = s
@@ -118,11 +119,11 @@ pub async fn end_sessions(
 }
 
 /// Ends one session of a user, named by its id.
-#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/{session}/end", params(("id" = i64, Path), ("session" = String, Path)), responses((status = 200, body = EndedView), (status = 404, description = "no such live session of a user the caller may act on")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/sessions/{session}/end", tag = USERS_TAG, params(("id" = i64, Path), ("session" = String, Path)), responses((status = 200, body = EndedView), (status = 404, description = "no such live session of a user the caller may act on")), security(("bearer" = [])))]
 pub async fn end_session(
     State(s): State<AppState>,
     p: Principal,
-    Path((id, session)): Path<(i64, String)>,
+    ApiPath((id, session)): ApiPath<(i64, String)>,
 ) -> ApiResult<Json<EndedView>> {
     p.require()?;
     let n = s
@@ -136,12 +137,12 @@ pub async fn end_session(
 /// link is in this answer only (renkei keeps the hash of its secret); it
 /// works once, for 24 hours, ends the user's older links, and on use ends
 /// every session of the user. No e-mail is sent: hand it over yourself.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", params(("id" = i64, Path)), responses((status = 201, body = PasswordResetView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "the user is deactivated")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = USERS_TAG, params(("id" = i64, Path)), responses((status = 201, body = PasswordResetView), (status = 404, description = "no such user, or not one the caller administers"), (status = 409, description = "the user is deactivated")), security(("bearer" = [])))]
 pub async fn create_password_reset(
     State(s): State<AppState>,
     p: Principal,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<(StatusCode, Json<PasswordResetView>)> {
     p.require()?;
     let (url, expires) = issue_reset(&s, &p, &headers, UserId(id)).await?;

@@ -11,7 +11,7 @@ use renkei_core::{OrgId, OrgKind, Prefecture, Sector, SupplyLink};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
-use super::views::{NewOrgRequest, OrgView, SupplyLinkView, flash_key};
+use super::views::{NewOrgRequest, ORGS_TAG, OrgView, SupplyLinkView, flash_key};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
@@ -25,7 +25,10 @@ use crate::http::page::{
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(list_orgs, create_org, list_supply_links, create_supply_link))]
+#[openapi(
+    paths(list_orgs, create_org, list_supply_links, create_supply_link),
+    tags((name = ORGS_TAG, description = "The member directory: organisations (coordinators, operators, local governments, suppliers, vendors, security providers) and the supply-chain links between customers and their contractors. Platform administrators add them."))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -40,7 +43,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The member directory.
-#[utoipa::path(get, path = "/api/v1/orgs", responses((status = 200, body = [OrgView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/orgs", tag = ORGS_TAG, responses((status = 200, body = [OrgView])), security(("bearer" = [])))]
 pub async fn list_orgs(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Vec<OrgView>>> {
     p.require()?;
     Ok(Json(
@@ -54,7 +57,7 @@ pub async fn list_orgs(State(s): State<AppState>, p: Principal) -> ApiResult<Jso
 }
 
 /// Adds an organisation (platform administrators).
-#[utoipa::path(post, path = "/api/v1/orgs", request_body = NewOrgRequest, responses((status = 201, body = OrgView), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/orgs", tag = ORGS_TAG, request_body = NewOrgRequest, responses((status = 201, body = OrgView), (status = 422, description = "invalid field")), security(("bearer" = [])))]
 pub async fn create_org(
     State(s): State<AppState>,
     p: Principal,
@@ -65,7 +68,7 @@ pub async fn create_org(
     Ok((StatusCode::CREATED, Json(o.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/supply-links", responses((status = 200, body = [SupplyLinkView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/supply-links", tag = ORGS_TAG, responses((status = 200, body = [SupplyLinkView])), security(("bearer" = [])))]
 pub async fn list_supply_links(
     State(s): State<AppState>,
     p: Principal,
@@ -84,7 +87,7 @@ pub async fn list_supply_links(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/supply-links", request_body = SupplyLinkView, responses((status = 201, body = SupplyLinkView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/supply-links", tag = ORGS_TAG, request_body = SupplyLinkView, responses((status = 201, body = SupplyLinkView)), security(("bearer" = [])))]
 pub async fn create_supply_link(
     State(s): State<AppState>,
     p: Principal,

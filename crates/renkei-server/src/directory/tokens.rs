@@ -12,10 +12,11 @@ use renkei_core::{OrgId, Role};
 use serde::Deserialize;
 use utoipa::OpenApi;
 
-use super::views::{NewTokenRequest, OrgFilter, TokenView, flash_key, parse_role};
+use super::views::{NewTokenRequest, OrgFilter, TOKENS_TAG, TokenView, flash_key, parse_role};
 use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 use crate::http::page::{
@@ -26,7 +27,10 @@ use crate::http::page::{
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(list_tokens, create_token, revoke_token))]
+#[openapi(
+    paths(list_tokens, create_token, revoke_token),
+    tags((name = TOKENS_TAG, description = "API tokens for machine clients (`Authorization: Bearer …`), each acting for its organisation with a role; the secret is shown once, at creation. Revocation applies to the next request."))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -38,11 +42,11 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// API tokens of an organisation (its administrators).
-#[utoipa::path(get, path = "/api/v1/tokens", params(OrgFilter), responses((status = 200, body = [TokenView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = TOKENS_TAG, params(OrgFilter), responses((status = 200, body = [TokenView])), security(("bearer" = [])))]
 pub async fn list_tokens(
     State(s): State<AppState>,
     p: Principal,
-    Query(f): Query<OrgFilter>,
+    ApiQuery(f): ApiQuery<OrgFilter>,
 ) -> ApiResult<Json<Vec<TokenView>>> {
     p.require()?;
     let org = f.administered(&p, "only administrators list tokens")?;
@@ -57,7 +61,7 @@ pub async fn list_tokens(
 }
 
 /// Creates a bearer token for machine-to-machine use; the secret is returned once.
-#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenRequest, responses((status = 201, body = TokenView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/tokens", tag = TOKENS_TAG, request_body = NewTokenRequest, responses((status = 201, body = TokenView)), security(("bearer" = [])))]
 pub async fn create_token(
     State(s): State<AppState>,
     p: Principal,
@@ -94,11 +98,11 @@ async fn new_token(
 
 /// Revokes a token at once: its next request is refused. Administrators of
 /// its organisation, or the person who created it.
-#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", params(("id" = i64, Path)), responses((status = 200, body = TokenView), (status = 404, description = "no such live token, or not one the caller may revoke")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = TOKENS_TAG, params(("id" = i64, Path)), responses((status = 200, body = TokenView), (status = 404, description = "no such live token, or not one the caller may revoke")), security(("bearer" = [])))]
 pub async fn revoke_token(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<TokenView>> {
     p.require()?;
     Ok(Json(s.store.revoke_api_token(&p.actor, id).await?.into()))

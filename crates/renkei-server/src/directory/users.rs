@@ -12,10 +12,11 @@ use renkei_core::{Email, OrgId, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
-use super::views::{MeView, NewUserRequest, OrgFilter, UserView, flash_key, parse_role};
+use super::views::{MeView, NewUserRequest, OrgFilter, USERS_TAG, UserView, flash_key, parse_role};
 use crate::http::AppState;
 use crate::http::auth::{self, Principal};
 use crate::http::error::ApiError;
+use crate::http::extract::ApiQuery;
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 use crate::http::page::{
@@ -26,7 +27,10 @@ use crate::http::page::{
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(me, list_users, create_user))]
+#[openapi(
+    paths(me, list_users, create_user),
+    tags((name = USERS_TAG, description = "People: the caller, the users of an organisation (its administrators manage them), deactivation, portal sessions, password-reset links and one's own password."))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -37,7 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The caller: user, organisation, role, communities.
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeView)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/me", tag = USERS_TAG, operation_id = "get_me", responses((status = 200, body = MeView)), security(("bearer" = [])))]
 pub async fn me(State(s): State<AppState>, p: Principal) -> ApiResult<Json<MeView>> {
     p.require()?;
     let v = p.viewer();
@@ -54,11 +58,11 @@ pub async fn me(State(s): State<AppState>, p: Principal) -> ApiResult<Json<MeVie
 }
 
 /// Users of an organisation (its administrators, or platform administrators).
-#[utoipa::path(get, path = "/api/v1/users", params(OrgFilter), responses((status = 200, body = [UserView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/users", tag = USERS_TAG, params(OrgFilter), responses((status = 200, body = [UserView])), security(("bearer" = [])))]
 pub async fn list_users(
     State(s): State<AppState>,
     p: Principal,
-    Query(f): Query<OrgFilter>,
+    ApiQuery(f): ApiQuery<OrgFilter>,
 ) -> ApiResult<Json<Vec<UserView>>> {
     p.require()?;
     let org = f.administered(&p, "only administrators list users")?;
@@ -73,7 +77,7 @@ pub async fn list_users(
 }
 
 /// Creates a user who signs in with their e-mail address.
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUserRequest, responses((status = 201, body = UserView), (status = 409, description = "e-mail taken"), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/users", tag = USERS_TAG, request_body = NewUserRequest, responses((status = 201, body = UserView), (status = 409, description = "e-mail taken"), (status = 422, description = "invalid field")), security(("bearer" = [])))]
 pub async fn create_user(
     State(s): State<AppState>,
     p: Principal,

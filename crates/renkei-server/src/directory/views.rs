@@ -11,6 +11,18 @@ use utoipa::ToSchema;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 
+// The directory's tags in the OpenAPI document (generated clients group
+// operations by them); each is described by the `Doc` of the module
+// named beside it.
+/// `orgs.rs`
+pub(super) const ORGS_TAG: &str = "organisations";
+/// `users.rs` (also `lifecycle.rs`, `account.rs`)
+pub(super) const USERS_TAG: &str = "users";
+/// `communities.rs`
+pub(super) const COMMUNITIES_TAG: &str = "communities";
+/// `tokens.rs`
+pub(super) const TOKENS_TAG: &str = "tokens";
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrgView {
     pub id: i64,
@@ -284,6 +296,7 @@ pub fn parse_role(s: &str) -> Result<Role, ParseError> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgFilter {
     /// Organisation id; defaults to the caller's.
     pub org: Option<i64>,

@@ -65,6 +65,9 @@ pub(crate) struct Principal {
     pub(crate) session_hash: Option<String>,
     /// Authenticated by an API token.
     pub(crate) via_token: bool,
+    /// The person who created the API token, if one did (imports act for
+    /// them: `share::recipients::sharing_actor`).
+    pub(crate) token_creator: Option<renkei_core::UserId>,
 }
 
 impl Principal {
@@ -82,6 +85,7 @@ impl Principal {
             csrf: None,
             session_hash: None,
             via_token: false,
+            token_creator: None,
         }
     }
 
@@ -94,6 +98,7 @@ impl Principal {
             csrf: None,
             session_hash: None,
             via_token: false,
+            token_creator: None,
         }
     }
 
@@ -203,6 +208,7 @@ impl FromRequestParts<AppState> for Principal {
             };
             Principal {
                 via_token: true,
+                token_creator: token.created_by,
                 ..Principal::anonymous(Actor {
                     viewer,
                     label: format!("token:{}:{}", token.id, token.name),

@@ -29,6 +29,9 @@ pub struct ApiError {
     pub errors: Option<serde_json::Value>,
     /// A stable code naming the problem, for clients to act on.
     pub code: Option<&'static str>,
+    /// Seconds to wait before trying again (`Retry-After`), for refusals
+    /// of a busy server.
+    pub retry_after: Option<u16>,
 }
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
@@ -39,19 +42,38 @@ pub(crate) const CODES: &[&str] = &[
     "metrics-token-required",
     "metrics-not-served",
     "webhook-address-refused",
+    "stix-2-0-not-accepted",
+    "server-busy",
+    "request-timeout",
+    "recipients-unknown",
+    "recipients-too-many",
+    "recipients-need-red",
+    "red-needs-a-person",
 ];
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An error as sent: RFC 9457 problem details, `application/problem+json`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: the status and `code` say what happened.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The HTTP status's meaning in a few English words.
     title: &'a str,
+    /// The HTTP status code.
     status: u16,
+    /// What went wrong, for a person to act on.
     detail: &'a str,
+    /// The input that was wrong: a field of the JSON body (by path), a
+    /// query parameter, or `Content-Type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    /// Every problem, when there are several (a refused bundle's objects, a
+    /// list's unreadable lines), each naming where it is.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     errors: Option<&'a serde_json::Value>,
+    /// A stable code naming the problem, for clients to act on whatever
+    /// the language of `detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'static str>,
 }
@@ -65,6 +87,7 @@ impl ApiError {
             field: None,
             errors: None,
             code: None,
+            retry_after: None,
         }
     }
 
@@ -98,7 +121,36 @@ impl ApiError {
             field: Some(field.to_owned()),
             errors: None,
             code: None,
+            retry_after: None,
         }
+    }
+
+    /// 503 with `Retry-After`: the server is at a limit it keeps (requests
+    /// at once, parses, TAXII adds) and changed nothing for this request.
+    pub(crate) fn busy(lang: Lang, retry_after: u16) -> Self {
+        let secs = retry_after.to_string();
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::coded(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy",
+                "server-busy",
+                lang,
+                &[("seconds", &secs)],
+            )
+        }
+    }
+
+    /// 503: the request took longer than `request_timeout_secs` and was
+    /// stopped.
+    pub(crate) fn timed_out(lang: Lang, secs: u64) -> Self {
+        Self::coded(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Request timeout",
+            "request-timeout",
+            lang,
+            &[("seconds", &secs.to_string())],
+        )
     }
 
     pub fn unauthorized() -> Self {
@@ -134,6 +186,7 @@ impl From<StoreError> for ApiError {
                 field: Some(field.to_owned()),
                 errors: None,
                 code: None,
+                retry_after: None,
             },
             StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
             StoreError::Refused(list) => {
@@ -149,6 +202,7 @@ impl From<StoreError> for ApiError {
                     field: Some("objects".into()),
                     errors: Some(errors),
                     code: None,
+                    retry_after: None,
                 }
             }
             other => {
@@ -191,6 +245,10 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"renkei\", Bearer"),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         r
     }

@@ -201,6 +201,16 @@ mod tests {
             want.push(format!("nav-{section}"));
             want.push(format!("upcoming-{section}"));
         }
+        want.extend(
+            renkei_stix::lists::NOTE_CODES
+                .iter()
+                .map(|c| format!("list-note-{c}")),
+        );
+        want.extend(
+            renkei_stix::Layout::ALL
+                .iter()
+                .map(|l| format!("import-layout-{}", l.as_str())),
+        );
         for k in &want {
             assert!(defined.contains(&k.as_str()), "no text for {k}");
         }

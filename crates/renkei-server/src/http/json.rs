@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::extract::{body_error, named_field};
 use super::i18n::api_lang;
 
 /// Whether a `Content-Type` is exactly JSON: `application/json`, with at
@@ -66,34 +67,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Body too large",
-                    "the request body exceeds the size limit",
-                )
-            } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "Unreadable body", e.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(ApiJson)
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                // serde names a missing field in its message rather than the path.
-                let field = inner
-                    .to_string()
-                    .split('`')
-                    .nth(1)
-                    .filter(|_| {
-                        inner.to_string().starts_with("missing field")
-                            || inner.to_string().starts_with("unknown field")
-                    })
-                    .map(str::to_owned)
-                    .unwrap_or(path);
+                let field = named_field(path, &inner.to_string());
                 let mut err = ApiError::field("body", format!("{field}: {inner}"));
                 err.field = Some(field);
                 err

@@ -80,15 +80,37 @@ impl Metrics {
     }
 }
 
-/// Middleware recording every request. Routes are the matched patterns
-/// (`/api/v1/items/{id}`), never raw paths, so label sets stay bounded.
+/// The `method` label: one of the methods HTTP defines, else `other`.
+/// Any token is a valid method, so the request's own would let a client
+/// create label sets without bound.
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+/// Middleware recording every request. Every label is bounded by the
+/// server, never taken from the request as sent: routes are the matched
+/// patterns (`/api/v1/items/{id}`, else `unmatched`), never raw paths;
+/// methods come from a fixed set (`method_label`); statuses are the
+/// server's own answers.
 pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", |p| p.as_str())
         .to_owned();
-    let method = req.method().to_string();
+    let method = method_label(req.method()).to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
     m.latency

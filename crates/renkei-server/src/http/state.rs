@@ -7,7 +7,7 @@ use renkei_core::model::Collection;
 use renkei_store::Store;
 
 use crate::config::Settings;
-use crate::http::{auth, i18n, metrics, password, templates};
+use crate::http::{auth, i18n, jobs, limits, metrics, parse, password, templates};
 
 /// What every handler can reach. Cheap to clone; holds no per-user state,
 /// so any number of processes can serve behind a load balancer.
@@ -26,6 +26,12 @@ pub struct AppState {
     pub collections: Arc<RwLock<HashMap<String, Collection>>>,
     /// The OpenID Connect providers, with their discovery documents once fetched.
     pub oidc: Arc<crate::oidc::Providers>,
+    /// Requests at once, waiting, and their timeout (`limits.rs`).
+    pub limits: Arc<limits::RequestLimits>,
+    /// Parsing of imports and TAXII adds on blocking threads, bounded (`parse.rs`).
+    pub parse: Arc<parse::ParsePool>,
+    /// TAXII adds stored after their answer, bounded and drained at shutdown (`jobs.rs`).
+    pub jobs: Arc<jobs::Jobs>,
 }
 
 impl AppState {
@@ -42,6 +48,19 @@ impl AppState {
                 settings.password_hashing_concurrency,
             )),
             collections: Arc::default(),
+            limits: Arc::new(limits::RequestLimits::new(
+                settings.request_timeout_secs,
+                settings.max_concurrent_requests,
+                settings.max_queued_requests,
+            )),
+            parse: Arc::new(parse::ParsePool::new(
+                settings.parse_concurrency,
+                settings.parse_queue,
+            )),
+            jobs: Arc::new(jobs::Jobs::new(
+                settings.taxii_add_concurrency,
+                settings.taxii_add_queue,
+            )),
             settings: Arc::new(settings),
         }
     }

@@ -51,6 +51,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/line_errors.html"),
     ),
     (
+        "line_report.html",
+        include_str!("../../templates/line_report.html"),
+    ),
+    (
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),

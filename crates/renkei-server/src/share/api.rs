@@ -4,41 +4,50 @@
 //! rule and audits.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use renkei_core::{Audience, IndicatorValue, Timestamp, Tlp, ValueKind, decay_score};
+use renkei_core::{Audience, IndicatorValue, Timestamp, Tlp, ValueKind};
 use renkei_stix::{ExportFormat, StixTime};
 use renkei_store::index::{SearchQuery, ValueHits};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use super::views::{
+    ExportFormatName, FoundView, NotificationView, NotificationsView, ObjectVersionView,
+    ObjectView, SightingCreatedView, SightingsView, ValueHitsView,
+};
 use super::{exports, service};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The tag these operations have always had in the OpenAPI document (once
-/// the name of their module): generated clients name their classes after
-/// it, so it stays.
-pub(super) const TAG: &str = "crate::intel_api";
+/// These operations' tag in the OpenAPI document (generated clients group
+/// operations by it).
+const TAG: &str = "intelligence";
 
 #[derive(OpenApi)]
-#[openapi(paths(
-    list_collections,
-    lookup,
-    object,
-    search,
-    export,
-    create_sighting,
-    notifications
-))]
+#[openapi(
+    paths(
+        list_collections,
+        lookup,
+        object,
+        search,
+        export,
+        create_sighting,
+        notifications
+    ),
+    components(schemas(ExportFormatName)),
+    tags((name = TAG, description = "Shared threat intelligence beyond TAXII: the collections the caller reads, value look-ups with correlation, objects with their versions and sightings, search, exports to detection tools, sightings and notifications. Every answer holds only what the caller may read (TLP 2.0 and the audience), and reads of non-CLEAR data are audited."))
+)]
 pub(super) struct Doc;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -66,7 +75,7 @@ pub struct CollectionView {
 ///
 /// Those of its communities, and others holding something it may read
 /// (CLEAR, or shared with its organisation, sector or person).
-#[utoipa::path(get, path = "/api/v1/collections", responses((status = 200, body = [CollectionView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/collections", tag = TAG, responses((status = 200, body = [CollectionView])), security(("bearer" = [])))]
 pub async fn list_collections(
     State(s): State<AppState>,
     p: Principal,
@@ -84,6 +93,30 @@ pub async fn list_collections(
             })
             .collect(),
     ))
+}
+
+/// A refused bundle or object: STIX 2.0 input as one coded answer saying
+/// how to convert it, anything else with every problem listed.
+pub(super) fn object_errors(e: renkei_stix::ObjectErrors) -> ApiError {
+    if e.is_stix20() {
+        stix20_refused(Lang::En)
+    } else {
+        field_errors(e.0)
+    }
+}
+
+/// The answer to STIX 2.0 input (422, code `stix-2-0-not-accepted`):
+/// English over REST and TAXII, the reader's language on the portal.
+pub(super) fn stix20_refused(lang: Lang) -> ApiError {
+    let mut e = ApiError::coded(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        "stix-2-0-not-accepted",
+        lang,
+        &[],
+    );
+    e.field = Some("spec_version".into());
+    e
 }
 
 pub(super) fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
@@ -112,6 +145,7 @@ pub(super) fn parse_audience(s: Option<&str>) -> ApiResult<Audience> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupParams {
     /// The value (defanged forms are refanged).
     pub value: String,
@@ -135,38 +169,14 @@ pub fn parse_value(value: &str, kind: Option<&str>) -> ApiResult<IndicatorValue>
     .map_err(|e| ApiError::field("value", e.to_string()))
 }
 
-/// The JSON of one value's hits, with warning lists and decay.
-pub fn hits_json(h: &ValueHits, warnings: &renkei_core::warning::WarningLists) -> Value {
-    let now = Timestamp::now();
-    json!({
-        "type": h.value.kind().as_str(),
-        "value": h.value.value(),
-        "warning_lists": warnings.matches(&h.value),
-        "total": h.total,
-        "total_capped": h.total >= renkei_store::index::COUNT_CAP,
-        "hits": h.hits.iter().map(|x| json!({
-            "id": x.stix_id,
-            "type": x.stix_type,
-            "collection": x.collection_id,
-            "tlp": x.tlp.as_str(),
-            "owner_org": x.owner_org,
-            "matched": x.value,
-            "valid_from": StixTime::format(Timestamp(x.valid_from)),
-            "valid_until": x.valid_until.map(|u| StixTime::format(Timestamp(u))),
-            "date_added": StixTime::format(Timestamp(x.date_added)),
-            "decay_score": decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), None, now),
-        })).collect::<Vec<_>>(),
-    })
-}
-
 /// Where a value has been seen: the readable indicators holding it (an
 /// address also finds the networks holding it), warning lists, decay.
-#[utoipa::path(get, path = "/api/v1/indicators/lookup", tag = TAG, params(LookupParams), responses((status = 200, description = "hits"), (status = 422, description = "not a value")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/indicators/lookup", tag = TAG, operation_id = "lookup_value", params(LookupParams), responses((status = 200, body = ValueHitsView), (status = 422, description = "`value` is not a value of `type` (or of any kind), or `type` is no kind")), security(("bearer" = [])))]
 pub async fn lookup(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<LookupParams>,
-) -> ApiResult<Json<Value>> {
+    ApiQuery(q): ApiQuery<LookupParams>,
+) -> ApiResult<Json<ValueHitsView>> {
     p.require()?;
     let v = parse_value(&q.value, q.kind.as_deref())?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
@@ -175,50 +185,44 @@ pub async fn lookup(
         .lookup_values(&p.actor, std::slice::from_ref(&v), limit, None)
         .await?;
     let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org).await?;
-    Ok(Json(
-        hits.first()
-            .map(|h| hits_json(h, &warnings))
-            .unwrap_or(Value::Null),
-    ))
+    let none = ValueHits {
+        value: v,
+        total: 0,
+        hits: Vec::new(),
+    };
+    let h = hits.first().unwrap_or(&none);
+    Ok(Json(ValueHitsView::new(h, &warnings, Timestamp::now())))
 }
 
 /// One object: its readable versions (newest first), where its values have
 /// been seen elsewhere, and its readable sightings.
-#[utoipa::path(get, path = "/api/v1/objects/{id}", tag = TAG, params(("id" = String, Path)), responses((status = 200, description = "versions, correlations, sightings"), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/objects/{id}", tag = TAG, operation_id = "get_object", params(("id" = String, Path, description = "STIX id")), responses((status = 200, body = ObjectView), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
 pub async fn object(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ObjectView>> {
     p.require()?;
+    // Stored in lower case (renkei-stix `canonical_id`), named in either.
+    let id = renkei_stix::id::canonical_id(&id).into_owned();
     let versions = s.store.object_versions(&p.actor, &id).await?;
     let correlations = s.store.correlate(&p.actor, &id, 20).await?;
     let sightings = s.store.sightings_of(&p.actor, &id).await?;
     let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org).await?;
-    Ok(Json(json!({
-        "id": id,
-        // Each version names its sharer: two organisations may hold the id,
-        // each with versions of its own.
-        "versions": versions.iter().map(|f| json!({
-            "collection": f.collection_id,
-            "org": f.owner_org,
-            "tlp": f.row.tlp.as_str(),
-            "version": f.row.version,
-            "date_added": StixTime::format(Timestamp(f.row.date_added)),
-            "object": serde_json::from_str::<Value>(&f.row.body).unwrap_or(Value::Null),
-        })).collect::<Vec<_>>(),
-        "correlations": correlations.iter().map(|h| hits_json(h, &warnings)).collect::<Vec<_>>(),
-        "sightings": {
-            "count": sightings.count,
-            "reports": sightings.reports,
-            "first_seen": sightings.first_seen.map(|t| StixTime::format(Timestamp(t))),
-            "last_seen": sightings.last_seen.map(|t| StixTime::format(Timestamp(t))),
-            "by_org": sightings.by_org.iter().map(|(o, n)| json!({"org": o, "count": n})).collect::<Vec<_>>(),
-        },
-    })))
+    let now = Timestamp::now();
+    Ok(Json(ObjectView {
+        versions: versions.iter().map(ObjectVersionView::new).collect(),
+        correlations: correlations
+            .iter()
+            .map(|h| ValueHitsView::new(h, &warnings, now))
+            .collect(),
+        sightings: SightingsView::from(&sightings),
+        id,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// A value (searched in the index) or words (searched in the objects).
     pub q: Option<String>,
@@ -278,30 +282,21 @@ impl SearchParams {
 
 /// Readable objects by value, words, type, marking, organisation and date,
 /// newest first.
-#[utoipa::path(get, path = "/api/v1/search", tag = TAG, params(SearchParams), responses((status = 200, description = "objects")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/search", tag = TAG, operation_id = "search_objects", params(SearchParams), responses((status = 200, body = [FoundView])), security(("bearer" = [])))]
 pub async fn search(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<SearchParams>,
-) -> ApiResult<Json<Value>> {
+    ApiQuery(q): ApiQuery<SearchParams>,
+) -> ApiResult<Json<Vec<FoundView>>> {
     p.require()?;
     let found = s.store.search(&p.actor, &q.query()?).await?;
-    Ok(Json(json!(
-        found
-            .iter()
-            .map(|f| json!({
-                "collection": f.collection_id,
-                "tlp": f.row.tlp.as_str(),
-                "owner_org": f.owner_org,
-                "date_added": StixTime::format(Timestamp(f.row.date_added)),
-                "object": serde_json::from_str::<Value>(&f.row.body).unwrap_or(Value::Null),
-            }))
-            .collect::<Vec<_>>()
-    )))
+    Ok(Json(found.iter().map(FoundView::from).collect()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
+    /// Only this collection (one the caller reads).
     pub collection: Option<String>,
     /// Indicator value kinds, comma-separated (all the format holds when
     /// absent). A blocklist holds exactly one: `type=ipv4`, `type=domain`…
@@ -320,12 +315,20 @@ pub struct ExportParams {
 /// very wide networks, and say how many on their last line. The body is
 /// streamed as it is read; a failure once it has begun cuts the transfer
 /// short rather than ending it as if complete.
-#[utoipa::path(get, path = "/api/v1/exports/{format}", tag = TAG, params(("format" = String, Path), ExportParams), responses((status = 200, description = "the export")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/exports/{format}", tag = TAG, operation_id = "export_indicators",
+    params(("format" = ExportFormatName, Path, description = "What to export as (`rules`, `intel`, `bro`, `txt`, `text` and `plain` are also accepted)"), ExportParams),
+    responses((status = 200, description = "The export, as an attachment (`Content-Disposition`): `suricata` rules, a `zeek` intel file or a `blocklist` (one `type`) as UTF-8 text/plain; `csv` as UTF-8 text/csv; `rpz` as a DNS response-policy zone file, text/dns (RFC 4027's type for master files); `stix` as a STIX 2.1 bundle.", content(
+        (String = "text/plain"),
+        (String = "text/csv"),
+        (String = "text/dns"),
+        (Object = "application/stix+json;version=2.1"),
+    )), (status = 404, description = "`collection` absent or not readable"), (status = 422, description = "an unknown `format` or `type`, or a blocklist of other than one `type`")),
+    security(("bearer" = [])))]
 pub async fn export(
     State(s): State<AppState>,
     p: Principal,
-    Path(format): Path<String>,
-    Query(q): Query<ExportParams>,
+    ApiPath(format): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ExportParams>,
 ) -> ApiResult<Response> {
     p.require()?;
     let plan = export_plan(&s, &p, &format, &q).await?;
@@ -506,12 +509,12 @@ pub struct SightingRequest {
 }
 
 /// Reports a sighting (a STIX `sighting` object under its own marking).
-#[utoipa::path(post, path = "/api/v1/sightings", tag = TAG, request_body = SightingRequest, responses((status = 201, description = "stored")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/sightings", tag = TAG, request_body = SightingRequest, responses((status = 201, body = SightingCreatedView), (status = 404, description = "`collection` absent or not readable"), (status = 422, description = "invalid field; `field` names it")), security(("bearer" = [])))]
 pub async fn create_sighting(
     State(s): State<AppState>,
     p: Principal,
     ApiJson(r): ApiJson<SightingRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<SightingCreatedView>)> {
     p.require()?;
     let tlp = parse_tlp(Some(&r.tlp))?.ok_or_else(|| ApiError::field("tlp", "required"))?;
     let audience = parse_audience(r.audience.as_deref())?;
@@ -548,10 +551,16 @@ pub async fn create_sighting(
         &audience,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": obj.id.to_string()}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(SightingCreatedView {
+            id: obj.id.to_string(),
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationParams {
     /// Only objects added after this cursor (`date_added:pk` from the last answer).
     pub after: Option<String>,
@@ -559,12 +568,12 @@ pub struct NotificationParams {
 }
 
 /// What has arrived that the caller may read, oldest first from `after`.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = TAG, params(NotificationParams), responses((status = 200, description = "new objects and the next cursor")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/notifications", tag = TAG, operation_id = "list_notifications", params(NotificationParams), responses((status = 200, body = NotificationsView), (status = 422, description = "`after` is not a cursor from a previous answer")), security(("bearer" = [])))]
 pub async fn notifications(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<NotificationParams>,
-) -> ApiResult<Json<Value>> {
+    ApiQuery(q): ApiQuery<NotificationParams>,
+) -> ApiResult<Json<NotificationsView>> {
     p.require()?;
     let after = match q.after.as_deref() {
         None | Some("") => (0, 0),
@@ -582,12 +591,8 @@ pub async fn notifications(
     let next = found
         .last()
         .map(|f| format!("{}:{}", f.row.date_added, f.row.pk));
-    Ok(Json(json!({
-        "next": next,
-        "objects": found.iter().map(|f| json!({
-            "id": f.row.stix_id, "type": f.row.stix_type, "tlp": f.row.tlp.as_str(),
-            "collection": f.collection_id, "version": f.row.version,
-            "date_added": StixTime::format(Timestamp(f.row.date_added)),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(NotificationsView {
+        next,
+        objects: found.iter().map(NotificationView::from).collect(),
+    }))
 }

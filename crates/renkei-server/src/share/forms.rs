@@ -5,16 +5,16 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
-use renkei_core::{Audience, CommunityId, Sector, Tlp};
-use renkei_stix::LineError;
+use renkei_core::{Audience, CommunityId, Sector, Timestamp, Tlp, UserId};
+use renkei_stix::{LineError, LineNote, ListFormat, ListImport, ListOptions};
 use serde::Deserialize;
 
-use super::imports::MAX_IMPORT_BYTES;
+use super::imports::{MAX_IMPORT_BYTES, check_red, list_error, resolve_recipients};
 use super::service::{self, ShareError, ShareOptions};
 use crate::http::AppState;
 use crate::http::auth::Principal;
@@ -23,6 +23,7 @@ use crate::http::i18n::Lang;
 use crate::http::page::{
     error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
 };
+use crate::http::parse::ParsePlace;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -84,6 +85,13 @@ struct ShareForm {
     format: String,
     #[serde(default)]
     skip_invalid: String,
+    /// TLP:RED's readers: e-mail addresses or user ids.
+    #[serde(default)]
+    recipients: String,
+    #[serde(default)]
+    value_column: String,
+    #[serde(default)]
+    comment_prefix: String,
 }
 
 impl ShareForm {
@@ -159,6 +167,34 @@ fn join_repeated(body: &str) -> ShareForm {
         sectors: one("sectors"),
         format: one("format"),
         skip_invalid: one("skip_invalid"),
+        recipients: one("recipients"),
+        value_column: one("value_column"),
+        comment_prefix: one("comment_prefix"),
+    }
+}
+
+/// The form's TLP:RED recipients, each an active user.
+async fn recipients(s: &AppState, lang: Lang, f: &ShareForm) -> Result<Vec<UserId>, ApiError> {
+    if f.recipients.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    resolve_recipients(s, lang, &f.recipients).await
+}
+
+/// How a list was read, for the report above the form: its layout, every
+/// line counted, notices and skipped lines.
+fn report(l: &ListImport) -> Value {
+    let notes = |n: &[LineNote]| -> Vec<Value> {
+        n.iter()
+            .map(|n| context! { line => n.line, code => n.code, input => n.input.clone(), detail => n.detail.clone() })
+            .collect()
+    };
+    let c = l.counts;
+    context! {
+        layout => l.layout.as_str(),
+        lines => c.lines, read => c.read, refused => c.refused, skipped => c.skipped,
+        comments => c.comments, blank => c.blank,
+        notices => notes(&l.notices), skipped_lines => notes(&l.skipped),
     }
 }
 
@@ -176,7 +212,7 @@ async fn share_view(
     lang: Lang,
     template: &str,
     form: &ShareForm,
-    lines: Vec<Value>,
+    (lines, report): (Vec<Value>, Option<Value>),
     stored: Option<usize>,
     error: Option<ApiError>,
 ) -> Response {
@@ -187,7 +223,10 @@ async fn share_view(
         "/intel/import"
     };
     let l = layout(s, p, lang, path).await;
-    let status = if error.is_some() || !lines.is_empty() && stored.is_none() {
+    let status = if let Some(e) = error.as_ref().filter(|e| e.status.is_server_error()) {
+        // A busy server says so (503, with Retry-After below).
+        e.status
+    } else if error.is_some() || !lines.is_empty() && stored.is_none() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -197,13 +236,21 @@ async fn share_view(
         description => form.description.clone(), format => form.format.clone(),
         communities => form.communities.split(',').map(str::to_owned).collect::<Vec<_>>(),
         sectors => form.sectors.split(',').map(str::to_owned).collect::<Vec<_>>(),
+        recipients => form.recipients.clone(), value_column => form.value_column.clone(),
+        comment_prefix => form.comment_prefix.clone(),
     };
-    render(
+    let retry_after = error.as_ref().and_then(|e| e.retry_after);
+    let mut r = render(
         s,
         status,
         template,
-        context! { l, choices, form, lines, stored, error => error_ctx(error) },
-    )
+        context! { l, choices, form, lines, report, stored, error => error_ctx(error) },
+    );
+    if let Some(secs) = retry_after {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
 }
 
 /// A share or import form, empty.
@@ -218,7 +265,7 @@ async fn blank_form(
         return r;
     }
     let form = ShareForm::default();
-    share_view(s, p, lang, template, &form, Vec::new(), None, None).await
+    share_view(s, p, lang, template, &form, (Vec::new(), None), None, None).await
 }
 
 async fn share_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
@@ -237,40 +284,58 @@ async fn share_create(
     if let Some(r) = refuse_form(&s, &p, lang, "/intel/share", &f.csrf).await {
         return r;
     }
-    let view = |lines: Vec<Value>, stored: Option<usize>, e: Option<ApiError>| {
+    let view = |lines: (Vec<Value>, Option<Value>), stored: Option<usize>, e: Option<ApiError>| {
         let (s, p, f) = (&s, &p, &f);
         async move { share_view(s, p, lang, "intel_share.html", f, lines, stored, e).await }
     };
     let (tlp, audience, collection) = match (f.tlp(), f.audience(), f.collection(&s, &p).await) {
         (Ok(t), Ok(a), Ok(c)) => (t, a, c),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return view(Vec::new(), None, Some(e)).await;
+            return view((Vec::new(), None), None, Some(e)).await;
         }
     };
-    let list = renkei_stix::parse_text(&f.values);
+    let named = match recipients(&s, lang, &f).await {
+        Ok(r) => r,
+        Err(e) => return view((Vec::new(), None), None, Some(e)).await,
+    };
+    if let Err(e) = check_red(lang, tlp, &p.actor, &named) {
+        return view((Vec::new(), None), None, Some(e)).await;
+    }
+    let values = f.values.clone();
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return view((Vec::new(), None), None, Some(e.error(lang))).await,
+    };
+    let list = match place.run(move || renkei_stix::parse_text(&values)).await {
+        Ok(l) => l,
+        Err(e) => return view((Vec::new(), None), None, Some(e.error(lang))).await,
+    };
     let description = Some(f.description.trim().to_owned()).filter(|d| !d.is_empty());
     let opts = ShareOptions {
         tlp,
         audience,
         description,
+        recipients: named,
     };
-    let lines = line_rows(&list.errors);
-    match share_list(&s, &p, "values", &list, false, &collection, &opts).await {
+    let lines = (line_rows(&list.errors), Some(report(&list)));
+    let list_as = (lang, "values", false);
+    match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
         Ok(n) => view(lines, Some(n), None).await,
         Err(e) => view(lines, None, Some(e)).await,
     }
 }
 
 /// Shares a parsed list: all or nothing unless `skip_invalid`; errors
-/// name `field` (the form's text box or file).
+/// name `field` (the form's text box or file). The indicators are built
+/// and validated on the parse pool.
 async fn share_list(
     s: &AppState,
     p: &Principal,
-    field: &'static str,
-    list: &renkei_stix::ListImport,
-    skip_invalid: bool,
+    place: &ParsePlace,
+    (lang, field, skip_invalid): (Lang, &'static str, bool),
+    list: renkei_stix::ListImport,
     collection: &renkei_core::model::Collection,
-    opts: &ShareOptions,
+    opts: ShareOptions,
 ) -> Result<usize, ApiError> {
     if !list.errors.is_empty() && !skip_invalid {
         return Err(ApiError::field(
@@ -281,17 +346,25 @@ async fn share_list(
     if list.entries.is_empty() {
         return Err(ApiError::field(field, "no indicator value found"));
     }
-    match service::share_values(s.store.as_ref(), &p.actor, collection, &list.entries, opts).await {
-        Ok(out) => Ok(out.successes.len()),
-        Err(ShareError::Invalid(errs)) => Err(ApiError::field(
-            field,
-            errs.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        Err(ShareError::Store(e)) => Err(e.into()),
-    }
+    let entries = list.entries;
+    let versions = place
+        .run(move || service::indicator_versions(&entries, &opts))
+        .await
+        .map_err(|e| e.error(lang))?
+        .map_err(|errs| {
+            ApiError::field(
+                field,
+                errs.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+    let out = s
+        .store
+        .add_stix_whole(&p.actor, collection, versions)
+        .await?;
+    Ok(out.successes.len())
 }
 
 async fn import_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
@@ -306,6 +379,11 @@ async fn import_upload(
     p: Principal,
     mut mp: Multipart,
 ) -> Response {
+    // A place on the parse pool before the file (up to 16 MiB) is read.
+    let place = match s.parse.place() {
+        Ok(place) => place,
+        Err(e) => return error_page(&s, &p, lang, e.error(lang)).await,
+    };
     let mut fields = Vec::new();
     let mut file: Vec<u8> = Vec::new();
     loop {
@@ -346,107 +424,160 @@ async fn import_upload(
     if let Some(r) = refuse_form(&s, &p, lang, "/intel/import", &f.csrf).await {
         return r;
     }
-    let view = |lines: Vec<Value>, stored: Option<usize>, e: Option<ApiError>| {
+    let view = |lines: (Vec<Value>, Option<Value>), stored: Option<usize>, e: Option<ApiError>| {
         let (s, p, f) = (&s, &p, &f);
         async move { share_view(s, p, lang, "intel_import.html", f, lines, stored, e).await }
     };
+    let none = || (Vec::new(), None);
     if file.is_empty() {
-        return view(
-            Vec::new(),
-            None,
-            Some(ApiError::field("file", "choose a file")),
-        )
-        .await;
+        return view(none(), None, Some(ApiError::field("file", "choose a file"))).await;
     }
     let (audience, collection) = match (f.audience(), f.collection(&s, &p).await) {
         (Ok(a), Ok(c)) => (a, c),
-        (Err(e), _) | (_, Err(e)) => return view(Vec::new(), None, Some(e)).await,
+        (Err(e), _) | (_, Err(e)) => return view(none(), None, Some(e)).await,
+    };
+    let named = match recipients(&s, lang, &f).await {
+        Ok(r) => r,
+        Err(e) => return view(none(), None, Some(e)).await,
     };
     let store = s.store.as_ref();
     let outcome = match f.format.as_str() {
         "csv" | "text" => {
-            let tlp = match f.tlp() {
+            let tlp = match f
+                .tlp()
+                .and_then(|t| check_red(lang, t, &p.actor, &named).map(|()| t))
+            {
                 Ok(t) => t,
-                Err(e) => return view(Vec::new(), None, Some(e)).await,
+                Err(e) => return view(none(), None, Some(e)).await,
             };
-            let list = if f.format == "csv" {
-                match renkei_stix::parse_csv(&file) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        return view(
-                            Vec::new(),
-                            None,
-                            Some(ApiError::field("file", e.to_string())),
-                        )
-                        .await;
-                    }
-                }
+            let opts = ListOptions {
+                value_column: Some(f.value_column.trim().to_owned()).filter(|c| !c.is_empty()),
+                comment_prefix: Some(f.comment_prefix.trim().to_owned()).filter(|c| !c.is_empty()),
+                now: Some(Timestamp::now()),
+            };
+            let format = if f.format == "csv" {
+                ListFormat::Csv
             } else {
-                renkei_stix::parse_text(&String::from_utf8_lossy(&file))
+                ListFormat::Text
+            };
+            let parsed = place
+                .run(move || renkei_stix::parse_list(&file, format, &opts))
+                .await;
+            let list = match parsed {
+                Ok(Ok(l)) => l,
+                Ok(Err(e)) => {
+                    let mut e = list_error(e);
+                    if e.field.as_deref() == Some("body") {
+                        e.field = Some("file".into());
+                    }
+                    return view(none(), None, Some(e)).await;
+                }
+                Err(e) => return view(none(), None, Some(e.error(lang))).await,
             };
             let opts = ShareOptions {
                 tlp,
                 audience,
                 description: None,
+                recipients: named,
             };
             let skip = !f.skip_invalid.is_empty();
-            let lines = line_rows(&list.errors);
-            return match share_list(&s, &p, "file", &list, skip, &collection, &opts).await {
+            let lines = (line_rows(&list.errors), Some(report(&list)));
+            let list_as = (lang, "file", skip);
+            return match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
                 Ok(n) => view(lines, Some(n), None).await,
                 Err(e) => view(lines, None, Some(e)).await,
             };
         }
         "misp" | "stix" => {
             let tlp = f.tlp().ok();
-            let objects = if f.format == "misp" {
-                let configured = s
-                    .settings
-                    .derived_id_key()
-                    .map_err(|e| ApiError::field("derived_id_key", e));
-                let key = match configured {
-                    Ok(c) => service::derived_id_key(store, c)
-                        .await
-                        .map_err(ApiError::from),
-                    Err(e) => Err(e),
-                };
-                match key {
-                    Ok(key) => {
-                        service::misp_objects(&file, p.viewer().org, &key).map(|(o, i)| (o, i.tlp))
+            let objects: Result<Vec<renkei_stix::StixObject>, Vec<renkei_stix::FieldError>> =
+                if f.format == "misp" {
+                    let configured = s
+                        .settings
+                        .derived_id_key()
+                        .map_err(|e| ApiError::field("derived_id_key", e));
+                    let key = match configured {
+                        Ok(c) => service::derived_id_key(store, c)
+                            .await
+                            .map_err(ApiError::from),
+                        Err(e) => Err(e),
+                    };
+                    let key = match key {
+                        Ok(key) => key,
+                        Err(e) => return view(none(), None, Some(e)).await,
+                    };
+                    let skip_invalid = !f.skip_invalid.is_empty();
+                    let org = p.viewer().org;
+                    let read = place
+                        .run(move || super::read_misp(&file, &key, org, skip_invalid))
+                        .await;
+                    let opts = super::MispShareOptions {
+                        tlp,
+                        audience: audience.clone(),
+                        skip_invalid,
+                        recipients: named.clone(),
+                    };
+                    let shared = match read {
+                        Ok(Ok(import)) => {
+                            super::share_misp_import(store, &p.actor, &collection, import, &opts)
+                                .await
+                        }
+                        Ok(Err(e)) => Err(e),
+                        Err(e) => return view(none(), None, Some(e.error(lang))).await,
+                    };
+                    match shared {
+                        Ok(out) => {
+                            return view(none(), Some(out.outcome.successes.len()), None).await;
+                        }
+                        Err(ShareError::Invalid(errs)) => Err(errs),
+                        Err(ShareError::Store(e)) => {
+                            return view(none(), None, Some(e.into())).await;
+                        }
                     }
-                    Err(e) => return view(Vec::new(), None, Some(e)).await,
-                }
-            } else {
-                serde_json::from_slice::<serde_json::Value>(&file)
-                    .map_err(|e| {
-                        vec![renkei_stix::FieldError {
-                            index: None,
-                            id: None,
-                            field: "file".into(),
-                            message: format!("not JSON: {e}"),
-                        }]
-                    })
-                    .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
-                    .map(|o| (o, None))
-            };
+                } else {
+                    let parsed = place
+                        .run(move || {
+                            serde_json::from_slice::<serde_json::Value>(&file)
+                                .map_err(|e| {
+                                    vec![renkei_stix::FieldError {
+                                        index: None,
+                                        id: None,
+                                        field: "file".into(),
+                                        message: format!("not JSON: {e}"),
+                                    }]
+                                })
+                                .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
+                        })
+                        .await;
+                    match parsed {
+                        Ok(o) => o,
+                        Err(e) => return view(none(), None, Some(e.error(lang))).await,
+                    }
+                };
             match objects {
-                Ok((objects, event_tlp)) => service::share_objects(
+                Ok(objects) => service::share_objects_to(
                     store,
                     &p.actor,
                     &collection,
                     &objects,
-                    tlp.or(event_tlp),
+                    tlp,
                     &audience,
+                    &named,
                 )
                 .await
                 .map(|o| o.successes.len())
                 .map_err(ApiError::from),
+                // STIX 2.0: one answer, in the reader's language.
+                Err(errs) if errs == renkei_stix::ObjectErrors::stix20().0 => {
+                    return view(none(), None, Some(super::api::stix20_refused(lang))).await;
+                }
                 Err(errs) => {
                     let lines: Vec<Value> = errs
                         .iter()
                         .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => e.message.clone() })
                         .collect();
                     return view(
-                        lines,
+                        (lines, None),
                         None,
                         Some(ApiError::field(
                             "file",
@@ -460,7 +591,7 @@ async fn import_upload(
         _ => Err(ApiError::field("format", "choose a format")),
     };
     match outcome {
-        Ok(n) => view(Vec::new(), Some(n), None).await,
-        Err(e) => view(Vec::new(), None, Some(e)).await,
+        Ok(n) => view(none(), Some(n), None).await,
+        Err(e) => view(none(), None, Some(e)).await,
     }
 }

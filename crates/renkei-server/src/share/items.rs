@@ -2,7 +2,7 @@
 //! amended by adding versions. REST endpoints, the portal's home page (the
 //! items one may read) and an item's page with its versions.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -16,6 +16,7 @@ use utoipa::{OpenApi, ToSchema};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 use crate::http::page::{error_page, layout, login_redirect, org_name, render, tlp_class};
@@ -23,8 +24,14 @@ use crate::http::page::{error_page, layout, login_redirect, org_name, render, tl
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(list_items, create_item, get_item, item_versions, amend_item))]
+#[openapi(
+    paths(list_items, create_item, get_item, item_versions, amend_item),
+    tags((name = TAG, description = "Shared items: free-form notes shared under an explicit TLP 2.0 level (and optional PAP) with an audience of communities, sectors, organisations and named people. Items are never overwritten: amending adds a version."))
+)]
 pub(super) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "items";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -150,24 +157,25 @@ impl NewItemRequest {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// At most this many (1–1000, default 100).
     pub limit: Option<i64>,
 }
 
 /// Shared items the caller may read, newest first.
-#[utoipa::path(get, path = "/api/v1/items", params(ListParams), responses((status = 200, body = [ItemView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/items", tag = TAG, params(ListParams), responses((status = 200, body = [ItemView])), security(("bearer" = [])))]
 pub async fn list_items(
     State(s): State<AppState>,
     p: Principal,
-    Query(q): Query<ListParams>,
+    ApiQuery(q): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Vec<ItemView>>> {
     let items = s.store.list_items(&p.actor, q.limit.unwrap_or(100)).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
 }
 
 /// Shares an item with an explicit TLP level and audience.
-#[utoipa::path(post, path = "/api/v1/items", request_body = NewItemRequest, responses((status = 201, body = ItemView), (status = 422, description = "invalid field")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items", tag = TAG, request_body = NewItemRequest, responses((status = 201, body = ItemView), (status = 422, description = "invalid field")), security(("bearer" = [])))]
 pub async fn create_item(
     State(s): State<AppState>,
     p: Principal,
@@ -182,21 +190,22 @@ pub async fn create_item(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/items/{id}", params(("id" = i64, Path)), responses((status = 200, body = ItemView), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+/// An item's latest version the caller may read.
+#[utoipa::path(get, path = "/api/v1/items/{id}", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = ItemView), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
 pub async fn get_item(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ItemView>> {
     Ok(Json(s.store.get_item(&p.actor, id).await?.into()))
 }
 
 /// Every version of an item the caller may read.
-#[utoipa::path(get, path = "/api/v1/items/{id}/versions", params(("id" = i64, Path)), responses((status = 200, body = [ItemView])), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/items/{id}/versions", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [ItemView])), security(("bearer" = [])))]
 pub async fn item_versions(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<ItemView>>> {
     Ok(Json(
         s.store
@@ -209,11 +218,11 @@ pub async fn item_versions(
 }
 
 /// Amends an item by adding a version; earlier versions stay.
-#[utoipa::path(post, path = "/api/v1/items/{id}/versions", params(("id" = i64, Path)), request_body = NewItemRequest, responses((status = 201, body = ItemView)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/items/{id}/versions", tag = TAG, params(("id" = i64, Path)), request_body = NewItemRequest, responses((status = 201, body = ItemView)), security(("bearer" = [])))]
 pub async fn amend_item(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<NewItemRequest>,
 ) -> ApiResult<(StatusCode, Json<ItemView>)> {
     p.require()?;

@@ -8,9 +8,12 @@ pub mod exports;
 mod forms;
 mod imports;
 mod items;
+mod misp;
 mod pages;
+pub mod recipients;
 mod service;
 pub mod taxii;
+mod views;
 mod warninglists;
 pub mod webhooks;
 
@@ -20,9 +23,10 @@ use utoipa::OpenApi;
 pub use exports::{
     ExportError, ExportSink, IndicatorExport, export, export_bundle, visible_collections,
 };
+pub use misp::{MispShareOptions, MispShared, read_misp, share_misp, share_misp_import};
 pub use service::{
-    ShareError, ShareOptions, default_collection, derived_id_key, index_entries, misp_objects,
-    new_version, share_objects, share_values, warning_lists,
+    ShareError, ShareOptions, audience_for, default_collection, derived_id_key, index_entries,
+    new_version, share_objects, share_objects_to, share_values, warning_lists,
 };
 
 use crate::http::AppState;
@@ -39,9 +43,9 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(webhooks::routes())
 }
 
-/// The webhook paths are written relative to `/api/v1` and tagged.
+/// The webhook paths are written relative to `/api/v1`.
 #[derive(OpenApi)]
-#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc, tags = ["webhooks"])))]
+#[openapi(nest((path = "/api/v1", api = webhooks::WebhookDoc)))]
 struct WebhooksNested;
 
 /// The share room's part of the OpenAPI document.

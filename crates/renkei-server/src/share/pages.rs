@@ -304,6 +304,8 @@ async fn object_page(
         q.ok.as_deref()
             .filter(|k| *k == "sighting-reported")
             .map(|_| "sighting-reported");
+    // Stored in lower case, named in either.
+    let id = renkei_stix::id::canonical_id(&id);
     object_view(&s, &p, lang, &id, flash, None).await
 }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use renkei_core::model::Collection;
 use renkei_core::warning::{WarningEntry, WarningList, WarningLists};
-use renkei_core::{Actor, Audience, Timestamp, Tlp, Viewer};
-use renkei_stix::{FieldError, IndicatorOptions, ListEntry, StixObject, StixTime};
+use renkei_core::{Actor, Audience, Timestamp, Tlp, UserId, Viewer};
+use renkei_stix::{FieldError, ListEntry, StixObject, StixTime};
 use renkei_store::index::{IndexEntries, SightingOf};
 use renkei_store::intel::{AddOutcome, NewStixVersion};
 use renkei_store::{Store, StoreError};
@@ -76,6 +76,29 @@ pub struct ShareOptions {
     pub audience: Audience,
     /// Description put on every indicator (a comment on the line wins).
     pub description: Option<String>,
+    /// TLP:RED's named readers (besides the sharer), resolved and checked
+    /// ([`super::recipients`]).
+    pub recipients: Vec<UserId>,
+}
+
+/// The audience of an object at `tlp`. TLP:RED goes to named people only:
+/// the audience's users and the recipients. Other levels take the audience
+/// as given: recipients name RED's readers and never narrow an import's
+/// GREEN or AMBER objects to themselves.
+pub fn audience_for(tlp: Option<Tlp>, audience: &Audience, recipients: &[UserId]) -> Audience {
+    if tlp != Some(Tlp::Red) {
+        return audience.clone();
+    }
+    let mut users = audience.users.clone();
+    for r in recipients {
+        if !users.contains(r) {
+            users.push(*r);
+        }
+    }
+    Audience {
+        users,
+        ..Audience::default()
+    }
 }
 
 /// Why an import stored nothing.
@@ -96,26 +119,45 @@ pub async fn share_values(
     entries: &[ListEntry],
     opts: &ShareOptions,
 ) -> Result<AddOutcome, ShareError> {
+    let versions = indicator_versions(entries, opts).map_err(ShareError::Invalid)?;
+    Ok(store.add_stix_whole(actor, collection, versions).await?)
+}
+
+/// List entries as one validated STIX indicator version each, or every
+/// problem (CPU work: the server runs it on its parse pool).
+pub fn indicator_versions(
+    entries: &[ListEntry],
+    opts: &ShareOptions,
+) -> Result<Vec<NewStixVersion>, Vec<FieldError>> {
     let created = StixTime::from_timestamp(Timestamp::now());
     let mut versions = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
+    // A list's TLP is chosen for the whole list, so an audience RED cannot
+    // have (communities, sectors) is refused by the store, not dropped.
+    let mut audience = opts.audience.clone();
+    if opts.tlp == Tlp::Red {
+        audience = Audience {
+            users: audience_for(Some(Tlp::Red), &audience, &opts.recipients).users,
+            ..audience
+        };
+    }
     for (i, e) in entries.iter().enumerate() {
-        let mut o = IndicatorOptions::new(created.clone(), opts.tlp);
-        o.description = e.comment.clone().or_else(|| opts.description.clone());
-        o.valid_until = e.valid_until.clone();
+        let mut o = e.indicator_options(created.clone(), opts.tlp);
+        o.description = o.description.or_else(|| opts.description.clone());
         let value = renkei_stix::indicator_object(&e.value, &o);
         match renkei_stix::parse_object(&value, Some(i)) {
-            Ok(obj) => versions.push(with_audience(new_version(&obj), &opts.audience)),
+            Ok(obj) => versions.push(with_audience(new_version(&obj), &audience)),
             Err(errs) => errors.extend(errs.0.into_iter().map(|mut f| {
                 f.field = format!("line {}: {}", e.line, f.field);
                 f
             })),
         }
     }
-    if !errors.is_empty() {
-        return Err(ShareError::Invalid(errors));
+    if errors.is_empty() {
+        Ok(versions)
+    } else {
+        Err(errors)
     }
-    Ok(store.add_stix_whole(actor, collection, versions).await?)
 }
 
 /// Shares validated objects (a bundle, a MISP event's mapping), all or
@@ -129,11 +171,26 @@ pub async fn share_objects(
     tlp: Option<Tlp>,
     audience: &Audience,
 ) -> Result<AddOutcome, StoreError> {
+    share_objects_to(store, actor, collection, objects, tlp, audience, &[]).await
+}
+
+/// [`share_objects`], with TLP:RED objects (marked so, or taking `tlp`)
+/// going to the audience's users and `recipients` only ([`audience_for`]).
+pub async fn share_objects_to(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    objects: &[StixObject],
+    tlp: Option<Tlp>,
+    audience: &Audience,
+    recipients: &[UserId],
+) -> Result<AddOutcome, StoreError> {
     let versions = objects
         .iter()
         .map(|o| {
-            let mut v = with_audience(new_version(o), audience);
+            let mut v = new_version(o);
             v.tlp = v.tlp.or(tlp);
+            v.audience = audience_for(v.tlp, audience, recipients);
             v
         })
         .collect();
@@ -163,7 +220,7 @@ pub async fn derived_id_key(
 /// `hex(HMAC-SHA256(key, org))`. Without the key, nobody can tell which
 /// STIX id another organisation's import of a MISP event will have, so an
 /// id cannot be probed for before it is shared.
-fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
+pub(super) fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
     use hmac::digest::KeyInit;
     use hmac::{Hmac, Mac};
     // A key shorter than SHA-256's block is zero-padded by HMAC itself, so
@@ -177,31 +234,6 @@ fn id_scope(key: &[u8; 32], org: Option<renkei_core::OrgId>) -> String {
         None => mac.update(b"no org"),
     }
     hex::encode(mac.finalize().into_bytes())
-}
-
-/// The MISP event's objects for organisation `org` (ids derived within
-/// it under `key`, see [`derived_id_key`]), validated; every problem is
-/// listed.
-pub fn misp_objects(
-    bytes: &[u8],
-    org: Option<renkei_core::OrgId>,
-    key: &[u8; 32],
-) -> Result<(Vec<StixObject>, renkei_stix::MispImport), Vec<FieldError>> {
-    let mut import = renkei_stix::misp_from_slice(bytes).map_err(|e| e.0)?;
-    renkei_stix::scope_ids(&mut import, &id_scope(key, org));
-    let mut objects = Vec::with_capacity(import.objects.len());
-    let mut errors = Vec::new();
-    for (i, v) in import.objects.iter().enumerate() {
-        match renkei_stix::parse_object(v, Some(i)) {
-            Ok(o) => objects.push(o),
-            Err(e) => errors.extend(e.0),
-        }
-    }
-    if errors.is_empty() {
-        Ok((objects, import))
-    } else {
-        Err(errors)
-    }
 }
 
 /// Collection `id`, if `actor` may see it (`exports::visible_collection`:

@@ -10,14 +10,15 @@ use axum::{Json, Router};
 use minijinja::context;
 use minijinja::value::Value;
 use serde::Deserialize;
-use serde_json::json;
 use utoipa::{OpenApi, ToSchema};
 
-use super::api::{TAG, parse_value};
+use super::api::parse_value;
 use super::pages::{FlashQuery, time};
+use super::views::{BuiltinListView, WarningEntryAddedView, WarningEntryView, WarningListsView};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiPath;
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
 use crate::http::page::{
@@ -27,8 +28,14 @@ use crate::http::page::{
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(list_warninglists, add_warning_entry, remove_warning_entry))]
+#[openapi(
+    paths(list_warninglists, add_warning_entry, remove_warning_entry),
+    tags((name = TAG, description = "Warning lists: known-benign values (documentation and private ranges, public resolvers, large services) built in, and each organisation's own entries. Look-ups name the lists a value falls into; organisation administrators and reporters add and remove their organisation's entries."))
+)]
 pub(super) struct Doc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "warning-lists";
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -47,24 +54,28 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The warning lists in force for the caller: built-in ones and its own
 /// organisation's entries.
-#[utoipa::path(get, path = "/api/v1/warninglists", tag = TAG, responses((status = 200, description = "lists")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/warninglists", tag = TAG, responses((status = 200, body = WarningListsView)), security(("bearer" = [])))]
 pub async fn list_warninglists(
     State(s): State<AppState>,
     p: Principal,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<WarningListsView>> {
     p.require()?;
     let builtin = renkei_core::warning::builtin();
     let entries = match p.viewer().org {
         Some(o) => s.store.list_warning_entries(o.0).await?,
         None => Vec::new(),
     };
-    Ok(Json(json!({
-        "builtin": builtin.iter().map(|l| json!({"key": l.key, "description": l.description, "entries": l.entries.len()})).collect::<Vec<_>>(),
-        "entries": entries.iter().map(|e| json!({
-            "id": e.id, "list": e.list_key, "description": e.description,
-            "type": e.value.kind().as_str(), "value": e.value.value(), "org": e.org,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(WarningListsView {
+        builtin: builtin
+            .iter()
+            .map(|l| BuiltinListView {
+                key: l.key.clone(),
+                description: l.description.clone(),
+                entries: l.entries.len(),
+            })
+            .collect(),
+        entries: entries.iter().map(WarningEntryView::from).collect(),
+    }))
 }
 
 /// A member's warning-list entry.
@@ -79,12 +90,12 @@ pub struct WarningEntryRequest {
 }
 
 /// Adds a known-benign value to a warning list (organisation administrators).
-#[utoipa::path(post, path = "/api/v1/warninglists/entries", tag = TAG, request_body = WarningEntryRequest, responses((status = 201, description = "added"), (status = 403, description = "not an administrator")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/warninglists/entries", tag = TAG, request_body = WarningEntryRequest, responses((status = 201, body = WarningEntryAddedView), (status = 403, description = "not an administrator or reporter of an organisation")), security(("bearer" = [])))]
 pub async fn add_warning_entry(
     State(s): State<AppState>,
     p: Principal,
     ApiJson(r): ApiJson<WarningEntryRequest>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<WarningEntryAddedView>)> {
     p.require()?;
     let v = parse_value(&r.value, r.kind.as_deref())?;
     renkei_core::warning::check_entry(&v).map_err(|e| ApiError::field("value", e.to_string()))?;
@@ -99,15 +110,20 @@ pub async fn add_warning_entry(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": e.id, "list": e.list_key, "value": e.value.value()})),
+        Json(WarningEntryAddedView {
+            id: e.id,
+            list: e.list_key,
+            value: e.value.value().to_owned(),
+        }),
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/warninglists/entries/{id}", tag = TAG, params(("id" = i64, Path)), responses((status = 204, description = "removed")), security(("bearer" = [])))]
+/// Removes one of the caller's organisation's entries (stamped removed, kept).
+#[utoipa::path(delete, path = "/api/v1/warninglists/entries/{id}", tag = TAG, params(("id" = i64, Path)), responses((status = 204, description = "removed"), (status = 404, description = "not an entry of the caller's organisation")), security(("bearer" = [])))]
 pub async fn remove_warning_entry(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     p.require()?;
     s.store.remove_warning_entry(&p.actor, id).await?;

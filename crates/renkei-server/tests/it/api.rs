@@ -181,6 +181,112 @@ async fn media_type_and_size_limits() {
     assert!(everyone.is_empty(), "nothing stored");
 }
 
+/// Query strings, paths and raw bodies are read by extractors whose
+/// refusals are problem+json like every other error (axum's own are plain
+/// text, which the OpenAPI document could not describe).
+#[tokio::test]
+async fn query_path_and_body_refusals_are_problems() {
+    let app = TestApp::new().await;
+    let token = app.token(&app.power, Role::Reporter).await;
+    let problem = |r: &crate::support::Reply, status: u16| {
+        assert_eq!(r.status, status, "{}", r.body);
+        assert_eq!(
+            r.headers["content-type"], "application/problem+json",
+            "{}",
+            r.body
+        );
+        r.json()
+    };
+    // A query parameter that does not parse is named, as a body field is.
+    let r = app
+        .api("GET", "/api/v1/items?limit=many", Some(&token), None)
+        .await;
+    assert_eq!(problem(&r, 422)["field"], "limit");
+    let r = app
+        .api("GET", "/api/v1/audit?before=yesterday", Some(&token), None)
+        .await;
+    assert_eq!(problem(&r, 422)["field"], "before");
+    let r = app
+        .api(
+            "GET",
+            "/api/v1/exports/csv?active=maybe",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(problem(&r, 422)["field"], "active");
+    // So is a required one that is missing.
+    let r = app.api("POST", "/api/v1/imports", Some(&token), None).await;
+    assert_eq!(problem(&r, 422)["field"], "format");
+    // A path naming no possible record is not found, like a missing one.
+    for path in ["/api/v1/items/not-a-number", "/api/v1/items/1.5/versions"] {
+        let r = app.api("GET", path, Some(&token), None).await;
+        problem(&r, 404);
+    }
+    let r = app
+        .api("POST", "/api/v1/tokens/x/revoke", Some(&token), None)
+        .await;
+    problem(&r, 404);
+}
+
+/// `POST /api/v1/imports` takes the media types its OpenAPI document
+/// declares (octet-stream whatever the format, JSON for MISP and STIX, CSV
+/// and plain text for lists), and its 16 MiB limit answers as problem+json.
+#[tokio::test]
+async fn imports_take_the_declared_media_types() {
+    let app = TestApp::new().await;
+    let (_, col) = app.council().await;
+    let token = app.token(&app.power, Role::Reporter).await;
+    let import = |query: String, content_type: &'static str, body: Vec<u8>| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.send(
+                axum::http::Request::post(format!("/api/v1/imports?{query}"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", content_type)
+                    .body(axum::body::Body::from(body))
+                    .expect("req"),
+            )
+            .await
+        }
+    };
+    let q = |format: &str| format!("format={format}&tlp=GREEN&collection={}", col.id);
+    let bundle = json!({
+        "type": "bundle",
+        "id": "bundle--6f8a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+        "objects": [{
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--0b6f2a8e-1c3d-4e5f-9a7b-2c4d6e8f0a1b",
+            "created": "2026-11-20T00:00:00.000Z", "modified": "2026-11-20T00:00:00.000Z",
+            "pattern": "[domain-name:value = 'update.media-cdn.example.net']",
+            "pattern_type": "stix", "valid_from": "2026-11-20T00:00:00Z"
+        }]
+    });
+    for (format, content_type, body) in [
+        (
+            "csv",
+            "application/octet-stream",
+            b"value\n203.0.113.77\n".to_vec(),
+        ),
+        ("csv", "text/csv", b"value\n203.0.113.78\n".to_vec()),
+        (
+            "text",
+            "text/plain; charset=utf-8",
+            "203.0.113[.]79 を確認".as_bytes().to_vec(),
+        ),
+        ("stix", "application/json", bundle.to_string().into_bytes()),
+    ] {
+        let r = import(q(format), content_type, body).await;
+        assert_eq!(r.status, 201, "{format} as {content_type}: {}", r.body);
+        assert_eq!(r.json()["stored"], 1, "{format} as {content_type}");
+    }
+    let big = b"value\n".repeat(17 * 1024 * 1024 / 6 + 1);
+    let r = import(q("csv"), "application/octet-stream", big).await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+}
+
 #[tokio::test]
 async fn bearer_tokens_share_and_read_under_need_to_know() {
     let app = TestApp::new().await;
@@ -403,7 +509,8 @@ async fn bundles_are_imported_whole_or_refused_whole_with_every_problem_listed()
         errors.iter().any(|e| e["index"] == 2 && e["field"] == "id"),
         "{errors:?}"
     );
-    let q = renkei_store::intel::StixQuery::new(100);
+    let mut q = renkei_store::intel::StixQuery::new(100);
+    q.types = vec!["indicator".into()];
     assert!(
         app.store
             .stix_page(&admin, &col, &q)

@@ -281,7 +281,20 @@ async fn lookup_correlates_values_networks_and_warning_lists() {
 #[tokio::test]
 async fn exports_and_notifications_follow_access() {
     let app = TestApp::new().await;
-    let (_, col) = app.council().await;
+    let (council, col) = app.council().await;
+    // A second collection: the export reads both.
+    app.store
+        .create_collection(
+            &renkei_core::Actor::system("test"),
+            renkei_core::model::NewCollection {
+                community: council.id,
+                title: "2".into(),
+                description: String::new(),
+                default_tlp: renkei_core::Tlp::Amber,
+            },
+        )
+        .await
+        .expect("collection");
     let power = app.token(&app.power, Role::Reporter).await;
     let nco = app.token(&app.nco, Role::Reporter).await;
     let r = import(
@@ -346,37 +359,33 @@ async fn exports_and_notifications_follow_access() {
         .api("GET", "/api/v1/exports/stix", Some(&nco), None)
         .await;
     let bundle: serde_json::Value = serde_json::from_str(&e.body).expect("bundle JSON");
-    let types = |b: &serde_json::Value| -> Vec<String> {
-        let mut t: Vec<String> = b["objects"]
+    let objects = bundle["objects"].as_array().cloned().unwrap_or_default();
+    let shared: Vec<&serde_json::Value> = objects
+        .iter()
+        .filter(|o| o["type"] != "marking-definition")
+        .collect();
+    assert_eq!(shared.len(), 3, "{}", e.body);
+    // Each indicator marked with its TLP, stored marking or not.
+    for o in &shared {
+        let refs = o["object_marking_refs"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|o| o["type"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
+            .cloned()
             .unwrap_or_default();
-        t.sort();
-        t
-    };
-    // The three indicators, each marked, and the GREEN and AMBER marking
-    // definitions they reference.
-    assert_eq!(
-        types(&bundle),
-        [
-            "indicator",
-            "indicator",
-            "indicator",
-            "marking-definition",
-            "marking-definition"
-        ],
-        "{}",
-        e.body
-    );
+        assert!(!refs.is_empty(), "unmarked: {o}");
+    }
+    // The TLP 2.0 definitions the collections hold, each once however
+    // many collections the export reads.
+    let definitions: Vec<&str> = objects
+        .iter()
+        .filter(|o| o["type"] == "marking-definition")
+        .filter_map(|o| o["id"].as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = definitions.iter().copied().collect();
+    assert_eq!((definitions.len(), distinct.len()), (5, 5), "{}", e.body);
     let e = app
         .api("GET", "/api/v1/exports/stix", Some(&out), None)
         .await;
     let bundle: serde_json::Value = serde_json::from_str(&e.body).expect("bundle JSON");
-    assert_eq!(types(&bundle), Vec::<String>::new(), "{}", e.body);
     assert!(bundle.get("objects").is_none(), "{}", e.body);
     assert_eq!(
         app.api("GET", "/api/v1/exports/pdf", Some(&nco), None)

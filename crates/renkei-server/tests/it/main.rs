@@ -3,13 +3,17 @@
 
 mod accounts;
 mod api;
+mod bounds;
 mod checkpoints;
+mod feeds;
 mod intel;
 mod intel_portal;
 mod leaks;
 mod mfa;
+mod misp;
 mod oidc;
 mod portal;
+mod stix_in;
 mod support;
 mod taxii;
 mod ways_out;

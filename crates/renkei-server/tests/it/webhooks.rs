@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use renkei_core::model::{Collection, NewCollection, NewCommunity};
 use renkei_core::{Actor, Audience, Timestamp, Tlp};
 use renkei_server::share::webhooks::{MAX_ATTEMPTS, TickStats, Worker};

@@ -2,6 +2,8 @@
 //! skipped attribute types, id scoping and a snapshot of a small event.
 
 use super::*;
+use renkei_core::Tlp;
+use serde_json::{Value, json};
 
 /// A realistic export: event tags with a TLP, attributes of every mapped
 /// type, one with its own TLP, one not for IDS, an unsupported type, a
@@ -55,62 +57,64 @@ fn event() -> Value {
     }})
 }
 
+fn patterns(m: &MispImport) -> Vec<&str> {
+    m.objects
+        .iter()
+        .filter_map(|o| o.get("pattern").and_then(Value::as_str))
+        .collect()
+}
+
+fn of_type<'a>(m: &'a MispImport, ty: &str) -> Vec<&'a Value> {
+    m.objects.iter().filter(|o| o["type"] == ty).collect()
+}
+
 #[test]
 fn a_misp_event_maps_to_valid_stix() {
     let m = misp_to_stix(&event()).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(m.tlp, Some(Tlp::Amber));
-    let patterns: Vec<&str> = m
-        .objects
-        .iter()
-        .filter_map(|o| o.get("pattern").and_then(Value::as_str))
-        .collect();
     assert_eq!(
-        patterns,
+        patterns(&m),
         [
-            "[ipv4-addr:value = '198.51.100.7']",
-            "[ipv6-addr:value = '2001:db8::1']",
-            "[domain-name:value = 'evil.example'] AND [ipv4-addr:value = '203.0.113.9']",
+            "[(network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '198.51.100.7')]",
+            "[(network-traffic:src_ref.type = 'ipv6-addr' AND network-traffic:src_ref.value = '2001:db8::1') AND network-traffic:src_port = 443]",
+            "[domain-name:value = 'evil.example' AND domain-name:resolves_to_refs[*].value = '203.0.113.9']",
             "[url:value = 'http://evil.example/dl?id=1']",
-            "[email-addr:value = 'phish@bad.example']",
             "[file:name = '請求書.exe' AND file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
-            "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:name = 'it\\'s.exe']",
-            "[domain-name:value = 'c2.evil.example'] AND [ipv4-addr:value = '198.51.100.8']",
+            "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' AND file:name = 'it\\'s.exe' AND file:size = 0]",
+            "[domain-name:value = 'c2.evil.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.8']",
         ]
     );
     for (i, o) in m.objects.iter().enumerate() {
-        parse_object(o, Some(i)).unwrap_or_else(|e| panic!("{o}: {e}"));
+        let p = parse_object(o, Some(i)).unwrap_or_else(|e| panic!("{o}: {e}"));
+        let url = o["pattern"] == "[url:value = 'http://evil.example/dl?id=1']";
+        assert_eq!(p.tlp, Some(if url { Tlp::Red } else { Tlp::Amber }), "{o}");
     }
-    let tlps: Vec<Option<Tlp>> = m
-        .objects
-        .iter()
-        .map(|o| parse_object(o, None).ok().and_then(|p| p.tlp))
-        .collect();
-    assert_eq!(tlps[3], Some(Tlp::Red), "the attribute's own TLP");
-    assert!(
-        tlps.iter()
-            .enumerate()
-            .all(|(i, t)| i == 3 || *t == Some(Tlp::Amber))
-    );
-    assert!(
-        m.objects[4]["labels"]
-            .as_array()
-            .is_some_and(|l| l.contains(&json!("misp:to_ids=false")))
-    );
-    let report = m.objects.last().expect("a report");
-    assert_eq!(report["type"], "report");
-    assert_eq!(report["name"], "フィッシングキャンペーン 2026-11");
-    assert_eq!(report["object_refs"].as_array().map(Vec::len), Some(8));
-    assert_eq!(report["published"], "2026-11-01T10:00:00.000Z");
+    // Not for IDS: observed, never an indicator.
+    let observed = of_type(&m, "observed-data");
+    assert_eq!(observed.len(), 2, "the e-mail sender and the link");
+    assert_eq!(m.origins.len(), m.objects.len());
+    let grouping = m.objects.last().expect("a grouping");
+    assert_eq!(grouping["type"], "report", "a published event is a report");
+    assert_eq!(grouping["name"], "フィッシングキャンペーン 2026-11");
+    assert_eq!(grouping["object_refs"].as_array().map(Vec::len), Some(9));
+    assert_eq!(grouping["published"], "2026-11-01T10:00:00.000Z");
     let skipped: Vec<(&str, &str)> = m
         .skipped
         .iter()
         .map(|s| (s.path.as_str(), s.reason.as_str()))
         .collect();
-    assert_eq!(skipped.len(), 4, "{skipped:?}");
-    assert_eq!(skipped[0].0, "Event.Attribute[6]");
-    assert_eq!(skipped[1].0, "Event.Attribute[7]");
-    assert_eq!(skipped[2], ("Event.Attribute[8]", "deleted in MISP"));
-    assert_eq!(skipped[3].0, "Event.Object[2]");
+    let paths: Vec<&str> = skipped.iter().map(|s| s.0).collect();
+    assert_eq!(
+        paths,
+        [
+            "Event.Attribute[6]",
+            "Event.Attribute[8]",
+            "Event.Object[2].Attribute[0]",
+            "Event.Object[2]"
+        ],
+        "{skipped:?}"
+    );
+    assert_eq!(skipped[1].1, "deleted in MISP");
     // Ids follow the MISP uuids, so a re-import updates the same objects.
     let again = misp_to_stix(&event()).expect("valid");
     assert_eq!(again.objects, m.objects);
@@ -155,7 +159,10 @@ fn export_shapes_are_all_read() {
     let m = misp_to_stix(&response).expect("search result");
     assert_eq!(m.tlp, Some(Tlp::Amber), "the most restrictive event TLP");
     assert_eq!(
-        m.objects.iter().filter(|o| o["type"] == "report").count(),
+        m.objects
+            .iter()
+            .filter(|o| o["type"] == "report" || o["type"] == "grouping")
+            .count(),
         2
     );
     assert!(misp_to_stix(&json!([1, 2])).is_err());

@@ -1,13 +1,16 @@
 //! Tests of pattern building from MISP terms and of TLP inheritance from
 //! the event to its attributes.
 
-use super::terms::Term;
+use super::convert::stricter;
+use super::shapes::{Term, pattern};
 use super::*;
+use renkei_core::Tlp;
 
 #[test]
 fn terms_on_one_property_are_alternatives() {
     let t = |ty: &'static str, c: &str| Term {
         object_type: ty,
+        key: c.split(" = ").next().unwrap_or_default().to_owned(),
         comparison: c.to_owned(),
         shown: String::new(),
     };

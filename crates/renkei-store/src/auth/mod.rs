@@ -77,6 +77,15 @@ pub trait AuthStore: Send + Sync {
         source: &str,
         policy: &ThrottlePolicy,
     ) -> Result<()>;
+    /// Deletes sessions that expired before `now` (ended ones too, once
+    /// expired): nothing can use them again. Audited when any went; the
+    /// system only. Returns how many.
+    async fn prune_sessions(&self, actor: &Actor, now: Timestamp) -> Result<u64>;
+    /// Deletes sign-in records past use: rows of `login_failures` (the
+    /// throttling table before migration 0009) older than `window`
+    /// microseconds, and throttling rows a day without an attempt.
+    /// Audited when any went; the system only. Returns how many.
+    async fn prune_sign_in(&self, actor: &Actor, now: Timestamp, window: i64) -> Result<u64>;
     /// Resolves what a user may see: organisation, sector, accepted communities.
     async fn viewer_for_user(&self, user: UserId) -> Result<Viewer>;
     /// Resolves what an organisation may see (for work done in its name
@@ -156,6 +165,9 @@ const SESSION_BY_HASH: &str = "
     FROM sessions s
     JOIN users u ON u.id = s.user_id
     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.active";
+
+/// Expired sessions (index `sessions_expires`, migration 0016).
+const PRUNE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at < $1";
 
 const REVOKE_SESSION: &str = "
     UPDATE sessions
@@ -364,6 +376,16 @@ impl<B: Backend> AuthStore for SqlStore<B> {
         policy: &ThrottlePolicy,
     ) -> Result<()> {
         self.release(email, source, policy).await
+    }
+
+    async fn prune_sessions(&self, actor: &Actor, now: Timestamp) -> Result<u64> {
+        let d = Sql::new(PRUNE_SESSIONS).bind(now.0);
+        self.prune(actor, "sessions", vec![d]).await
+    }
+
+    async fn prune_sign_in(&self, actor: &Actor, now: Timestamp, window: i64) -> Result<u64> {
+        self.prune(actor, "sign-in attempts", throttle::prunes(now, window))
+            .await
     }
 
     async fn viewer_for_user(&self, user: UserId) -> Result<Viewer> {

@@ -84,6 +84,19 @@ const KEEP_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 const PRUNE_ACCOUNTS: &str = "DELETE FROM sign_in_accounts WHERE last_at < $1";
 const PRUNE_SOURCES: &str = "DELETE FROM sign_in_sources WHERE last_at < $1";
+/// Failures recorded before migration 0009 replaced the table; nothing
+/// writes it now, so once past the window its rows only take room.
+const PRUNE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE at < $1";
+
+/// The retention deletes: `login_failures` rows older than `window`
+/// microseconds, throttling rows a day without an attempt.
+pub(super) fn prunes(now: Timestamp, window: i64) -> Vec<Sql<'static>> {
+    vec![
+        Sql::new(PRUNE_LOGIN_FAILURES).bind(now.0 - window),
+        Sql::new(PRUNE_ACCOUNTS).bind(now.0 - KEEP_MICROS),
+        Sql::new(PRUNE_SOURCES).bind(now.0 - KEEP_MICROS),
+    ]
+}
 
 // The count leaks one attempt per `$3` microseconds since the last one;
 // a locked row is left as it is and returns nothing.

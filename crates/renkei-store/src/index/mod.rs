@@ -214,13 +214,15 @@ pub trait IndexStore: Send + Sync {
     async fn index_page(&self, actor: &Actor, q: &IndexQuery) -> Result<Vec<IndexRow>>;
     /// Readable sightings of `stix_id`.
     async fn sightings_of(&self, actor: &Actor, stix_id: &str) -> Result<SightingSummary>;
-    /// Readable objects across every collection, newest first.
+    /// Readable objects across every collection, newest first (what was
+    /// shared: not the definitions every collection holds).
     async fn search(&self, actor: &Actor, q: &SearchQuery) -> Result<Vec<FoundObject>>;
     /// Every readable version of one object, newest first (`NotFound` when
     /// none is readable, so absence and refusal look the same).
     async fn object_versions(&self, actor: &Actor, stix_id: &str) -> Result<Vec<FoundObject>>;
     /// Readable objects added after `after` (`(date_added, pk)`), oldest
-    /// first: what is new for a notification or a webhook.
+    /// first: what is new for a notification or a webhook. The definitions
+    /// every collection holds are no news and are left out.
     async fn added_since(
         &self,
         actor: &Actor,

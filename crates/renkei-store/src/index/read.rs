@@ -155,6 +155,9 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
         let limit = q.limit.clamp(1, 1000);
         let query = |leg: Leg| {
             let mut d = readable_latest(actor, FOUND_COLS, "stix_objects o");
+            // What was shared: not the definitions every collection holds
+            // (owner_org 0, migration 0014).
+            d.push(" AND o.owner_org <> 0");
             if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 match IndicatorValue::guess(&renkei_core::refang(text)) {
                     Ok(v) => {
@@ -237,8 +240,11 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
         let (u, o, s) = binds(&actor.viewer);
         let limit = limit.clamp(1, 1000);
         let query = |leg: Leg| {
+            // Not the definitions every collection holds (owner_org 0,
+            // migration 0014): nobody shared them, so they are no news.
             let mut d = Sql::built(format!(
-                "{FOUND_COLS} FROM stix_objects o WHERE o.deleted_at IS NULL AND {}",
+                "{FOUND_COLS} FROM stix_objects o
+                 WHERE o.deleted_at IS NULL AND o.owner_org <> 0 AND {}",
                 readable_stix!()
             ))
             .bind(u)

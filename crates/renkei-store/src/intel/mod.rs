@@ -5,11 +5,13 @@
 pub(crate) mod backend;
 mod model;
 pub(crate) mod page;
+mod status;
 mod store;
 pub(crate) mod write;
 
 pub use model::{
-    AddOutcome, DeleteMatch, EnvelopePage, IndexEntries, NewStixVersion, SightingOf, StixPage,
-    StixQuery, StixRow, TaxiiStatus, VersionMatch,
+    AddOutcome, DeleteMatch, Echo, EnvelopePage, IndexEntries, NewStixVersion, SightingOf,
+    StixPage, StixQuery, StixRow, TaxiiStatus, VersionMatch,
 };
+pub use status::AddAbandoned;
 pub use store::IntelStore;

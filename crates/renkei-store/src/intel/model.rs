@@ -137,10 +137,51 @@ pub struct EnvelopePage {
 /// The outcome of an add, per object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddOutcome {
-    /// (id, version) stored, or already stored.
-    pub successes: Vec<(String, String)>,
+    /// (id, version, what to know) stored, or already stored: the message
+    /// says when the object was not stored as a new version as sent (an
+    /// exact repeat, a definition every collection holds, a new version of
+    /// an SCO beside earlier ones).
+    pub successes: Vec<(String, String, Option<String>)>,
     /// (id, version, why).
     pub failures: Vec<(String, Option<String>, String)>,
+}
+
+/// An exact repeat of an object in the same add, stored once: it shares
+/// the fate of its first (`id` at `version`; an SCO's by id alone), and
+/// its status entry says `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Echo {
+    pub id: String,
+    pub version: Option<String>,
+    pub message: String,
+}
+
+impl AddOutcome {
+    /// Adds an entry for each echo: a success beside its first's, or a
+    /// failure giving its first's reason.
+    pub fn settle_echoes(&mut self, echoes: &[Echo]) {
+        for e in echoes {
+            let same = |id: &str, v: Option<&str>| {
+                id == e.id && (e.version.is_none() || v == e.version.as_deref())
+            };
+            if let Some((id, v, _)) = self.successes.iter().find(|(i, v, _)| same(i, Some(v))) {
+                let entry = (id.clone(), v.clone(), Some(e.message.clone()));
+                self.successes.push(entry);
+            } else {
+                let why = self
+                    .failures
+                    .iter()
+                    .find(|(i, v, _)| same(i, v.as_deref()))
+                    .map_or_else(|| "not stored".to_owned(), |(_, _, m)| m.clone());
+                let entry = (
+                    e.id.clone(),
+                    e.version.clone(),
+                    format!("{}, which failed: {why}", e.message),
+                );
+                self.failures.push(entry);
+            }
+        }
+    }
 }
 
 /// A TAXII status resource.
@@ -149,12 +190,16 @@ pub struct TaxiiStatus {
     pub id: String,
     pub collection: String,
     pub org: i64,
-    /// `pending` or `complete`.
+    /// `pending` or `complete` (TAXII 2.1 has no "failed": an add that
+    /// could not be stored completes with each object a failure).
     pub status: String,
     pub requested_at: i64,
     pub total: i64,
     pub pending: i64,
     pub outcome: AddOutcome,
+    /// (id, version) of each object still to be stored while `pending`,
+    /// kept so that an add that is lost fails each of them by name.
+    pub pending_objects: Vec<(String, Option<String>)>,
 }
 
 /// What an object version adds to the index, computed by the caller from the

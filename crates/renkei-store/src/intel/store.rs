@@ -1,5 +1,5 @@
 //! [`IntelStore`]: collections, adding and reading versions, deletes,
-//! TAXII add statuses.
+//! TAXII add statuses (their statements in `status.rs`).
 
 use async_trait::async_trait;
 use renkei_core::model::{Collection, NewCollection};
@@ -7,10 +7,12 @@ use renkei_core::{Actor, AuditOutcome, CommunityId, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
 use super::model::{
-    AddOutcome, DeleteMatch, EnvelopePage, NewStixVersion, StixPage, StixQuery, StixRow,
+    AddOutcome, DeleteMatch, Echo, EnvelopePage, NewStixVersion, StixPage, StixQuery, StixRow,
     TaxiiStatus,
 };
 use super::page::{Rule, keyset_rows, page_limit, page_query, version_clause};
+use super::status::{AddAbandoned, PRUNE_STATUSES};
+use super::write::STATUS_GONE;
 use crate::access::{binds, readable_stix};
 use crate::audit::chain::{Draft, append, append_many};
 use crate::backend::{RowExt, Sql};
@@ -74,10 +76,42 @@ pub trait IntelStore: Send + Sync {
         m: &DeleteMatch,
     ) -> Result<u64>;
 
+    /// Records a status, `pending` with the objects it is still to store
+    /// (`pending_objects`).
     async fn create_status(&self, status: &TaxiiStatus) -> Result<()>;
-    async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<()>;
+    /// Completes a pending status with `outcome`; `false`, changing
+    /// nothing, when it is no longer pending.
+    async fn complete_status(&self, id: &str, outcome: &AddOutcome) -> Result<bool>;
     /// The status if it exists and belongs to `org`.
     async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>>;
+    /// Stores versions as [`IntelStore::add_stix`] does and, in the same
+    /// transaction, completes the pending status `status` with `prior`
+    /// (what failed before the add), the add's outcome and `echoes` (exact
+    /// repeats stored once, settled by their first's fate), which it
+    /// returns. `None`, storing nothing, when the status is no longer
+    /// pending (failed meanwhile by [`IntelStore::fail_status`] or
+    /// [`IntelStore::fail_stale_statuses`]).
+    async fn add_stix_for_status(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        objects: Vec<NewStixVersion>,
+        status: &str,
+        prior: AddOutcome,
+        echoes: Vec<Echo>,
+    ) -> Result<Option<AddOutcome>>;
+    /// Fails a pending status whose add will not be stored: each object it
+    /// was to store becomes a failure saying `why`. `false` when it was no
+    /// longer pending.
+    async fn fail_status(&self, id: &str, why: AddAbandoned) -> Result<bool>;
+    /// Fails, as [`AddAbandoned::Stale`], every status still pending that
+    /// was requested before `requested_before` (microseconds): statuses
+    /// left behind by a process that stopped. Returns how many.
+    async fn fail_stale_statuses(&self, requested_before: i64) -> Result<u64>;
+    /// Deletes finished statuses completed before `completed_before`
+    /// (microseconds); TAXII 2.1 lets status resources expire. Audited
+    /// when any went; the system only. Returns how many.
+    async fn prune_statuses(&self, actor: &Actor, completed_before: i64) -> Result<u64>;
 
     /// The database's own secret for ids derived from others' (MISP
     /// uuids), created on first use and the same for every server of the
@@ -89,6 +123,18 @@ pub trait IntelStore: Send + Sync {
 const INSERT_COLLECTION: &str = "
     INSERT INTO taxii_collections (id, community_id, title, description, default_tlp, created_at)
     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The objects every collection holds (migration 0014), copied into a new
+/// one (`$1`, of community `$2`) as added at `$3` plus their ordinal.
+const INSERT_SYSTEM_OBJECTS: &str = "
+    INSERT INTO stix_objects (
+        collection_id, community_id, stix_id, stix_type, spec_version, version, version_us,
+        date_added, tlp, owner_org, created_by, body
+    )
+    SELECT $1, $2, s.stix_id, s.stix_type, '2.1', s.version, s.version_us,
+           $3 + s.ordinal, 'CLEAR', 0, NULL, s.body
+    FROM stix_system_objects s
+    ORDER BY s.ordinal";
 
 const LIST_COLLECTIONS: &str = "
     SELECT id, community_id, title, description, default_tlp, created_at
@@ -132,24 +178,6 @@ const INSERT_SECRET: &str = "
 
 const GET_SECRET: &str = "SELECT secret FROM server_secrets WHERE name = $1";
 
-const INSERT_STATUS: &str = "
-    INSERT INTO taxii_status (
-        id, collection_id, org_id, status, requested_at, total_count, success_count,
-        failure_count, pending_count, details
-    )
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-
-const COMPLETE_STATUS: &str = "
-    UPDATE taxii_status
-    SET status = 'complete', success_count = $1, failure_count = $2, pending_count = 0,
-        details = $3, completed_at = $4
-    WHERE id = $5";
-
-const GET_STATUS: &str = "
-    SELECT id, collection_id, org_id, status, requested_at, total_count, pending_count, details
-    FROM taxii_status
-    WHERE id = $1 AND org_id = $2";
-
 /// The columns of a portal page (`stix_page`).
 const PAGE_SELECT: &str =
     "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body";
@@ -171,13 +199,20 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
                 message: format!("no community {}", c.community),
             });
         }
+        let created = Timestamp::now().0;
         Sql::new(INSERT_COLLECTION)
             .bind(&id)
             .bind(c.community.0)
             .bind(c.title.trim())
             .bind(c.description.trim())
             .bind(c.default_tlp.as_str())
-            .bind(Timestamp::now().0)
+            .bind(created)
+            .execute(&mut tx)
+            .await?;
+        Sql::new(INSERT_SYSTEM_OBJECTS)
+            .bind(&id)
+            .bind(c.community.0)
+            .bind(created)
             .execute(&mut tx)
             .await?;
         let object = format!("collection:{id}");
@@ -223,7 +258,7 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
         c: &Collection,
         objects: Vec<NewStixVersion>,
     ) -> Result<AddOutcome> {
-        self.add_versions(actor, c, objects, false).await
+        self.add_versions(actor, c, objects, false, None).await
     }
 
     async fn add_stix_whole(
@@ -232,7 +267,7 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
         c: &Collection,
         objects: Vec<NewStixVersion>,
     ) -> Result<AddOutcome> {
-        self.add_versions(actor, c, objects, true).await
+        self.add_versions(actor, c, objects, true, None).await
     }
 
     async fn stix_page(&self, actor: &Actor, c: &Collection, q: &StixQuery) -> Result<StixPage> {
@@ -350,41 +385,47 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
     }
 
     async fn create_status(&self, st: &TaxiiStatus) -> Result<()> {
-        Sql::new(INSERT_STATUS)
-            .bind(&st.id)
-            .bind(&st.collection)
-            .bind(st.org)
-            .bind(&st.status)
-            .bind(st.requested_at)
-            .bind(st.total)
-            .bind(st.outcome.successes.len() as i64)
-            .bind(st.outcome.failures.len() as i64)
-            .bind(st.pending)
-            .bind(details_json(&st.outcome))
-            .execute(self)
-            .await?;
-        Ok(())
+        self.insert_status(st).await
     }
 
-    async fn complete_status(&self, id: &str, o: &AddOutcome) -> Result<()> {
-        Sql::new(COMPLETE_STATUS)
-            .bind(o.successes.len() as i64)
-            .bind(o.failures.len() as i64)
-            .bind(details_json(o))
-            .bind(Timestamp::now().0)
-            .bind(id)
-            .execute(self)
-            .await?;
-        Ok(())
+    async fn complete_status(&self, id: &str, o: &AddOutcome) -> Result<bool> {
+        self.complete_pending(id, o).await
     }
 
     async fn get_status(&self, id: &str, org: i64) -> Result<Option<TaxiiStatus>> {
-        let r = Sql::new(GET_STATUS)
-            .bind(id)
-            .bind(org)
-            .fetch_optional(self)
-            .await?;
-        r.as_ref().map(status).transpose()
+        self.read_status(id, org).await
+    }
+
+    async fn add_stix_for_status(
+        &self,
+        actor: &Actor,
+        c: &Collection,
+        objects: Vec<NewStixVersion>,
+        status: &str,
+        prior: AddOutcome,
+        echoes: Vec<Echo>,
+    ) -> Result<Option<AddOutcome>> {
+        match self
+            .add_versions(actor, c, objects, false, Some((status, prior, echoes)))
+            .await
+        {
+            Ok(o) => Ok(Some(o)),
+            Err(StoreError::NotFound(what)) if what == STATUS_GONE => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn fail_status(&self, id: &str, why: AddAbandoned) -> Result<bool> {
+        self.fail_pending(id, why).await
+    }
+
+    async fn fail_stale_statuses(&self, requested_before: i64) -> Result<u64> {
+        self.fail_stale(requested_before).await
+    }
+
+    async fn prune_statuses(&self, actor: &Actor, completed_before: i64) -> Result<u64> {
+        let d = Sql::new(PRUNE_STATUSES).bind(completed_before);
+        self.prune(actor, "taxii statuses", vec![d]).await
     }
 
     async fn derived_id_secret(&self) -> Result<[u8; 32]> {
@@ -438,43 +479,4 @@ fn collection(r: &impl RowExt) -> Result<Collection> {
             .map_err(|e| StoreError::corrupt("taxii_collections", e))?,
         created_at: Timestamp(r.i64("created_at")?),
     })
-}
-
-fn status(r: &impl RowExt) -> Result<TaxiiStatus> {
-    let details: serde_json::Value = serde_json::from_str(&r.text("details")?)
-        .map_err(|e| StoreError::corrupt("taxii_status", e))?;
-    let text = |x: &serde_json::Value| x.as_str().unwrap_or_default().to_owned();
-    let pairs = |k: &str| -> Vec<(String, String)> {
-        details[k].as_array().map_or_else(Vec::new, |a| {
-            a.iter().map(|x| (text(&x[0]), text(&x[1]))).collect()
-        })
-    };
-    let failures = details["failures"].as_array().map_or_else(Vec::new, |a| {
-        a.iter()
-            .map(|x| (text(&x[0]), x[1].as_str().map(str::to_owned), text(&x[2])))
-            .collect()
-    });
-    Ok(TaxiiStatus {
-        id: r.text("id")?,
-        collection: r.text("collection_id")?,
-        org: r.i64("org_id")?,
-        status: r.text("status")?,
-        requested_at: r.i64("requested_at")?,
-        total: r.i64("total_count")?,
-        pending: r.i64("pending_count")?,
-        outcome: AddOutcome {
-            successes: pairs("successes"),
-            failures,
-        },
-    })
-}
-
-fn details_json(o: &AddOutcome) -> String {
-    let successes: Vec<_> = o.successes.iter().map(|(i, v)| [i, v]).collect();
-    let failures: Vec<_> = o
-        .failures
-        .iter()
-        .map(|(i, v, m)| serde_json::json!([i, v, m]))
-        .collect();
-    serde_json::json!({ "successes": successes, "failures": failures }).to_string()
 }

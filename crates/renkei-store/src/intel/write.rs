@@ -13,12 +13,17 @@ use renkei_core::model::Collection;
 use renkei_core::{Actor, Marking, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
-use super::model::{AddOutcome, IndexEntries, NewStixVersion};
+use super::model::{AddOutcome, Echo, IndexEntries, NewStixVersion};
+use super::status::complete_in;
 use crate::audit::chain::append;
 use crate::backend::{Arg, Backend, RowExt, Sql, Tx};
 use crate::items::{audience_rows, check_audiences};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
+
+/// What `add_versions` answers when the TAXII status it was to complete is
+/// no longer pending (it then stores nothing).
+pub(crate) const STATUS_GONE: &str = "pending status";
 
 /// Rows per multi-row INSERT (13 values each stays under both backends'
 /// bind limits).
@@ -27,6 +32,18 @@ const INSERT_CHUNK: usize = 400;
 /// Index rows per multi-row INSERT (5 bound values each, well under both
 /// backends' bind limits).
 const INDEX_CHUNK: usize = 2_000;
+
+/// The ids of the objects every collection holds (migration 0014).
+const SYSTEM_IDS: &str = "SELECT stix_id FROM stix_system_objects";
+
+/// What an add of one of those ids answers: it stores nothing.
+const SYSTEM_HELD: &str = "every collection holds the specification's TLP 2.0 marking definition under this id; nothing was stored";
+
+/// What an add of a new version of an object without `modified` or
+/// `created` (an SCO) answers when the sharer already holds that id: STIX
+/// gives such an object no version of its own, so each add is a version
+/// dated when it was added, and the earlier ones stay (TAXII versions).
+const UNVERSIONED_AGAIN: &str = "this object has no modified (an SCO): stored as a new version dated when it was added; the earlier versions stay and are listed under its versions";
 
 /// Of the ids in a chunk, those the adder's organisation already holds in
 /// the collection (their older versions may need `has_newer`).
@@ -98,12 +115,17 @@ type Accepted = (NewStixVersion, Tlp, String);
 #[allow(private_bounds)]
 impl<B: IntelBackend> SqlStore<B> {
     /// Stores versions; with `whole`, refuses them all if any is refused.
+    /// With `status` (a pending TAXII status and what failed before the
+    /// add), completes that status in the same transaction and returns
+    /// its whole outcome, or stores nothing and fails with
+    /// `NotFound(STATUS_GONE)` if the status is no longer pending.
     pub(crate) async fn add_versions(
         &self,
         actor: &Actor,
         c: &Collection,
         objects: Vec<NewStixVersion>,
         whole: bool,
+        status: Option<(&str, AddOutcome, Vec<Echo>)>,
     ) -> Result<AddOutcome> {
         let object = format!("collection:{}", c.id);
         if !renkei_core::can_write_community(&actor.viewer, c.community) {
@@ -118,7 +140,16 @@ impl<B: IntelBackend> SqlStore<B> {
         let now = Timestamp::now().0;
         let mut outcome = AddOutcome::default();
         let mut accepted: Vec<Accepted> = Vec::with_capacity(objects.len());
+        let system = self.system_ids(&objects).await?;
         for o in objects {
+            if system.contains(&o.stix_id) {
+                // Validated as the specification's definition before it
+                // came here (renkei-stix refuses any other under this id).
+                let version = o.version.map(|(t, _)| t).unwrap_or_default();
+                let held = Some(SYSTEM_HELD.to_owned());
+                outcome.successes.push((o.stix_id, version, held));
+                continue;
+            }
             let tlp = o.tlp.unwrap_or(c.default_tlp);
             let marking = Marking {
                 tlp,
@@ -131,7 +162,13 @@ impl<B: IntelBackend> SqlStore<B> {
                 .version
                 .as_ref()
                 .map_or_else(|| Timestamp(now).to_rfc3339(), |(t, _)| t.clone());
-            if let Err(e) = marking.check() {
+            if tlp == Tlp::Red && actor.viewer.user.is_none() {
+                let why = "TLP:RED is shared by a person: not by a token no person created, \
+                           nor from the command line without --user";
+                outcome
+                    .failures
+                    .push((o.stix_id, Some(version_text), why.into()));
+            } else if let Err(e) = marking.check() {
                 outcome
                     .failures
                     .push((o.stix_id, Some(version_text), e.to_string()));
@@ -160,9 +197,11 @@ impl<B: IntelBackend> SqlStore<B> {
         for (n, chunk) in accepted.chunks(INSERT_CHUNK).enumerate() {
             let first = added + (n * INSERT_CHUNK) as i64;
             insert_objects(&mut tx, actor, owner.0, c, chunk, now, first).await?;
-            outcome
-                .successes
-                .extend(chunk.iter().map(|(o, _, v)| (o.stix_id.clone(), v.clone())));
+            outcome.successes.extend(chunk.iter().map(|(o, _, v)| {
+                let again = (o.version.is_none() && known.contains(&o.stix_id))
+                    .then(|| UNVERSIONED_AGAIN.to_owned());
+                (o.stix_id.clone(), v.clone(), again)
+            }));
         }
         // Objects with more than one version now (stored before, or twice in
         // this batch): their older versions get has_newer.
@@ -185,8 +224,31 @@ impl<B: IntelBackend> SqlStore<B> {
             outcome.failures.len()
         );
         append(&mut tx, actor, "stix.add", &object, &detail).await?;
+        if let Some((id, mut done, echoes)) = status {
+            done.successes.append(&mut outcome.successes);
+            done.failures.append(&mut outcome.failures);
+            done.settle_echoes(&echoes);
+            if !complete_in(&mut tx, id, &done).await? {
+                // Dropping `tx` rolls the add back.
+                return Err(StoreError::NotFound(STATUS_GONE));
+            }
+            outcome = done;
+        }
         self.commit(tx).await?;
         Ok(outcome)
+    }
+}
+
+#[allow(private_bounds)]
+impl<B: IntelBackend> SqlStore<B> {
+    /// Which of the objects' ids name objects every collection holds; read
+    /// only when a marking definition is among them.
+    async fn system_ids(&self, objects: &[NewStixVersion]) -> Result<HashSet<String>> {
+        if !objects.iter().any(|o| o.stix_type == "marking-definition") {
+            return Ok(HashSet::new());
+        }
+        let rows = Sql::new(SYSTEM_IDS).fetch_all(self).await?;
+        rows.iter().map(|r| r.text("stix_id")).collect()
     }
 }
 

@@ -368,10 +368,9 @@ async fn no_value_stands_for_nobody() {
             b.name()
         );
         assert!(s.object_versions(&token, X).await.is_err(), "{}", b.name());
-        let env = s
-            .stix_envelope(&token, &w.col, &StixQuery::new(10))
-            .await
-            .expect("envelope");
+        let mut q = StixQuery::new(10);
+        q.ids = vec![X.into()];
+        let env = s.stix_envelope(&token, &w.col, &q).await.expect("envelope");
         assert_eq!(env.count, 0, "{}", b.name());
         let found = s
             .search(

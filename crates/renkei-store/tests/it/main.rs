@@ -3,11 +3,14 @@
 
 mod accounts;
 mod exports;
+mod held;
 mod leaks;
 mod mfa;
 mod oidc;
 mod policy;
+mod retention;
 mod rewrite;
+mod sco;
 mod story;
 mod support;
 mod tamper;

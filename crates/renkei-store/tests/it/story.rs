@@ -640,8 +640,19 @@ async fn keyset_pages_cross_batches_that_share_a_date_added() {
     }
 }
 
-/// An organisation with a reporter in a community with a GREEN collection.
+/// An organisation with a reporter in a community with a GREEN collection,
+/// which holds only what the test shares.
 pub(crate) async fn sharing_setup(
+    b: &Backend,
+) -> (renkei_core::Actor, renkei_core::model::Collection) {
+    let setup = collection_setup(b).await;
+    b.without_system_objects().await;
+    setup
+}
+
+/// [`sharing_setup`], the collection as created: holding the definitions
+/// every collection holds.
+pub(crate) async fn collection_setup(
     b: &Backend,
 ) -> (renkei_core::Actor, renkei_core::model::Collection) {
     let s = b.store();
@@ -888,7 +899,7 @@ async fn the_latest_version_holds_through_out_of_order_adds_and_deletes() {
     }
 }
 
-const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
+pub(crate) const VERSIONED: &str = "indicator--00000000-0000-4000-8000-00000000000a";
 
 pub(crate) fn version_of(second: i64) -> renkei_store::intel::NewStixVersion {
     renkei_store::intel::NewStixVersion {

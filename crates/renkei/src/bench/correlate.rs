@@ -56,9 +56,9 @@ fn mix(mut x: u64) -> u64 {
 /// One generated value: its kind, the text as written in the pattern, the
 /// STIX path it is tested under, and whether it is a network.
 #[derive(Debug, Clone)]
-struct GenValue {
+pub(super) struct GenValue {
     kind: renkei_core::ValueKind,
-    text: String,
+    pub(super) text: String,
     network: bool,
 }
 
@@ -72,7 +72,7 @@ const TLDS: [&str; 9] = [
 
 /// The value with id `id`: 38 % IPv4 addresses, 2 % IPv4 /24 networks, 30 %
 /// domains, 15 % URLs, 15 % SHA-256 hashes.
-fn value_of(id: u64) -> GenValue {
+pub(super) fn value_of(id: u64) -> GenValue {
     use renkei_core::ValueKind;
     let h = mix(id ^ 0x5eed_0000_0000_0001);
     let pick = h % 100;

@@ -6,11 +6,15 @@
 //!   trait, exactly as the REST look-up and the portal call it (access rule
 //!   and read audit included), with a text-scan baseline timed in the same
 //!   run (see `bench/correlate.sh`).
+//! - `import-feed` and `parse-only`: a generated feed file and a store
+//!   ready for `renkei import`, and the parse-only baseline of
+//!   `bench/import.sh`, which times the import in a process of its own.
 //!
 //! This module holds what both share: the command line, opening the store,
 //! the bench organisation and its user, and loading in batches.
 
 mod correlate;
+mod import;
 mod taxii;
 
 use std::path::PathBuf;
@@ -68,17 +72,46 @@ pub enum BenchCommand {
         #[arg(long)]
         no_analyze: bool,
     },
+    /// Write a feed file of --lines lines (a `#` comment header, then one
+    /// IPv4 address, network, domain, URL or SHA-256 per line) and make the
+    /// bench organisation and collection in the store, printing their ids
+    /// for `renkei import` (see `bench/import.sh`).
+    ImportFeed {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 100_000)]
+        lines: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read and parse a list file as `renkei import text|csv` does, and stop
+    /// there (the baseline of `bench/import.sh`).
+    ParseOnly {
+        file: PathBuf,
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
 }
 
 /// Opens the store named on the command line (creating an embedded
 /// store's directory) and runs the bench.
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     crate::init_tracing(false);
-    let (BenchCommand::Taxii { db, .. } | BenchCommand::Correlate { db, .. }) = &command;
+    let db = match &command {
+        BenchCommand::ParseOnly { file, format } => return import::parse_only(file, format),
+        BenchCommand::Taxii { db, .. }
+        | BenchCommand::Correlate { db, .. }
+        | BenchCommand::ImportFeed { db, .. } => db,
+    };
     if let Some(dir) = &db.data {
         std::fs::create_dir_all(dir)?;
     }
     match command {
+        BenchCommand::ImportFeed { db, lines, out } => {
+            let store = db.open().await?;
+            import::import_feed(store.as_ref(), &out, lines).await
+        }
+        BenchCommand::ParseOnly { .. } => unreachable!("handled above"),
         BenchCommand::Taxii {
             db,
             objects,

@@ -82,11 +82,12 @@ async fn fill(dir: &Path) -> String {
              NULL, printf('{{\"name\":\"indicator %d\"}}', i), 1
          FROM n"
     );
-    // 11.0.0.0 onwards: on no warning list.
+    // 11.0.0.0 onwards: on no warning list. Only the indicators: every
+    // collection also holds the TLP marking definitions (owner_org 0).
     let values = "INSERT INTO indicator_values (object_pk, kind, value, valid_from, valid_until)
          SELECT pk, 'ipv4', printf('%d.%d.%d.%d', 11 + (pk - 1) / 16777216,
              ((pk - 1) / 65536) % 256, ((pk - 1) / 256) % 256, (pk - 1) % 256), 0, NULL
-         FROM stix_objects";
+         FROM stix_objects WHERE owner_org = 1";
     for q in [objects.as_str(), values, "PRAGMA wal_checkpoint(TRUNCATE)"] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(q.to_owned()))
             .execute(&pool)

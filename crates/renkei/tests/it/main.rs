@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod checkpoint;
 mod export_memory;
+mod feeds;
 
 const BIN: &str = env!("CARGO_BIN_EXE_renkei");
 
@@ -618,7 +619,43 @@ async fn lists_and_misp_import_with_line_errors_and_export_only_what_the_org_may
     );
     let (ok, out) = renkei(&["import", "misp", &misp, "--org", "2", "--data", d]);
     assert!(
-        ok && out.contains("stored") && out.contains("not mapped"),
+        ok && out.contains("stored")
+            && out.contains("skipped Event.Attribute[1]: MISP type \"comment\""),
+        "{out}"
+    );
+    // A scheme-less URL refuses the event, naming it; --skip-invalid keeps
+    // the rest and says what it left out.
+    let onion = write(
+        "onion.json",
+        &serde_json::json!({"response": [{"Event": {
+            "info": "Onion C2", "date": "2026-11-20", "timestamp": "1795132800",
+            "uuid": "5e6b6f8a-1c2d-4e5f-8a9b-0c1d2e3f4a6b", "Tag": [{"name": "tlp:amber"}],
+            "Attribute": [
+                {"type": "url", "value": "expyuzz4wqqyqhjn.onion", "to_ids": true, "uuid": "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c5d"},
+                {"type": "ip-dst", "value": "45.77.10.21", "to_ids": true, "uuid": "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c6d"}
+            ]
+        }}]})
+        .to_string(),
+    );
+    let (ok, out) = renkei(&["import", "misp", &onion, "--org", "2", "--data", d]);
+    assert!(
+        !ok && out.contains("response[0].Event.Attribute[0].value")
+            && out.contains("nothing was stored"),
+        "{out}"
+    );
+    let (ok, out) = renkei(&[
+        "import",
+        "misp",
+        &onion,
+        "--org",
+        "2",
+        "--skip-invalid",
+        "--data",
+        d,
+    ]);
+    assert!(
+        ok && out.contains("skipped response[0].Event.Attribute[0]: invalid:")
+            && out.contains("stored 2"),
         "{out}"
     );
     assert!(rows().await >= before + 5, "values indexed");

@@ -25,6 +25,8 @@ pub(crate) struct TaxiiError {
     pub(super) description: String,
     /// The stable code of a coded `ApiError` (TAXII 2.1 §3.6.1 `error_code`).
     error_code: Option<&'static str>,
+    /// `Retry-After` seconds, for refusals of a busy server.
+    retry_after: Option<u16>,
 }
 
 impl TaxiiError {
@@ -38,6 +40,7 @@ impl TaxiiError {
             title,
             description: description.into(),
             error_code: None,
+            retry_after: None,
         }
     }
 
@@ -68,6 +71,7 @@ impl From<crate::http::error::ApiError> for TaxiiError {
             title: api.title,
             description: api.detail,
             error_code: api.code,
+            retry_after: api.retry_after,
         }
     }
 }
@@ -88,6 +92,10 @@ impl IntoResponse for TaxiiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"renkei\", Bearer"),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         r
     }

@@ -3,9 +3,10 @@
 //!
 //! Paging is stateless: `next` encodes the last `(date_added, pk)` seen, so
 //! any server process answers any page, and many objects sharing one
-//! `date_added` page correctly. Adds run asynchronously; the status lives
-//! in the store. Errors are TAXII error messages in the TAXII media type.
+//! `date_added` page correctly. Adds run asynchronously, bounded and
+//! drained at shutdown (`adds.rs`); the status lives in the store. Errors are TAXII error messages in the TAXII media type.
 
+mod adds;
 mod base;
 mod objects;
 mod paging;

@@ -2,22 +2,29 @@
 //! manifest, deletion, and adds with their status.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use renkei_core::model::Collection;
 use renkei_core::{Timestamp, can_write_community};
-use renkei_stix::StixTime;
+use renkei_stix::id::canonical_id;
+use renkei_stix::{Repeat, StixObject, StixTime};
 use renkei_store::intel::{
-    AddOutcome, DeleteMatch, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
+    AddOutcome, DeleteMatch, Echo, NewStixVersion, StixQuery, TaxiiStatus, VersionMatch,
 };
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::http::AppState;
 use crate::http::auth::Principal;
+use crate::http::error::ApiError;
+use crate::http::i18n::{Lang, api_lang};
 use crate::http::json::unsupported_media_type;
 
+use super::adds;
 use super::base::*;
 use super::paging::*;
+use crate::share::api::stix20_refused;
 use crate::share::service::new_version;
 
 pub(super) async fn get_objects(
@@ -91,7 +98,7 @@ async fn one_object(
 ) -> TResult<(Collection, Params)> {
     check_accept(headers)?;
     let mut params = parse_params(raw)?;
-    params.ids = vec![object_id];
+    params.ids = vec![canonical_id(&object_id).into_owned()];
     Ok((readable_collection(s, p, &root, &id).await?, params))
 }
 
@@ -167,6 +174,7 @@ pub(super) async fn delete_object(
 ) -> TResult {
     check_accept(&headers)?;
     let params = parse_params(raw.as_deref())?;
+    let object_id = canonical_id(&object_id).into_owned();
     let c = readable_collection(&s, &p, &root, &id).await?;
     if !can_write_community(p.viewer(), c.community) {
         return Err(TaxiiError::new(
@@ -205,7 +213,13 @@ pub(super) fn status_json(st: &TaxiiStatus) -> Value {
         let list: Vec<_> = o
             .successes
             .iter()
-            .map(|(id, v)| json!({"id": id, "version": v}))
+            .map(|(id, v, m)| {
+                let mut s = json!({"id": id, "version": v});
+                if let Some(m) = m {
+                    s["message"] = json!(m);
+                }
+                s
+            })
             .collect();
         body["successes"] = json!(list);
     }
@@ -225,7 +239,7 @@ pub(super) async fn add_objects(
     p: TaxiiPrincipal,
     headers: HeaderMap,
     Path((root, id)): Path<(String, String)>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: axum::extract::Request,
 ) -> TResult {
     check_accept(&headers)?;
     let ct: String = headers
@@ -250,7 +264,19 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     }
-    let body = body.map_err(|e| {
+    let lang = api_lang(&headers);
+    let requested = tokio::time::Instant::now();
+    // Places first, before the body is read: a refusal then costs no
+    // memory or parsing and changes nothing.
+    let ticket = s
+        .jobs
+        .admit()
+        .ok_or_else(|| TaxiiError::from(ApiError::busy(lang, adds::RETRY_AFTER_SECS)))?;
+    let place = s
+        .parse
+        .place()
+        .map_err(|e| TaxiiError::from(e.error(lang)))?;
+    let body = Bytes::from_request(req, &s).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             TaxiiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -264,34 +290,18 @@ pub(super) async fn add_objects(
             TaxiiError::bad_request(e.body_text())
         }
     })?;
-    // Parsing and validating thousands of objects is CPU work: off the
-    // async workers, so other requests keep being answered meanwhile, and
-    // no more at once than there are cores (the blocking pool itself would
-    // start hundreds of threads).
-    static VALIDATING: std::sync::LazyLock<tokio::sync::Semaphore> =
-        std::sync::LazyLock::new(|| {
-            tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
-        });
-    let permit = VALIDATING.acquire().await.map_err(|_| {
-        TaxiiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Unavailable",
-            "the server is shutting down",
-        )
-    })?;
-    let (total, outcome, valid) = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        validate_envelope(&body)
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "TAXII validation task failed");
-        TaxiiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "the objects could not be validated",
-        )
-    })??;
+    // Parsing and validating thousands of objects is CPU work: on the
+    // bounded blocking pool (`http/parse.rs`), off the async workers.
+    let Validated {
+        total,
+        outcome,
+        valid,
+        repeats,
+    } = place
+        .run(move || validate_envelope(&body))
+        .await
+        .map_err(|e| TaxiiError::from(e.error(lang)))??;
+    drop(place);
     // A writer of a community's collection is a member: an organisation.
     let Some(org) = p.viewer().org else {
         return Err(TaxiiError::new(
@@ -300,50 +310,36 @@ pub(super) async fn add_objects(
             "this collection is read-only for you",
         ));
     };
-    let st = TaxiiStatus {
+    let mut st = TaxiiStatus {
         id: uuid::Uuid::new_v4().to_string(),
         collection: c.id.clone(),
         org: org.0,
         status: "pending".into(),
         requested_at: Timestamp::now().0,
         total,
-        pending: valid.len() as i64,
+        pending: (valid.len() + repeats.len()) as i64,
         outcome: outcome.clone(),
+        pending_objects: valid
+            .iter()
+            .map(|v| (v.stix_id.clone(), v.version.as_ref().map(|x| x.0.clone())))
+            .collect(),
     };
     s.store.create_status(&st).await?;
-    let store = s.store.clone();
-    let actor = p.actor.clone();
-    let status_id = st.id.clone();
+    st.pending_objects = Vec::new();
     let small = valid.len() <= INLINE_ADD_MAX;
+    let add = adds::Add {
+        store: s.store.clone(),
+        actor: p.actor.clone(),
+        collection: c,
+        valid,
+        status: st.id.clone(),
+        prior: outcome,
+        echoes: echoes(repeats),
+        deadline: requested + Duration::from_secs(s.settings.taxii_add_timeout_secs),
+    };
     // A task of its own either way, so that a client that goes away does not
     // cancel an add half done; a small one is waited for.
-    let task = tokio::spawn(async move {
-        let mut done = outcome;
-        match store.add_stix(&actor, &c, valid.clone()).await {
-            Ok(o) => {
-                done.successes.extend(o.successes);
-                done.failures.extend(o.failures);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "TAXII add failed");
-                done.failures.extend(valid.into_iter().map(|v| {
-                    (
-                        v.stix_id,
-                        v.version.map(|x| x.0),
-                        format!("not stored: {e}"),
-                    )
-                }));
-            }
-        }
-        match store.complete_status(&status_id, &done).await {
-            Ok(()) => Some(done),
-            Err(e) => {
-                tracing::error!(error = %e, status = %status_id, "could not complete TAXII status");
-                None
-            }
-        }
-    });
-    let mut st = st;
+    let task = tokio::spawn(adds::store(add, ticket));
     if small && let Ok(Some(done)) = task.await {
         st.status = "complete".into();
         st.pending = 0;
@@ -360,9 +356,21 @@ pub(super) async fn add_objects(
 /// `pending` at once and complete in the background.
 const INLINE_ADD_MAX: usize = 1_000;
 
-/// Parses a TAXII envelope (or a bundle) and validates each object: the
-/// object count, what failed and why, and the versions to store.
-pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<NewStixVersion>)> {
+/// A TAXII envelope, validated: how many objects it held, what failed and
+/// why, the versions to store, and the exact repeats of those (each with
+/// the version its first had, if any), which share their first's fate.
+pub(super) struct Validated {
+    pub(super) total: i64,
+    pub(super) outcome: AddOutcome,
+    pub(super) valid: Vec<NewStixVersion>,
+    pub(super) repeats: Vec<(Repeat, Option<String>)>,
+}
+
+/// Parses a TAXII envelope (or a bundle) and validates each object. STIX
+/// 2.0 is refused whole (422, as TAXII 2.1 §5.4 answers an object version
+/// the server does not support); objects that share an id and version
+/// but differ fail together, naming each other's positions.
+pub(super) fn validate_envelope(body: &[u8]) -> TResult<Validated> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| TaxiiError::bad_request(format!("the body is not JSON: {e}")))?;
     // An envelope, or a bundle as stix2's TAXIICollectionSink sends.
@@ -385,11 +393,14 @@ pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<Ne
             ),
         ));
     }
+    if renkei_stix::is_stix20(&value) {
+        return Err(stix20_refused(Lang::En).into());
+    }
     let mut outcome = AddOutcome::default();
-    let mut valid = Vec::with_capacity(list.len());
+    let mut parsed: Vec<(usize, StixObject)> = Vec::with_capacity(list.len());
     for (i, v) in list.iter().enumerate() {
         match renkei_stix::parse_object(v, Some(i)) {
-            Ok(o) => valid.push(new_version(&o)),
+            Ok(o) => parsed.push((i, o)),
             Err(e) => {
                 let id = v
                     .get("id")
@@ -410,7 +421,53 @@ pub(super) fn validate_envelope(body: &[u8]) -> TResult<(i64, AddOutcome, Vec<Ne
             }
         }
     }
-    Ok((list.len() as i64, outcome, valid))
+    let indexed: Vec<(usize, &StixObject)> = parsed.iter().map(|(i, o)| (*i, o)).collect();
+    let (repeats, conflicts) = renkei_stix::find_repeats(&indexed);
+    let version_of = |o: &StixObject| o.version().map(|t| t.text.clone());
+    let mut left_out = std::collections::HashSet::new();
+    for e in &conflicts {
+        if let Some(i) = e.index
+            && let Some((_, o)) = parsed.iter().find(|(n, _)| *n == i)
+        {
+            left_out.insert(i);
+            outcome
+                .failures
+                .push((o.id.to_string(), version_of(o), e.to_string()));
+        }
+    }
+    let repeats: Vec<(Repeat, Option<String>)> = repeats
+        .into_iter()
+        .map(|r| {
+            left_out.insert(r.index);
+            let first = parsed.iter().find(|(n, _)| *n == r.first);
+            let version = first.and_then(|(_, o)| version_of(o));
+            (r, version)
+        })
+        .collect();
+    let valid = parsed
+        .iter()
+        .filter(|(i, _)| !left_out.contains(i))
+        .map(|(_, o)| new_version(o))
+        .collect();
+    Ok(Validated {
+        total: list.len() as i64,
+        outcome,
+        valid,
+        repeats,
+    })
+}
+
+/// Gives each exact repeat its first's outcome, saying it was stored once.
+/// The repeats of an add as the store settles them (`AddOutcome::settle_echoes`).
+fn echoes(repeats: Vec<(Repeat, Option<String>)>) -> Vec<Echo> {
+    repeats
+        .into_iter()
+        .map(|(r, version)| Echo {
+            message: r.message(),
+            id: r.id,
+            version,
+        })
+        .collect()
 }
 
 pub(super) async fn status(

@@ -95,7 +95,12 @@ pub(super) fn parse_params(raw: Option<&str>) -> TResult<Params> {
                     TaxiiError::bad_request("next: not a token this server issued")
                 })?)
             }
-            "match[id]" => p.ids.extend(list(&v)),
+            // Ids are stored with lower-case hex, and named in either.
+            "match[id]" => p.ids.extend(
+                list(&v)
+                    .into_iter()
+                    .map(|x| renkei_stix::id::canonical_id(&x).into_owned()),
+            ),
             "match[type]" => p.types.extend(list(&v)),
             "match[spec_version]" => p.spec_versions.extend(list(&v)),
             "match[version]" => p.versions = Some(version_match(&list(&v))?),

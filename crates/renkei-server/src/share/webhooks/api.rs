@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use renkei_core::{OrgId, Timestamp};
@@ -16,6 +16,7 @@ use super::ssrf::{check_target, parse_url};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::i18n::api_lang;
 use crate::http::json::ApiJson;
 use crate::sealed;
@@ -24,8 +25,14 @@ use crate::sealed;
 /// The webhook paths, nested into the share room's document under `/api/v1`
 /// (hence the relative paths in the `utoipa::path` attributes below).
 #[derive(OpenApi, Debug)]
-#[openapi(paths(list_webhooks, create_webhook, disable_webhook, list_deliveries))]
+#[openapi(
+    paths(list_webhooks, create_webhook, disable_webhook, list_deliveries),
+    tags((name = TAG, description = "An organisation's webhooks, for its administrators: each new object the organisation may read is announced by a signed POST (`X-Renkei-Signature`, HMAC-SHA256 with the secret shown once at creation), retried with backoff; deliveries can be read back."))
+)]
 pub(crate) struct WebhookDoc;
+
+/// These operations' tag in the OpenAPI document.
+const TAG: &str = "webhooks";
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -94,6 +101,7 @@ impl From<Delivery> for DeliveryView {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
     /// At most this many, newest first (1–1000, default 100).
     pub limit: Option<i64>,
@@ -115,7 +123,7 @@ fn admin_org(p: &Principal) -> Result<OrgId, ApiError> {
 }
 
 /// The organisation's webhooks (its administrators); secrets are not shown.
-#[utoipa::path(get, path = "/webhooks", responses((status = 200, body = [WebhookView]), (status = 403, description = "not an organisation administrator")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/webhooks", tag = TAG, responses((status = 200, body = [WebhookView]), (status = 403, description = "not an organisation administrator")), security(("bearer" = [])))]
 pub async fn list_webhooks(
     State(s): State<AppState>,
     p: Principal,
@@ -133,7 +141,7 @@ pub async fn list_webhooks(
 
 /// Registers a webhook for the caller's organisation; the signing secret is
 /// in this response only.
-#[utoipa::path(post, path = "/webhooks", request_body = NewWebhookRequest, responses((status = 201, body = WebhookView), (status = 403, description = "not an organisation administrator"), (status = 422, description = "invalid url")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/webhooks", tag = TAG, request_body = NewWebhookRequest, responses((status = 201, body = WebhookView), (status = 403, description = "not an organisation administrator"), (status = 422, description = "invalid url")), security(("bearer" = [])))]
 pub async fn create_webhook(
     State(s): State<AppState>,
     p: Principal,
@@ -173,11 +181,11 @@ pub async fn create_webhook(
 }
 
 /// Disables a webhook: nothing more is announced, pending deliveries fail.
-#[utoipa::path(delete, path = "/webhooks/{id}", params(("id" = i64, Path)), responses((status = 204, description = "disabled"), (status = 404, description = "not the organisation's, or already disabled")), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = TAG, params(("id" = i64, Path)), responses((status = 204, description = "disabled"), (status = 404, description = "not the organisation's, or already disabled")), security(("bearer" = [])))]
 pub async fn disable_webhook(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     admin_org(&p)?;
     s.store.disable_webhook(&p.actor, id).await?;
@@ -185,12 +193,12 @@ pub async fn disable_webhook(
 }
 
 /// A webhook's deliveries, newest first (without their payloads).
-#[utoipa::path(get, path = "/webhooks/{id}/deliveries", params(("id" = i64, Path), DeliveryParams), responses((status = 200, body = [DeliveryView]), (status = 404, description = "not the organisation's")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = TAG, params(("id" = i64, Path), DeliveryParams), responses((status = 200, body = [DeliveryView]), (status = 404, description = "not the organisation's")), security(("bearer" = [])))]
 pub async fn list_deliveries(
     State(s): State<AppState>,
     p: Principal,
-    Path(id): Path<i64>,
-    Query(q): Query<DeliveryParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<DeliveryParams>,
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
     let org = admin_org(&p)?;
     let own = s.store.list_webhooks(Some(org.0)).await?;

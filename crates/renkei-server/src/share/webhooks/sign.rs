@@ -1,7 +1,7 @@
 //! Webhook signatures: HMAC-SHA256 over `"<timestamp>.<body>"` with the
 //! webhook's own secret (see the module documentation of `webhooks`).
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
