@@ -98,9 +98,9 @@ def test_a_broken_attribute_refuses_the_whole_event(taxii, broken):
     assert _lookup(taxii, NCSO_ANALYST, fresh)["total"] == 0, "nothing stored"
 
 
-def _export(taxii, email: str, fmt: str) -> str:
+def _export(taxii, email: str, fmt: str, **params) -> str:
     s = taxii.http(email)
-    r = s.get(f"{taxii.url}/api/v1/exports/{fmt}", timeout=30)
+    r = s.get(f"{taxii.url}/api/v1/exports/{fmt}", params=params, timeout=30)
     assert r.status_code == 200, r.text
     return r.text
 
@@ -139,9 +139,16 @@ def test_a_rest_search_answer_keeps_values_not_for_ids_out_of_detection(taxii):
     assert seen.value == seen_ip
     assert _lookup(taxii, TOTO_SOC, ids_ip)["total"] == 1
     assert _lookup(taxii, TOTO_SOC, seen_ip)["total"] == 0, "not for IDS: no indicator"
-    for fmt in ("suricata", "zeek", "blocklist", "csv"):
-        body = _export(taxii, TOTO_SOC, fmt)
-        assert seen_ip not in body, (fmt, body)
+    # A blocklist holds one type of value per file.
+    for fmt, params in [
+        ("suricata", {}),
+        ("zeek", {}),
+        ("blocklist", {"type": "ipv4"}),
+        ("blocklist", {"type": "ipv6"}),
+        ("csv", {}),
+    ]:
+        body = _export(taxii, TOTO_SOC, fmt, **params)
+        assert seen_ip not in body, (fmt, params, body)
 
 
 def test_distribution_zero_keeps_an_event_in_its_organisation(taxii):
