@@ -60,8 +60,21 @@ pub(crate) fn api_lang(headers: &axum::http::HeaderMap) -> Lang {
         .unwrap_or(Lang::En)
 }
 
-pub const JA_FTL: &str = include_str!("../../i18n/ja.ftl");
-pub const EN_FTL: &str = include_str!("../../i18n/en.ftl");
+/// The Fluent files, one per room of the portal (`i18n/<lang>/<room>.ftl`),
+/// so each capability keeps its own words beside the others'. A key is
+/// defined once across a language's files (checked by tests).
+macro_rules! rooms {
+    ($($room:literal),* $(,)?) => {
+        /// `(room, Japanese source, English source)`.
+        pub const SOURCES: &[(&str, &str, &str)] = &[$((
+            $room,
+            include_str!(concat!("../../i18n/ja/", $room, ".ftl")),
+            include_str!(concat!("../../i18n/en/", $room, ".ftl")),
+        )),*];
+    };
+}
+
+rooms!("portal", "errors", "share", "mfa", "account", "oidc");
 
 /// Both languages' bundles.
 pub struct Translations {
@@ -75,24 +88,26 @@ impl std::fmt::Debug for Translations {
     }
 }
 
-fn bundle(lang: &str, src: &str) -> FluentBundle<FluentResource> {
+fn bundle<'a>(lang: &str, sources: impl Iterator<Item = &'a str>) -> FluentBundle<FluentResource> {
     let id: LanguageIdentifier = lang.parse().expect("static language id");
-    let res = FluentResource::try_new(src.to_owned())
-        .expect("translation files parse (checked by tests)");
     let mut b = FluentBundle::new_concurrent(vec![id]);
     // Fluent wraps placeables in Unicode isolation marks by default; the
     // portal is single-direction text, and the marks break copy/paste.
     b.set_use_isolating(false);
-    b.add_resource(res)
-        .expect("no duplicate keys (checked by tests)");
+    for src in sources {
+        let res = FluentResource::try_new(src.to_owned())
+            .expect("translation files parse (checked by tests)");
+        b.add_resource(res)
+            .expect("no duplicate keys (checked by tests)");
+    }
     b
 }
 
 impl Translations {
     pub fn load() -> Self {
         Self {
-            ja: bundle("ja", JA_FTL),
-            en: bundle("en", EN_FTL),
+            ja: bundle("ja", SOURCES.iter().map(|(_, ja, _)| *ja)),
+            en: bundle("en", SOURCES.iter().map(|(_, _, en)| *en)),
         }
     }
 
@@ -132,23 +147,34 @@ fn keys(src: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    /// Every key Japanese defines, across its files.
+    fn defined() -> Vec<&'static str> {
+        SOURCES.iter().flat_map(|(_, ja, _)| keys(ja)).collect()
+    }
+
     #[test]
-    fn both_languages_parse_and_define_the_same_keys() {
-        for src in [JA_FTL, EN_FTL] {
-            FluentResource::try_new(src.to_owned())
-                .map_err(|(_, e)| format!("{e:?}"))
-                .expect("parses");
+    fn both_languages_parse_and_define_the_same_keys_room_by_room() {
+        for (room, ja, en) in SOURCES {
+            for src in [ja, en] {
+                FluentResource::try_new((*src).to_owned())
+                    .map_err(|(_, e)| format!("{room}: {e:?}"))
+                    .expect("parses");
+            }
+            let mut ja = keys(ja);
+            let mut en = keys(en);
+            ja.sort_unstable();
+            en.sort_unstable();
+            let missing_en: Vec<_> = ja.iter().filter(|k| !en.contains(k)).collect();
+            let missing_ja: Vec<_> = en.iter().filter(|k| !ja.contains(k)).collect();
+            assert!(
+                missing_en.is_empty() && missing_ja.is_empty(),
+                "{room}: en lacks {missing_en:?}; ja lacks {missing_ja:?}"
+            );
         }
-        let mut ja = keys(JA_FTL);
-        let mut en = keys(EN_FTL);
-        ja.sort_unstable();
-        en.sort_unstable();
-        let missing_en: Vec<_> = ja.iter().filter(|k| !en.contains(k)).collect();
-        let missing_ja: Vec<_> = en.iter().filter(|k| !ja.contains(k)).collect();
-        assert!(
-            missing_en.is_empty() && missing_ja.is_empty(),
-            "en lacks {missing_en:?}; ja lacks {missing_ja:?}"
-        );
+        let mut all = defined();
+        all.sort_unstable();
+        let twice: Vec<_> = all.windows(2).filter(|w| w[0] == w[1]).collect();
+        assert!(twice.is_empty(), "defined in two files: {twice:?}");
         let t = Translations::load();
         assert_eq!(t.get(Lang::Ja, "nav-home", None), "ホーム");
         assert_eq!(t.get(Lang::En, "nav-home", None), "Home");
@@ -187,7 +213,7 @@ mod tests {
     #[test]
     fn every_vocabulary_value_has_a_text() {
         use renkei_core::{OrgKind, Role, Sector};
-        let defined = keys(JA_FTL);
+        let defined = defined();
         let mut want: Vec<String> = Vec::new();
         want.extend(OrgKind::ALL.iter().map(|k| format!("kind-{k}")));
         want.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
@@ -218,7 +244,7 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_exists() {
-        let defined = keys(JA_FTL);
+        let defined = defined();
         for (name, src) in crate::http::templates::SOURCES {
             for part in src.split("t(\"").skip(1) {
                 let key = part.split('"').next().unwrap_or_default();
