@@ -32,10 +32,25 @@ pub struct ApiError {
     /// Seconds to wait before trying again (`Retry-After`), for refusals
     /// of a busy server.
     pub retry_after: Option<u16>,
+    /// The code's named arguments, for the portal's text in the reader's
+    /// language ([`ApiError::message`]).
+    pub args: Vec<(&'static str, String)>,
 }
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
 pub(crate) const CODES: &[&str] = &[
+    "not-found",
+    "forbidden",
+    "conflict",
+    "objects-refused",
+    "admin-only",
+    "form-expired",
+    "tlp-required",
+    "format-required",
+    "lines-refused",
+    "objects-unreadable",
+    "no-values",
+    "page-not-found",
     "csrf-header-required",
     "origin-mismatch",
     "unsupported-media-type",
@@ -88,6 +103,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
+            args: Vec::new(),
         }
     }
 
@@ -109,8 +125,29 @@ impl ApiError {
         let detail = Translations::global().get(lang, &key, Some(&fa));
         Self {
             code: Some(code),
+            args: args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
             ..Self::new(status, title, detail)
         }
+    }
+
+    /// The same error with a stable code and its arguments; the English
+    /// `detail` stays for REST and logs, the portal shows the code's text.
+    #[must_use]
+    pub(crate) fn with_code(mut self, code: &'static str, args: &[(&'static str, &str)]) -> Self {
+        debug_assert!(
+            CODES.contains(&code) || renkei_core::PARSE_CODES.contains(&code),
+            "unlisted error code {code}"
+        );
+        self.code = Some(code);
+        self.args = args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self
+    }
+
+    /// What the portal shows for this error, in `lang`: the text of its
+    /// code, else the text for its status. Never the English `detail`, so
+    /// no message outside the bundles reaches a page.
+    pub(crate) fn message(&self, lang: Lang) -> String {
+        super::messages::for_error(self, lang)
     }
 
     pub fn field(field: &'static str, detail: impl Into<String>) -> Self {
@@ -122,6 +159,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
+            args: Vec::new(),
         }
     }
 
@@ -171,6 +209,12 @@ impl ApiError {
             "Not found",
             format!("{what} not found"),
         )
+        .with_code("not-found", &[])
+    }
+
+    fn with_args(mut self, args: Vec<(&'static str, String)>) -> Self {
+        self.args = args;
+        self
     }
 }
 
@@ -178,17 +222,22 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Forbidden(why) => Self::forbidden(why),
+            // The store's refusals of administration all begin so.
+            StoreError::Forbidden(why) if why.starts_with("only administrators") => {
+                Self::forbidden(why).with_code("admin-only", &[])
+            }
+            StoreError::Forbidden(why) => Self::forbidden(why).with_code("forbidden", &[]),
             StoreError::Conflict { field, message } => Self {
                 status: StatusCode::CONFLICT,
                 title: "Conflict",
                 detail: format!("{field}: {message}"),
                 field: Some(field.to_owned()),
                 errors: None,
-                code: None,
+                code: Some("conflict"),
                 retry_after: None,
+                args: Vec::new(),
             },
-            StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
+            StoreError::Invalid(p) => p.into(),
             StoreError::Refused(list) => {
                 let errors = serde_json::json!(
                     list.iter()
@@ -201,8 +250,9 @@ impl From<StoreError> for ApiError {
                     detail: format!("{} object(s) refused; nothing was stored", list.len()),
                     field: Some("objects".into()),
                     errors: Some(errors),
-                    code: None,
+                    code: Some("objects-refused"),
                     retry_after: None,
+                    args: Vec::new(),
                 }
             }
             other => {
@@ -219,7 +269,11 @@ impl From<StoreError> for ApiError {
 
 impl From<renkei_core::ParseError> for ApiError {
     fn from(p: renkei_core::ParseError) -> Self {
-        Self::field(p.field, p.to_string())
+        Self {
+            code: Some(p.code),
+            ..Self::field(p.field, p.to_string())
+        }
+        .with_args(p.args)
     }
 }
 
