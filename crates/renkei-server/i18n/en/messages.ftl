@@ -72,3 +72,15 @@ field-pap = PAP
 msg-warninglist-private-ranges = Private, loopback, link-local, shared and multicast address ranges (RFC 1918, 6598, 3927, 4193, 4291)
 msg-warninglist-documentation = Documentation address ranges and domains (RFC 5737, 3849, 2606, 6761): values used as examples, not real attackers'.
 msg-warninglist-popular-domains = Very popular domains and public resolvers: an indicator naming them is almost always a false positive.
+
+# Kinds of values
+msg-value-kind-ipv4 = IPv4 address
+msg-value-kind-ipv6 = IPv6 address
+msg-value-kind-domain = domain name
+msg-value-kind-url = URL
+msg-value-kind-email = e-mail address
+msg-value-kind-md5 = MD5 hash
+msg-value-kind-sha1 = SHA-1 hash
+msg-value-kind-sha256 = SHA-256 hash
+msg-value-kind-sha512 = SHA-512 hash
+msg-audience-unknown-ids = The audience names recipients that do not exist: { $names }

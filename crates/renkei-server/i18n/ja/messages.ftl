@@ -72,3 +72,15 @@ field-pap = PAP
 msg-warninglist-private-ranges = プライベート・ループバック・リンクローカル・共有・マルチキャストのアドレス範囲（RFC 1918、6598、3927、4193、4291）
 msg-warninglist-documentation = 説明用のアドレス範囲とドメイン（RFC 5737、3849、2606、6761）。例として使われる値で、実際の攻撃者のものではありません。
 msg-warninglist-popular-domains = よく使われる有名なドメインと公開DNSリゾルバー。指標に含まれていても、ほとんどの場合は誤検知です。
+
+# 値の種類
+msg-value-kind-ipv4 = IPv4アドレス
+msg-value-kind-ipv6 = IPv6アドレス
+msg-value-kind-domain = ドメイン名
+msg-value-kind-url = URL
+msg-value-kind-email = メールアドレス
+msg-value-kind-md5 = MD5ハッシュ
+msg-value-kind-sha1 = SHA-1ハッシュ
+msg-value-kind-sha256 = SHA-256ハッシュ
+msg-value-kind-sha512 = SHA-512ハッシュ
+msg-audience-unknown-ids = 共有範囲に、存在しない相手が含まれています: { $names }

@@ -26,7 +26,7 @@ pub struct ApiError {
     pub detail: String,
     pub field: Option<String>,
     /// Every problem, when there are several (e.g. a refused bundle).
-    pub errors: Option<serde_json::Value>,
+    pub errors: Option<Box<serde_json::Value>>,
     /// A stable code naming the problem, for clients to act on.
     pub code: Option<&'static str>,
     /// Seconds to wait before trying again (`Retry-After`), for refusals
@@ -34,7 +34,15 @@ pub struct ApiError {
     pub retry_after: Option<u16>,
     /// The code's named arguments, for the portal's text in the reader's
     /// language ([`ApiError::message`]).
-    pub args: Vec<(&'static str, String)>,
+    /// Boxed: errors travel in `Result`s everywhere and stay small.
+    pub args: Option<Box<Args>>,
+}
+
+/// Named arguments of an error's code.
+pub type Args = Vec<(&'static str, String)>;
+
+fn owned(args: &[(&'static str, &str)]) -> Option<Box<Args>> {
+    (!args.is_empty()).then(|| Box::new(args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()))
 }
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
@@ -103,7 +111,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
-            args: Vec::new(),
+            args: None,
         }
     }
 
@@ -125,7 +133,7 @@ impl ApiError {
         let detail = Translations::global().get(lang, &key, Some(&fa));
         Self {
             code: Some(code),
-            args: args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            args: owned(args),
             ..Self::new(status, title, detail)
         }
     }
@@ -139,7 +147,7 @@ impl ApiError {
             "unlisted error code {code}"
         );
         self.code = Some(code);
-        self.args = args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self.args = owned(args);
         self
     }
 
@@ -159,7 +167,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
-            args: Vec::new(),
+            args: None,
         }
     }
 
@@ -212,9 +220,14 @@ impl ApiError {
         .with_code("not-found", &[])
     }
 
-    fn with_args(mut self, args: Vec<(&'static str, String)>) -> Self {
-        self.args = args;
+    fn with_args(mut self, args: Args) -> Self {
+        self.args = (!args.is_empty()).then(|| Box::new(args));
         self
+    }
+
+    /// The code's named arguments.
+    pub(crate) fn args(&self) -> &[(&'static str, String)] {
+        self.args.as_deref().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -227,6 +240,21 @@ impl From<StoreError> for ApiError {
                 Self::forbidden(why).with_code("admin-only", &[])
             }
             StoreError::Forbidden(why) => Self::forbidden(why).with_code("forbidden", &[]),
+            // Audiences naming ids that do not exist (`items::check_audiences`).
+            StoreError::Conflict { field, message }
+                if message.starts_with("no such recipient: ") =>
+            {
+                let names = message.trim_start_matches("no such recipient: ").to_owned();
+                Self {
+                    status: StatusCode::CONFLICT,
+                    title: "Conflict",
+                    detail: format!("{field}: {message}"),
+                    field: Some(field.to_owned()),
+                    code: Some("audience-unknown-ids"),
+                    args: Some(Box::new(vec![("names", names)])),
+                    ..Self::new(StatusCode::CONFLICT, "Conflict", "")
+                }
+            }
             StoreError::Conflict { field, message } => Self {
                 status: StatusCode::CONFLICT,
                 title: "Conflict",
@@ -235,7 +263,7 @@ impl From<StoreError> for ApiError {
                 errors: None,
                 code: Some("conflict"),
                 retry_after: None,
-                args: Vec::new(),
+                args: None,
             },
             StoreError::Invalid(p) => p.into(),
             StoreError::Refused(list) => {
@@ -249,10 +277,10 @@ impl From<StoreError> for ApiError {
                     title: "Refused",
                     detail: format!("{} object(s) refused; nothing was stored", list.len()),
                     field: Some("objects".into()),
-                    errors: Some(errors),
+                    errors: Some(Box::new(errors)),
                     code: Some("objects-refused"),
                     retry_after: None,
-                    args: Vec::new(),
+                    args: None,
                 }
             }
             other => {
@@ -285,7 +313,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: &self.detail,
             field: self.field.as_deref(),
-            errors: self.errors.as_ref(),
+            errors: self.errors.as_deref(),
             code: self.code,
         })
         .unwrap_or_default();

@@ -56,7 +56,7 @@ pub(crate) const STATUSES: &[u16] = &[400, 401, 403, 404, 405, 409, 413, 415, 42
 pub(crate) fn for_error(e: &ApiError, lang: Lang) -> String {
     if let Some(text) = e
         .code
-        .and_then(|c| coded(lang, c, e.field.as_deref(), &e.args))
+        .and_then(|c| coded(lang, c, e.field.as_deref(), e.args()))
     {
         return text;
     }
@@ -109,7 +109,7 @@ pub(crate) struct Localized {
 }
 
 impl Localized {
-    pub(crate) fn new(f: impl Fn(Lang) -> String) -> Value {
+    pub(crate) fn value(f: impl Fn(Lang) -> String) -> Value {
         Value::from_object(Self {
             ja: f(Lang::Ja),
             en: f(Lang::En),
@@ -153,7 +153,7 @@ mod tests {
             for c in renkei_core::PARSE_CODES
                 .iter()
                 .chain(renkei_stix::lists::LINE_CODES)
-                .chain(&["stix-property"])
+                .chain(&["stix-property", "audience-unknown-ids"])
             {
                 if !t.has(lang, &format!("msg-{c}")) {
                     missing.push(format!("{lang:?} msg-{c}"));
@@ -162,6 +162,11 @@ mod tests {
             for s in STATUSES.iter().map(u16::to_string).chain(["other".into()]) {
                 if !t.has(lang, &format!("error-status-{s}")) {
                     missing.push(format!("{lang:?} error-status-{s}"));
+                }
+            }
+            for k in renkei_core::ValueKind::ALL {
+                if !t.has(lang, &format!("msg-value-kind-{}", k.as_str())) {
+                    missing.push(format!("{lang:?} msg-value-kind-{}", k.as_str()));
                 }
             }
             for w in renkei_core::warning::builtin() {
@@ -181,7 +186,7 @@ mod tests {
         assert!(!ja.is_empty());
         let e: ApiError =
             renkei_core::IndicatorValue::parse(renkei_core::ValueKind::Ipv4, "999.10.1.1")
-                .unwrap_err()
+                .expect_err("not an address")
                 .into();
         let ja = for_error(&e, Lang::Ja);
         assert!(ja.contains("999.10.1.1") && !ja.contains("is not"), "{ja}");

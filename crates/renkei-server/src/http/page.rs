@@ -146,6 +146,27 @@ pub(crate) async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiEr
     )
 }
 
+/// An address no route serves. A portal path gets the styled 404 page;
+/// REST paths keep their problem+json body and TAXII paths their TAXII
+/// error, as their clients expect.
+pub(crate) async fn unknown_path(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/taxii2") {
+        return crate::share::taxii::unknown_path();
+    }
+    let e = ApiError::not_found("path").with_code("page-not-found", &[]);
+    if under("/api") || under("/static") {
+        return e.into_response();
+    }
+    error_page(&s, &p, lang, e).await
+}
+
 /// Signed-in users only: the redirect to the sign-in page for anyone else.
 pub(crate) fn login_redirect(p: &Principal, path: &str) -> Option<Response> {
     p.user
@@ -232,7 +253,7 @@ impl<T: PortalForm + Send> FromRequest<AppState> for CsrfForm<T> {
 pub(crate) fn error_ctx(error: Option<ApiError>) -> Value {
     error.map_or(
         Value::UNDEFINED,
-        |e| context! { detail => Localized::new(|lang| e.message(lang)), field => e.field, code => e.code },
+        |e| context! { detail => Localized::value(|lang| e.message(lang)), field => e.field, code => e.code },
     )
 }
 

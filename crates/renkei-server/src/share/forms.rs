@@ -205,7 +205,7 @@ fn report(l: &ListImport) -> Value {
 fn line_rows(errors: &[LineError]) -> Vec<Value> {
     errors
         .iter()
-        .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => Localized::new(|lang| messages::for_line(e, lang)) })
+        .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => Localized::value(|lang| messages::for_line(e, lang)) })
         .collect()
 }
 
@@ -578,7 +578,7 @@ async fn import_upload(
                 Err(errs) => {
                     let lines: Vec<Value> = errs
                         .iter()
-                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => Localized::new(messages::for_property) })
+                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => Localized::value(messages::for_property) })
                         .collect();
                     return view(
                         (lines, None),

@@ -197,7 +197,7 @@ async fn warninglists_view(
         .collect();
     let builtin: Vec<Value> = renkei_core::warning::builtin()
         .iter()
-        .map(|b| context! { key => b.key.clone(), description => Localized::new(|lang| messages::warning_list(lang, &b.key, &b.description)), entries => b.entries.len() })
+        .map(|b| context! { key => b.key.clone(), description => Localized::value(|lang| messages::warning_list(lang, &b.key, &b.description)), entries => b.entries.len() })
         .collect();
     let kinds: Vec<&str> = renkei_core::ValueKind::ALL
         .iter()
