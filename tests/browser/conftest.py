@@ -105,3 +105,65 @@ def driver(tmp_path: Path):
             drv.quit()
         finally:
             shutil.rmtree(profile, ignore_errors=True)
+
+
+# -- Accessibility (axe-core) and screenshots ------------------------------------------
+# axe-core comes from npm, pinned by tests/browser/package-lock.json (`npm ci` in
+# scripts/test). It is injected into the page under test and run for WCAG 2.2 AA.
+AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "target" / "screenshots"
+
+_AXE_RUN = """
+const tags = arguments[0];
+const done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+  .then(r => done(r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + (n.failureSummary || ''))}))))
+  .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
+"""
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"axe-core not installed at {AXE_JS}: run `npm ci --prefix tests/browser` "
+            "(scripts/test does)",
+            pytrace=False,
+        )
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str):
+    """`axe(driver)`: the WCAG 2.2 AA violations axe-core finds on the current page,
+    each as {id, impact, help, nodes}."""
+
+    def run(drv) -> list[dict]:
+        drv.set_script_timeout(60)
+        if not drv.execute_script("return typeof window.axe !== 'undefined'"):
+            drv.execute_script(axe_source)
+        return drv.execute_async_script(_AXE_RUN, AXE_TAGS)
+
+    return run
+
+
+def format_violations(violations: list[dict]) -> str:
+    return "\n".join(
+        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    {n}" for n in v["nodes"])
+        for v in violations
+    )
+
+
+def save_screenshot(drv, name: str, width: int) -> Path:
+    """Saves the whole page at `width` CSS pixels as target/screenshots/<name>-<width>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = drv.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
+    drv.set_window_size(width, max(600, min(int(height) + 200, 6000)))
+    path = SCREENSHOTS / f"{name}-{width}.png"
+    drv.save_screenshot(str(path))
+    return path

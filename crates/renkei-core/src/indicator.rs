@@ -162,10 +162,11 @@ impl IndicatorValue {
     pub fn parse(kind: ValueKind, raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err(err("is empty"));
+            return Err(err("is empty").with_code("value-empty", &[]));
         }
         if raw.len() > MAX_VALUE_LEN {
-            return Err(err(format!("longer than {MAX_VALUE_LEN} bytes")));
+            return Err(err(format!("longer than {MAX_VALUE_LEN} bytes"))
+                .with_code("value-too-long", &[("max", &MAX_VALUE_LEN.to_string())]));
         }
         let value = match kind {
             ValueKind::Ipv4 | ValueKind::Ipv6 => {
@@ -175,7 +176,8 @@ impl IndicatorValue {
                         "{raw:?} is an {} address, not {}",
                         if v4 { "IPv4" } else { "IPv6" },
                         kind
-                    )));
+                    ))
+                    .with_code("value-wrong-ip-version", &[("value", raw)]));
                 }
                 text
             }
@@ -188,7 +190,11 @@ impl IndicatorValue {
                     return Err(err(format!(
                         "{kind} must be {want} hexadecimal digits, got {} characters",
                         raw.chars().count()
-                    )));
+                    ))
+                    .with_code(
+                        "value-not-hash",
+                        &[("kind", kind.as_str()), ("digits", &want.to_string())],
+                    ));
                 }
                 raw.to_ascii_lowercase()
             }
@@ -204,7 +210,7 @@ impl IndicatorValue {
     pub fn guess(raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err(err("is empty"));
+            return Err(err("is empty").with_code("value-empty", &[]));
         }
         if raw.bytes().all(|b| b.is_ascii_hexdigit()) {
             let kind = match raw.len() {
@@ -215,7 +221,8 @@ impl IndicatorValue {
                 _ => {
                     return Err(err(format!(
                         "{raw:?} looks like hexadecimal but is not 32, 40, 64 or 128 digits long"
-                    )));
+                    ))
+                    .with_code("value-bad-hex-length", &[("value", raw)]));
                 }
             };
             return Self::parse(kind, raw);
@@ -234,12 +241,14 @@ impl IndicatorValue {
         if !is_hostname(&domain.value) {
             return Err(err(format!(
                 "{raw:?} is not a hostname: labels hold only letters, digits and '-'"
-            )));
+            ))
+            .with_code("value-not-hostname", &[("value", raw)]));
         }
         if !has_known_suffix(&domain.value) {
             return Err(err(format!(
                 "{raw:?} is not an address, network, URL, e-mail address, hash, or a domain under a known public suffix"
-            )));
+            ))
+            .with_code("value-unknown-kind", &[("value", raw)]));
         }
         Ok(domain)
     }
@@ -312,9 +321,10 @@ fn canonical_ip(raw: &str) -> Result<(bool, String), ParseError> {
     if let Ok(addr) = raw.parse::<IpAddr>() {
         return Ok((addr.is_ipv4(), addr.to_string()));
     }
-    let net: IpNet = raw
-        .parse()
-        .map_err(|_| err(format!("{raw:?} is not an IP address or network")))?;
+    let net: IpNet = raw.parse().map_err(|_| {
+        err(format!("{raw:?} is not an IP address or network"))
+            .with_code("value-not-ip", &[("value", raw)])
+    })?;
     let net = net.trunc();
     let text = if net.prefix_len() == net.max_prefix_len() {
         net.addr().to_string()
@@ -325,6 +335,10 @@ fn canonical_ip(raw: &str) -> Result<(bool, String), ParseError> {
 }
 
 fn canonical_domain(raw: &str) -> Result<String, ParseError> {
+    domain_text(raw).map_err(|e| e.with_code("value-not-domain", &[("value", raw)]))
+}
+
+fn domain_text(raw: &str) -> Result<String, ParseError> {
     let trimmed = raw.strip_suffix('.').unwrap_or(raw);
     if trimmed.contains(['/', ':', '@', ' ', '*']) {
         return Err(err(format!("{raw:?} is not a domain name")));
@@ -382,6 +396,10 @@ fn has_known_suffix(domain: &str) -> bool {
 }
 
 fn canonical_url(raw: &str) -> Result<String, ParseError> {
+    url_text(raw).map_err(|e| e.with_code("value-not-url", &[("value", raw)]))
+}
+
+fn url_text(raw: &str) -> Result<String, ParseError> {
     let mut url = url::Url::parse(raw).map_err(|e| err(format!("{raw:?} is not a URL: {e}")))?;
     if url.cannot_be_a_base() || url.host_str().is_none_or(str::is_empty) {
         return Err(err(format!("{raw:?} is not a URL with a host")));
@@ -391,6 +409,10 @@ fn canonical_url(raw: &str) -> Result<String, ParseError> {
 }
 
 fn canonical_email(raw: &str) -> Result<String, ParseError> {
+    email_text(raw).map_err(|e| e.with_code("value-not-email", &[("value", raw)]))
+}
+
+fn email_text(raw: &str) -> Result<String, ParseError> {
     let (local, domain) = raw
         .rsplit_once('@')
         .ok_or_else(|| err(format!("{raw:?} is not an e-mail address")))?;

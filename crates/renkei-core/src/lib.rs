@@ -27,7 +27,13 @@ pub use org::{CommunityId, Email, OrgId, OrgKind, Prefecture, Role, Sector, Supp
 #[error("{field}: {message}")]
 pub struct ParseError {
     pub field: &'static str,
+    /// The English text, for REST `detail` and logs.
     pub message: String,
+    /// A stable code the portal renders in the reader's language (Fluent
+    /// `msg-<code>`); `invalid` when nothing more specific was given.
+    pub code: &'static str,
+    /// The code's named arguments.
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl ParseError {
@@ -35,9 +41,48 @@ impl ParseError {
         Self {
             field,
             message: message.into(),
+            code: "invalid",
+            args: Vec::new(),
         }
     }
+
+    /// The same error, with a stable code and its arguments.
+    #[must_use]
+    pub fn with_code(mut self, code: &'static str, args: &[(&'static str, &str)]) -> Self {
+        self.code = code;
+        self.args = args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self
+    }
 }
+
+/// Every code a [`ParseError`] of this crate carries; the server checks each
+/// has a text in both portal languages.
+pub const PARSE_CODES: &[&str] = &[
+    "invalid",
+    "value-empty",
+    "value-too-long",
+    "value-wrong-ip-version",
+    "value-not-hash",
+    "value-bad-hex-length",
+    "value-not-hostname",
+    "value-unknown-kind",
+    "value-not-ip",
+    "value-not-domain",
+    "value-not-url",
+    "value-not-email",
+    "tlp-unknown",
+    "pap-unknown",
+    "audience-unknown",
+    "red-needs-recipients",
+    "red-people-only",
+    "choice-unknown",
+    "sector-invalid",
+    "prefecture-unknown",
+    "email-invalid",
+    "title-length",
+    "body-too-long",
+    "warning-too-wide",
+];
 
 /// Microseconds since the Unix epoch, UTC: the one time representation in the
 /// store, so SQLite and PostgreSQL order and compare it the same way.

@@ -54,7 +54,8 @@ impl Tlp {
             _ => Err(ParseError::new(
                 "tlp",
                 format!("{s:?} is not a TLP 2.0 level (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)"),
-            )),
+            )
+            .with_code("tlp-unknown", &[("value", s)])),
         }
     }
 }
@@ -94,7 +95,8 @@ impl Pap {
             _ => Err(ParseError::new(
                 "pap",
                 format!("{s:?} is not a PAP level (CLEAR, GREEN, AMBER, RED)"),
-            )),
+            )
+            .with_code("pap-unknown", &[("value", s)])),
         }
     }
 }
@@ -120,14 +122,18 @@ impl Audience {
                     "audience",
                     format!("{part:?}: expected community:ID, sector:NAME, org:ID or user:ID"),
                 )
+                .with_code("audience-unknown", &[("value", part)])
             };
             let (kind, v) = part.split_once(':').ok_or_else(bad)?;
             let id = || v.trim().parse::<i64>().map_err(|_| bad());
             match kind.trim() {
                 "community" => a.communities.push(CommunityId(id()?)),
-                "sector" => a.sectors.push(
-                    Sector::parse(v.trim()).map_err(|e| ParseError::new("audience", e.message))?,
-                ),
+                "sector" => a
+                    .sectors
+                    .push(Sector::parse(v.trim()).map_err(|e| ParseError {
+                        field: "audience",
+                        ..e
+                    })?),
                 "org" => a.orgs.push(OrgId(id()?)),
                 "user" => a.users.push(UserId(id()?)),
                 _ => return Err(bad()),
@@ -161,10 +167,10 @@ impl Marking {
     /// AMBER levels are fine with the owner alone.
     pub fn check(&self) -> Result<(), ParseError> {
         if self.tlp == Tlp::Red && self.audience.users.is_empty() && self.created_by.is_none() {
-            return Err(ParseError::new(
-                "audience.users",
-                "TLP:RED needs named recipients",
-            ));
+            return Err(
+                ParseError::new("audience.users", "TLP:RED needs named recipients")
+                    .with_code("red-needs-recipients", &[]),
+            );
         }
         if self.tlp == Tlp::Red
             && (!self.audience.communities.is_empty()
@@ -174,7 +180,8 @@ impl Marking {
             return Err(ParseError::new(
                 "audience",
                 "TLP:RED goes to named people only; remove communities, sectors and organisations",
-            ));
+            )
+            .with_code("red-people-only", &[]));
         }
         Ok(())
     }

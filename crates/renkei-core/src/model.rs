@@ -139,16 +139,16 @@ impl NewItem {
     pub fn check(&self) -> Result<(), crate::ParseError> {
         let n = self.title.trim().chars().count();
         if n == 0 || n > 200 {
-            return Err(crate::ParseError::new(
-                "title",
-                "must be 1 to 200 characters",
-            ));
+            return Err(
+                crate::ParseError::new("title", "must be 1 to 200 characters")
+                    .with_code("title-length", &[]),
+            );
         }
         if self.body.chars().count() > 100_000 {
-            return Err(crate::ParseError::new(
-                "body",
-                "must be at most 100,000 characters",
-            ));
+            return Err(
+                crate::ParseError::new("body", "must be at most 100,000 characters")
+                    .with_code("body-too-long", &[]),
+            );
         }
         self.marking.check()
     }

@@ -54,7 +54,7 @@ macro_rules! vocabulary {
                 Err(ParseError::new($field, format!(
                     "unknown value {t:?}; expected one of: {}",
                     [$($text),+].join(", ")
-                )))
+                )).with_code("choice-unknown", &[("value", t)]))
             }
         }
 
@@ -120,7 +120,8 @@ impl Sector {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim();
         if t.is_empty() || t.len() > 64 {
-            return Err(ParseError::new("sector", "must be 1 to 64 characters"));
+            return Err(ParseError::new("sector", "must be 1 to 64 characters")
+                .with_code("sector-invalid", &[("value", t)]));
         }
         if !t
             .bytes()
@@ -129,7 +130,8 @@ impl Sector {
             return Err(ParseError::new(
                 "sector",
                 format!("{t:?} is not a sector code (lower-case letters, digits and _)"),
-            ));
+            )
+            .with_code("sector-invalid", &[("value", t)]));
         }
         Ok(Self(t.to_owned()))
     }
@@ -208,7 +210,8 @@ impl Prefecture {
             Err(ParseError::new(
                 "prefecture",
                 format!("{code} is not a JIS prefecture code (1-47)"),
-            ))
+            )
+            .with_code("prefecture-unknown", &[("value", &code.to_string())]))
         }
     }
 
@@ -222,7 +225,10 @@ impl Prefecture {
             .iter()
             .position(|(ja, en)| *ja == t || en.eq_ignore_ascii_case(t))
             .map(|i| Self(i as u8 + 1))
-            .ok_or_else(|| ParseError::new("prefecture", format!("unknown prefecture {t:?}")))
+            .ok_or_else(|| {
+                ParseError::new("prefecture", format!("unknown prefecture {t:?}"))
+                    .with_code("prefecture-unknown", &[("value", t)])
+            })
     }
 
     pub fn code(self) -> i64 {
@@ -246,7 +252,8 @@ pub struct Email(String);
 impl Email {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let t = s.trim().to_lowercase();
-        let err = |m: &str| Err(ParseError::new("email", m.to_owned()));
+        let err =
+            |m: &str| Err(ParseError::new("email", m.to_owned()).with_code("email-invalid", &[]));
         if t.is_empty() {
             return err("is required");
         }

@@ -87,7 +87,8 @@ pub fn check_entry(v: &IndicatorValue) -> Result<(), crate::ParseError> {
         return Err(crate::ParseError::new(
             "value",
             format!("{} is too wide for a warning list", v.value()),
-        ));
+        )
+        .with_code("warning-too-wide", &[("value", v.value())]));
     }
     Ok(())
 }

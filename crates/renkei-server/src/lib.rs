@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .merge(directory::routes())
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
+        .fallback(http::page::unknown_path)
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
             http::limits::limit,

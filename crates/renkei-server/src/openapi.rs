@@ -72,8 +72,10 @@ impl Conventions {
             }
         }
         // The stable codes, listed where clients look for them.
+        // Invalid input also carries the domain crates' codes (a value, a line).
         let codes = CODES
             .iter()
+            .chain(renkei_core::PARSE_CODES)
             .map(|c| format!("`{c}`"))
             .collect::<Vec<_>>()
             .join(", ");

@@ -52,7 +52,7 @@ async fn login_page(
     let lang = lang_of(&jar);
     let notice = q.reset.is_some().then_some("login-reset-done");
     let next = q.next.as_deref();
-    login_form_with(&s, &p, jar, lang, next, (None, notice), StatusCode::OK).await
+    login_form_with(&s, &p, jar, lang, next, (None, notice, ""), StatusCode::OK).await
 }
 
 async fn login_form(
@@ -61,20 +61,21 @@ async fn login_form(
     jar: CookieJar,
     lang: Lang,
     next: Option<&str>,
-    error: Option<&str>,
+    (error, email): (Option<&str>, &str),
     status: StatusCode,
 ) -> Response {
-    login_form_with(s, p, jar, lang, next, (error, None), status).await
+    login_form_with(s, p, jar, lang, next, (error, None, email), status).await
 }
 
-/// The sign-in form with an error or a notice (Fluent keys).
+/// The sign-in form with an error or a notice (Fluent keys), and the
+/// e-mail address typed before a refusal, so only the password is retyped.
 async fn login_form_with(
     s: &AppState,
     p: &Principal,
     jar: CookieJar,
     lang: Lang,
     next: Option<&str>,
-    (error, notice): (Option<&str>, Option<&str>),
+    (error, notice, email): (Option<&str>, Option<&str>, &str),
     status: StatusCode,
 ) -> Response {
     let token = auth::random_secret();
@@ -89,7 +90,7 @@ async fn login_form_with(
         s,
         status,
         "login.html",
-        context! { l, login_csrf => token, next => safe_next(next), error, notice, oidc => super::oidc::buttons(s, lang) },
+        context! { l, login_csrf => token, next => safe_next(next), error, notice, email, oidc => super::oidc::buttons(s, lang) },
     );
     (jar.add(cookie), page).into_response()
 }
@@ -120,7 +121,7 @@ async fn login(
             jar,
             lang,
             f.next.as_deref(),
-            Some("login-error-expired"),
+            (Some("login-error-expired"), &f.email),
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -149,7 +150,8 @@ async fn login(
         }
         Err(SignInError::Failed(e)) => return error_page(&s, &p, lang, e).await,
     };
-    login_form(&s, &p, jar, lang, f.next.as_deref(), Some(error), status).await
+    let typed = (Some(error), f.email.as_str());
+    login_form(&s, &p, jar, lang, f.next.as_deref(), typed, status).await
 }
 
 /// Signing out carries only the CSRF token. Unlike other forms it is not

@@ -151,7 +151,7 @@ pub(super) async fn refuse_unless(
         detail: why.to_owned(),
     };
     s.store.audit(&p.actor, ev).await?;
-    Err(ApiError::forbidden(why))
+    Err(ApiError::forbidden(why).with_code("admin-only", &[]))
 }
 
 #[derive(Serialize)]
@@ -210,7 +210,7 @@ pub(super) async fn users_view(
             s,
             p,
             lang,
-            ApiError::forbidden("only administrators manage users"),
+            ApiError::forbidden("only administrators manage users").with_code("admin-only", &[]),
         )
         .await;
     }

@@ -316,7 +316,7 @@ impl OrgFilter {
             .or(p.viewer().org)
             .ok_or_else(|| ApiError::field("org", "required"))?;
         if !renkei_core::can_administer(&p.actor, org) {
-            return Err(ApiError::forbidden(refusal));
+            return Err(ApiError::forbidden(refusal).with_code("admin-only", &[]));
         }
         Ok(org)
     }

@@ -26,16 +26,39 @@ pub struct ApiError {
     pub detail: String,
     pub field: Option<String>,
     /// Every problem, when there are several (e.g. a refused bundle).
-    pub errors: Option<serde_json::Value>,
+    pub errors: Option<Box<serde_json::Value>>,
     /// A stable code naming the problem, for clients to act on.
     pub code: Option<&'static str>,
     /// Seconds to wait before trying again (`Retry-After`), for refusals
     /// of a busy server.
     pub retry_after: Option<u16>,
+    /// The code's named arguments, for the portal's text in the reader's
+    /// language ([`ApiError::message`]).
+    /// Boxed: errors travel in `Result`s everywhere and stay small.
+    pub args: Option<Box<Args>>,
+}
+
+/// Named arguments of an error's code.
+pub type Args = Vec<(&'static str, String)>;
+
+fn owned(args: &[(&'static str, &str)]) -> Option<Box<Args>> {
+    (!args.is_empty()).then(|| Box::new(args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()))
 }
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
 pub(crate) const CODES: &[&str] = &[
+    "not-found",
+    "forbidden",
+    "conflict",
+    "objects-refused",
+    "admin-only",
+    "form-expired",
+    "tlp-required",
+    "format-required",
+    "lines-refused",
+    "objects-unreadable",
+    "no-values",
+    "page-not-found",
     "csrf-header-required",
     "origin-mismatch",
     "unsupported-media-type",
@@ -88,6 +111,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
+            args: None,
         }
     }
 
@@ -109,8 +133,29 @@ impl ApiError {
         let detail = Translations::global().get(lang, &key, Some(&fa));
         Self {
             code: Some(code),
+            args: owned(args),
             ..Self::new(status, title, detail)
         }
+    }
+
+    /// The same error with a stable code and its arguments; the English
+    /// `detail` stays for REST and logs, the portal shows the code's text.
+    #[must_use]
+    pub(crate) fn with_code(mut self, code: &'static str, args: &[(&'static str, &str)]) -> Self {
+        debug_assert!(
+            CODES.contains(&code) || renkei_core::PARSE_CODES.contains(&code),
+            "unlisted error code {code}"
+        );
+        self.code = Some(code);
+        self.args = owned(args);
+        self
+    }
+
+    /// What the portal shows for this error, in `lang`: the text of its
+    /// code, else the text for its status. Never the English `detail`, so
+    /// no message outside the bundles reaches a page.
+    pub(crate) fn message(&self, lang: Lang) -> String {
+        super::messages::for_error(self, lang)
     }
 
     pub fn field(field: &'static str, detail: impl Into<String>) -> Self {
@@ -122,6 +167,7 @@ impl ApiError {
             errors: None,
             code: None,
             retry_after: None,
+            args: None,
         }
     }
 
@@ -171,6 +217,17 @@ impl ApiError {
             "Not found",
             format!("{what} not found"),
         )
+        .with_code("not-found", &[])
+    }
+
+    fn with_args(mut self, args: Args) -> Self {
+        self.args = (!args.is_empty()).then(|| Box::new(args));
+        self
+    }
+
+    /// The code's named arguments.
+    pub(crate) fn args(&self) -> &[(&'static str, String)] {
+        self.args.as_deref().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -178,17 +235,37 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
-            StoreError::Forbidden(why) => Self::forbidden(why),
+            // The store's refusals of administration all begin so.
+            StoreError::Forbidden(why) if why.starts_with("only administrators") => {
+                Self::forbidden(why).with_code("admin-only", &[])
+            }
+            StoreError::Forbidden(why) => Self::forbidden(why).with_code("forbidden", &[]),
+            // Audiences naming ids that do not exist (`items::check_audiences`).
+            StoreError::Conflict { field, message }
+                if message.starts_with("no such recipient: ") =>
+            {
+                let names = message.trim_start_matches("no such recipient: ").to_owned();
+                Self {
+                    status: StatusCode::CONFLICT,
+                    title: "Conflict",
+                    detail: format!("{field}: {message}"),
+                    field: Some(field.to_owned()),
+                    code: Some("audience-unknown-ids"),
+                    args: Some(Box::new(vec![("names", names)])),
+                    ..Self::new(StatusCode::CONFLICT, "Conflict", "")
+                }
+            }
             StoreError::Conflict { field, message } => Self {
                 status: StatusCode::CONFLICT,
                 title: "Conflict",
                 detail: format!("{field}: {message}"),
                 field: Some(field.to_owned()),
                 errors: None,
-                code: None,
+                code: Some("conflict"),
                 retry_after: None,
+                args: None,
             },
-            StoreError::Invalid(p) => Self::field(p.field, p.to_string()),
+            StoreError::Invalid(p) => p.into(),
             StoreError::Refused(list) => {
                 let errors = serde_json::json!(
                     list.iter()
@@ -200,9 +277,10 @@ impl From<StoreError> for ApiError {
                     title: "Refused",
                     detail: format!("{} object(s) refused; nothing was stored", list.len()),
                     field: Some("objects".into()),
-                    errors: Some(errors),
-                    code: None,
+                    errors: Some(Box::new(errors)),
+                    code: Some("objects-refused"),
                     retry_after: None,
+                    args: None,
                 }
             }
             other => {
@@ -219,7 +297,11 @@ impl From<StoreError> for ApiError {
 
 impl From<renkei_core::ParseError> for ApiError {
     fn from(p: renkei_core::ParseError) -> Self {
-        Self::field(p.field, p.to_string())
+        Self {
+            code: Some(p.code),
+            ..Self::field(p.field, p.to_string())
+        }
+        .with_args(p.args)
     }
 }
 
@@ -231,7 +313,7 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: &self.detail,
             field: self.field.as_deref(),
-            errors: self.errors.as_ref(),
+            errors: self.errors.as_deref(),
             code: self.code,
         })
         .unwrap_or_default();

@@ -74,7 +74,9 @@ macro_rules! rooms {
     };
 }
 
-rooms!("portal", "errors", "share", "mfa", "account", "oidc");
+rooms!(
+    "portal", "errors", "share", "mfa", "account", "oidc", "messages"
+);
 
 /// Both languages' bundles.
 pub struct Translations {
@@ -116,6 +118,15 @@ impl Translations {
     pub fn global() -> &'static Self {
         static T: std::sync::LazyLock<Translations> = std::sync::LazyLock::new(Translations::load);
         &T
+    }
+
+    /// Whether `key` has a text in `lang`.
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        let b = match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        };
+        b.has_message(key)
     }
 
     /// The text for `key`, with `args` filled in; the key itself if missing,

@@ -14,6 +14,7 @@ pub(crate) mod i18n;
 pub mod jobs;
 pub(crate) mod json;
 pub mod limits;
+pub(crate) mod messages;
 pub(crate) mod metrics;
 pub(crate) mod origin;
 pub(crate) mod page;

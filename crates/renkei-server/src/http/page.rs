@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use super::auth::{self, Principal};
 use super::error::ApiError;
 use super::i18n::Lang;
+use super::messages::Localized;
 use super::redirect::percent_decode;
 use crate::http::AppState;
 
@@ -127,14 +128,43 @@ pub(crate) fn render(s: &AppState, status: StatusCode, name: &str, ctx: Value) -
     }
 }
 
+/// The styled error page for `e`: its text in the reader's language (the
+/// English detail goes to the log), no navigation item marked current.
 pub(crate) async fn error_page(s: &AppState, p: &Principal, lang: Lang, e: ApiError) -> Response {
-    let l = layout(s, p, lang, "/").await;
+    if e.status.is_server_error() {
+        tracing::warn!(status = e.status.as_u16(), detail = %e.detail, "error page");
+    } else {
+        tracing::debug!(status = e.status.as_u16(), detail = %e.detail, "error page");
+    }
+    let l = layout(s, p, lang, "").await;
+    let detail = e.message(lang);
     render(
         s,
         e.status,
         "error.html",
-        context! { l, status => e.status.as_u16(), detail => e.detail },
+        context! { l, status => e.status.as_u16(), detail, code => e.code, signed_in => p.user.is_some() },
     )
+}
+
+/// An address no route serves. A portal path gets the styled 404 page;
+/// REST paths keep their problem+json body and TAXII paths their TAXII
+/// error, as their clients expect.
+pub(crate) async fn unknown_path(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/taxii2") {
+        return crate::share::taxii::unknown_path();
+    }
+    let e = ApiError::not_found("path").with_code("page-not-found", &[]);
+    if under("/api") || under("/static") {
+        return e.into_response();
+    }
+    error_page(&s, &p, lang, e).await
 }
 
 /// Signed-in users only: the redirect to the sign-in page for anyone else.
@@ -178,7 +208,8 @@ pub(crate) fn check_csrf(p: &Principal, submitted: &str) -> Result<(), ApiError>
         Some(t) if auth::same_secret(t, submitted) => Ok(()),
         _ => Err(ApiError::forbidden(
             "the form expired or did not come from this site; reload the page and try again",
-        )),
+        )
+        .with_code("form-expired", &[])),
     }
 }
 
@@ -222,7 +253,7 @@ impl<T: PortalForm + Send> FromRequest<AppState> for CsrfForm<T> {
 pub(crate) fn error_ctx(error: Option<ApiError>) -> Value {
     error.map_or(
         Value::UNDEFINED,
-        |e| context! { detail => e.detail, field => e.field },
+        |e| context! { detail => Localized::value(|lang| e.message(lang)), field => e.field, code => e.code },
     )
 }
 

@@ -8,6 +8,7 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, State};
 
 use super::i18n::{Lang, Translations};
+use super::messages::Localized;
 
 /// (name, source) of every template, also read by the translation tests.
 pub const SOURCES: &[(&str, &str)] = &[
@@ -97,6 +98,15 @@ pub const SOURCES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Pages pass their layout as `l`, whose `lang` is the request's language.
+fn page_lang(state: &State) -> Lang {
+    state
+        .lookup("l")
+        .and_then(|l| l.get_attr("lang").ok())
+        .and_then(|v| v.as_str().map(Lang::from_code))
+        .unwrap_or(Lang::Ja)
+}
+
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
@@ -112,12 +122,7 @@ impl Templates {
         env.add_function(
             "t",
             move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
-                // Pages pass their layout as `l`, whose `lang` is the request's language.
-                let lang = state
-                    .lookup("l")
-                    .and_then(|l| l.get_attr("lang").ok())
-                    .and_then(|v| v.as_str().map(Lang::from_code))
-                    .unwrap_or(Lang::Ja);
+                let lang = page_lang(state);
                 let mut args = FluentArgs::new();
                 for k in kwargs.args() {
                     let v: Value = kwargs.get(k)?;
@@ -137,6 +142,15 @@ impl Templates {
                 ))
             },
         );
+        // A text given in both languages (`messages::Localized`) prints
+        // in the page's; anything else as minijinja prints it, escaped.
+        env.set_formatter(|out, state, value| {
+            if let Some(t) = value.downcast_object_ref::<Localized>() {
+                let text = t.get(page_lang(state));
+                return minijinja::escape_formatter(out, state, &Value::from(text));
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         Self { env }
     }
 

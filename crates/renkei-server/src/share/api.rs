@@ -130,7 +130,7 @@ pub(super) fn field_errors(errors: Vec<renkei_stix::FieldError>) -> ApiError {
         "objects",
         format!("{} problem(s); nothing was stored", errors.len()),
     );
-    err.errors = Some(list);
+    err.errors = Some(Box::new(list));
     err
 }
 

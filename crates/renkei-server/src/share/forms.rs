@@ -20,6 +20,7 @@ use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
+use crate::http::messages::{self, Localized};
 use crate::http::page::{
     error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
 };
@@ -100,8 +101,11 @@ impl ShareForm {
             .tlp
             .as_deref()
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::field("tlp", "choose the TLP level explicitly"))?;
-        Tlp::parse(t).map_err(|e| ApiError::field("tlp", e.to_string()))
+            .ok_or_else(|| {
+                ApiError::field("tlp", "choose the TLP level explicitly")
+                    .with_code("tlp-required", &[])
+            })?;
+        Tlp::parse(t).map_err(ApiError::from)
     }
 
     fn audience(&self) -> Result<Audience, ApiError> {
@@ -201,7 +205,7 @@ fn report(l: &ListImport) -> Value {
 fn line_rows(errors: &[LineError]) -> Vec<Value> {
     errors
         .iter()
-        .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => e.message.clone() })
+        .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => Localized::value(|lang| messages::for_line(e, lang)) })
         .collect()
 }
 
@@ -338,13 +342,13 @@ async fn share_list(
     opts: ShareOptions,
 ) -> Result<usize, ApiError> {
     if !list.errors.is_empty() && !skip_invalid {
-        return Err(ApiError::field(
-            field,
-            "some lines could not be read; nothing was stored",
-        ));
+        return Err(
+            ApiError::field(field, "some lines could not be read; nothing was stored")
+                .with_code("lines-refused", &[]),
+        );
     }
     if list.entries.is_empty() {
-        return Err(ApiError::field(field, "no indicator value found"));
+        return Err(ApiError::field(field, "no indicator value found").with_code("no-values", &[]));
     }
     let entries = list.entries;
     let versions = place
@@ -574,21 +578,24 @@ async fn import_upload(
                 Err(errs) => {
                     let lines: Vec<Value> = errs
                         .iter()
-                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => e.message.clone() })
+                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => Localized::value(messages::for_property) })
                         .collect();
                     return view(
                         (lines, None),
                         None,
-                        Some(ApiError::field(
-                            "file",
-                            "some objects could not be read; nothing was stored",
-                        )),
+                        Some(
+                            ApiError::field(
+                                "file",
+                                "some objects could not be read; nothing was stored",
+                            )
+                            .with_code("objects-unreadable", &[]),
+                        ),
                     )
                     .await;
                 }
             }
         }
-        _ => Err(ApiError::field("format", "choose a format")),
+        _ => Err(ApiError::field("format", "choose a format").with_code("format-required", &[])),
     };
     match outcome {
         Ok(n) => view(none(), Some(n), None).await,

@@ -274,7 +274,7 @@ pub async fn import(
                         list.errors.len()
                     ),
                 );
-                err.errors = Some(json!(result.line_errors));
+                err.errors = Some(Box::new(json!(result.line_errors)));
                 return Err(err);
             }
             if list.entries.is_empty() {

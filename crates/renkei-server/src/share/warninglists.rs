@@ -21,6 +21,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::ApiPath;
 use crate::http::i18n::Lang;
 use crate::http::json::ApiJson;
+use crate::http::messages::{self, Localized};
 use crate::http::page::{
     CsrfForm, PortalForm, error_ctx, error_page, layout, login_redirect, render,
 };
@@ -196,7 +197,7 @@ async fn warninglists_view(
         .collect();
     let builtin: Vec<Value> = renkei_core::warning::builtin()
         .iter()
-        .map(|b| context! { key => b.key.clone(), description => b.description.clone(), entries => b.entries.len() })
+        .map(|b| context! { key => b.key.clone(), description => Localized::value(|lang| messages::warning_list(lang, &b.key, &b.description)), entries => b.entries.len() })
         .collect();
     let kinds: Vec<&str> = renkei_core::ValueKind::ALL
         .iter()

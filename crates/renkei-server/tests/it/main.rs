@@ -9,6 +9,7 @@ mod feeds;
 mod intel;
 mod intel_portal;
 mod leaks;
+mod messages;
 mod mfa;
 mod misp;
 mod oidc;

@@ -149,9 +149,26 @@ pub struct LineError {
     pub field: &'static str,
     /// The offending text, cut to 200 characters.
     pub input: String,
-    /// What is wrong with it.
+    /// What is wrong with it, in English (REST `detail`, logs).
     pub message: String,
+    /// A stable code the portal renders in the reader's language (one of
+    /// [`LINE_CODES`] or [`renkei_core::PARSE_CODES`]).
+    pub code: &'static str,
+    /// The code's named arguments.
+    pub args: Vec<(&'static str, String)>,
 }
+
+/// The codes of line errors not made from a value's [`ParseError`].
+pub const LINE_CODES: &[&str] = &[
+    "line-invalid",
+    "line-time",
+    "line-expired",
+    "line-size",
+    "line-too-many-errors",
+    "line-encoding",
+    "line-columns",
+    "line-port",
+];
 
 impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,16 +178,31 @@ impl fmt::Display for LineError {
 
 impl LineError {
     fn new(line: usize, field: &'static str, input: &str, message: impl Into<String>) -> Self {
+        let code = match field {
+            "valid_from" | "valid_until" => "line-time",
+            "size" => "line-size",
+            "errors" => "line-too-many-errors",
+            "encoding" => "line-encoding",
+            "columns" => "line-columns",
+            "port" => "line-port",
+            _ => "line-invalid",
+        };
         Self {
             line,
             field,
             input: echo(input),
             message: message.into(),
+            code,
+            args: Vec::new(),
         }
     }
 
     fn from_parse(line: usize, input: &str, e: ParseError) -> Self {
-        Self::new(line, e.field, input, e.message)
+        Self {
+            code: e.code,
+            args: e.args,
+            ..Self::new(line, e.field, input, e.message)
+        }
     }
 }
 
@@ -467,15 +499,18 @@ impl Builder {
             if let (Some(until), Some(now)) = (&e.valid_until, self.now)
                 && until.micros <= now.0
             {
-                errors.push(LineError::new(
-                    line,
-                    "valid_until",
-                    &until.text,
-                    format!(
-                        "{text} expired at {}; an expired indicator blocks nothing",
-                        until.text
-                    ),
-                ));
+                errors.push(LineError {
+                    code: "line-expired",
+                    ..LineError::new(
+                        line,
+                        "valid_until",
+                        &until.text,
+                        format!(
+                            "{text} expired at {}; an expired indicator blocks nothing",
+                            until.text
+                        ),
+                    )
+                });
             } else if let (Some(from), Some(until)) = (&e.valid_from, &e.valid_until)
                 && until.micros <= from.micros
             {

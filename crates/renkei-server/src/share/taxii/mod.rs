@@ -58,3 +58,9 @@ pub(crate) fn routes(max_content_length: usize) -> Router<AppState> {
     r = both(r, "/taxii2/{root}/status/{status_id}/", get(status));
     r.layer(DefaultBodyLimit::max(max_content_length))
 }
+
+/// The answer for a path under `/taxii2/` that names no endpoint: a TAXII
+/// error body, as every TAXII answer is.
+pub(crate) fn unknown_path() -> axum::response::Response {
+    axum::response::IntoResponse::into_response(base::TaxiiError::not_found("endpoint"))
+}
