@@ -155,7 +155,7 @@ mod tests {
     use super::*;
 
     fn v(raw: &str) -> IndicatorValue {
-        IndicatorValue::guess(raw).unwrap()
+        IndicatorValue::guess(raw).expect("value")
     }
 
     #[test]
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn networks_list_what_is_inside_exactly() {
-        let net = |s: &str| s.parse::<IpNet>().unwrap();
+        let net = |s: &str| s.parse::<IpNet>().expect("network");
         assert_eq!(
             inside(&net("203.0.113.0/24")),
             Some(Inside::Prefixes(vec!["203.0.113.".into()]))
@@ -221,6 +221,9 @@ mod tests {
             Some(Inside::Prefixes(vec!["10.".into()]))
         );
         assert_eq!(inside(&net("0.0.0.0/0")), None);
+        // Regression: a URL's slashes did not make it a network.
+        assert!(!v("http://a.example.com/x").is_network());
+        assert!(v("203.0.113.0/24").is_network());
         assert_eq!(
             inside(&net("2001:db8:0:1::/64")),
             Some(Inside::Candidates("2001:db8:".into()))
@@ -240,9 +243,9 @@ mod tests {
             ("2001:db8:1:2::/64", "2001:db8:1:2:1:1:1:1"),
             ("2001:db8:1:2::/64", "2001:db8:1:2::"),
         ] {
-            let net: IpNet = n.parse().unwrap();
+            let net: IpNet = n.parse().expect("network");
             let a = v(addr);
-            let ok = match inside(&net).unwrap() {
+            let ok = match inside(&net).expect("inside") {
                 Inside::Exact(x) => x.contains(&a.value().to_owned()),
                 Inside::Prefixes(p) => p.iter().any(|p| a.value().starts_with(p.as_str())),
                 Inside::Candidates(p) => a.value().starts_with(&p),

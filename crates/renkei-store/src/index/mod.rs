@@ -228,6 +228,10 @@ pub trait IndexStore: Send + Sync {
     /// collection's community), in `pks` order; others are left out. At
     /// most 1,000 are looked at.
     async fn audiences_of(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<(i64, Audience)>>;
+    /// The versions `pks` that the viewer may read (at most 1,000), as
+    /// found by an earlier read that named them (correlation hits), so a
+    /// page can name them; audited as reads.
+    async fn objects_by_pk(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<FoundObject>>;
     /// Every readable version of one object, newest first (`NotFound` when
     /// none is readable, so absence and refusal look the same).
     async fn object_versions(&self, actor: &Actor, stix_id: &str) -> Result<Vec<FoundObject>>;

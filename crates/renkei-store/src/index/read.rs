@@ -267,6 +267,28 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
         Ok(out)
     }
 
+    async fn objects_by_pk(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<FoundObject>> {
+        let pks = &pks[..pks.len().min(1000)];
+        if pks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (u, o, s) = binds(&actor.viewer);
+        let mut d = Sql::built(format!(
+            "{FOUND_COLS} FROM stix_objects o WHERE o.deleted_at IS NULL AND {}",
+            readable_stix!()
+        ))
+        .bind(u)
+        .bind(o)
+        .bind(s);
+        let ps: Vec<String> = pks.iter().map(|pk| d.p(*pk)).collect();
+        d.push(&format!(" AND o.pk IN ({})", ps.join(", ")));
+        let rows = d.fetch_all(self).await?;
+        let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
+        self.audit_found(actor, "stix.read", "correlations", &out)
+            .await?;
+        Ok(out)
+    }
+
     async fn object_versions(&self, actor: &Actor, stix_id: &str) -> Result<Vec<FoundObject>> {
         let (u, o, s) = binds(&actor.viewer);
         let d = Sql::built(format!(
