@@ -274,9 +274,10 @@ impl IndicatorValue {
         }
     }
 
-    /// Whether this is a network wider than one address.
+    /// Whether this is a network wider than one address (a URL, whose
+    /// text has slashes too, is not).
     pub fn is_network(&self) -> bool {
-        self.value.contains('/')
+        matches!(self.kind, ValueKind::Ipv4 | ValueKind::Ipv6) && self.value.contains('/')
     }
 
     /// The host part: the domain itself, a URL's host, an e-mail domain.

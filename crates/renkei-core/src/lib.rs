@@ -10,6 +10,7 @@ pub mod marking;
 pub mod merkle;
 pub mod model;
 pub mod org;
+pub mod related;
 pub mod warning;
 
 pub use access::{

@@ -25,6 +25,10 @@ pub trait ItemStore: Send + Sync {
     /// the answer does not tell which.
     async fn get_item(&self, actor: &Actor, id: i64) -> Result<Item>;
     async fn item_versions(&self, actor: &Actor, id: i64) -> Result<Vec<Item>>;
+    /// Latest readable versions whose title or text holds any of `terms`
+    /// (ASCII letters in any case; at most 8 terms of 4,096 bytes), newest
+    /// first; reads audited as `list_items`'.
+    async fn search_items(&self, actor: &Actor, terms: &[String], limit: i64) -> Result<Vec<Item>>;
 }
 
 const INSERT_ITEM: &str = "
@@ -88,6 +92,15 @@ const BY_VERSION: &str = concat!(
     item_select!(),
     "JOIN item_versions v ON v.item_id = i.id
      WHERE i.id = $1 AND v.version = $2"
+);
+
+/// [`LIST_READABLE`] narrowed by a condition on the text, spliced at `{}`.
+const SEARCH_READABLE: &str = concat!(
+    item_select!(),
+    "JOIN item_versions v ON v.item_id = i.id AND v.version = i.latest_version
+     WHERE ",
+    readable!(),
+    " AND ({})"
 );
 
 const ITEM_EXISTS: &str = "SELECT 1 AS one FROM items WHERE id = $1";
@@ -207,6 +220,34 @@ impl<B: Backend> ItemStore for SqlStore<B> {
         }
         self.load_audience(&mut items).await?;
         self.audit_reads(actor, "item.read_version", &items).await?;
+        Ok(items)
+    }
+
+    async fn search_items(&self, actor: &Actor, terms: &[String], limit: i64) -> Result<Vec<Item>> {
+        let terms: Vec<&String> = terms
+            .iter()
+            .filter(|t| !t.trim().is_empty() && t.len() <= 4096)
+            .take(8)
+            .collect();
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (u, o, s) = binds(&actor.viewer);
+        let mut d = Sql::built(String::new()).bind(u).bind(o).bind(s);
+        let or: Vec<String> = terms
+            .iter()
+            .map(|t| {
+                let p = d.p(crate::index::like(t));
+                format!("LOWER(v.title) LIKE {p} ESCAPE '\\' OR LOWER(v.body) LIKE {p} ESCAPE '\\'")
+            })
+            .collect();
+        let lim = d.p(limit.clamp(1, 1000));
+        d.text = SEARCH_READABLE.replace("{}", &or.join(" OR ")).into();
+        d.push(&format!(" ORDER BY i.id DESC LIMIT {lim}"));
+        let rows = d.fetch_all(self).await?;
+        let mut items = rows.iter().map(item).collect::<Result<Vec<_>>>()?;
+        self.load_audience(&mut items).await?;
+        self.audit_reads(actor, "item.read", &items).await?;
         Ok(items)
     }
 }

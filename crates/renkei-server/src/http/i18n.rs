@@ -75,7 +75,7 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal", "errors", "share", "mfa", "account", "oidc", "messages"
+    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel"
 );
 
 /// Both languages' bundles.

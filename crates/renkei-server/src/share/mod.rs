@@ -10,6 +10,7 @@ mod imports;
 mod items;
 mod misp;
 mod pages;
+mod readable;
 pub mod recipients;
 mod service;
 pub mod taxii;

@@ -10,11 +10,12 @@ use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
-use renkei_core::{Audience, Timestamp, Tlp};
+use renkei_core::{Audience, IndicatorValue, Timestamp, Tlp};
 use renkei_stix::StixTime;
 use serde::Deserialize;
 
 use super::api::{ExportParams, SearchParams, export_plan, export_response};
+use super::readable::{self, Names};
 use super::service;
 use super::taxii::{decode_next, encode_next};
 use crate::http::AppState;
@@ -79,11 +80,7 @@ async fn intel_page(
             .iter()
             .map(|r| {
                 let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
-                let text = |k: &str| body.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
-                context! {
-                    tlp => r.tlp.as_str(), tlp_class => tlp_class(r.tlp), kind => r.stix_type.clone(),
-                    name => text("name"), pattern => text("pattern"), id => r.stix_id.clone(), version => r.version.clone(),
-                }
+                readable::row_ctx(r, &body, None, time(r.date_added))
             })
             .collect();
         let next = page
@@ -117,7 +114,7 @@ fn text(body: &serde_json::Value, k: &str) -> String {
         .to_owned()
 }
 
-/// One object row for a results table.
+/// One object row for the notifications table.
 fn object_row(f: &renkei_store::index::FoundObject) -> Value {
     let body: serde_json::Value = serde_json::from_str(&f.row.body).unwrap_or_default();
     context! {
@@ -138,16 +135,14 @@ async fn search_page(
     }
     let searched =
         q.q.is_some() || q.kind.is_some() || q.tlp.is_some() || q.from.is_some() || q.org.is_some();
-    let (rows, error) = if searched {
-        match q.query() {
-            Ok(query) => match s.store.search(&p.actor, &query).await {
-                Ok(found) => (found.iter().map(object_row).collect::<Vec<_>>(), None),
-                Err(e) => (Vec::new(), Some(ApiError::from(e))),
-            },
-            Err(e) => (Vec::new(), Some(e)),
+    let names = Names::load(&s, lang).await;
+    let (rows, items, error) = if searched {
+        match search_both(&s, &p, lang, &q, &names).await {
+            Ok((rows, items)) => (rows, items, None),
+            Err(e) => (Vec::new(), Vec::new(), Some(e)),
         }
     } else {
-        (Vec::new(), None)
+        (Vec::new(), Vec::new(), None)
     };
     let l = layout(&s, &p, lang, "/intel").await;
     let orgs: Vec<Value> = s
@@ -172,8 +167,57 @@ async fn search_page(
             StatusCode::OK
         },
         "intel_search.html",
-        context! { l, rows, searched, form, orgs, tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), error => error_ctx(error) },
+        context! { l, rows, items, searched, form, orgs, tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), error => error_ctx(error) },
     )
+}
+
+/// One search: readable objects holding the value or what relates to it
+/// (or the words), and the shared reports holding the same words or values.
+async fn search_both(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    q: &SearchParams,
+    names: &Names,
+) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
+    let query = q.query()?;
+    let found = s.store.search(&p.actor, &query).await?;
+    let rows = found
+        .iter()
+        .map(|f| readable::object_row(f, names))
+        .collect();
+    let Some(text) = query.text.as_deref() else {
+        return Ok((rows, Vec::new()));
+    };
+    if !query.types.is_empty() && !query.types.iter().any(|t| t == "report") {
+        return Ok((rows, Vec::new()));
+    }
+    // A value's report text holds it, or its host or registered domain.
+    let terms: Vec<String> = match IndicatorValue::guess(&renkei_core::refang(text)) {
+        Ok(v) => renkei_core::related::related(&v)
+            .exact
+            .iter()
+            .map(|x| x.value().to_owned())
+            .collect(),
+        Err(_) => vec![text.trim().to_owned()],
+    };
+    let items = s.store.search_items(&p.actor, &terms, 50).await?;
+    let items = items
+        .iter()
+        .filter(|i| query.tlp.is_none_or(|t| t == i.marking.tlp))
+        .filter(|i| query.owner_org.is_none_or(|o| o == i.marking.owner_org.0))
+        .filter(|i| query.added_from.is_none_or(|t| i.created_at.0 >= t))
+        .filter(|i| query.added_before.is_none_or(|t| i.created_at.0 < t))
+        .map(|i| {
+            context! {
+                id => i.id, title => i.title.clone(), owner => names.org(i.marking.owner_org.0),
+                tlp => i.marking.tlp.as_str(), tlp_class => tlp_class(i.marking.tlp),
+                tlp_means => readable::tlp_meaning_key(i.marking.tlp), added => i.created_at.to_jst_display(),
+            }
+        })
+        .collect();
+    let _ = lang;
+    Ok((rows, items))
 }
 
 async fn object_view(
@@ -197,24 +241,48 @@ async fn object_view(
     let warnings = service::warning_lists(s.store.as_ref(), p.viewer().org)
         .await
         .ok();
-    let orgs = s.store.list_orgs().await.unwrap_or_default();
-    let org = |id: i64| {
-        orgs.iter()
-            .find(|o| o.id.0 == id)
-            .map_or_else(|| id.to_string(), |o| org_name(o, lang))
+    let sharers = sharer_lines(&versions);
+    let heads: Vec<i64> = sharers
+        .iter()
+        .filter_map(|l| l.first().map(|v| v.row.pk))
+        .collect();
+    let audiences = s
+        .store
+        .audiences_of(&p.actor, &heads)
+        .await
+        .unwrap_or_default();
+    let names = Names::load(s, lang).await.with_users(s, &audiences).await;
+    let audience_of = |pk: i64| {
+        audiences
+            .iter()
+            .find(|(k, _)| *k == pk)
+            .map(|(_, a)| names.audience(s, a))
+            .unwrap_or_default()
     };
+    // Correlated objects by name: read once, under the same rule.
+    let hit_pks: Vec<i64> = correlations
+        .iter()
+        .flat_map(|h| h.hits.iter().map(|x| x.pk))
+        .collect();
+    let hit_objects = s
+        .store
+        .objects_by_pk(&p.actor, &hit_pks)
+        .await
+        .unwrap_or_default();
     let now = Timestamp::now();
-    let lines: Vec<Value> = sharer_lines(&versions)
+    let lines: Vec<Value> = sharers
         .iter()
         .map(|line| {
-            let latest = line.first().map_or(serde_json::Value::Null, |v| body_of(v));
+            let first = line.first();
+            let latest = first.map_or(serde_json::Value::Null, |v| body_of(v));
             context! {
-                owner => org(line.first().map_or(0, |v| v.owner_org)),
+                owner => names.org(first.map_or(0, |v| v.owner_org)),
+                audience => first.map(|v| audience_of(v.row.pk)).unwrap_or_default(),
                 name => text(&latest, "name"), description => text(&latest, "description"),
                 versions => line.iter().map(|v| {
                     context! {
-                        version => v.row.version.clone(), added => time(v.row.date_added), tlp => v.row.tlp.as_str(),
-                        tlp_class => tlp_class(v.row.tlp), owner => org(v.owner_org),
+                        version => readable::stix_time(&v.row.version), added => time(v.row.date_added), tlp => v.row.tlp.as_str(),
+                        tlp_class => tlp_class(v.row.tlp), owner => names.org(v.owner_org),
                         json => serde_json::to_string_pretty(&body_of(v)).unwrap_or_default(),
                     }
                 }).collect::<Vec<_>>(),
@@ -223,20 +291,39 @@ async fn object_view(
         .collect();
     // Headed by the line shared first: a later sharer of the id, whatever
     // its versions say, never takes the heading over.
-    let latest = sharer_lines(&versions)
-        .first()
-        .and_then(|l| l.first())
-        .map_or(serde_json::Value::Null, |v| body_of(v));
+    let head = sharers.first().and_then(|l| l.first());
+    let latest = head.map_or(serde_json::Value::Null, |v| body_of(v));
+    let summary = head.map(|v| {
+        readable::row_ctx(
+            &v.row,
+            &latest,
+            Some(names.org(v.owner_org)),
+            time(v.row.date_added),
+        )
+    });
     let correlations: Vec<Value> = correlations
         .iter()
         .map(|h| {
             let lists = warnings.as_ref().map(|w| w.matches(&h.value).iter().map(|k| (*k).to_owned()).collect::<Vec<_>>()).unwrap_or_default();
+            let net = h.value.net();
             context! {
-                kind => h.value.kind().as_str(), value => h.value.value(), total => h.total, lists,
-                hits => h.hits.iter().map(|x| context! {
-                    id => x.stix_id.clone(), tlp => x.tlp.as_str(), tlp_class => tlp_class(x.tlp), owner => org(x.owner_org),
-                    matched => x.value.clone(), added => time(x.date_added),
-                    decay => renkei_core::decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), None, now),
+                value => readable::value_ctx(&h.value), total => h.total, lists,
+                hits => h.hits.iter().map(|x| {
+                    let matched = IndicatorValue::parse(x.kind, &x.value).ok();
+                    let relation = if x.value == h.value.value() {
+                        "intel-rel-same"
+                    } else if x.value.parse::<ipnet::IpNet>().is_ok_and(|w| net.is_some_and(|n| w.contains(&n))) {
+                        "intel-rel-holds"
+                    } else {
+                        "intel-rel-inside"
+                    };
+                    let name = hit_objects.iter().find(|o| o.row.pk == x.pk).map(|o| text(&body_of(o), "name")).unwrap_or_default();
+                    context! {
+                        id => x.stix_id.clone(), name, tlp => x.tlp.as_str(), tlp_class => tlp_class(x.tlp), owner => names.org(x.owner_org),
+                        matched => matched.as_ref().map(readable::value_ctx), relation,
+                        type_key => readable::type_key(&x.stix_type), added => time(x.date_added),
+                        decay => renkei_core::decay_score(x.kind, Timestamp(x.valid_from), x.valid_until.map(Timestamp), None, now),
+                    }
                 }).collect::<Vec<_>>(),
             }
         })
@@ -244,7 +331,7 @@ async fn object_view(
     let sightings = context! {
         count => sightings.count, reports => sightings.reports,
         first => sightings.first_seen.map(time), last => sightings.last_seen.map(time),
-        by_org => sightings.by_org.iter().map(|(o, n)| context! { org => org(*o), count => n }).collect::<Vec<_>>(),
+        by_org => sightings.by_org.iter().map(|(o, n)| context! { org => names.org(*o), count => n }).collect::<Vec<_>>(),
     };
     let l = layout(s, p, lang, "/intel").await;
     render(
@@ -256,7 +343,7 @@ async fn object_view(
         },
         "intel_object.html",
         context! {
-            l, id, name => text(&latest, "name"), kind => text(&latest, "type"), pattern => text(&latest, "pattern"),
+            l, id, name => text(&latest, "name"), summary,
             description => text(&latest, "description"), lines, shared_by_several => lines.len() > 1, correlations, sightings,
             tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), flash, error => error_ctx(error),
         },

@@ -8,6 +8,7 @@ mod checkpoints;
 mod feeds;
 mod intel;
 mod intel_portal;
+mod intel_readable;
 mod leaks;
 mod messages;
 mod mfa;

@@ -7,10 +7,15 @@ pub(crate) mod export;
 pub(crate) mod read;
 pub(crate) mod values;
 
+/// `%text%` for `LIKE … ESCAPE '\'`, its ASCII letters lower-cased.
+pub(crate) fn like(text: &str) -> String {
+    values::like_pattern(text)
+}
+
 pub use crate::intel::{IndexEntries, SightingOf};
 
 use async_trait::async_trait;
-use renkei_core::{Actor, IndicatorValue, Tlp, UserId, ValueKind};
+use renkei_core::{Actor, Audience, IndicatorValue, Tlp, UserId, ValueKind};
 
 use crate::Result;
 use crate::intel::StixRow;
@@ -197,7 +202,8 @@ pub struct FoundObject {
 #[async_trait]
 pub trait IndexStore: Send + Sync {
     /// For each value, the readable objects holding it (an address also
-    /// finds the networks that contain it), newest first, at most `limit`
+    /// finds the networks that contain it, and a network the single
+    /// addresses inside it), newest first, at most `limit`
     /// each, excluding object `except`. Restricted hits are audited.
     async fn lookup_values(
         &self,
@@ -217,6 +223,15 @@ pub trait IndexStore: Send + Sync {
     /// Readable objects across every collection, newest first (what was
     /// shared: not the definitions every collection holds).
     async fn search(&self, actor: &Actor, q: &SearchQuery) -> Result<Vec<FoundObject>>;
+    /// The audience of each of the versions `pks` that the viewer may read
+    /// (its recipients and, when the sharer named none or named it, its
+    /// collection's community), in `pks` order; others are left out. At
+    /// most 1,000 are looked at.
+    async fn audiences_of(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<(i64, Audience)>>;
+    /// The versions `pks` that the viewer may read (at most 1,000), as
+    /// found by an earlier read that named them (correlation hits), so a
+    /// page can name them; audited as reads.
+    async fn objects_by_pk(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<FoundObject>>;
     /// Every readable version of one object, newest first (`NotFound` when
     /// none is readable, so absence and refusal look the same).
     async fn object_versions(&self, actor: &Actor, stix_id: &str) -> Result<Vec<FoundObject>>;

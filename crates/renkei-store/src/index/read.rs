@@ -3,9 +3,11 @@
 //! latest version the reader may read.
 
 use async_trait::async_trait;
-use renkei_core::{Actor, IndicatorValue, Tlp, UserId, ValueKind};
+use renkei_core::{
+    Actor, Audience, CommunityId, IndicatorValue, OrgId, Sector, Tlp, UserId, ValueKind,
+};
 
-use super::values::{answers, candidates, like_pattern};
+use super::values::{answers, like_pattern, related_clause, value_clause};
 use super::{
     COUNT_CAP, FoundObject, IndexQuery, IndexRow, IndexStore, SearchQuery, SightingSummary,
     ValueHit, ValueHits,
@@ -160,13 +162,14 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
             d.push(" AND o.owner_org <> 0");
             if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 match IndicatorValue::guess(&renkei_core::refang(text)) {
+                    // The value and what is related to it: a URL's host and
+                    // registered domain, the URLs on a domain, the addresses
+                    // in a network.
                     Ok(v) => {
-                        let k = d.p(v.kind().as_str());
-                        let ps: Vec<String> = candidates(&v).into_iter().map(|c| d.p(c)).collect();
+                        let c = related_clause(&mut d, &renkei_core::related::related(&v));
                         d.push(&format!(
                             " AND o.pk IN (SELECT iv.object_pk FROM indicator_values iv
-                                           WHERE iv.kind = {k} AND iv.value IN ({}))",
-                            ps.join(", ")
+                                           WHERE {c})"
                         ));
                     }
                     Err(_) => {
@@ -205,6 +208,83 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
         drop(conn);
         let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
         self.audit_found(actor, "stix.search", "search", &out)
+            .await?;
+        Ok(out)
+    }
+
+    async fn audiences_of(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<(i64, Audience)>> {
+        let pks = &pks[..pks.len().min(1000)];
+        if pks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (u, o, s) = binds(&actor.viewer);
+        let mut d = Sql::built(format!(
+            "SELECT o.pk, (CASE WHEN o.community_audience = 1 THEN o.community_id END) AS own,
+                    a.community_id, a.sector, a.org_id, a.user_id
+             FROM stix_objects o LEFT JOIN stix_audience a ON a.object_pk = o.pk
+             WHERE o.deleted_at IS NULL AND {}",
+            readable_stix!()
+        ))
+        .bind(u)
+        .bind(o)
+        .bind(s);
+        let ps: Vec<String> = pks.iter().map(|pk| d.p(*pk)).collect();
+        d.push(&format!(" AND o.pk IN ({})", ps.join(", ")));
+        let mut out: Vec<(i64, Audience)> = Vec::new();
+        for r in d.fetch_all(self).await? {
+            let pk = r.i64("pk")?;
+            let i = match out.iter().position(|(p, _)| *p == pk) {
+                Some(i) => i,
+                None => {
+                    out.push((pk, Audience::default()));
+                    out.len() - 1
+                }
+            };
+            let a = &mut out[i].1;
+            let mut community = |c: i64| {
+                if !a.communities.contains(&CommunityId(c)) {
+                    a.communities.push(CommunityId(c));
+                }
+            };
+            if let Some(c) = r.opt_i64("own")? {
+                community(c);
+            }
+            if let Some(c) = r.opt_i64("community_id")? {
+                community(c);
+            }
+            if let Some(x) = r.opt_text("sector")? {
+                a.sectors
+                    .push(Sector::parse(&x).map_err(|e| StoreError::corrupt("stix_audience", e))?);
+            }
+            if let Some(x) = r.opt_i64("org_id")? {
+                a.orgs.push(OrgId(x));
+            }
+            if let Some(x) = r.opt_i64("user_id")? {
+                a.users.push(UserId(x));
+            }
+        }
+        out.sort_by_key(|(pk, _)| pks.iter().position(|p| p == pk));
+        Ok(out)
+    }
+
+    async fn objects_by_pk(&self, actor: &Actor, pks: &[i64]) -> Result<Vec<FoundObject>> {
+        let pks = &pks[..pks.len().min(1000)];
+        if pks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (u, o, s) = binds(&actor.viewer);
+        let mut d = Sql::built(format!(
+            "{FOUND_COLS} FROM stix_objects o WHERE o.deleted_at IS NULL AND {}",
+            readable_stix!()
+        ))
+        .bind(u)
+        .bind(o)
+        .bind(s);
+        let ps: Vec<String> = pks.iter().map(|pk| d.p(*pk)).collect();
+        d.push(&format!(" AND o.pk IN ({})", ps.join(", ")));
+        let rows = d.fetch_all(self).await?;
+        let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
+        self.audit_found(actor, "stix.read", "correlations", &out)
             .await?;
         Ok(out)
     }
@@ -302,10 +382,8 @@ impl<B: IntelBackend> SqlStore<B> {
                     o.stix_type, o.collection_id, o.tlp, o.owner_org, o.date_added",
             IV_JOIN,
         );
-        let k = d.p(v.kind().as_str());
-        d.push(&format!(" AND iv.kind = {k}"));
-        let probes = candidates(v);
-        d.and_in("iv.value", &probes);
+        let c = value_clause(&mut d, v);
+        d.push(&format!(" AND {c}"));
         if let Some(x) = except {
             let p = d.p(x);
             d.push(&format!(" AND o.stix_id <> {p}"));

@@ -8,6 +8,7 @@ mod leaks;
 mod mfa;
 mod oidc;
 mod policy;
+mod related;
 mod retention;
 mod rewrite;
 mod sco;
