@@ -9,6 +9,7 @@ mod forms;
 mod imports;
 mod items;
 mod misp;
+mod notices;
 mod pages;
 pub mod recipients;
 mod service;
@@ -38,6 +39,7 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(imports::routes())
         .merge(warninglists::routes())
         .merge(pages::routes())
+        .merge(notices::routes())
         .merge(forms::routes())
         .merge(taxii::routes(taxii_max_content_length))
         .merge(webhooks::routes())
