@@ -70,7 +70,8 @@ def test_the_town_officer_accepts_the_terms_from_the_banner_and_reads_a_green_al
 
     # The intelligence page says why nothing is there, and links to the terms.
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "nav.main a[href='/intel']"))
-    assert "守秘義務規程への同意が必要です" in driver.find_element(By.TAG_NAME, "main").text
+    note = driver.find_element(By.CSS_SELECTOR, "main p[role='note']").text
+    assert "サイバーセキュリティ協議会" in note and "同意するまで" in note, note
     click_and_wait(driver, driver.find_element(By.ID, "terms-link"))
     assert urlsplit(driver.current_url).path == "/"
 

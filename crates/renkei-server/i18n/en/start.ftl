@@ -79,3 +79,9 @@ start-help-export-blocklist = One value a line, one kind a file (IP addresses, d
 ## Creating a community
 start-field-terms-text = Text of the confidentiality terms
 start-field-terms-text-hint = Members read this text on their home page before they accept.
+
+## The intelligence page
+start-terms-pending = { $count ->
+    [1] Until your organisation accepts the confidentiality terms of "{ $community }", what is shared in that community is not shown here.
+   *[other] Until your organisation accepts the confidentiality terms of { $count } communities, what is shared in them is not shown here.
+}

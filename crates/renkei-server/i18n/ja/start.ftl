@@ -79,3 +79,9 @@ start-help-export-blocklist = IP アドレス、ドメイン、URL、ハッシ�
 ## コミュニティの作成
 start-field-terms-text = 守秘義務規程の本文
 start-field-terms-text-hint = 構成員は、同意する前にホーム画面でこの本文を読みます。
+
+## 脅威情報のページ
+start-terms-pending = { $count ->
+    [1] 「{ $community }」の守秘義務規程に同意するまで、そのコミュニティで共有される情報はここに表示されません。
+   *[other] { $count } つのコミュニティの守秘義務規程に同意するまで、それらのコミュニティで共有される情報はここに表示されません。
+}

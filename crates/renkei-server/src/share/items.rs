@@ -359,7 +359,11 @@ async fn home(
 
 /// The first steps of a member: each community whose current terms the
 /// user's organisation has not accepted, with the terms' text.
-async fn pending_terms(s: &AppState, p: &Principal, lang: Lang) -> Result<Vec<Value>, ApiError> {
+pub(super) async fn pending_terms(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+) -> Result<Vec<Value>, ApiError> {
     let Some(org) = p.viewer().org else {
         return Ok(Vec::new());
     };

@@ -101,8 +101,18 @@ async fn intel_page(
             taxii => format!("/taxii2/community-{}/collections/{}/", c.community.0, c.id),
         });
     }
+    // Communities whose terms the organisation has still to accept: the
+    // page says so and links to the home page's banner.
+    let terms_pending: Vec<Value> = super::items::pending_terms(&s, &p, lang)
+        .await
+        .unwrap_or_default();
     let l = layout(&s, &p, lang, "/intel").await;
-    render(&s, StatusCode::OK, "intel.html", context! { l, sections })
+    render(
+        &s,
+        StatusCode::OK,
+        "intel.html",
+        context! { l, sections, terms_pending },
+    )
 }
 
 pub(super) fn time(us: i64) -> String {

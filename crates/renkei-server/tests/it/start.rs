@@ -334,6 +334,12 @@ async fn a_member_reads_the_terms_on_the_home_page_and_accepts_them_there() {
             "{backend}: {}",
             intel.body
         );
+        assert!(
+            intel
+                .body
+                .contains("「地域の協議会」の守秘義務規程に同意するまで"),
+            "{backend}"
+        );
 
         let admin = app
             .login("admin@power.example.jp", PASSWORD)
