@@ -126,11 +126,16 @@ pub trait NotificationStore: Send + Sync {
     async fn mark_all_notices_read(&self, actor: &Actor) -> Result<()>;
 }
 
+/// Objects looked at per statement, newest first: a feed of millions
+/// shared by others the user may not read costs no more than this
+/// (`stix_objects_added`), at the price of an undercount past it.
+const CANDIDATES: i64 = 5000;
+
 /// The two legs' columns: `kind, ref_id, version, at, tlp, owner_org,
 /// stix_id, stix_type, body_text, is_read`. `$4` is the viewer's organisation
 /// (-1 for none), `$5` the earliest time shown, `$6` where "everything
 /// read" was last pressed, `$7` the user.
-fn legs(extra_object: &str, extra_item: &str, cols: bool) -> String {
+fn legs(inner_object: &str, extra_object: &str, extra_item: &str, cols: bool) -> String {
     let read = |kind: &str, r: &str, v: &str, at: &str| {
         format!(
             "CAST(CASE WHEN {at} <= $6 OR EXISTS (
@@ -157,9 +162,12 @@ fn legs(extra_object: &str, extra_item: &str, cols: bool) -> String {
         ("1 AS one".to_owned(), "1".to_owned())
     };
     format!(
-        "SELECT {object_cols} FROM stix_objects o
-         WHERE o.deleted_at IS NULL AND o.owner_org <> 0 AND o.owner_org <> $4
-           AND o.date_added > $5 {extra_object} AND {}
+        "SELECT {object_cols} FROM (
+             SELECT * FROM stix_objects s
+             WHERE s.deleted_at IS NULL AND s.owner_org <> 0 AND s.owner_org <> $4
+               AND s.date_added > $5 {inner_object}
+             ORDER BY s.date_added DESC, s.pk DESC LIMIT {CANDIDATES}) o
+         WHERE {} {extra_object}
          UNION ALL
          SELECT {item_cols} FROM items i JOIN item_versions v ON v.item_id = i.id
          WHERE i.owner_org <> $4 AND v.created_at > $5 {extra_item} AND {}",
@@ -214,7 +222,7 @@ impl<B: Backend> NotificationStore for SqlStore<B> {
             return Ok(0);
         };
         // Anything at or before "everything read" (`$6`) is read.
-        let unread = "AND o.date_added > $6 AND NOT EXISTS (SELECT 1 FROM notification_reads nr
+        let unread = "AND NOT EXISTS (SELECT 1 FROM notification_reads nr
                       WHERE nr.user_id = $7 AND nr.kind = 'object' AND nr.ref_id = o.pk
                         AND nr.version = 0)";
         let unread_item =
@@ -224,7 +232,7 @@ impl<B: Backend> NotificationStore for SqlStore<B> {
         let mut q = ctx.bound(
             format!(
                 "SELECT COUNT(*) AS n FROM ({} LIMIT $8) u",
-                legs(unread, unread_item, false)
+                legs("AND s.date_added > $6", unread, unread_item, false)
             ),
             ctx.since,
         );
@@ -244,7 +252,7 @@ impl<B: Backend> NotificationStore for SqlStore<B> {
         let limit = limit.clamp(1, 200);
         let (eo, ei) = if before.is_some() {
             (
-                "AND (o.date_added, 'object', o.pk, 0) < ($8, $9, $10, $11)",
+                "AND (s.date_added, 'object', s.pk, 0) < ($8, $9, $10, $11)",
                 "AND (v.created_at, 'item', v.item_id, v.version) < ($8, $9, $10, $11)",
             )
         } else {
@@ -252,7 +260,7 @@ impl<B: Backend> NotificationStore for SqlStore<B> {
         };
         let text = format!(
             "{} ORDER BY shared_at DESC, kind DESC, ref_id DESC, version DESC LIMIT {}",
-            legs(eo, ei, true),
+            legs(eo, "", ei, true),
             if before.is_some() { "$12" } else { "$8" }
         );
         let mut q = ctx.bound(text, ctx.since);
