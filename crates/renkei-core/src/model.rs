@@ -67,6 +67,8 @@ pub struct Community {
     pub description: String,
     /// Version label of the confidentiality terms members must accept.
     pub terms_version: String,
+    /// The terms themselves, shown to members before they accept.
+    pub terms_text: String,
     pub created_at: Timestamp,
 }
 
@@ -76,6 +78,7 @@ pub struct NewCommunity {
     pub name_en: String,
     pub description: String,
     pub terms_version: String,
+    pub terms_text: String,
 }
 
 /// Who accepted a community's confidentiality terms, when, which version.

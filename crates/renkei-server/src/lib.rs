@@ -16,6 +16,7 @@ mod ops;
 pub mod retention;
 pub mod sealed;
 pub mod share;
+mod start;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .merge(directory::routes())
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
+        .merge(start::routes())
         .fallback(http::page::unknown_path)
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),

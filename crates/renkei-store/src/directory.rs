@@ -46,6 +46,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn accept_terms(&self, actor: &Actor, membership: i64) -> Result<Membership>;
     async fn end_membership(&self, actor: &Actor, membership: i64) -> Result<Membership>;
     async fn list_memberships(&self, community: Option<CommunityId>) -> Result<Vec<Membership>>;
+    /// The organisation's memberships that have not ended (its first steps:
+    /// which terms it still has to accept).
+    async fn org_memberships(&self, org: OrgId) -> Result<Vec<Membership>>;
     async fn add_supply_link(&self, actor: &Actor, link: SupplyLink) -> Result<()>;
     async fn list_supply_links(&self) -> Result<Vec<SupplyLink>>;
 }
@@ -92,12 +95,12 @@ const CREDENTIALS: &str = "
     WHERE email = $1";
 
 const INSERT_COMMUNITY: &str = "
-    INSERT INTO communities (name_ja, name_en, description, terms_version, created_at)
-    VALUES ($1, $2, $3, $4, $5)
-    RETURNING id, name_ja, name_en, description, terms_version, created_at";
+    INSERT INTO communities (name_ja, name_en, description, terms_version, terms_text, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    RETURNING id, name_ja, name_en, description, terms_version, terms_text, created_at";
 
 const LIST_COMMUNITIES: &str = "
-    SELECT id, name_ja, name_en, description, terms_version, created_at
+    SELECT id, name_ja, name_en, description, terms_version, terms_text, created_at
     FROM communities
     ORDER BY id";
 
@@ -139,6 +142,9 @@ const LIST_MEMBERSHIPS: &str = membership_select!("ORDER BY m.community_id, m.or
 
 const LIST_MEMBERSHIPS_OF: &str =
     membership_select!("WHERE m.community_id = $1 ORDER BY m.community_id, m.org_id, m.id");
+
+const ACTIVE_MEMBERSHIPS_OF_ORG: &str =
+    membership_select!("WHERE m.org_id = $1 AND m.ended_at IS NULL ORDER BY m.community_id, m.id");
 
 const INSERT_SUPPLY_LINK: &str = "
     INSERT INTO supply_links (customer_org, contractor_org, tier, created_at)
@@ -274,12 +280,21 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
         check_len("name_ja", &c.name_ja, 200)?;
         check_len("name_en", &c.name_en, 200)?;
         check_len("terms_version", &c.terms_version, 50)?;
+        // The text may be empty (communities made before it was kept, or
+        // terms kept elsewhere); only its length is bounded.
+        if c.terms_text.chars().count() > 20_000 {
+            return Err(StoreError::Invalid(renkei_core::ParseError::new(
+                "terms_text",
+                "must be at most 20000 characters",
+            )));
+        }
         let mut tx = self.begin().await?;
         let row = Sql::new(INSERT_COMMUNITY)
             .bind(c.name_ja.trim())
             .bind(c.name_en.trim())
             .bind(c.description.trim())
             .bind(c.terms_version.trim())
+            .bind(c.terms_text.trim())
             .bind(Timestamp::now().0)
             .fetch_one(&mut tx)
             .await
@@ -416,6 +431,14 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
         rows.iter().map(membership).collect()
     }
 
+    async fn org_memberships(&self, org: OrgId) -> Result<Vec<Membership>> {
+        let rows = Sql::new(ACTIVE_MEMBERSHIPS_OF_ORG)
+            .bind(org.0)
+            .fetch_all(self)
+            .await?;
+        rows.iter().map(membership).collect()
+    }
+
     async fn add_supply_link(&self, actor: &Actor, link: SupplyLink) -> Result<()> {
         let object = format!("org:{}", link.customer);
         if !platform_admin(actor) {
@@ -526,6 +549,7 @@ fn community(r: &impl RowExt) -> Result<Community> {
         name_en: r.text("name_en")?,
         description: r.text("description")?,
         terms_version: r.text("terms_version")?,
+        terms_text: r.text("terms_text")?,
         created_at: Timestamp(r.i64("created_at")?),
     })
 }

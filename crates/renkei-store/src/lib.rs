@@ -17,6 +17,7 @@ mod error;
 pub mod index;
 pub mod intel;
 pub mod items;
+pub mod notify;
 pub mod oidc;
 mod store;
 pub mod warnings;
@@ -37,6 +38,7 @@ pub use error::StoreError;
 pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use items::ItemStore;
+pub use notify::NotificationStore;
 pub use oidc::OidcLinkStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
@@ -77,6 +79,7 @@ pub trait Store:
     + AuthStore
     + MfaStore
     + ItemStore
+    + NotificationStore
     + AuditStore
     + IntelStore
     + IndexStore
@@ -94,6 +97,7 @@ impl<T> Store for T where
         + AuthStore
         + MfaStore
         + ItemStore
+        + NotificationStore
         + AuditStore
         + IntelStore
         + IndexStore

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Subcommand;
 use renkei_core::model::{NewCommunity, NewOrg, NewUser};
 use renkei_core::{
@@ -45,7 +45,7 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
-    /// Add a community with a confidentiality-terms version.
+    /// Add a community with its confidentiality terms (version and text).
     CommunityCreate {
         #[arg(long)]
         name_ja: String,
@@ -55,6 +55,12 @@ pub enum AdminCommand {
         terms_version: String,
         #[arg(long, default_value = "")]
         description: String,
+        /// The terms' text, shown to members before they accept.
+        #[arg(long, default_value = "", conflicts_with = "terms_file")]
+        terms_text: String,
+        /// A UTF-8 file holding the terms' text.
+        #[arg(long)]
+        terms_file: Option<PathBuf>,
     },
     /// Make an organisation a member of a community (it still has to accept the terms).
     MembershipAdd {
@@ -217,7 +223,14 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
             name_en,
             terms_version,
             description,
+            terms_text,
+            terms_file,
         } => {
+            let terms_text = match terms_file {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+                None => terms_text,
+            };
             let c = store
                 .create_community(
                     &actor,
@@ -226,6 +239,7 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                         name_en,
                         description,
                         terms_version,
+                        terms_text,
                     },
                 )
                 .await?;

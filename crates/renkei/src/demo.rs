@@ -189,6 +189,25 @@ const LINKS: &[(&str, &str, i64)] = &[
     ("town-midori", "sakura-net", 1),
 ];
 
+/// The council's confidentiality terms, as a member reads them before
+/// accepting (demo text modelled on the Act's duties, Art. 45).
+const COUNCIL_TERMS: &str = "サイバーセキュリティ協議会 構成員の守秘に関する規約（2026年10月版）
+
+1. 構成員は、協議会で共有された情報を、自組織のサイバーセキュリティ対策のためにのみ利用します。
+2. 構成員は、協議会で知り得た秘密を漏らしてはなりません。この義務は、構成員でなくなった後も続きます（サイバー対処能力強化法第45条）。
+3. 共有された情報には TLP（Traffic Light Protocol）の区分が付いています。区分が示す範囲を超えて共有してはなりません。TLP:RED の情報は、名指しされた受け手だけが読めます。
+4. 共有された情報を読んだ記録は、監査のために保存されます。
+5. 情報の漏えい、またはそのおそれに気づいたときは、直ちに協議会事務局（国家サイバー統括室）に連絡します。
+6. 規約が改訂されたときは、改めて同意するまで、協議会で共有される情報を読むことはできません。";
+
+/// The electricity ISAC's terms (demo text).
+const ISAC_TERMS: &str = "電力ISAC 情報共有規約（第1.2版）
+
+1. 参加組織は、共有された情報を電力の安定供給を守る目的にのみ利用します。
+2. TLP の区分に従い、定められた範囲を超えて共有しません。
+3. 参加組織は、自らが検知した不審な通信や被害の情報を、可能な範囲で速やかに共有するよう努めます。
+4. 共有された情報の出所となった組織名は、本人の同意なく外部に明かしません。";
+
 pub fn email(local: &str, slug: &str) -> String {
     format!("{local}@{slug}.example.jp")
 }
@@ -312,6 +331,7 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
                     "サイバー対処能力強化法に基づく官民の情報共有の場。構成員は守秘義務を負う。"
                         .into(),
                 terms_version: "2026.10".into(),
+                terms_text: COUNCIL_TERMS.into(),
             },
         )
         .await?;
@@ -323,6 +343,7 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
                 name_en: "Electricity ISAC".into(),
                 description: "電力分野の事業者と関係事業者による情報共有・分析の枠組み。".into(),
                 terms_version: "1.2".into(),
+                terms_text: ISAC_TERMS.into(),
             },
         )
         .await?;

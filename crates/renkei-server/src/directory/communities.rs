@@ -97,6 +97,7 @@ pub async fn create_community(
                 name_en: r.name_en,
                 description: r.description,
                 terms_version: r.terms_version,
+                terms_text: r.terms_text,
             },
         )
         .await?;
@@ -272,10 +273,13 @@ impl PortalForm for MembershipForm {
     }
 }
 
-/// The button accepting a membership's terms, on the communities page.
+/// The button accepting a membership's terms, on the communities page or
+/// in the home page's banner (`back` = `home`).
 #[derive(Deserialize)]
 struct AcceptForm {
     csrf: String,
+    #[serde(default)]
+    back: String,
 }
 
 impl PortalForm for AcceptForm {
@@ -306,9 +310,10 @@ async fn membership_accept(
     lang: Lang,
     p: Principal,
     Path(id): Path<i64>,
-    CsrfForm(_): CsrfForm<AcceptForm>,
+    CsrfForm(f): CsrfForm<AcceptForm>,
 ) -> Response {
     match s.store.accept_terms(&p.actor, id).await {
+        Ok(_) if f.back == "home" => Redirect::to("/?ok=terms-accepted").into_response(),
         Ok(_) => Redirect::to("/admin/communities?ok=terms-accepted").into_response(),
         Err(e) => communities_view(&s, &p, lang, None, Some(e.into())).await,
     }
@@ -321,6 +326,8 @@ struct CommunityForm {
     name_en: String,
     description: String,
     terms_version: String,
+    #[serde(default)]
+    terms_text: String,
 }
 
 impl PortalForm for CommunityForm {
@@ -344,6 +351,7 @@ async fn community_create(
         name_en: f.name_en,
         description: f.description,
         terms_version: f.terms_version,
+        terms_text: f.terms_text,
     };
     match s.store.create_community(&p.actor, c).await {
         Ok(_) => Redirect::to("/admin/communities?ok=community-created").into_response(),

@@ -126,6 +126,8 @@ pub struct CommunityView {
     pub name_en: String,
     pub description: String,
     pub terms_version: String,
+    /// The text of the confidentiality terms members accept.
+    pub terms_text: String,
 }
 
 impl From<Community> for CommunityView {
@@ -136,6 +138,7 @@ impl From<Community> for CommunityView {
             name_en: c.name_en,
             description: c.description,
             terms_version: c.terms_version,
+            terms_text: c.terms_text,
         }
     }
 }
@@ -148,6 +151,9 @@ pub struct NewCommunityRequest {
     #[serde(default)]
     pub description: String,
     pub terms_version: String,
+    /// The text of the confidentiality terms (may be empty).
+    #[serde(default)]
+    pub terms_text: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -75,7 +75,7 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel"
+    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start"
 );
 
 /// Both languages' bundles.

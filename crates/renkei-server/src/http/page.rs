@@ -94,7 +94,15 @@ pub(crate) struct Layout {
     csrf: Option<String>,
     is_admin: bool,
     is_platform_admin: bool,
+    /// Unread notifications, counted up to [`UNREAD_CAP`] (0 signed out).
+    unread: i64,
+    /// How the count reads: the number, or "99+" at the cap.
+    unread_text: String,
 }
+
+/// The navigation counts unread notifications up to here, so every page
+/// stays one bounded query.
+const UNREAD_CAP: i64 = 100;
 
 pub(crate) async fn layout(s: &AppState, p: &Principal, lang: Lang, path: &str) -> Layout {
     let org = match p.viewer().org {
@@ -107,7 +115,24 @@ pub(crate) async fn layout(s: &AppState, p: &Principal, lang: Lang, path: &str) 
         }),
         None => None,
     };
+    let unread = if p.user.is_some() {
+        s.store
+            .unread_notices(&p.actor, UNREAD_CAP)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not count unread notifications");
+                0
+            })
+    } else {
+        0
+    };
     Layout {
+        unread,
+        unread_text: if unread >= UNREAD_CAP {
+            format!("{}+", UNREAD_CAP - 1)
+        } else {
+            unread.to_string()
+        },
         lang: lang.code(),
         path: path.to_owned(),
         user: p.user.as_ref().map(|u| u.display_name.clone()),

@@ -15,6 +15,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("login.html", include_str!("../../templates/login.html")),
     ("home.html", include_str!("../../templates/home.html")),
+    ("help.html", include_str!("../../templates/help.html")),
     ("item.html", include_str!("../../templates/item.html")),
     ("orgs.html", include_str!("../../templates/orgs.html")),
     ("users.html", include_str!("../../templates/users.html")),

@@ -2,12 +2,13 @@
 //! amended by adding versions. REST endpoints, the portal's home page (the
 //! items one may read) and an item's page with its versions.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use minijinja::context;
+use minijinja::value::Value;
 use renkei_core::model::Item;
 use renkei_core::{Audience, CommunityId, Marking, OrgId, Pap, ParseError, Sector, Tlp, UserId};
 use serde::{Deserialize, Serialize};
@@ -317,7 +318,18 @@ async fn item_rows(
         .collect())
 }
 
-async fn home(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
+#[derive(Deserialize)]
+struct HomeQuery {
+    /// `terms-accepted` after the banner's button.
+    ok: Option<String>,
+}
+
+async fn home(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Query(q): Query<HomeQuery>,
+) -> Response {
     if let Some(r) = login_redirect(&p, "/") {
         return r;
     }
@@ -325,13 +337,64 @@ async fn home(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
         Ok(items) => item_rows(&s, lang, items).await,
         Err(e) => Err(e.into()),
     };
+    let terms = match pending_terms(&s, &p, lang).await {
+        Ok(t) => t,
+        Err(e) => return error_page(&s, &p, lang, e).await,
+    };
+    let accepted = q.ok.as_deref() == Some("terms-accepted");
     match rows {
         Ok(items) => {
             let l = layout(&s, &p, lang, "/").await;
-            render(&s, StatusCode::OK, "home.html", context! { l, items })
+            let can_accept = p.viewer().role == Some(renkei_core::Role::Admin);
+            render(
+                &s,
+                StatusCode::OK,
+                "home.html",
+                context! { l, items, terms, can_accept, accepted },
+            )
         }
         Err(e) => error_page(&s, &p, lang, e).await,
     }
+}
+
+/// The first steps of a member: each community whose current terms the
+/// user's organisation has not accepted, with the terms' text.
+pub(super) async fn pending_terms(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+) -> Result<Vec<Value>, ApiError> {
+    let Some(org) = p.viewer().org else {
+        return Ok(Vec::new());
+    };
+    let memberships = s.store.org_memberships(org).await?;
+    let open: Vec<_> = memberships
+        .iter()
+        .filter(|m| m.ended_at.is_none())
+        .collect();
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let communities = s.store.list_communities().await?;
+    Ok(open
+        .iter()
+        .filter_map(|m| {
+            let c = communities.iter().find(|c| c.id == m.community)?;
+            let current = m
+                .accepted
+                .as_ref()
+                .is_some_and(|a| a.terms_version == c.terms_version);
+            (!current).then(|| {
+                context! {
+                    membership => m.id,
+                    community => if lang == Lang::Ja { c.name_ja.clone() } else { c.name_en.clone() },
+                    version => c.terms_version.clone(),
+                    text => c.terms_text.clone(),
+                    renewed => m.accepted.is_some(),
+                }
+            })
+        })
+        .collect())
 }
 
 async fn item_page(

@@ -9,6 +9,7 @@ mod forms;
 mod imports;
 mod items;
 mod misp;
+mod notices;
 mod pages;
 mod readable;
 pub mod recipients;
@@ -39,6 +40,7 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(imports::routes())
         .merge(warninglists::routes())
         .merge(pages::routes())
+        .merge(notices::routes())
         .merge(forms::routes())
         .merge(taxii::routes(taxii_max_content_length))
         .merge(webhooks::routes())

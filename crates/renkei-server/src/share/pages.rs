@@ -1,6 +1,6 @@
 //! The portal's intelligence pages: the collections' newest objects,
 //! search, an object's page (versions, correlations, sightings, and the
-//! sighting form), export downloads and notifications. Every read goes
+//! sighting form) and export downloads. Every read goes
 //! through the store's access rule and audit, as the REST API's do.
 
 use axum::Router;
@@ -37,7 +37,6 @@ pub(super) fn routes() -> Router<AppState> {
             get(object_page).post(sighting_create),
         )
         .route("/intel/export/{format}", get(export_download))
-        .route("/notifications", get(notifications_page))
 }
 
 #[derive(Deserialize)]
@@ -99,8 +98,18 @@ async fn intel_page(
             taxii => format!("/taxii2/community-{}/collections/{}/", c.community.0, c.id),
         });
     }
+    // Communities whose terms the organisation has still to accept: the
+    // page says so and links to the home page's banner.
+    let terms_pending: Vec<Value> = super::items::pending_terms(&s, &p, lang)
+        .await
+        .unwrap_or_default();
     let l = layout(&s, &p, lang, "/intel").await;
-    render(&s, StatusCode::OK, "intel.html", context! { l, sections })
+    render(
+        &s,
+        StatusCode::OK,
+        "intel.html",
+        context! { l, sections, terms_pending },
+    )
 }
 
 pub(super) fn time(us: i64) -> String {
@@ -481,36 +490,4 @@ async fn export_download(
         Ok(r) => r,
         Err(e) => error_page(&s, &p, lang, e).await,
     }
-}
-
-/// What arrived since the user last looked (objects they may read), then
-/// marks it seen.
-async fn notifications_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
-    if let Some(r) = login_redirect(&p, "/notifications") {
-        return r;
-    }
-    let Some(user) = p.user.as_ref().map(|u| u.id) else {
-        return error_page(&s, &p, lang, ApiError::unauthorized()).await;
-    };
-    let seen = s.store.notifications_seen(user).await.unwrap_or((0, 0));
-    let found = match s.store.added_since(&p.actor, seen, 200).await {
-        Ok(f) => f,
-        Err(e) => return error_page(&s, &p, lang, e.into()).await,
-    };
-    if let Some(last) = found.last()
-        && let Err(e) = s
-            .store
-            .mark_notifications_seen(user, (last.row.date_added, last.row.pk))
-            .await
-    {
-        tracing::warn!(error = %e, "could not mark notifications seen");
-    }
-    let rows: Vec<Value> = found.iter().rev().map(object_row).collect();
-    let l = layout(&s, &p, lang, "/notifications").await;
-    render(
-        &s,
-        StatusCode::OK,
-        "notifications.html",
-        context! { l, rows, seen => (seen.0 > 0).then(|| time(seen.0)) },
-    )
 }

@@ -203,6 +203,7 @@ async fn second_collection(app: &TestApp) -> String {
                 name_en: "ISAC".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

@@ -310,6 +310,7 @@ impl TestApp {
                     name_en: "Council".into(),
                     description: String::new(),
                     terms_version: "1".into(),
+                    terms_text: String::new(),
                 },
             )
             .await

@@ -163,6 +163,7 @@ async fn world(app: TestApp) -> World {
                 name_en: "Rail".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

@@ -272,6 +272,7 @@ async fn accepting_terms_with_a_cookie_needs_the_csrf_header() {
                 name_en: "Council".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await
@@ -549,6 +550,7 @@ async fn a_foreign_collection_is_not_found_like_a_missing_one() {
                 name_en: "Private".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

@@ -136,6 +136,7 @@ async fn private_collection(app: &TestApp) -> Collection {
                 name_en: "Coordinator only".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

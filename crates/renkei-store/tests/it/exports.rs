@@ -159,6 +159,7 @@ async fn council(b: &Backend) -> (Vec<(Org, Actor)>, Collection) {
                 name_en: "Council".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

@@ -42,6 +42,7 @@ async fn world(s: &dyn Store) -> World {
                 name_en: "Council".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

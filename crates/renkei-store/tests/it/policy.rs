@@ -417,6 +417,7 @@ async fn directory(s: &dyn Store, w: &World) -> Built {
             name_en: format!("c{c}"),
             description: String::new(),
             terms_version: "1".into(),
+            terms_text: String::new(),
         };
         communities.push(
             s.create_community(&system(), nc)

@@ -192,6 +192,7 @@ async fn story(b: &Backend) {
                 name_en: "Council".into(),
                 description: String::new(),
                 terms_version: "2026.10".into(),
+                terms_text: String::new(),
             },
         )
         .await
@@ -667,6 +668,7 @@ pub(crate) async fn collection_setup(
                 name_en: "Council".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await

@@ -271,6 +271,7 @@ async fn setup(
                 name_en: "Bench".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await?;
