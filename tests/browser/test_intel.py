@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from test_portal import (
     click_and_wait,
@@ -39,9 +40,11 @@ def test_share_search_object_and_sighting(driver, base_url):
     assert nav_status(driver) == 422
     assert driver.find_elements(By.CSS_SELECTOR, "[role=alert]")
     assert defanged in driver.find_element(By.ID, "f-values").get_attribute("value")
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "share-submit")
     assert nav_status(driver) == 200
+    submit_and_wait(driver, "share-confirm")
     assert driver.find_element(By.ID, "share-ok").text
 
     driver.get(f"{base_url}/intel/search?q={addr}")

@@ -18,6 +18,7 @@ pub mod index;
 pub mod intel;
 pub mod items;
 pub mod oidc;
+pub mod share_forms;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -38,6 +39,7 @@ pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use items::ItemStore;
 pub use oidc::OidcLinkStore;
+pub use share_forms::ShareFormStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -83,6 +85,7 @@ pub trait Store:
     + WarningStore
     + WebhookStore
     + OidcLinkStore
+    + ShareFormStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -100,6 +103,7 @@ impl<T> Store for T where
         + WarningStore
         + WebhookStore
         + OidcLinkStore
+        + ShareFormStore
         + Maintenance
         + std::fmt::Debug
 {

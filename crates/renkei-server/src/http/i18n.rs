@@ -74,7 +74,15 @@ macro_rules! rooms {
     };
 }
 
-rooms!("portal", "errors", "share", "mfa", "account", "oidc");
+rooms!(
+    "portal",
+    "errors",
+    "share",
+    "mfa",
+    "account",
+    "oidc",
+    "shareform"
+);
 
 /// Both languages' bundles.
 pub struct Translations {

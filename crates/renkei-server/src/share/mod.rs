@@ -5,6 +5,7 @@
 
 mod api;
 pub mod exports;
+mod exports_page;
 mod forms;
 mod imports;
 mod items;
@@ -12,6 +13,7 @@ mod misp;
 mod pages;
 pub mod recipients;
 mod service;
+mod share_form;
 pub mod taxii;
 mod views;
 mod warninglists;
@@ -39,6 +41,8 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(warninglists::routes())
         .merge(pages::routes())
         .merge(forms::routes())
+        .merge(share_form::routes())
+        .merge(exports_page::routes())
         .merge(taxii::routes(taxii_max_content_length))
         .merge(webhooks::routes())
 }

@@ -13,6 +13,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod share_form;
 mod stix_in;
 mod support;
 mod taxii;
