@@ -137,7 +137,7 @@ impl Lcg {
     }
 
     fn pick(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 }
 
