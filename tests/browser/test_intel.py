@@ -69,6 +69,8 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     bad = tmp_path / "list.csv"
     bad.write_text(f"value,type\n{marker},domain\n300.1.1.1,ipv4\nnot a value\n", encoding="utf-8")
     driver.find_element(By.ID, "f-file").send_keys(str(bad))
+    # No collection is chosen in advance.
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
     assert nav_status(driver) == 422
@@ -81,6 +83,7 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     good.write_text(f"value\n{marker}\n", encoding="utf-8")
     driver.get(f"{base_url}/intel/import")
     driver.find_element(By.ID, "f-file").send_keys(str(good))
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
     assert driver.find_element(By.ID, "import-ok").text
