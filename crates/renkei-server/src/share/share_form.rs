@@ -75,7 +75,8 @@ struct Done {
     done: Option<String>,
 }
 
-/// The empty form; after a share (`?done=KEY`), with its result above.
+/// The empty form; after a share (`?done=KEY`), with its result above (a
+/// key that is not the user's, or not finished, shows the empty form only).
 async fn share_page(
     State(s): State<AppState>,
     lang: Lang,
@@ -93,8 +94,7 @@ async fn share_page(
         key: new_key(),
         ..ShareForm::default()
     };
-    let pending = stored.is_none();
-    let mut r = share_view(
+    share_view(
         &s,
         &p,
         lang,
@@ -104,12 +104,7 @@ async fn share_page(
         stored,
         None,
     )
-    .await;
-    if pending {
-        // An unknown or unfinished key shows the empty form, as it is.
-        *r.status_mut() = StatusCode::OK;
-    }
-    r
+    .await
 }
 
 /// What a checked form shares.

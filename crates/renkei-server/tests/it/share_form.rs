@@ -558,3 +558,57 @@ async fn exports_page_says_what_each_file_leaves_out_and_why() {
         row("csv")
     );
 }
+
+#[tokio::test]
+async fn submission_keys_are_pruned_by_the_retention_rounds_after_a_day() {
+    for (backend, app) in every_backend().await {
+        let (_, col) = app.council().await;
+        let power = app
+            .login("admin@power.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        let page = app.get("/intel/share", &power).await;
+        let key = hidden(&page.body, "key");
+        let r = app
+            .post_form(
+                "/intel/share",
+                &power,
+                &[
+                    ("csrf", &hidden(&page.body, "csrf")),
+                    ("key", &key),
+                    ("values", "198.18.8.8"),
+                    ("collection", &col.id),
+                    ("tlp", "GREEN"),
+                    ("step", "confirm"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{backend}");
+        let user = app.power_admin.id;
+        let kept = app.store.submission_result(user, &key).await.expect("read");
+        assert_eq!(kept.as_deref(), Some("1"), "{backend}");
+        let settings = &app.state.settings;
+        let now = renkei_core::Timestamp::now();
+        let r = renkei_server::retention::round(app.store.as_ref(), settings, now)
+            .await
+            .expect("round");
+        assert_eq!(r.submissions, 0, "{backend}: kept within the day");
+        let later =
+            renkei_core::Timestamp(now.0 + renkei_server::retention::SUBMISSION_KEEP_US + 1);
+        let r = renkei_server::retention::round(app.store.as_ref(), settings, later)
+            .await
+            .expect("round");
+        assert_eq!(r.submissions, 1, "{backend}");
+        assert_eq!(
+            app.store.submission_result(user, &key).await.expect("read"),
+            None
+        );
+        // Keys that are not keys are refused, naming the field.
+        let e = app
+            .store
+            .claim_submission(user, "x'; DROP", 0)
+            .await
+            .expect_err("refused");
+        assert!(e.to_string().contains("key"), "{backend}: {e}");
+    }
+}
