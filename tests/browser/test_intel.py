@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from test_portal import (
     click_and_wait,
@@ -39,9 +40,11 @@ def test_share_search_object_and_sighting(driver, base_url):
     assert nav_status(driver) == 422
     assert driver.find_elements(By.CSS_SELECTOR, "[role=alert]")
     assert defanged in driver.find_element(By.ID, "f-values").get_attribute("value")
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "share-submit")
     assert nav_status(driver) == 200
+    submit_and_wait(driver, "share-confirm")
     assert driver.find_element(By.ID, "share-ok").text
 
     driver.get(f"{base_url}/intel/search?q={addr}")
@@ -66,6 +69,8 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     bad = tmp_path / "list.csv"
     bad.write_text(f"value,type\n{marker},domain\n300.1.1.1,ipv4\nnot a value\n", encoding="utf-8")
     driver.find_element(By.ID, "f-file").send_keys(str(bad))
+    # No collection is chosen in advance.
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
     assert nav_status(driver) == 422
@@ -78,6 +83,7 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     good.write_text(f"value\n{marker}\n", encoding="utf-8")
     driver.get(f"{base_url}/intel/import")
     driver.find_element(By.ID, "f-file").send_keys(str(good))
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
     assert driver.find_element(By.ID, "import-ok").text

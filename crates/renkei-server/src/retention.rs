@@ -2,7 +2,8 @@
 //! deletes what nobody can use any more — expired sessions, sign-in rows
 //! past their window, finished TAXII statuses older than
 //! `taxii_status_retention_hours` (TAXII 2.1 lets status resources
-//! expire) — and fails TAXII statuses still pending `taxii_add_timeout_secs`
+//! expire), share form submission keys past a day (a re-sent form older
+//! than that is a new submission) — and fails TAXII statuses still pending `taxii_add_timeout_secs`
 //! after their request: the process storing them stopped, and by then no
 //! live process may still store them. Each statement lives in the store
 //! module that owns its table; every deletion is audited. Any number of
@@ -21,6 +22,9 @@ use crate::http::AppState;
 
 const HOUR_US: i64 = 3_600 * 1_000_000;
 
+/// How long a share form's submission key is kept (its idempotency window).
+pub const SUBMISSION_KEEP_US: i64 = 24 * HOUR_US;
+
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
@@ -29,6 +33,8 @@ pub struct Round {
     pub statuses: u64,
     /// Statuses left pending by a stopped process, now failed.
     pub stale: u64,
+    /// Share form submission keys past their window.
+    pub submissions: u64,
 }
 
 /// Fails the TAXII statuses left pending by a process that stopped:
@@ -59,6 +65,9 @@ pub async fn round(store: &dyn Store, s: &Settings, now: Timestamp) -> Result<Ro
             .prune_statuses(&actor, now.0.saturating_sub(keep))
             .await?,
         stale: fail_stale(store, s, now).await?,
+        submissions: store
+            .prune_submissions(&actor, now.0.saturating_sub(SUBMISSION_KEEP_US))
+            .await?,
     })
 }
 
@@ -117,6 +126,7 @@ async fn run(
                 sign_in = r.sign_in,
                 taxii_statuses = r.statuses,
                 stale_taxii_statuses = r.stale,
+                share_submissions = r.submissions,
                 "retention round"
             ),
             Err(e) => tracing::error!(error = %e, "retention round failed"),

@@ -19,6 +19,7 @@ pub mod intel;
 pub mod items;
 pub mod notify;
 pub mod oidc;
+pub mod share_forms;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -40,6 +41,7 @@ pub use intel::IntelStore;
 pub use items::ItemStore;
 pub use notify::NotificationStore;
 pub use oidc::OidcLinkStore;
+pub use share_forms::ShareFormStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -86,6 +88,7 @@ pub trait Store:
     + WarningStore
     + WebhookStore
     + OidcLinkStore
+    + ShareFormStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -104,6 +107,7 @@ impl<T> Store for T where
         + WarningStore
         + WebhookStore
         + OidcLinkStore
+        + ShareFormStore
         + Maintenance
         + std::fmt::Debug
 {

@@ -582,6 +582,69 @@ async fn stix(
             )?],
         )
         .await?;
+    // Values every export can hold: the ones above are all in documentation
+    // ranges, which the warning lists keep out of blocking formats. These
+    // are invented and say so in their name and description; the addresses
+    // are in 198.18.0.0/15 (RFC 2544, benchmarking, never routed on the
+    // internet) and the names under example.jp (reserved by JPRS for
+    // examples), so blocking them harms nobody.
+    let demo = |n: u32, name: &str, pattern: &str, tlp: Tlp| {
+        let id = format!(
+            "indicator--{:08x}-0000-4000-8000-{:012x}",
+            0x5e_1a_00_00 + n,
+            n
+        );
+        let body = serde_json::json!({
+            "type": "indicator", "spec_version": "2.1", "id": id,
+            "created": "2026-11-20T09:00:00.000Z", "modified": "2026-11-20T09:00:00.000Z",
+            "name": format!("【デモ】{name}"),
+            "description": "デモ用の架空の値です。実在の攻撃元ではありません（198.18.0.0/15 はベンチマーク用に、example.jp は例示用に予約されています）。エクスポートの出力例を示すために登録しています。",
+            "indicator_types": ["malicious-activity"],
+            "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-11-20T09:00:00Z",
+            "object_marking_refs": [renkei_stix::tlp_marking_id(tlp)]
+        });
+        let o = renkei_stix::parse_object(&body, None)
+            .map_err(|e| anyhow::anyhow!("demo indicator: {e}"))?;
+        anyhow::Ok(renkei_server::share::new_version(&o))
+    };
+    store
+        .add_stix(
+            &analyst,
+            &council_col,
+            vec![
+                demo(
+                    21,
+                    "VPN機器への攻撃元",
+                    "[ipv4-addr:value = '198.18.45.10']",
+                    Tlp::Green,
+                )?,
+                demo(
+                    22,
+                    "C2サーバのドメイン",
+                    "[domain-name:value = 'c2.renkei-demo.example.jp']",
+                    Tlp::Green,
+                )?,
+                demo(
+                    23,
+                    "マルウェア配布URL",
+                    "[url:value = 'http://update.renkei-demo.example.jp/dl/setup.exe']",
+                    Tlp::Green,
+                )?,
+            ],
+        )
+        .await?;
+    store
+        .add_stix(
+            &soc,
+            &isac_col,
+            vec![demo(
+                24,
+                "制御系への探索元",
+                "[ipv4-addr:value = '198.19.77.7']",
+                Tlp::Amber,
+            )?],
+        )
+        .await?;
     let sighting = serde_json::json!({
         "type": "sighting", "spec_version": "2.1", "id": "sighting--5e1a0007-0000-4000-8000-000000000007",
         "created": "2026-11-19T02:00:00.000Z", "modified": "2026-11-19T02:00:00.000Z",

@@ -72,6 +72,12 @@ pub(crate) const CODES: &[&str] = &[
     "recipients-too-many",
     "recipients-need-red",
     "red-needs-a-person",
+    "share-choose-tlp",
+    "share-choose-collection",
+    "share-collection-refused",
+    "share-audience-unknown",
+    "share-lines-unreadable",
+    "share-no-values",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

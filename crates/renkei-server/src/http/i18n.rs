@@ -75,7 +75,7 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start"
+    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start", "shareform"
 );
 
 /// Both languages' bundles.

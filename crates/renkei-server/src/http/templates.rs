@@ -49,6 +49,18 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/share_fields.html"),
     ),
     (
+        "share_refused.html",
+        include_str!("../../templates/share_refused.html"),
+    ),
+    (
+        "intel_share_preview.html",
+        include_str!("../../templates/intel_share_preview.html"),
+    ),
+    (
+        "intel_exports.html",
+        include_str!("../../templates/intel_exports.html"),
+    ),
+    (
         "line_errors.html",
         include_str!("../../templates/line_errors.html"),
     ),

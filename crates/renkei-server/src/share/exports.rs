@@ -313,3 +313,83 @@ impl ExportSink for Vec<u8> {
         Ok(())
     }
 }
+
+/// What one indicator file would write and leave out.
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    pub format: ExportFormat,
+    /// A blocklist's one kind.
+    pub kind: Option<ValueKind>,
+    pub stats: ExportStats,
+}
+
+/// What each indicator export (CSV, Suricata, Zeek, RPZ, a blocklist per
+/// kind) would write for `actor` and leave out, and why, counted in one
+/// pass over at most `cap` readable index rows (the second value says
+/// whether the cap was reached). The writers are the exports' own, writing
+/// to nowhere, so the counts are the files' last lines.
+pub async fn export_summaries(
+    store: &dyn Store,
+    actor: &Actor,
+    cap: usize,
+) -> Result<(Vec<FileSummary>, bool), ExportError> {
+    let warnings = warning_lists(store, actor.viewer.org).await?;
+    let mut files: Vec<(FileSummary, Vec<ValueKind>, ExportWriter)> = Vec::new();
+    let plain = [
+        ExportFormat::Csv,
+        ExportFormat::Suricata,
+        ExportFormat::Zeek,
+        ExportFormat::Rpz,
+    ];
+    let wanted = plain.iter().map(|f| (*f, None)).chain(
+        ValueKind::ALL
+            .iter()
+            .map(|k| (ExportFormat::Blocklist, Some(*k))),
+    );
+    let mut nowhere = io::sink();
+    for (format, kind) in wanted {
+        let kinds = format
+            .kinds(&kind.into_iter().collect::<Vec<_>>())
+            .map_err(StoreError::Invalid)?;
+        let mut w = ExportWriter::new(format, ExportOptions::default());
+        w.start(&mut nowhere)?;
+        let summary = FileSummary {
+            format,
+            kind,
+            stats: ExportStats::default(),
+        };
+        files.push((summary, kinds, w));
+    }
+    let mut p = Pager::new(IndexQuery::default());
+    let (mut n, mut capped) = (0, false);
+    while p.peek(store, actor).await?.is_some() {
+        let Some(r) = p.rows.pop_front() else { break };
+        if n == cap {
+            capped = true;
+            break;
+        }
+        n += 1;
+        let until = r.valid_until.map(|u| StixTime::format(Timestamp(u)));
+        let lists = warnings.matches(&r.value);
+        let row = ExportRow {
+            value: &r.value,
+            stix_id: &r.stix_id,
+            name: r.name.as_deref(),
+            description: r.description.as_deref(),
+            tlp: r.tlp,
+            valid_until: until.as_deref(),
+            warning: lists.first().copied(),
+        };
+        for (_, kinds, w) in &mut files {
+            if kinds.contains(&r.value.kind()) {
+                w.row(&mut nowhere, &row)?;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (mut summary, _, w) in files {
+        summary.stats = w.finish(&mut nowhere)?;
+        out.push(summary);
+    }
+    Ok((out, capped))
+}

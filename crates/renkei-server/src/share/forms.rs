@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
-use renkei_core::{Audience, CommunityId, Sector, Timestamp, Tlp, UserId};
+use renkei_core::{Audience, CommunityId, OrgId, Sector, Timestamp, Tlp, UserId};
 use renkei_stix::{LineError, LineNote, ListFormat, ListImport, ListOptions};
 use serde::Deserialize;
 
@@ -22,24 +22,22 @@ use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::messages::{self, Localized};
 use crate::http::page::{
-    error_ctx, error_page, layout, login_redirect, refuse_form, render, urlencode,
+    error_ctx, error_page, layout, login_redirect, org_name, refuse_form, render, urlencode,
 };
 use crate::http::parse::ParsePlace;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/intel/share", get(share_page).post(share_create))
-        .route(
-            "/intel/import",
-            get(import_page)
-                .post(import_upload)
-                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024)),
-        )
+    Router::new().route(
+        "/intel/import",
+        get(import_page)
+            .post(import_upload)
+            .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024)),
+    )
 }
 
 /// What the share and import forms offer: collections the user may add to,
 /// their communities, sectors, TLP levels.
-async fn share_choices(s: &AppState, p: &Principal, lang: Lang) -> Value {
+pub(super) async fn share_choices(s: &AppState, p: &Principal, lang: Lang) -> Value {
     let collections: Vec<Value> = s
         .store
         .list_collections()
@@ -58,104 +56,153 @@ async fn share_choices(s: &AppState, p: &Principal, lang: Lang) -> Value {
         .filter(|c| p.viewer().communities.contains(&c.id))
         .map(|c| context! { id => c.id.0, name => if lang == Lang::Ja { c.name_ja } else { c.name_en } })
         .collect();
+    // Other organisations, each a choice of its own (one's own always reads).
+    let orgs: Vec<Value> = s
+        .store
+        .list_orgs()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|o| Some(o.id) != p.viewer().org)
+        .map(|o| context! { id => o.id.0, name => org_name(&o, lang) })
+        .collect();
     context! {
-        collections, communities,
+        collections, communities, orgs,
         sectors => Sector::KNOWN.to_vec(),
         tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
     }
 }
 
 /// The share form's fields (and the import form's, less the values).
-#[derive(Debug, Default, Deserialize)]
-struct ShareForm {
+#[derive(Debug, Default, Clone, Deserialize)]
+pub(super) struct ShareForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
     #[serde(default)]
-    values: String,
-    tlp: Option<String>,
+    pub(super) values: String,
+    pub(super) tlp: Option<String>,
     #[serde(default)]
-    collection: String,
+    pub(super) collection: String,
     #[serde(default)]
-    description: String,
+    pub(super) description: String,
     /// Repeated checkboxes arrive as one comma-joined list each.
     #[serde(default)]
-    communities: String,
+    pub(super) communities: String,
     #[serde(default)]
-    sectors: String,
+    pub(super) sectors: String,
     #[serde(default)]
-    format: String,
+    pub(super) format: String,
     #[serde(default)]
-    skip_invalid: String,
+    pub(super) skip_invalid: String,
     /// TLP:RED's readers: e-mail addresses or user ids.
     #[serde(default)]
-    recipients: String,
+    pub(super) recipients: String,
     #[serde(default)]
-    value_column: String,
+    pub(super) value_column: String,
     #[serde(default)]
-    comment_prefix: String,
+    pub(super) comment_prefix: String,
+    /// Organisations in the audience, comma-joined like `communities`.
+    #[serde(default)]
+    pub(super) orgs: String,
+    /// The submission's idempotency key (one per rendering of the form).
+    #[serde(default)]
+    pub(super) key: String,
+    /// `preview` (the default), `confirm` or `edit`.
+    #[serde(default)]
+    pub(super) step: String,
 }
 
 impl ShareForm {
-    fn tlp(&self) -> Result<Tlp, ApiError> {
+    pub(super) fn tlp(&self, lang: Lang) -> Result<Tlp, ApiError> {
         let t = self
             .tlp
             .as_deref()
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::field("tlp", "choose the TLP level explicitly")
-                    .with_code("tlp-required", &[])
-            })?;
-        Tlp::parse(t).map_err(ApiError::from)
+            .ok_or_else(|| coded_field("tlp", "share-choose-tlp", lang, &[]))?;
+        Tlp::parse(t).map_err(|_| coded_field("tlp", "share-choose-tlp", lang, &[]))
     }
 
-    fn audience(&self) -> Result<Audience, ApiError> {
+    pub(super) fn audience(&self, lang: Lang) -> Result<Audience, ApiError> {
+        let items = |s: &str| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let unknown = |field: &'static str, v: &str| {
+            coded_field(field, "share-audience-unknown", lang, &[("value", v)])
+        };
         let mut a = Audience::default();
-        for c in self
-            .communities
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            let id = c
-                .parse()
-                .map_err(|_| ApiError::field("communities", format!("{c:?} is not a community")))?;
+        for c in items(&self.communities) {
+            let id = c.parse().map_err(|_| unknown("communities", &c))?;
             a.communities.push(CommunityId(id));
         }
-        for x in self
-            .sectors
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
+        // Only the sectors the form offers: a mistyped code would reach nobody.
+        for x in items(&self.sectors) {
+            if !Sector::KNOWN.contains(&x.as_str()) {
+                return Err(unknown("sectors", &x));
+            }
             a.sectors
-                .push(Sector::parse(x).map_err(|e| ApiError::field("sectors", e.to_string()))?);
+                .push(Sector::parse(&x).map_err(|_| unknown("sectors", &x))?);
+        }
+        for o in items(&self.orgs) {
+            let id = o.parse().map_err(|_| unknown("orgs", &o))?;
+            a.orgs.push(OrgId(id));
         }
         Ok(a)
     }
 
-    async fn collection(
+    pub(super) async fn collection(
         &self,
         s: &AppState,
         p: &Principal,
+        lang: Lang,
     ) -> Result<renkei_core::model::Collection, ApiError> {
-        let c = s
-            .store
-            .get_collection(self.collection.trim())
-            .await
-            .map_err(|_| ApiError::field("collection", "choose a collection"))?;
-        if !renkei_core::can_write_community(p.viewer(), c.community) {
-            return Err(ApiError::field(
+        let id = self.collection.trim();
+        if id.is_empty() {
+            return Err(coded_field(
                 "collection",
-                "you may not add to this collection",
+                "share-choose-collection",
+                lang,
+                &[],
             ));
         }
-        Ok(c)
+        // One answer for a collection that does not exist and one the user
+        // may not add to.
+        match s.store.get_collection(id).await {
+            Ok(c) if renkei_core::can_write_community(p.viewer(), c.community) => Ok(c),
+            _ => Err(coded_field(
+                "collection",
+                "share-collection-refused",
+                lang,
+                &[],
+            )),
+        }
     }
+}
+
+/// A refused field whose message is `error-<code>` in `lang`.
+pub(super) fn coded_field(
+    field: &'static str,
+    code: &'static str,
+    lang: Lang,
+    args: &[(&'static str, &str)],
+) -> ApiError {
+    let mut e = ApiError::coded(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid input",
+        code,
+        lang,
+        args,
+    );
+    e.field = Some(field.to_owned());
+    e
 }
 
 /// Reads repeated form fields (`communities=1&communities=2`) into one
 /// comma-joined value each, which `serde_urlencoded` cannot do itself.
-fn join_repeated(body: &str) -> ShareForm {
+pub(super) fn join_repeated(body: &str) -> ShareForm {
     let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (k, v) in url::form_urlencoded::parse(body.as_bytes()) {
         map.entry(k.into_owned()).or_default().push(v.into_owned());
@@ -174,11 +221,18 @@ fn join_repeated(body: &str) -> ShareForm {
         recipients: one("recipients"),
         value_column: one("value_column"),
         comment_prefix: one("comment_prefix"),
+        orgs: one("orgs"),
+        key: one("key"),
+        step: one("step"),
     }
 }
 
 /// The form's TLP:RED recipients, each an active user.
-async fn recipients(s: &AppState, lang: Lang, f: &ShareForm) -> Result<Vec<UserId>, ApiError> {
+pub(super) async fn recipients(
+    s: &AppState,
+    lang: Lang,
+    f: &ShareForm,
+) -> Result<Vec<UserId>, ApiError> {
     if f.recipients.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -187,7 +241,7 @@ async fn recipients(s: &AppState, lang: Lang, f: &ShareForm) -> Result<Vec<UserI
 
 /// How a list was read, for the report above the form: its layout, every
 /// line counted, notices and skipped lines.
-fn report(l: &ListImport) -> Value {
+pub(super) fn report(l: &ListImport) -> Value {
     let notes = |n: &[LineNote]| -> Vec<Value> {
         n.iter()
             .map(|n| context! { line => n.line, code => n.code, input => n.input.clone(), detail => n.detail.clone() })
@@ -202,7 +256,7 @@ fn report(l: &ListImport) -> Value {
     }
 }
 
-fn line_rows(errors: &[LineError]) -> Vec<Value> {
+pub(super) fn line_rows(errors: &[LineError]) -> Vec<Value> {
     errors
         .iter()
         .map(|e| context! { line => e.line, field => e.field, input => e.input.clone(), message => Localized::value(|lang| messages::for_line(e, lang)) })
@@ -210,7 +264,7 @@ fn line_rows(errors: &[LineError]) -> Vec<Value> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn share_view(
+pub(super) async fn share_view(
     s: &AppState,
     p: &Principal,
     lang: Lang,
@@ -242,13 +296,21 @@ async fn share_view(
         sectors => form.sectors.split(',').map(str::to_owned).collect::<Vec<_>>(),
         recipients => form.recipients.clone(), value_column => form.value_column.clone(),
         comment_prefix => form.comment_prefix.clone(),
+        orgs => form.orgs.split(',').map(str::to_owned).collect::<Vec<_>>(),
+        key => form.key.clone(),
     };
     let retry_after = error.as_ref().and_then(|e| e.retry_after);
+    let refused = super::share_form::refusal(p, &choices);
+    let status = if refused.is_some() && status == StatusCode::OK {
+        StatusCode::FORBIDDEN
+    } else {
+        status
+    };
     let mut r = render(
         s,
         status,
         template,
-        context! { l, choices, form, lines, report, stored, error => error_ctx(error) },
+        context! { l, choices, form, lines, report, stored, refused, error => error_ctx(error) },
     );
     if let Some(secs) = retry_after {
         r.headers_mut()
@@ -258,7 +320,7 @@ async fn share_view(
 }
 
 /// A share or import form, empty.
-async fn blank_form(
+pub(super) async fn blank_form(
     s: &AppState,
     p: &Principal,
     lang: Lang,
@@ -268,71 +330,17 @@ async fn blank_form(
     if let Some(r) = login_redirect(p, path) {
         return r;
     }
-    let form = ShareForm::default();
+    let form = ShareForm {
+        key: super::share_form::new_key(),
+        ..ShareForm::default()
+    };
     share_view(s, p, lang, template, &form, (Vec::new(), None), None, None).await
-}
-
-async fn share_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
-    blank_form(&s, &p, lang, "/intel/share", "intel_share.html").await
-}
-
-/// Shares the values in the text box (one per line or pasted prose;
-/// defanged forms refanged) as indicators, all or nothing.
-async fn share_create(
-    State(s): State<AppState>,
-    lang: Lang,
-    p: Principal,
-    body: String,
-) -> Response {
-    let f = join_repeated(&body);
-    if let Some(r) = refuse_form(&s, &p, lang, "/intel/share", &f.csrf).await {
-        return r;
-    }
-    let view = |lines: (Vec<Value>, Option<Value>), stored: Option<usize>, e: Option<ApiError>| {
-        let (s, p, f) = (&s, &p, &f);
-        async move { share_view(s, p, lang, "intel_share.html", f, lines, stored, e).await }
-    };
-    let (tlp, audience, collection) = match (f.tlp(), f.audience(), f.collection(&s, &p).await) {
-        (Ok(t), Ok(a), Ok(c)) => (t, a, c),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return view((Vec::new(), None), None, Some(e)).await;
-        }
-    };
-    let named = match recipients(&s, lang, &f).await {
-        Ok(r) => r,
-        Err(e) => return view((Vec::new(), None), None, Some(e)).await,
-    };
-    if let Err(e) = check_red(lang, tlp, &p.actor, &named) {
-        return view((Vec::new(), None), None, Some(e)).await;
-    }
-    let values = f.values.clone();
-    let place = match s.parse.place() {
-        Ok(place) => place,
-        Err(e) => return view((Vec::new(), None), None, Some(e.error(lang))).await,
-    };
-    let list = match place.run(move || renkei_stix::parse_text(&values)).await {
-        Ok(l) => l,
-        Err(e) => return view((Vec::new(), None), None, Some(e.error(lang))).await,
-    };
-    let description = Some(f.description.trim().to_owned()).filter(|d| !d.is_empty());
-    let opts = ShareOptions {
-        tlp,
-        audience,
-        description,
-        recipients: named,
-    };
-    let lines = (line_rows(&list.errors), Some(report(&list)));
-    let list_as = (lang, "values", false);
-    match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
-        Ok(n) => view(lines, Some(n), None).await,
-        Err(e) => view(lines, None, Some(e)).await,
-    }
 }
 
 /// Shares a parsed list: all or nothing unless `skip_invalid`; errors
 /// name `field` (the form's text box or file). The indicators are built
 /// and validated on the parse pool.
-async fn share_list(
+pub(super) async fn share_list(
     s: &AppState,
     p: &Principal,
     place: &ParsePlace,
@@ -342,13 +350,10 @@ async fn share_list(
     opts: ShareOptions,
 ) -> Result<usize, ApiError> {
     if !list.errors.is_empty() && !skip_invalid {
-        return Err(
-            ApiError::field(field, "some lines could not be read; nothing was stored")
-                .with_code("lines-refused", &[]),
-        );
+        return Err(coded_field(field, "share-lines-unreadable", lang, &[]));
     }
     if list.entries.is_empty() {
-        return Err(ApiError::field(field, "no indicator value found").with_code("no-values", &[]));
+        return Err(coded_field(field, "share-no-values", lang, &[]));
     }
     let entries = list.entries;
     let versions = place
@@ -436,7 +441,7 @@ async fn import_upload(
     if file.is_empty() {
         return view(none(), None, Some(ApiError::field("file", "choose a file"))).await;
     }
-    let (audience, collection) = match (f.audience(), f.collection(&s, &p).await) {
+    let (audience, collection) = match (f.audience(lang), f.collection(&s, &p, lang).await) {
         (Ok(a), Ok(c)) => (a, c),
         (Err(e), _) | (_, Err(e)) => return view(none(), None, Some(e)).await,
     };
@@ -448,7 +453,7 @@ async fn import_upload(
     let outcome = match f.format.as_str() {
         "csv" | "text" => {
             let tlp = match f
-                .tlp()
+                .tlp(lang)
                 .and_then(|t| check_red(lang, t, &p.actor, &named).map(|()| t))
             {
                 Ok(t) => t,
@@ -493,7 +498,7 @@ async fn import_upload(
             };
         }
         "misp" | "stix" => {
-            let tlp = f.tlp().ok();
+            let tlp = f.tlp(lang).ok();
             let objects: Result<Vec<renkei_stix::StixObject>, Vec<renkei_stix::FieldError>> =
                 if f.format == "misp" {
                     let configured = s

@@ -5,6 +5,7 @@
 
 mod api;
 pub mod exports;
+mod exports_page;
 mod forms;
 mod imports;
 mod items;
@@ -14,6 +15,7 @@ mod pages;
 mod readable;
 pub mod recipients;
 mod service;
+mod share_form;
 pub mod taxii;
 mod views;
 mod warninglists;
@@ -42,6 +44,8 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(pages::routes())
         .merge(notices::routes())
         .merge(forms::routes())
+        .merge(share_form::routes())
+        .merge(exports_page::routes())
         .merge(taxii::routes(taxii_max_content_length))
         .merge(webhooks::routes())
 }

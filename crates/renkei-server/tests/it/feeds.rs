@@ -338,10 +338,12 @@ async fn red_imports_reach_the_named_recipients_and_nobody_else() {
                     ("collection", &col.id),
                     ("tlp", "RED"),
                     ("recipients", "admin@nco.example.jp"),
+                    ("key", &hidden(&page.body, "key")),
+                    ("step", "confirm"),
                 ],
             )
             .await;
-        assert_eq!(r.status, 200, "{backend}: {}", r.body);
+        assert_eq!(r.status, 303, "{backend}: {}", r.body);
         assert_eq!(hits(&app, "admin@nco.example.jp", "198.51.100.90").await, 1);
         assert_eq!(
             hits(&app, "viewer@power.example.jp", "198.51.100.90").await,

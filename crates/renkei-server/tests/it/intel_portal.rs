@@ -79,10 +79,13 @@ async fn share_search_object_page_import_export_and_notifications() {
                 ("collection", &col.id),
                 ("tlp", "AMBER"),
                 ("description", "フィッシング"),
+                ("key", &hidden(&page.body, "key")),
+                ("step", "confirm"),
             ],
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = app.get(r.location(), &power).await;
     assert!(r.body.contains("id=\"share-ok\""), "{}", r.body);
 
     // The national office (a council member) finds it by value; the page

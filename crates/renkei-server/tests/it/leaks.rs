@@ -427,10 +427,13 @@ async fn audiences_are_checked_on_every_write_path() {
                 ("collection", &col.id),
                 ("tlp", "AMBER"),
                 ("communities", "999"),
+                ("key", &hidden(&page.body, "key")),
+                ("step", "confirm"),
             ],
         )
         .await;
-    assert!(r.body.contains("community:999"), "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("999"), "{}", r.body);
     assert_eq!(count().await, 0, "nothing stored");
     // The items API.
     let r = app

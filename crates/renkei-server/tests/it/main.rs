@@ -15,6 +15,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod share_form;
 mod start;
 mod stix_in;
 mod support;

@@ -176,15 +176,25 @@ const REVOKE_SESSION: &str = "
 
 /// The organisation's part of a viewer in one query: kind, sector and its
 /// active communities (aggregated).
-const ORG_VIEWER: &str = concat!(
-    "SELECT o.id, o.kind, o.sector,
+macro_rules! org_viewer_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT o.id, o.kind, o.sector,
             (SELECT string_agg(CAST(x.community_id AS TEXT), ',' ORDER BY x.community_id)
              FROM (",
-    active_communities_of_org!("o.id"),
-    ") x) AS communities
-     FROM organisations o
-     WHERE o.id = $1"
-);
+            active_communities_of_org!("o.id"),
+            ") x) AS communities
+     FROM organisations o ",
+            $where
+        )
+    };
+}
+
+const ORG_VIEWER: &str = org_viewer_select!("WHERE o.id = $1");
+
+/// Every organisation's part of a viewer, as [`ORG_VIEWER`] resolves one
+/// (the share form's list of who would read a version).
+pub(crate) const ORG_VIEWERS: &str = org_viewer_select!("ORDER BY o.id");
 
 #[async_trait]
 impl<B: Backend> AuthStore for SqlStore<B> {
@@ -437,7 +447,7 @@ fn token(r: &impl RowExt) -> Result<ApiToken> {
 
 /// The organisation part of a viewer from a row with `kind`, `sector` and
 /// `communities` (comma-separated ids of active memberships).
-fn org_viewer(r: &impl RowExt, org: OrgId) -> Result<Viewer> {
+pub(crate) fn org_viewer(r: &impl RowExt, org: OrgId) -> Result<Viewer> {
     let c = |e| StoreError::corrupt("organisations", e);
     let communities = r
         .opt_text("communities")?

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use renkei_core::model::Collection;
-use renkei_core::{Actor, Marking, Timestamp, Tlp};
+use renkei_core::{Actor, Audience, Marking, Timestamp, Tlp};
 
 use super::backend::IntelBackend;
 use super::model::{AddOutcome, Echo, IndexEntries, NewStixVersion};
@@ -311,7 +311,7 @@ async fn insert_objects<B: Backend>(
             .map(|a| B::seq_placeholder(&mut d, a))
             .collect();
         ps.push(
-            if community_audience(c, o, *tlp) {
+            if community_audience(c, &o.audience, *tlp) {
                 "1"
             } else {
                 "0"
@@ -361,8 +361,8 @@ async fn insert_objects<B: Backend>(
 /// which goes to named people only. Decided here, at write time, for
 /// every way in (imports, the REST API, the portal, TAXII adds); the read
 /// rule only reads it (`access::readable_stix!`).
-fn community_audience(c: &Collection, o: &NewStixVersion, tlp: Tlp) -> bool {
-    tlp != Tlp::Red && (o.audience.is_empty() || o.audience.communities.contains(&c.community))
+pub(crate) fn community_audience(c: &Collection, audience: &Audience, tlp: Tlp) -> bool {
+    tlp != Tlp::Red && (audience.is_empty() || audience.communities.contains(&c.community))
 }
 
 /// Adds stored versions' values and sightings to the index: `(pk, entries,

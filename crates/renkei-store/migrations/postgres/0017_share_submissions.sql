@@ -1,0 +1,15 @@
+-- Share form submissions (PostgreSQL). Never edit once applied: add a new migration.
+-- Times are microseconds since the Unix epoch (UTC).
+--
+-- Each rendering of the portal's share form carries a fresh key; the first
+-- request with a key claims it (result NULL while storing) and records the
+-- result, so a double click or a re-sent form stores once and shows the
+-- first result. The retention rounds delete rows past a day.
+CREATE TABLE share_submissions (
+    user_id     BIGINT NOT NULL REFERENCES users (id),
+    idem_key    TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL,
+    result      TEXT,
+    PRIMARY KEY (user_id, idem_key)
+);
+CREATE INDEX share_submissions_created ON share_submissions (created_at);
