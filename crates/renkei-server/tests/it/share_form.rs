@@ -76,6 +76,7 @@ async fn world(app: &TestApp) -> World {
                 name_en: "Electricity ISAC".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await
@@ -478,6 +479,7 @@ async fn those_who_may_not_share_are_told_why_and_what_to_do() {
                 name_en: "Empty".into(),
                 description: String::new(),
                 terms_version: "1".into(),
+                terms_text: String::new(),
             },
         )
         .await
