@@ -75,7 +75,16 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start", "shareform"
+    "portal",
+    "errors",
+    "share",
+    "mfa",
+    "account",
+    "oidc",
+    "messages",
+    "intel",
+    "start",
+    "shareform"
 );
 
 /// Both languages' bundles.

@@ -184,12 +184,7 @@ async fn every_error_a_japanese_page_shows_comes_from_the_bundle() {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(
-        r.body
-            .contains("TLP（共有してよい範囲の区分）を選んでください"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("「TLP」を選んでください"), "{}", r.body);
     japanese_only("share without TLP", &r.body);
     let r = app
         .post_form(
