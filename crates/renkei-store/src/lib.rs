@@ -18,6 +18,7 @@ pub mod index;
 pub mod intel;
 pub mod items;
 pub mod oidc;
+pub mod overview;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -27,7 +28,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use accounts::AccountStore;
-pub use audit::{AuditEvent, AuditQuery, AuditStore, TreeHead, TreeWalk, verify_against};
+pub use audit::{
+    ACTIONS, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditStore, TreeHead, TreeWalk,
+    verify_against,
+};
 pub use auth::AuthStore;
 pub use auth::mfa::MfaStore;
 pub use backend::postgres::PgStore;
@@ -38,6 +42,7 @@ pub use index::IndexStore;
 pub use intel::IntelStore;
 pub use items::ItemStore;
 pub use oidc::OidcLinkStore;
+pub use overview::OverviewStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -83,6 +88,7 @@ pub trait Store:
     + WarningStore
     + WebhookStore
     + OidcLinkStore
+    + OverviewStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -100,6 +106,7 @@ impl<T> Store for T where
         + WarningStore
         + WebhookStore
         + OidcLinkStore
+        + OverviewStore
         + Maintenance
         + std::fmt::Debug
 {

@@ -74,7 +74,9 @@ macro_rules! rooms {
     };
 }
 
-rooms!("portal", "errors", "share", "mfa", "account", "oidc");
+rooms!(
+    "portal", "errors", "share", "mfa", "account", "oidc", "audit", "admin"
+);
 
 /// Both languages' bundles.
 pub struct Translations {

@@ -1,0 +1,1 @@
+# Administration pages (editing organisations, users and communities; the overview)
