@@ -13,6 +13,7 @@ pub mod http;
 pub mod oidc;
 mod openapi;
 mod ops;
+mod overview;
 pub mod retention;
 pub mod sealed;
 pub mod share;
@@ -41,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .merge(directory::routes())
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
+        .merge(overview::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
             http::limits::limit,

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod directory;
+pub mod directory_edit;
 mod error;
 pub mod index;
 pub mod intel;
@@ -37,6 +38,7 @@ pub use auth::mfa::MfaStore;
 pub use backend::postgres::PgStore;
 pub use backend::sqlite::SqliteStore;
 pub use directory::{Credentials, DirectoryStore};
+pub use directory_edit::DirectoryEditStore;
 pub use error::StoreError;
 pub use index::IndexStore;
 pub use intel::IntelStore;
@@ -78,6 +80,7 @@ impl<B: backend::Backend> Maintenance for SqlStore<B> {
 /// the access rule in their SQL.
 pub trait Store:
     DirectoryStore
+    + DirectoryEditStore
     + AccountStore
     + AuthStore
     + MfaStore
@@ -96,6 +99,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DirectoryStore
+        + DirectoryEditStore
         + AccountStore
         + AuthStore
         + MfaStore

@@ -317,3 +317,232 @@ async fn verifying_the_chain_says_it_is_intact_or_where_it_broke() {
         assert_eq!(runs.entries.len(), 2, "{backend}: both runs recorded");
     }
 }
+
+#[tokio::test]
+async fn the_overview_shows_pending_terms_sharing_figures_and_restricted_reads() {
+    use renkei_core::model::NewCommunity;
+    for (backend, app) in every_backend().await {
+        let sys = Actor::system("test");
+        // A community whose member has not accepted its terms.
+        let c = app
+            .store
+            .create_community(
+                &sys,
+                NewCommunity {
+                    name_ja: "水道ISAC".into(),
+                    name_en: "Water ISAC".into(),
+                    description: String::new(),
+                    terms_version: "2.0".into(),
+                },
+            )
+            .await
+            .expect("community");
+        app.store
+            .add_membership(&sys, c.id, app.power.id)
+            .await
+            .expect("member");
+        // Three reports shared by the national office (sector government),
+        // read: one RED, one AMBER+STRICT, one AMBER (not listed).
+        let red = share(&app, "赤", Tlp::Red).await;
+        let strict = share(&app, "厳秘", Tlp::AmberStrict).await;
+        let amber = share(&app, "琥珀", Tlp::Amber).await;
+        for i in [&red, &strict, &amber] {
+            reads(&app, i.id, 1).await;
+        }
+        let cookie = app
+            .login("admin@nco.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        let page = app.get("/admin/overview", &cookie).await;
+        assert_eq!(page.status, 200, "{backend}: {}", page.body);
+        let b = &page.body;
+        let pending = b
+            .split("id=\"pending-terms\"")
+            .nth(1)
+            .expect("pending table");
+        assert!(
+            pending.contains("東都電力") && pending.contains("水道ISAC") && pending.contains("2.0")
+        );
+        // The figures: three reports this week by the government sector.
+        let table = b
+            .split("id=\"activity-sector\"")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .expect("sector table");
+        let row = table
+            .split("<tr>")
+            .find(|r| r.contains("政府・行政サービス"))
+            .expect("government row");
+        assert!(
+            row.ends_with("<td>3</td></tr>") || row.contains("<td>3</td></tr>"),
+            "{row}"
+        );
+        assert!(
+            b.contains("<svg class=\"chart\"") && b.contains("<title id=\"chart-sector-title\">")
+        );
+        let reads = b
+            .split("id=\"restricted-reads\"")
+            .nth(1)
+            .expect("reads table");
+        assert!(reads.contains(&format!("item:{}", red.id)), "{backend}");
+        assert!(reads.contains(&format!("item:{}", strict.id)), "{backend}");
+        assert!(!reads.contains(&format!("item:{}<", amber.id)), "{backend}");
+        // Only the national office's administrators.
+        let other = app
+            .login("admin@power.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        assert_eq!(
+            app.get("/admin/overview", &other).await.status,
+            403,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn administrators_edit_organisations_users_and_communities_audited() {
+    for (backend, app) in every_backend().await {
+        let cookie = app
+            .login("admin@nco.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        let path = format!("/admin/orgs/{}/edit", app.power.id);
+        let form = app.get(&path, &cookie).await;
+        assert_eq!(form.status, 200, "{backend}: {}", form.body);
+        let csrf = hidden(&form.body, "csrf");
+        // An empty name is refused, naming the field, and changes nothing.
+        let bad = app
+            .post_form(
+                &path,
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("name_ja", " "),
+                    ("name_en", "Toto"),
+                    ("kind", "operator"),
+                    ("sector", "gas"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{backend}");
+        assert!(bad.body.contains("「名称（日本語）」"), "{}", bad.body);
+        let ok = app
+            .post_form(
+                &path,
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("name_ja", "東都ガス"),
+                    ("name_en", "Toto Gas"),
+                    ("kind", "operator"),
+                    ("sector", "gas"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{backend}: {}", ok.body);
+        let org = app.store.get_org(app.power.id).await.expect("org");
+        assert_eq!(
+            (org.name_ja.as_str(), org.sector.map(|s| s.to_string())),
+            ("東都ガス", Some("gas".into()))
+        );
+        let forged = app
+            .post_form(
+                &path,
+                &cookie,
+                &[
+                    ("csrf", "x"),
+                    ("name_ja", "偽"),
+                    ("name_en", "x"),
+                    ("kind", "operator"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "{backend}");
+
+        // The power company's administrator edits their viewer, not their own role.
+        let power = app
+            .login("admin@power.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        assert_eq!(
+            app.get(&path, &power).await.status,
+            404,
+            "{backend}: not theirs to edit"
+        );
+        let upath = format!("/admin/users/{}/edit", app.power_viewer.id);
+        let csrf = hidden(&app.get(&upath, &power).await.body, "csrf");
+        let r = app
+            .post_form(
+                &upath,
+                &power,
+                &[
+                    ("csrf", &csrf),
+                    ("display_name", "閲覧 花子"),
+                    ("role", "reporter"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{backend}: {}", r.body);
+        let u = app.store.get_user(app.power_viewer.id).await.expect("user");
+        assert_eq!(
+            (u.display_name.as_str(), u.role.as_str()),
+            ("閲覧 花子", "reporter")
+        );
+        let own = format!("/admin/users/{}/edit", app.power_admin.id);
+        let r = app
+            .post_form(
+                &own,
+                &power,
+                &[
+                    ("csrf", &csrf),
+                    ("display_name", "管理"),
+                    ("role", "viewer"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{backend}");
+        assert!(r.body.contains("ご自身の役割は変更できず"), "{}", r.body);
+        // Another organisation's user reads as missing.
+        let other = format!("/admin/users/{}/edit", app.nco_admin.id);
+        let r = app
+            .post_form(
+                &other,
+                &power,
+                &[("csrf", &csrf), ("display_name", "x"), ("role", "viewer")],
+            )
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+
+        let (c, _) = app.council().await;
+        let cpath = format!("/admin/communities/{}/edit", c.id.0);
+        let r = app
+            .post_form(
+                &cpath,
+                &cookie,
+                &[
+                    ("csrf", &hidden(&form.body, "csrf")),
+                    ("name_ja", "重要インフラ協議会"),
+                    ("name_en", "CI Council"),
+                    ("description", "説明"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{backend}: {}", r.body);
+
+        let actor = app.actor(&app.nco_admin).await;
+        for (action, n) in [
+            ("org.update", 1),
+            ("user.update", 1),
+            ("community.update", 1),
+        ] {
+            let f = AuditFilter {
+                action: Some(action.into()),
+                outcome: Some(renkei_core::AuditOutcome::Ok),
+                ..AuditFilter::default()
+            };
+            let got = app.store.search_audit(&actor, &f, 10).await.expect("read");
+            assert_eq!(got.entries.len(), n, "{backend}: {action}");
+        }
+    }
+}
