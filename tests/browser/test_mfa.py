@@ -83,10 +83,15 @@ def new_user(driver: WebDriver, url: str) -> str:
     driver.find_element(By.ID, "new-email").send_keys(email)
     driver.find_element(By.ID, "new-display-name").send_keys("MFA Tester")
     Select(driver.find_element(By.ID, "new-role")).select_by_value("viewer")
-    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
     click_and_wait(driver, "create-user")
     assert driver.find_elements(By.ID, "flash"), driver.page_source[:2000]
+    # The person sets their own password through the one-time link.
+    link = driver.find_element(By.ID, "reset-url").get_attribute("value")
     sign_out(driver)
+    driver.get(f"{url}/reset/{link.rsplit('/reset/', 1)[1]}")
+    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "confirm-password").send_keys(PASSWORD)
+    click_and_wait(driver, "reset-submit")
     return email
 
 
@@ -179,8 +184,8 @@ def test_an_organisation_requiring_mfa_sends_a_member_to_enrol_a_passkey_first(
     email = f"member-{uuid.uuid4().hex[:10]}@toto-power.example.jp"
     driver.find_element(By.ID, "new-email").send_keys(email)
     driver.find_element(By.ID, "new-display-name").send_keys("New Member")
-    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
     click_and_wait(driver, "create-user")
+    link = driver.find_element(By.ID, "reset-url").get_attribute("value")
     driver.get(f"{url}/account/mfa")
     box = driver.find_element(By.ID, "mfa-required")
     if not box.is_selected():
@@ -188,6 +193,11 @@ def test_an_organisation_requiring_mfa_sends_a_member_to_enrol_a_passkey_first(
     click_and_wait(driver, "policy-save")
     assert driver.find_elements(By.ID, "flash")
     sign_out(driver)
+    # The member sets their own password through the one-time link.
+    driver.get(f"{url}/reset/{link.rsplit('/reset/', 1)[1]}")
+    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "confirm-password").send_keys(PASSWORD)
+    click_and_wait(driver, "reset-submit")
 
     # The member's password leads to enrolment, not to a session.
     password_step(driver, url, email, PASSWORD)

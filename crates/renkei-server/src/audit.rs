@@ -3,13 +3,11 @@
 //! Signed checkpoints of it are written by `checkpoints`.
 
 pub mod checkpoints;
+pub(crate) mod page;
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use minijinja::context;
 use renkei_core::{AuditEntry, OrgId};
 use renkei_store::AuditQuery;
 use serde::{Deserialize, Serialize};
@@ -19,8 +17,6 @@ use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
-use crate::http::i18n::Lang;
-use crate::http::page::{AdminQuery, error_page, layout, login_redirect, render};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -38,7 +34,9 @@ const TAG: &str = "audit";
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/audit", get(list_audit))
-        .route("/admin/audit", get(audit_page))
+        .route("/admin/audit", get(page::audit_page))
+        .route("/admin/audit.csv", get(page::audit_csv))
+        .route("/admin/audit/verify", axum::routing::post(page::verify))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,50 +107,4 @@ pub async fn list_audit(
         None => s.store.list_audit(&p.actor, q).await?,
     };
     Ok(Json(entries.into_iter().map(Into::into).collect()))
-}
-
-async fn audit_page(
-    State(s): State<AppState>,
-    lang: Lang,
-    p: Principal,
-    Query(f): Query<AdminQuery>,
-) -> Response {
-    if let Some(r) = login_redirect(&p, "/admin/audit") {
-        return r;
-    }
-    let org = if renkei_core::is_platform_admin(p.viewer()) {
-        f.org.map(OrgId)
-    } else {
-        p.viewer().org
-    };
-    let q = AuditQuery {
-        org,
-        before_seq: f.before,
-        limit: 100,
-    };
-    let entries = match s.store.list_audit(&p.actor, q).await {
-        Ok(e) => e,
-        Err(e) => return error_page(&s, &p, lang, e.into()).await,
-    };
-    let next = entries
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| entries.len() == 100);
-    let rows: Vec<_> = entries
-        .into_iter()
-        .map(|e| {
-            context! {
-                seq => e.seq, at => e.at.to_jst_display(), actor => e.actor, action => e.action,
-                object => e.object, source => e.source, outcome => e.outcome.as_str(), detail => e.detail,
-                hash => e.hash.get(..12).unwrap_or_default().to_owned(),
-            }
-        })
-        .collect();
-    let l = layout(&s, &p, lang, "/admin/audit").await;
-    render(
-        &s,
-        StatusCode::OK,
-        "audit.html",
-        context! { l, entries => rows, next, org => org.map(|o| o.0) },
-    )
 }

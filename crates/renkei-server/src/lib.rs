@@ -13,6 +13,7 @@ pub mod http;
 pub mod oidc;
 mod openapi;
 mod ops;
+mod overview;
 pub mod retention;
 pub mod sealed;
 pub mod share;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .merge(directory::routes())
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
+        .merge(overview::routes())
         .merge(start::routes())
         .fallback(http::page::unknown_path)
         .layer(axum::middleware::from_fn_with_state(

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod backend;
 pub mod directory;
+pub mod directory_edit;
 mod error;
 pub mod index;
 pub mod intel;
@@ -20,6 +21,7 @@ pub mod items;
 pub mod notify;
 pub mod oidc;
 pub mod share_forms;
+pub mod overview;
 mod store;
 pub mod warnings;
 pub mod webhooks;
@@ -29,12 +31,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use accounts::AccountStore;
-pub use audit::{AuditEvent, AuditQuery, AuditStore, TreeHead, TreeWalk, verify_against};
+pub use audit::{
+    ACTIONS, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditStore, TreeHead, TreeWalk,
+    verify_against,
+};
 pub use auth::AuthStore;
 pub use auth::mfa::MfaStore;
 pub use backend::postgres::PgStore;
 pub use backend::sqlite::SqliteStore;
 pub use directory::{Credentials, DirectoryStore};
+pub use directory_edit::DirectoryEditStore;
 pub use error::StoreError;
 pub use index::IndexStore;
 pub use intel::IntelStore;
@@ -42,6 +48,7 @@ pub use items::ItemStore;
 pub use notify::NotificationStore;
 pub use oidc::OidcLinkStore;
 pub use share_forms::ShareFormStore;
+pub use overview::OverviewStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
 pub use webhooks::WebhookStore;
@@ -77,6 +84,7 @@ impl<B: backend::Backend> Maintenance for SqlStore<B> {
 /// the access rule in their SQL.
 pub trait Store:
     DirectoryStore
+    + DirectoryEditStore
     + AccountStore
     + AuthStore
     + MfaStore
@@ -89,6 +97,7 @@ pub trait Store:
     + WebhookStore
     + OidcLinkStore
     + ShareFormStore
+    + OverviewStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -96,6 +105,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DirectoryStore
+        + DirectoryEditStore
         + AccountStore
         + AuthStore
         + MfaStore
@@ -108,6 +118,7 @@ impl<T> Store for T where
         + WebhookStore
         + OidcLinkStore
         + ShareFormStore
+        + OverviewStore
         + Maintenance
         + std::fmt::Debug
 {

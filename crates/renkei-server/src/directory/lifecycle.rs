@@ -156,7 +156,7 @@ pub async fn create_password_reset(
 }
 
 /// Issues a reset link for `user`: its URL and expiry.
-async fn issue_reset(
+pub(super) async fn issue_reset(
     s: &AppState,
     p: &Principal,
     headers: &HeaderMap,

@@ -6,6 +6,7 @@
 
 mod account;
 mod communities;
+mod edit;
 mod lifecycle;
 mod mfa;
 mod oidc;
@@ -26,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(signin::routes())
         .merge(oidc::routes())
         .merge(orgs::routes())
+        .merge(edit::routes())
         .merge(users::routes())
         .merge(communities::routes())
         .merge(tokens::routes())

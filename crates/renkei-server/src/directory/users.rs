@@ -3,7 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use minijinja::context;
@@ -264,7 +264,6 @@ struct UserForm {
     email: String,
     display_name: String,
     role: String,
-    password: String,
 }
 
 impl PortalForm for UserForm {
@@ -273,32 +272,43 @@ impl PortalForm for UserForm {
     }
 }
 
+/// Adds a user without a password anyone typed: the account gets a
+/// random one nobody knows, and the page shows the one-time reset link
+/// with which the person sets their own.
 async fn users_create(
     State(s): State<AppState>,
     lang: Lang,
     p: Principal,
+    headers: axum::http::HeaderMap,
     CsrfForm(f): CsrfForm<UserForm>,
 ) -> Response {
-    match new_user(
+    let unknown = auth::random_secret();
+    let created = new_user(
         &s,
         &p,
         f.org_id,
         &f.email,
         &f.display_name,
         &f.role,
-        &f.password,
+        &unknown,
     )
-    .await
-    {
-        Ok(u) => {
-            Redirect::to(&format!("/admin/users?ok=user-created&org={}", u.org)).into_response()
-        }
-        Err(e) => {
-            let note = UsersNote {
+    .await;
+    let note = match created {
+        Ok(u) => match super::lifecycle::issue_reset(&s, &p, &headers, u.id).await {
+            Ok((url, expires)) => UsersNote {
+                flash: Some("flash-user-created"),
+                reset: Some((u.email.to_string(), url, expires.to_jst_display())),
+                ..UsersNote::default()
+            },
+            Err(e) => UsersNote {
                 error: Some(e),
                 ..UsersNote::default()
-            };
-            users_view(&s, &p, lang, f.org_id, note).await
-        }
-    }
+            },
+        },
+        Err(e) => UsersNote {
+            error: Some(e),
+            ..UsersNote::default()
+        },
+    };
+    users_view(&s, &p, lang, f.org_id, note).await
 }

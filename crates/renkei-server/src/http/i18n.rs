@@ -75,16 +75,7 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal",
-    "errors",
-    "share",
-    "mfa",
-    "account",
-    "oidc",
-    "messages",
-    "intel",
-    "start",
-    "shareform"
+    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start", "shareform", "audit", "admin"
 );
 
 /// Both languages' bundles.

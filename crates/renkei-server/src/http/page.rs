@@ -76,12 +76,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 }
 
 /// The query of the administration pages: a flash key after a form
-/// succeeded, an organisation, and where an audit page starts.
+/// succeeded, and an organisation.
 #[derive(Deserialize)]
 pub(crate) struct AdminQuery {
     pub(crate) ok: Option<String>,
     pub(crate) org: Option<i64>,
-    pub(crate) before: Option<i64>,
 }
 
 /// What every page's layout needs.

@@ -27,6 +27,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/communities.html"),
     ),
     ("audit.html", include_str!("../../templates/audit.html")),
+    (
+        "admin_edit.html",
+        include_str!("../../templates/admin_edit.html"),
+    ),
+    (
+        "overview.html",
+        include_str!("../../templates/overview.html"),
+    ),
     ("intel.html", include_str!("../../templates/intel.html")),
     (
         "intel_search.html",

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api;
+mod audit_log;
 mod bounds;
 mod checkpoints;
 mod feeds;

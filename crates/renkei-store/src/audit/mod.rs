@@ -72,6 +72,11 @@ macro_rules! about_seqs {
     };
 }
 
+// After `about_seqs!`, which it uses.
+mod filter;
+use filter::EXPORT_PAGES;
+pub use filter::{ACTIONS, AuditFilter, AuditPage, EXPORT_MAX, WINDOW};
+
 /// The audit chain and its Merkle tree.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -88,6 +93,14 @@ pub trait AuditStore: Send + Sync {
         object: &str,
         q: AuditQuery,
     ) -> Result<Vec<AuditEntry>>;
+    /// One page of at most `limit` (1..=500) entries matching `f`, newest
+    /// first, for those who may read the audit log of `f.org` (all of it
+    /// when `None`); this read is itself audited.
+    async fn search_audit(&self, actor: &Actor, f: &AuditFilter, limit: i64) -> Result<AuditPage>;
+    /// Every entry matching `f` up to [`EXPORT_MAX`], newest first, and
+    /// whether more matched; audited as an export.
+    async fn export_audit(&self, actor: &Actor, f: &AuditFilter)
+    -> Result<(Vec<AuditEntry>, bool)>;
     /// Walks the whole log (chain, leaves, stored tree); `Ok(n)` is the
     /// number of intact entries.
     async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>>;
@@ -190,6 +203,53 @@ impl<B: Backend> AuditStore for SqlStore<B> {
         self.list_entries(actor, Some(object), q).await
     }
 
+    async fn search_audit(&self, actor: &Actor, f: &AuditFilter, limit: i64) -> Result<AuditPage> {
+        let object = self.may_read_audit(actor, f.org, "audit.read").await?;
+        if f.object.is_some() {
+            self.index_objects().await?;
+        }
+        let page = self.filtered_page(f, limit.clamp(1, 500)).await?;
+        let detail = format!("{} entries {}", page.entries.len(), filter::describe(f));
+        self.audit
+            .read(None, actor, "audit.read", &object, detail.trim_end())
+            .await?;
+        Ok(page)
+    }
+
+    async fn export_audit(
+        &self,
+        actor: &Actor,
+        f: &AuditFilter,
+    ) -> Result<(Vec<AuditEntry>, bool)> {
+        let object = self.may_read_audit(actor, f.org, "audit.export").await?;
+        if f.object.is_some() {
+            self.index_objects().await?;
+        }
+        // Bounded in rows and in pages (windows of the log looked at).
+        let mut at = f.clone();
+        let mut all = Vec::new();
+        let mut more = false;
+        for _ in 0..EXPORT_PAGES {
+            let left = EXPORT_MAX - all.len();
+            if left == 0 {
+                more = at.before_seq.is_some();
+                break;
+            }
+            let page = self.filtered_page(&at, left.min(500) as i64).await?;
+            all.extend(page.entries);
+            at.before_seq = page.next_before;
+            more = page.next_before.is_some();
+            if !more {
+                break;
+            }
+        }
+        let detail = format!("{} entries {}", all.len(), filter::describe(f));
+        self.audit
+            .read(None, actor, "audit.export", &object, detail.trim_end())
+            .await?;
+        Ok((all, more))
+    }
+
     async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>> {
         Ok(self.walk(None).await?.map(|w| w.head.size as i64))
     }
@@ -221,17 +281,7 @@ impl<B: Backend> SqlStore<B> {
         about: Option<&str>,
         q: AuditQuery,
     ) -> Result<Vec<AuditEntry>> {
-        let allowed = match q.org {
-            None => crate::store::platform_admin(actor),
-            Some(org) => renkei_core::can_administer(actor, org),
-        };
-        let mut object = q
-            .org
-            .map_or_else(|| "audit:all".to_owned(), |o| format!("audit:org:{o}"));
-        if !allowed {
-            let why = "only administrators read the audit log";
-            return Err(self.deny(actor, "audit.read", &object, why).await);
-        }
+        let mut object = self.may_read_audit(actor, q.org, "audit.read").await?;
         if about.is_some() {
             self.index_objects().await?;
         }
@@ -257,6 +307,26 @@ impl<B: Backend> SqlStore<B> {
             .read(None, actor, "audit.read", &object, &detail)
             .await?;
         Ok(entries)
+    }
+
+    /// The audit object of a read of `org`'s entries (all when `None`), or
+    /// the refusal, itself audited as `action`.
+    async fn may_read_audit(
+        &self,
+        actor: &Actor,
+        org: Option<OrgId>,
+        action: &str,
+    ) -> Result<String> {
+        let allowed = match org {
+            None => crate::store::platform_admin(actor),
+            Some(org) => renkei_core::can_administer(actor, org),
+        };
+        let object = org.map_or_else(|| "audit:all".to_owned(), |o| format!("audit:org:{o}"));
+        if !allowed {
+            let why = "only administrators read the audit log";
+            return Err(self.deny(actor, action, &object, why).await);
+        }
+        Ok(object)
     }
 
     /// Copies the objects of reads appended since the last time into the

@@ -1,0 +1,46 @@
+# Administration pages (editing organisations, users and communities; the overview)
+
+nav-overview = Overview
+overview-title = Overview
+overview-intro = Members' acceptance of terms, sharing by sector and by community over time, and reads of the most restricted information.
+overview-pending-title = Member organisations that have not accepted the terms
+overview-pending-intro = { $count } memberships are waiting for the current confidentiality terms to be accepted. Until then, the organisation cannot read the community's information.
+overview-pending-caption = Memberships waiting for acceptance (oldest first)
+overview-pending-none = Every member organisation has accepted the current confidentiality terms.
+overview-pending-manage = Manage communities
+overview-col-community = Community
+overview-col-since = Member since
+overview-by-sector = Shares by sector
+overview-by-community = Shares by community
+overview-chart-intro = Threat information and shared reports shared in the last { $weeks } weeks, week by week (dates are each week's first day, Japan time).
+overview-chart-desc = A line chart of shares per week. The table below gives the same figures.
+overview-table-caption = { $what } (per week)
+overview-col-group = Group
+overview-col-total = Total
+overview-no-sector = No sector
+overview-unknown-community = Unknown community
+overview-activity-none = Nothing was shared in this period.
+overview-reads-title = Reads of TLP:RED and TLP:AMBER+STRICT shared reports
+overview-reads-intro = Who recently read the shared reports that need the most care, newest first.
+overview-reads-caption = Recent reads (newest first, at most 20)
+overview-reads-all = Audit log of this object
+overview-reads-none = No recent reads.
+
+admin-edit-org = Edit organisation
+admin-edit-user = Edit user
+admin-edit-community = Edit community
+admin-edit = Edit
+admin-edit-label = Edit { $name }
+admin-save = Save
+admin-saved = Saved. The change is recorded in the audit log.
+admin-back = Back to the list
+admin-no-sector = No sector
+admin-own-role = You cannot change your own role. Ask another administrator.
+admin-error-name_ja = "Name (Japanese)" must be 1 to 200 characters, and not the name of another organisation or community.
+admin-error-name_en = "Name (English)" must be 1 to 200 characters.
+admin-error-display_name = "Display name" must be 1 to 100 characters.
+admin-error-role = Choose a "Role" from the list. You cannot change your own role, and the coordinator analyst role is only for coordinator organisations' users.
+admin-error-kind = Choose a "Kind" from the list.
+admin-error-sector = Choose a "Sector" from the list.
+admin-error-description = "Description" must be at most 2000 characters.
+admin-user-reset-intro = Administrators do not type passwords. When you add a user, a one-time link is shown with which the person sets their own password. Pass it to them by a safe channel.

@@ -1,0 +1,46 @@
+# 管理画面（組織・利用者・コミュニティの編集、全体概況）
+
+nav-overview = 全体概況
+overview-title = 全体概況
+overview-intro = 参加組織の同意の状況、分野別・コミュニティ別の共有の推移、取扱いに特に注意が必要な情報の閲覧を一覧にしています。
+overview-pending-title = 守秘義務規程に同意していない参加組織
+overview-pending-intro = { $count } 件の参加が、現在の版の守秘義務規程への同意を待っています。同意するまで、その組織はコミュニティの情報を閲覧できません。
+overview-pending-caption = 同意待ちの参加（参加が古い順）
+overview-pending-none = すべての参加組織が、現在の版の守秘義務規程に同意しています。
+overview-pending-manage = コミュニティの管理へ
+overview-col-community = コミュニティ
+overview-col-since = 参加した日時
+overview-by-sector = 分野別の共有件数
+overview-by-community = コミュニティ別の共有件数
+overview-chart-intro = 直近 { $weeks } 週間に共有された脅威情報と共有レポートの件数を、週ごとに示します（日付は各週の初日、日本時間）。
+overview-chart-desc = 週ごとの共有件数の折れ線グラフです。同じ数値を下の表に示しています。
+overview-table-caption = { $what }（週ごと）
+overview-col-group = 区分
+overview-col-total = 合計
+overview-no-sector = 分野なし
+overview-unknown-community = 不明なコミュニティ
+overview-activity-none = この期間に共有された情報はありません。
+overview-reads-title = TLP:RED・TLP:AMBER+STRICT の共有レポートの閲覧
+overview-reads-intro = 最も取扱いに注意が必要な共有レポートを、最近だれが閲覧したかを新しい順に示します。
+overview-reads-caption = 最近の閲覧（新しい順、最大20件）
+overview-reads-all = この対象の監査ログ
+overview-reads-none = 最近の閲覧はありません。
+
+admin-edit-org = 組織の編集
+admin-edit-user = 利用者の編集
+admin-edit-community = コミュニティの編集
+admin-edit = 編集
+admin-edit-label = { $name } を編集
+admin-save = 保存
+admin-saved = 保存しました。変更は監査ログに記録されています。
+admin-back = 一覧に戻る
+admin-no-sector = 分野なし
+admin-own-role = ご自身の役割は変更できません。ほかの管理者に依頼してください。
+admin-error-name_ja = 「名称（日本語）」は1〜200文字で入力してください。同じ名称がすでにある場合も保存できません。
+admin-error-name_en = 「名称（英語）」は1〜200文字で入力してください。
+admin-error-display_name = 「氏名」は1〜100文字で入力してください。
+admin-error-role = 「役割」を一覧から選んでください。ご自身の役割は変更できず、分析担当（調整機関）は調整機関の利用者だけに設定できます。
+admin-error-kind = 「種別」を一覧から選んでください。
+admin-error-sector = 「分野」を一覧から選んでください。
+admin-error-description = 「説明」は2000文字以内で入力してください。
+admin-user-reset-intro = パスワードは管理者が入力しません。利用者を追加すると、本人がパスワードを設定するための一度限りのリンクが表示されます。リンクを本人に安全な方法で伝えてください。
