@@ -75,7 +75,18 @@ macro_rules! rooms {
 }
 
 rooms!(
-    "portal", "errors", "share", "mfa", "account", "oidc", "messages", "intel", "start", "shareform", "audit", "admin"
+    "portal",
+    "errors",
+    "share",
+    "mfa",
+    "account",
+    "oidc",
+    "messages",
+    "intel",
+    "start",
+    "shareform",
+    "audit",
+    "admin"
 );
 
 /// Both languages' bundles.

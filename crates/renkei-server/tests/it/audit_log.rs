@@ -333,6 +333,7 @@ async fn the_overview_shows_pending_terms_sharing_figures_and_restricted_reads()
                     name_en: "Water ISAC".into(),
                     description: String::new(),
                     terms_version: "2.0".into(),
+                    terms_text: String::new(),
                 },
             )
             .await
