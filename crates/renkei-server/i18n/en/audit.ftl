@@ -80,6 +80,7 @@ action-mfa-reset = Two-step sign-in reset
 action-mfa-totp-enrol = Authenticator app added
 action-mfa-totp-remove = Authenticator app removed
 action-mfa-verify = Two-step sign-in checked
+action-notify-read = Notifications read
 action-oidc-link = External sign-in linked
 action-org-create = Organisation added
 action-org-update = Organisation edited

@@ -80,6 +80,7 @@ action-mfa-reset = 2段階認証のリセット
 action-mfa-totp-enrol = 認証アプリの登録
 action-mfa-totp-remove = 認証アプリの削除
 action-mfa-verify = 2段階認証の確認
+action-notify-read = 通知の閲覧
 action-oidc-link = 外部ログインの連携
 action-org-create = 組織の追加
 action-org-update = 組織の編集

@@ -52,6 +52,7 @@ pub const ACTIONS: &[&str] = &[
     "mfa.totp.enrol",
     "mfa.totp.remove",
     "mfa.verify",
+    "notify.read",
     "oidc.link",
     "org.create",
     "org.update",
