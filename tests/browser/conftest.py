@@ -61,9 +61,14 @@ def renkei_bin() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(renkei_bin: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Starts `renkei demo` and yields its base URL (no trailing slash)."""
+    """Starts `renkei demo` and yields its base URL (no trailing slash).
+
+    One demo per test module: modules act as different people who change
+    the demo (terms accepted, passwords set, reads in the audit log, failed
+    sign-ins counted per address), and each module's story starts from the
+    demo as shipped."""
     work = tmp_path_factory.mktemp("renkei-demo")
     try:
         server = start_demo(renkei_bin, work, password=DEMO_PASSWORD)
