@@ -29,6 +29,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 
 # Start-up code shared with tests/taxii (tests/support/renkei_server.py).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from browser_report import SCREENSHOTS, format_violations, save_screenshot  # noqa: E402,F401
 from renkei_server import (  # noqa: E402
     DEMO_PASSWORD,
     StartError,
@@ -112,7 +113,6 @@ def driver(tmp_path: Path):
 # scripts/test). It is injected into the page under test and run for WCAG 2.2 AA.
 AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "target" / "screenshots"
 
 _AXE_RUN = """
 const tags = arguments[0];
@@ -150,20 +150,3 @@ def axe(axe_source: str):
     return run
 
 
-def format_violations(violations: list[dict]) -> str:
-    return "\n".join(
-        f"  {v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    {n}" for n in v["nodes"])
-        for v in violations
-    )
-
-
-def save_screenshot(drv, name: str, width: int) -> Path:
-    """Saves the whole page at `width` CSS pixels as target/screenshots/<name>-<width>.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height = drv.execute_script(
-        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
-    )
-    drv.set_window_size(width, max(600, min(int(height) + 200, 6000)))
-    path = SCREENSHOTS / f"{name}-{width}.png"
-    drv.save_screenshot(str(path))
-    return path

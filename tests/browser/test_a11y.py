@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import format_violations, save_screenshot
+from browser_report import format_violations, save_screenshot
 from renkei_server import DEMO_PASSWORD
 
 WAIT = 15

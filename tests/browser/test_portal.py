@@ -232,7 +232,8 @@ def test_server_side_validation_rejects_bad_email(driver, base_url):
     assert "ok=" not in driver.current_url
     error = driver.find_element(By.ID, "form-error")
     assert error.is_displayed()
-    assert "email" in error.text.lower(), f"#form-error does not name the email field: {error.text!r}"
+    # In the page's language (Japanese), from the bundle: the field by its label.
+    assert "メールアドレス" in error.text, f"#form-error does not name the e-mail field: {error.text!r}"
     assert not driver.find_elements(By.ID, "flash")
 
     driver.get(f"{base_url}/admin/users")

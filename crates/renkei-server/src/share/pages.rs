@@ -123,16 +123,6 @@ fn text(body: &serde_json::Value, k: &str) -> String {
         .to_owned()
 }
 
-/// One object row for the notifications table.
-fn object_row(f: &renkei_store::index::FoundObject) -> Value {
-    let body: serde_json::Value = serde_json::from_str(&f.row.body).unwrap_or_default();
-    context! {
-        id => f.row.stix_id.clone(), kind => f.row.stix_type.clone(), name => text(&body, "name"),
-        pattern => text(&body, "pattern"), tlp => f.row.tlp.as_str(), tlp_class => tlp_class(f.row.tlp),
-        added => time(f.row.date_added),
-    }
-}
-
 async fn search_page(
     State(s): State<AppState>,
     lang: Lang,
