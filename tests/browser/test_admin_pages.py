@@ -95,8 +95,21 @@ def test_the_overview_lists_pending_terms_the_sharing_chart_and_red_reads(driver
     for r in by_sector.values():
         assert int(r[-1]) == sum(int(n) for n in r[1:-1]), r
     assert int(by_sector["電力"][-1]) > 0
-    legend = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "section.overview-chart ul.legend li")]
+    first_chart = driver.find_element(By.CSS_SELECTOR, "section.overview-chart")
+    legend = [li.text for li in first_chart.find_elements(By.CSS_SELECTOR, "ul.legend li")]
     assert "電力" in legend, legend
+    # The legend's colours are drawn (the page's security policy allows no
+    # inline style) and match the chart's lines, in order.
+    drawn = driver.execute_script(
+        "const s = document.querySelector('section.overview-chart');"
+        "const col = e => getComputedStyle(e);"
+        "return [[...s.querySelectorAll('ul.legend .swatch')].map(e => {"
+        "   const r = e.querySelector('rect'); return r ? col(r).fill : col(e).backgroundColor; }),"
+        "  [...s.querySelectorAll('svg.chart polyline')].map(e => col(e).stroke)];"
+    )
+    swatches, lines = drawn
+    assert len(swatches) == len(legend) and swatches == lines, drawn
+    assert not any(c in ("none", "rgba(0, 0, 0, 0)", "") for c in swatches), swatches
     assert driver.find_element(By.ID, "activity-community")
 
     # Nobody from Toto Power has read the RED report yet.
