@@ -239,7 +239,8 @@ def first_link(driver: WebDriver, base_url: str, page: str, prefix: str) -> str:
 def resolve(driver: WebDriver, base_url: str, paths) -> dict[str, str]:
     """Replaces first-object / first-report by addresses taken from the demo."""
     named = {
-        "first-object": first_link(driver, base_url, "/intel", "/intel/objects/"),
+        # An indicator: what a person shares and reads most.
+        "first-object": first_link(driver, base_url, "/intel", "/intel/objects/indicator--"),
         "first-report": first_link(driver, base_url, "/", "/items/"),
     }
     return {p: named.get(p, p) for p in paths}
