@@ -3,7 +3,8 @@ rather than by following a link: errors naming a field, the share preview
 and its result, an import's line errors, a refused edit, the audit log's
 filter error and chain check, a new user's one-time link and the page it
 opens, setting up an authenticator app, the recovery codes, the second
-sign-in step and its error, and a failed sign-in. Each page is checked as
+sign-in step and its error, a failed sign-in, and the enrolment of a first
+factor that an organisation requiring one sends its new member to. Each page is checked as
 the demo's people reach it, in Japanese."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from selenium.webdriver.support.ui import Select
 
 from browser_report import format_violations
 from renkei_server import ADMIN_EMAIL, DEMO_PASSWORD
-from test_portal import fill_login, h1, html_lang, nav_status, path_of, submit_and_wait
+from test_portal import fill_login, h1, html_lang, nav_status, path_of, submit_and_wait, wait
 
 SOC = "soc@toto-power.example.jp"
 PASSWORD = "a11y-forms-password"
@@ -154,4 +155,44 @@ def test_a_new_users_first_sign_in_and_second_factor_have_no_axe_violation(drive
     submit_and_wait(driver, "totp-submit")
     assert path_of(driver) == "/"
     assert len(pages.checked) >= 8, pages.checked
+    pages.assert_clean()
+
+
+def test_enrolling_a_first_factor_at_sign_in_has_no_axe_violation(driver, base_url, axe):
+    """An organisation that requires a second factor: its new member's
+    password leads to the enrolment pages (an app or a passkey) first."""
+    pages = Pages(driver, axe)
+    admin = "admin@yamato-denshi.example.jp"
+    fill_login(driver, base_url, admin, DEMO_PASSWORD)
+    assert path_of(driver) == "/", driver.current_url
+    driver.get(f"{base_url}/admin/users")
+    email = f"member-{uuid.uuid4().hex[:10]}@yamato-denshi.example.jp"
+    driver.find_element(By.ID, "new-email").send_keys(email)
+    driver.find_element(By.ID, "new-display-name").send_keys("新しい 社員")
+    submit_and_wait(driver, "create-user")
+    link = driver.find_element(By.ID, "reset-url").get_attribute("value")
+    driver.get(f"{base_url}/account/mfa")
+    box = driver.find_element(By.ID, "mfa-required")
+    if not box.is_selected():
+        box.click()
+    submit_and_wait(driver, "policy-save")
+    pages.check("second factors: required of every member")
+    submit_and_wait(driver, "logout")
+    driver.get(f"{base_url}/reset/{link.rsplit('/reset/', 1)[1]}")
+    driver.find_element(By.ID, "new-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "confirm-password").send_keys(PASSWORD)
+    submit_and_wait(driver, "reset-submit")
+
+    fill_login(driver, base_url, email, PASSWORD)
+    assert path_of(driver) == "/login/mfa"
+    assert not driver.find_elements(By.ID, "logout"), "no session before a second factor"
+    pages.check("sign-in: enrol a second factor first")
+    driver.find_element(By.ID, "enrol-passkey").click()
+    wait(driver).until(lambda d: path_of(d) == "/login/mfa/enrol/passkey")
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    pages.check("sign-in: enrol a passkey", 200)
+    driver.get(f"{base_url}/login/mfa")
+    submit_and_wait(driver, "enrol-totp")
+    assert driver.find_elements(By.ID, "totp-secret")
+    pages.check("sign-in: enrol an authenticator app")
     pages.assert_clean()
