@@ -103,6 +103,11 @@ def test_the_town_officer_accepts_the_terms_from_the_banner_and_reads_a_green_al
     body = driver.find_element(By.TAG_NAME, "main").text
     assert "TLP:GREEN" in body
     assert "侵入経路の多くは保守用リモート接続でした" in body, body
+    # In words: what GREEN allows in a sentence, who shared it, who may read it.
+    meaning = driver.find_element(By.ID, "tlp-meaning").text
+    assert "コミュニティ" in meaning and "公開" in meaning, meaning
+    facts = driver.find_element(By.CSS_SELECTOR, "dl.meta").text
+    assert "国家サイバー統括室" in facts and "サイバーセキュリティ協議会" in facts, facts
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "a[href='/help#tlp-green']"))
     green = driver.find_element(By.ID, "tlp-green").find_element(By.XPATH, "following-sibling::dd[1]")
     assert "コミュニティ" in green.text and "公開してはいけません" in green.text, green.text

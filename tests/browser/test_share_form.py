@@ -79,6 +79,8 @@ def test_soc_analyst_shares_after_seeing_who_will_read_it_and_a_double_submit_st
         "電力ISAC 指標 (Electricity ISAC indicators)"
     )
     driver.find_element(By.ID, "tlp-amber").click()
+    # The audience: the electricity sector, chosen on its own.
+    driver.find_element(By.ID, "aud-s-electricity").click()
     submit_and_wait(driver, "share-submit")
     assert nav_status(driver) == 200
     # The preview: nothing stored yet, and who will be able to read it.
@@ -112,6 +114,20 @@ def test_soc_analyst_shares_after_seeing_who_will_read_it_and_a_double_submit_st
     # A reload of the result page shares nothing more.
     driver.refresh()
     assert csv_rows_with(driver, addr) == 1
+
+    # The object page, found by searching the value, names who shared it and
+    # who may read it.
+    driver.get(f"{base_url}/intel/search?q={addr}")
+    found = driver.find_elements(By.CSS_SELECTOR, "#results a[href^='/intel/objects/']")
+    assert len(found) == 1, driver.find_element(By.TAG_NAME, "main").text
+    old = driver.find_element(By.TAG_NAME, "html")
+    found[0].click()
+    wait(driver).until(replaced(old))
+    assert addr in driver.find_element(By.ID, "object-summary").text
+    assert driver.find_element(By.ID, "object-owner").text == "東都電力株式会社"
+    audience = driver.find_element(By.ID, "object-audience").text
+    assert "電力" in audience and audience != "共有した組織のみ", audience
+    assert "TLP:AMBER" in driver.find_element(By.TAG_NAME, "main").text
 
 
 def tab_to(driver, element_id: str, limit: int = 120) -> None:
