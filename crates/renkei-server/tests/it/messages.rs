@@ -373,9 +373,10 @@ fn codes_in_sources() -> std::collections::BTreeSet<String> {
                     .unwrap_or_default();
                 let literal = |rest: &str, nth: usize| {
                     let rest = rest.trim_start();
-                    rest.starts_with('"')
-                        .then(|| rest.split('"').nth(nth).map(str::to_owned))
-                        .flatten()
+                    if !rest.starts_with('"') {
+                        return None;
+                    }
+                    rest.split('"').nth(nth).map(str::to_owned)
                 };
                 for (marker, nth) in [
                     ("with_code(", 1),

@@ -305,7 +305,7 @@ async fn story(b: &Backend) {
     assert!(
         matches!(
             bad_audience,
-            Err(StoreError::Conflict {
+            Err(StoreError::UnknownRecipients {
                 field: "audience.orgs",
                 ..
             })
