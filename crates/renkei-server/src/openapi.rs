@@ -76,6 +76,7 @@ impl Conventions {
         let codes = CODES
             .iter()
             .chain(renkei_core::PARSE_CODES)
+            .chain(renkei_stix::PARSE_CODES)
             .map(|c| format!("`{c}`"))
             .collect::<Vec<_>>()
             .join(", ");

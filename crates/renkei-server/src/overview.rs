@@ -28,7 +28,7 @@ use chart::Series;
 /// Weeks the overview looks back.
 pub const WEEKS: i64 = 12;
 
-/// Reads of restricted reports listed.
+/// Reads of restricted reports and STIX objects listed.
 const READS: i64 = 20;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -76,17 +76,18 @@ async fn overview_page(State(s): State<AppState>, lang: Lang, p: Principal) -> R
         .collect();
     let reads: Vec<Value> = reads
         .iter()
-        .map(|e| {
-            let tlp = e.detail.rsplit(' ').next().unwrap_or_default();
-            let item = e
+        .map(|r| {
+            let e = &r.entry;
+            let item = r
                 .object
                 .strip_prefix("item:")
                 .and_then(|i| i.parse::<i64>().ok());
             context! {
                 at => e.at.to_jst_display(), actor => e.actor,
                 org => e.actor_org.and_then(|o| orgs.get(&o.0)),
-                object => e.object, item, tlp,
-                tlp_class => if tlp.ends_with("RED") { "tlp-red" } else { "tlp-amber-strict" },
+                object => r.object, item, stix => item.is_none(),
+                tlp => format!("TLP:{}", r.tlp.as_str()),
+                tlp_class => if r.tlp == renkei_core::Tlp::Red { "tlp-red" } else { "tlp-amber-strict" },
             }
         })
         .collect();

@@ -100,8 +100,10 @@ impl ExportFormat {
             "rpz" => ExportFormat::Rpz,
             "blocklist" | "txt" | "text" | "plain" => ExportFormat::Blocklist,
             _ => {
-                return Err(ParseError::new(
+                return Err(crate::refusal(
                     "format",
+                    "export-format-unknown",
+                    &[("value", s)],
                     format!(
                         "unknown export format {s:?}; expected csv, suricata, zeek, rpz or blocklist"
                     ),
@@ -154,11 +156,13 @@ impl ExportFormat {
     pub fn kinds(self, kinds: &[ValueKind]) -> Result<Vec<ValueKind>, ParseError> {
         if self == ExportFormat::Blocklist && kinds.len() != 1 {
             let all: Vec<&str> = ValueKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(ParseError::new(
+            let all = all.join(", ");
+            return Err(crate::refusal(
                 "type",
+                "export-type-required",
+                &[("kinds", &all)],
                 format!(
-                    "a blocklist holds one type of value per file: name one with type= ({})",
-                    all.join(", ")
+                    "a blocklist holds one type of value per file: name one with type= ({all})"
                 ),
             ));
         }

@@ -199,7 +199,10 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
         if !renkei_core::can_administer(actor, u.org) {
             let why = "only administrators of the organisation create its users";
             let object = format!("org:{}", u.org);
-            return Err(self.deny(actor, "user.create", &object, why).await);
+            return Err(self
+                .deny(actor, "user.create", &object, why)
+                .await
+                .admin_only());
         }
         check_len("display_name", &u.display_name, 100)?;
         let org = self

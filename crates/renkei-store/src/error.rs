@@ -11,11 +11,22 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("not permitted: {0}")]
     Forbidden(&'static str),
+    /// A refusal because the actor administers no organisation the record
+    /// belongs to (the text says what only administrators do).
+    #[error("not permitted: {0}")]
+    AdminOnly(&'static str),
     /// A uniqueness or reference rule refused the write; `field` names the input.
     #[error("{field}: {message}")]
     Conflict {
         field: &'static str,
         message: String,
+    },
+    /// An audience named communities, organisations or users that do not
+    /// exist (`kind:id` each); `field` names the part of the audience.
+    #[error("{field}: no such recipient: {}", .names.join(", "))]
+    UnknownRecipients {
+        field: &'static str,
+        names: Vec<String>,
     },
     #[error(transparent)]
     Invalid(#[from] ParseError),
@@ -49,7 +60,15 @@ impl StoreError {
     /// other error (recording the refusal failed) stays what it is.
     pub(crate) fn hidden(self, what: &'static str) -> Self {
         match self {
-            StoreError::Forbidden(_) => StoreError::NotFound(what),
+            StoreError::Forbidden(_) | StoreError::AdminOnly(_) => StoreError::NotFound(what),
+            e => e,
+        }
+    }
+
+    /// A refusal (`Forbidden`) that only administrators would not get.
+    pub(crate) fn admin_only(self) -> Self {
+        match self {
+            StoreError::Forbidden(why) => StoreError::AdminOnly(why),
             e => e,
         }
     }

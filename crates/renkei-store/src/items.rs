@@ -358,10 +358,9 @@ pub(crate) async fn check_audiences<'a, B: Backend>(
     } else {
         "audience"
     };
-    let names: Vec<&str> = unknown.iter().map(|(_, n)| n.as_str()).collect();
-    Err(StoreError::Conflict {
+    Err(StoreError::UnknownRecipients {
         field,
-        message: format!("no such recipient: {}", names.join(", ")),
+        names: unknown.into_iter().map(|(_, n)| n).collect(),
     })
 }
 

@@ -47,7 +47,7 @@ pub use intel::IntelStore;
 pub use items::ItemStore;
 pub use notify::NotificationStore;
 pub use oidc::OidcLinkStore;
-pub use overview::OverviewStore;
+pub use overview::{OverviewStore, RestrictedRead};
 pub use share_forms::ShareFormStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;

@@ -1,11 +1,11 @@
 //! The national office's overview of the platform: member organisations
 //! that have not accepted their communities' current terms, how much is
 //! shared by sector and by community week by week, and the latest reads
-//! of TLP:RED and TLP:AMBER+STRICT reports. For platform administrators
-//! only; every query is bounded in time or rows.
+//! of TLP:RED and TLP:AMBER+STRICT reports and STIX objects. For platform
+//! administrators only; every query is bounded in time or rows.
 
 use async_trait::async_trait;
-use renkei_core::{Actor, AuditEntry, OrgId, Timestamp};
+use renkei_core::{Actor, AuditEntry, OrgId, Timestamp, Tlp};
 
 use crate::Result;
 use crate::audit::{WINDOW, audit_entry};
@@ -52,6 +52,16 @@ pub struct SharingActivity {
     pub by_community: Vec<Activity>,
 }
 
+/// A read of restricted data: the audit entry, what it read (`item:<id>`
+/// for a report, else a STIX id: of several, a TLP:RED one first) and at
+/// which TLP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestrictedRead {
+    pub entry: AuditEntry,
+    pub object: String,
+    pub tlp: Tlp,
+}
+
 /// The overview's queries.
 #[async_trait]
 pub trait OverviewStore: Send + Sync {
@@ -65,9 +75,10 @@ pub trait OverviewStore: Send + Sync {
         now: Timestamp,
         weeks: i64,
     ) -> Result<SharingActivity>;
-    /// The latest reads of TLP:RED and TLP:AMBER+STRICT reports (among
-    /// the newest `WINDOW` entries of the log), newest first; audited.
-    async fn restricted_reads(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// The latest reads of TLP:RED and TLP:AMBER+STRICT reports and STIX
+    /// objects (among the newest `WINDOW` entries of the log), newest
+    /// first; audited.
+    async fn restricted_reads(&self, actor: &Actor, limit: i64) -> Result<Vec<RestrictedRead>>;
 }
 
 const PENDING: &str = "
@@ -112,14 +123,37 @@ const BY_COMMUNITY: &str = "
     WHERE v.created_at >= $1 AND v.created_at < $3 AND a.community_id IS NOT NULL
     GROUP BY a.community_id, (v.created_at - $1) / $2";
 
+// A report's read names its TLP in the detail; a read of STIX objects
+// names the objects (`audit_objects`), whose TLP is their stored one (any
+// version of the id: the log keeps ids, not versions). The objects are
+// found through `(collection_id, stix_id)`, the index their table has.
+// TAXII pages, logged as runs of rows (`audit_reads`), are not looked
+// at: a run spans up to 10,000 rows, too many to look through per entry.
 const RESTRICTED_READS: &str = "
-    SELECT seq, at, actor_user, actor_org, actor, action, object, source, outcome, detail,
-           prev_hash, hash
-    FROM audit_log
-    WHERE seq >= $1 AND action IN ('item.read', 'item.read_version') AND outcome = 'ok'
-      AND (detail LIKE '% TLP:RED' OR detail LIKE '% TLP:AMBER+STRICT')
-    ORDER BY seq DESC
+    SELECT a.seq, a.at, a.actor_user, a.actor_org, a.actor, a.action, a.object, a.source,
+           a.outcome, a.detail, a.prev_hash, a.hash
+    FROM audit_log a
+    WHERE a.seq >= $1 AND a.outcome = 'ok'
+      AND ((a.action IN ('item.read', 'item.read_version')
+            AND (a.detail LIKE '% TLP:RED' OR a.detail LIKE '% TLP:AMBER+STRICT'))
+        OR EXISTS (
+            SELECT 1 FROM audit_objects ao
+            JOIN stix_objects o
+              ON o.collection_id IN (SELECT id FROM taxii_collections)
+             AND o.stix_id = ao.object_id
+            WHERE ao.seq = a.seq AND o.tlp IN ('RED', 'AMBER+STRICT')))
+    ORDER BY a.seq DESC
     LIMIT $2";
+
+/// The restricted STIX objects the reads `{seqs}` named, RED first.
+const RESTRICTED_OBJECTS: &str = "
+    SELECT DISTINCT ao.seq, ao.object_id, o.tlp
+    FROM audit_objects ao
+    JOIN stix_objects o
+      ON o.collection_id IN (SELECT id FROM taxii_collections)
+     AND o.stix_id = ao.object_id
+    WHERE ao.seq IN ({seqs}) AND o.tlp IN ('RED', 'AMBER+STRICT')
+    ORDER BY ao.seq, o.tlp DESC, ao.object_id";
 
 #[async_trait]
 impl<B: Backend> OverviewStore for SqlStore<B> {
@@ -161,7 +195,7 @@ impl<B: Backend> OverviewStore for SqlStore<B> {
         })
     }
 
-    async fn restricted_reads(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>> {
+    async fn restricted_reads(&self, actor: &Actor, limit: i64) -> Result<Vec<RestrictedRead>> {
         self.may_overview(actor).await?;
         let newest = Sql::new("SELECT MAX(seq) AS seq FROM audit_log")
             .fetch_one(self)
@@ -174,7 +208,8 @@ impl<B: Backend> OverviewStore for SqlStore<B> {
             .fetch_all(self)
             .await?;
         let entries = rows.iter().map(audit_entry).collect::<Result<Vec<_>>>()?;
-        let detail = format!("{} restricted reads", entries.len());
+        let reads = self.what_was_read(entries).await?;
+        let detail = format!("{} restricted reads", reads.len());
         self.audit
             .read(
                 None,
@@ -184,12 +219,47 @@ impl<B: Backend> OverviewStore for SqlStore<B> {
                 &detail,
             )
             .await?;
-        Ok(entries)
+        Ok(reads)
     }
 }
 
 #[allow(private_bounds)]
 impl<B: Backend> SqlStore<B> {
+    /// Each read with the restricted thing it read: a report's from the
+    /// entry itself, STIX objects' from what the entry named.
+    async fn what_was_read(&self, entries: Vec<AuditEntry>) -> Result<Vec<RestrictedRead>> {
+        let stix: Vec<i64> = entries
+            .iter()
+            .filter(|e| !e.action.starts_with("item."))
+            .map(|e| e.seq)
+            .collect();
+        let mut named: std::collections::HashMap<i64, (String, Tlp)> = Default::default();
+        if !stix.is_empty() {
+            let mut q = Sql::built(String::new());
+            let ps: Vec<String> = stix.iter().map(|s| q.p(*s)).collect();
+            q.push(&RESTRICTED_OBJECTS.replace("{seqs}", &ps.join(", ")));
+            for r in q.fetch_all(self).await? {
+                let tlp = Tlp::parse(&r.text("tlp")?)
+                    .map_err(|e| crate::StoreError::corrupt("stix_objects", e))?;
+                // Rows come RED first for each read: the first one is kept.
+                let object = r.text("object_id")?;
+                named.entry(r.i64("seq")?).or_insert((object, tlp));
+            }
+        }
+        Ok(entries
+            .into_iter()
+            .filter_map(|entry| {
+                let (object, tlp) = if entry.action.starts_with("item.") {
+                    let tlp = entry.detail.rsplit("TLP:").next().unwrap_or_default();
+                    (entry.object.clone(), Tlp::parse(tlp).ok()?)
+                } else {
+                    named.remove(&entry.seq)?
+                };
+                Some(RestrictedRead { entry, object, tlp })
+            })
+            .collect())
+    }
+
     /// Counts per group and week from `sql` (two halves, summed here).
     async fn activity(
         &self,

@@ -26,13 +26,11 @@ msg-warning-too-wide = “{ $value }” is too wide a range for a warning list.
 
 # Lines of a list (CSV, text, feeds)
 msg-line-invalid = “{ $field }” on this line could not be read.
-msg-line-time = The date is not valid, or the end of the validity period is before its start.
 msg-line-expired = The value has expired. An expired indicator blocks nothing, so it is not accepted.
 msg-line-size = More than can be read at once; nothing from here on was read. Split the list.
 msg-line-too-many-errors = Too many lines could not be read; only the first are listed.
 msg-line-encoding = This line is not valid UTF-8 text.
 msg-line-columns = Too many columns.
-msg-line-port = The port is not valid, or does not match the port in the value.
 
 # STIX bundles
 msg-stix-property = This property does not follow the STIX 2.1 specification.

@@ -26,13 +26,11 @@ msg-warning-too-wide = 「{ $value }」は範囲が広すぎるため、警告�
 
 # 一覧（CSV・テキスト・フィード）の行
 msg-line-invalid = この行の「{ $field }」を読み取れませんでした。
-msg-line-time = 日時が正しくないか、有効期間の終わりが始まりより前になっています。
 msg-line-expired = 有効期限が過ぎています。期限切れの指標は何も防げないため、受け付けません。
 msg-line-size = 一度に読み取れる量を超えたため、ここから後は読んでいません。一覧を分けて送ってください。
 msg-line-too-many-errors = 読み取れない行が多すぎるため、最初の分だけを表示しています。
 msg-line-encoding = この行は UTF-8 の文字として読み取れません。
 msg-line-columns = 列が多すぎます。
-msg-line-port = ポート番号が正しくないか、値の中のポートと一致しません。
 
 # STIX バンドル
 msg-stix-property = このプロパティは STIX 2.1 の仕様に合っていません。

@@ -1,8 +1,8 @@
 //! The audit log page for those who read it (platform administrators all
 //! of it, organisation administrators their organisation's): filters,
 //! 50 entries a page with keyset paging, a CSV export of the filtered
-//! view, and verification of the chain. Filters are checked here, field by
-//! field, before anything is asked of the store.
+//! view, and verification of the chain. Filters are read by `filter.rs`,
+//! as for the REST listing.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -14,10 +14,12 @@ use fluent_bundle::FluentArgs;
 use minijinja::context;
 use minijinja::value::Value;
 use renkei_core::checkpoint::Checkpoint;
-use renkei_core::{AuditEntry, AuditOutcome, OrgId, Timestamp};
-use renkei_store::{ACTIONS, AuditEvent, AuditFilter, Store};
+use renkei_core::{AuditEntry, AuditOutcome, Timestamp};
+use renkei_store::{ACTIONS, AuditEvent, Store};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
+
+use super::filter::{BadField, FilterForm, parse, query_of, scope};
 
 use crate::http::AppState;
 use crate::http::auth::Principal;
@@ -27,156 +29,8 @@ use crate::http::page::{CsrfForm, PortalForm, error_page, layout, login_redirect
 /// Entries on one page.
 pub const PAGE: i64 = 50;
 
-/// Longest who/object filter, in characters.
-const MAX_TEXT: usize = 200;
-
 /// One verification at a time: it reads the whole log.
 static VERIFYING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
-
-/// The filters as the form sends them; all text, checked by [`parse`].
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct FilterForm {
-    #[serde(default)]
-    who: String,
-    #[serde(default)]
-    org: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    object: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    before: String,
-}
-
-/// A filter field that is not valid: its name (`audit-error-<field>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BadField(pub &'static str);
-
-/// The filter the form asks for. `org` is only the form's choice; who may
-/// read which organisation's entries is decided by [`scope`] and the store.
-pub(crate) fn parse(f: &FilterForm) -> Result<AuditFilter, BadField> {
-    let text = |v: &str, field| {
-        let v = v.trim();
-        match v.chars().count() {
-            0 => Ok(None),
-            n if n > MAX_TEXT => Err(BadField(field)),
-            _ => Ok(Some(v.to_owned())),
-        }
-    };
-    let actor = text(&f.who, "who")?;
-    let object = text(&f.object, "object")?;
-    let org = match f.org.trim() {
-        "" => None,
-        o => Some(OrgId(
-            o.parse().ok().filter(|n| *n > 0).ok_or(BadField("org"))?,
-        )),
-    };
-    let action = match f.action.trim() {
-        "" => None,
-        a => Some(
-            ACTIONS
-                .iter()
-                .find(|x| **x == a)
-                .ok_or(BadField("action"))?
-                .to_string(),
-        ),
-    };
-    let outcome = match f.outcome.trim() {
-        "" => None,
-        o => Some(AuditOutcome::parse(o).ok_or(BadField("outcome"))?),
-    };
-    let from = jst_day(&f.from, "from")?;
-    let to = jst_day(&f.to, "to")?;
-    if let (Some(a), Some(b)) = (from, to)
-        && b < a
-    {
-        return Err(BadField("range"));
-    }
-    let before_seq = match f.before.trim() {
-        "" => None,
-        b => Some(
-            b.parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(BadField("before"))?,
-        ),
-    };
-    Ok(AuditFilter {
-        org,
-        actor,
-        action,
-        object,
-        from,
-        // The end day is included: entries before the next day's start.
-        until: to.map(|t| t.plus_seconds(24 * 3600)),
-        outcome,
-        before_seq,
-    })
-}
-
-/// The start of a `YYYY-MM-DD` day in Japan time.
-fn jst_day(v: &str, field: &'static str) -> Result<Option<Timestamp>, BadField> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(v, &fmt).map_err(|_| BadField(field))?;
-    if !(1970..=9999).contains(&d.year()) {
-        return Err(BadField(field));
-    }
-    let at = d.midnight().assume_offset(time::macros::offset!(+9));
-    Ok(Some(Timestamp((at.unix_timestamp_nanos() / 1_000) as i64)))
-}
-
-/// The organisation whose entries the viewer reads: an organisation
-/// administrator always their own, a platform administrator the one
-/// chosen (all when none).
-fn scope(p: &Principal, f: &mut AuditFilter) {
-    if !renkei_core::is_platform_admin(p.viewer()) {
-        f.org = p.viewer().org;
-    }
-}
-
-/// The query string of `f` (and `before`), for links that keep the view.
-fn query_of(form: &FilterForm, before: Option<i64>) -> String {
-    let mut parts = Vec::new();
-    for (k, v) in [
-        ("who", &form.who),
-        ("org", &form.org),
-        ("action", &form.action),
-        ("object", &form.object),
-        ("from", &form.from),
-        ("to", &form.to),
-        ("outcome", &form.outcome),
-    ] {
-        let v = v.trim();
-        if !v.is_empty() {
-            parts.push(format!("{k}={}", form_encode(v)));
-        }
-    }
-    if let Some(b) = before {
-        parts.push(format!("before={b}"));
-    }
-    parts.join("&")
-}
-
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// The Fluent key naming an action code (`item.read` → `action-item-read`).
 pub fn action_key(code: &str) -> String {
@@ -246,10 +100,7 @@ async fn show(
     let l = layout(s, p, lang, "/admin/audit").await;
     let base = context! {
         l, orgs, actions, platform, verified,
-        f => context! {
-            who => form.who.trim(), object => form.object.trim(), from => form.from.trim(),
-            to => form.to.trim(), outcome => form.outcome.trim(),
-        },
+        f => form.fields().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         export_max => renkei_store::audit::EXPORT_MAX,
     };
     let mut filter = match parse(&form) {
@@ -557,48 +408,6 @@ async fn verify_now(store: std::sync::Arc<dyn Store>, settings: &crate::Settings
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> FilterForm {
-        let q: String = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", form_encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        serde_urlencoded::from_str(&q).expect("form")
-    }
-
-    #[test]
-    fn bad_filters_name_their_field() {
-        let cases: &[(&[(&str, &str)], &str)] = &[
-            (&[("from", "2026-13-01")], "from"),
-            (&[("to", "yesterday")], "to"),
-            (&[("from", "2026-04-02"), ("to", "2026-04-01")], "range"),
-            (&[("action", "item.steal")], "action"),
-            (&[("outcome", "maybe")], "outcome"),
-            (&[("org", "-3")], "org"),
-            (&[("before", "x")], "before"),
-        ];
-        for (pairs, field) in cases {
-            assert_eq!(parse(&form(pairs)), Err(BadField(field)), "{pairs:?}");
-        }
-        let long = "x".repeat(201);
-        assert_eq!(parse(&form(&[("who", &long)])), Err(BadField("who")));
-        assert_eq!(parse(&form(&[("object", &long)])), Err(BadField("object")));
-    }
-
-    #[test]
-    fn dates_are_whole_days_in_japan_time() {
-        let f = parse(&form(&[("from", "2026-04-01"), ("to", "2026-04-01")])).expect("valid");
-        // 2026-04-01 00:00 JST is 2026-03-31 15:00 UTC.
-        assert_eq!(
-            f.from.map(Timestamp::to_rfc3339).as_deref(),
-            Some("2026-03-31T15:00:00Z")
-        );
-        assert_eq!(
-            f.until.map(Timestamp::to_rfc3339).as_deref(),
-            Some("2026-04-01T15:00:00Z")
-        );
-    }
 
     #[test]
     fn every_action_code_has_a_name_in_both_languages() {

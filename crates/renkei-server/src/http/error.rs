@@ -78,6 +78,8 @@ pub(crate) const CODES: &[&str] = &[
     "share-audience-unknown",
     "share-lines-unreadable",
     "share-no-values",
+    "audit-filter-invalid",
+    "audit-filter-range",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.
@@ -149,7 +151,9 @@ impl ApiError {
     #[must_use]
     pub(crate) fn with_code(mut self, code: &'static str, args: &[(&'static str, &str)]) -> Self {
         debug_assert!(
-            CODES.contains(&code) || renkei_core::PARSE_CODES.contains(&code),
+            CODES.contains(&code)
+                || renkei_core::PARSE_CODES.contains(&code)
+                || renkei_stix::PARSE_CODES.contains(&code),
             "unlisted error code {code}"
         );
         self.code = Some(code);
@@ -241,24 +245,19 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(what),
-            // The store's refusals of administration all begin so.
-            StoreError::Forbidden(why) if why.starts_with("only administrators") => {
-                Self::forbidden(why).with_code("admin-only", &[])
-            }
+            StoreError::AdminOnly(why) => Self::forbidden(why).with_code("admin-only", &[]),
             StoreError::Forbidden(why) => Self::forbidden(why).with_code("forbidden", &[]),
-            // Audiences naming ids that do not exist (`items::check_audiences`).
-            StoreError::Conflict { field, message }
-                if message.starts_with("no such recipient: ") =>
-            {
-                let names = message.trim_start_matches("no such recipient: ").to_owned();
+            StoreError::UnknownRecipients { field, names } => {
+                let names = names.join(", ");
                 Self {
-                    status: StatusCode::CONFLICT,
-                    title: "Conflict",
-                    detail: format!("{field}: {message}"),
                     field: Some(field.to_owned()),
                     code: Some("audience-unknown-ids"),
-                    args: Some(Box::new(vec![("names", names)])),
-                    ..Self::new(StatusCode::CONFLICT, "Conflict", "")
+                    args: Some(Box::new(vec![("names", names.clone())])),
+                    ..Self::new(
+                        StatusCode::CONFLICT,
+                        "Conflict",
+                        format!("{field}: no such recipient: {names}"),
+                    )
                 }
             }
             StoreError::Conflict { field, message } => Self {

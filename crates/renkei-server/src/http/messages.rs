@@ -152,8 +152,9 @@ mod tests {
             }
             for c in renkei_core::PARSE_CODES
                 .iter()
+                .chain(renkei_stix::PARSE_CODES)
                 .chain(renkei_stix::lists::LINE_CODES)
-                .chain(&["stix-property", "audience-unknown-ids"])
+                .chain(&["stix-property", "audience-unknown-ids", "line-invalid"])
             {
                 if !t.has(lang, &format!("msg-{c}")) {
                     missing.push(format!("{lang:?} msg-{c}"));

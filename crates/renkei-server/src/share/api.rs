@@ -567,7 +567,9 @@ pub struct NotificationParams {
     pub limit: Option<i64>,
 }
 
-/// What has arrived that the caller may read, oldest first from `after`.
+/// What others have shared that the caller may read, oldest first from
+/// `after`; what the caller's own organisation shared is left out, as on
+/// the portal's notifications.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = TAG, operation_id = "list_notifications", params(NotificationParams), responses((status = 200, body = NotificationsView), (status = 422, description = "`after` is not a cursor from a previous answer")), security(("bearer" = [])))]
 pub async fn notifications(
     State(s): State<AppState>,
@@ -586,7 +588,7 @@ pub async fn notifications(
     };
     let found = s
         .store
-        .added_since(&p.actor, after, q.limit.unwrap_or(100))
+        .news_since(&p.actor, after, q.limit.unwrap_or(100))
         .await?;
     let next = found
         .last()

@@ -176,7 +176,11 @@ pub struct LineErrorView {
     pub line: usize,
     pub field: String,
     pub input: String,
+    /// What is wrong, in English.
     pub message: String,
+    /// A stable code naming what is wrong, whatever the language of
+    /// `message`.
+    pub code: String,
 }
 
 impl From<&LineError> for LineErrorView {
@@ -186,6 +190,7 @@ impl From<&LineError> for LineErrorView {
             field: e.field.to_owned(),
             input: e.input.clone(),
             message: e.message.clone(),
+            code: e.code.to_owned(),
         }
     }
 }

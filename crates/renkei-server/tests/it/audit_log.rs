@@ -547,3 +547,63 @@ async fn administrators_edit_organisations_users_and_communities_audited() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_overview_lists_reads_of_restricted_stix_objects() {
+    for (db, app) in every_backend().await {
+        let (_, col) = app.council().await;
+        let power = app.token(&app.power, renkei_core::Role::Reporter).await;
+        let id = |n: u8| format!("indicator--7a1e2d2b-17d4-4cbf-938f-98ee46b3cd{n:02}");
+        let bundle = |n: u8| {
+            serde_json::json!({"type": "bundle", "id": format!("bundle--7a1e2d2b-17d4-4cbf-938f-98ee46b3ce{n:02}"), "objects": [{
+                "type": "indicator", "spec_version": "2.1", "id": id(n),
+                "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                "pattern": format!("[domain-name:value = 'r{n}.evil-co.jp']"), "pattern_type": "stix",
+                "valid_from": "2026-11-01T00:00:00Z"
+            }]})
+        };
+        // One AMBER+STRICT indicator and one GREEN, each read on its page.
+        for (n, tlp) in [(1, "AMBER%2BSTRICT"), (2, "GREEN")] {
+            let path = format!(
+                "/api/v1/imports?format=stix&tlp={tlp}&collection={}",
+                col.id
+            );
+            let r = app.api("POST", &path, Some(&power), Some(bundle(n))).await;
+            assert_eq!(r.status, 201, "{db}: {}", r.body);
+            let r = app
+                .api(
+                    "GET",
+                    &format!("/api/v1/objects/{}", id(n)),
+                    Some(&power),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 200, "{db}: {}", r.body);
+        }
+        let cookie = app
+            .login("admin@nco.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        let page = app.get("/admin/overview", &cookie).await;
+        assert_eq!(page.status, 200, "{db}: {}", page.body);
+        let reads = page
+            .body
+            .split("id=\"restricted-reads\"")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .expect("reads table");
+        let strict = reads
+            .split("<tr>")
+            .find(|r| r.contains(&id(1)))
+            .unwrap_or_else(|| panic!("{db}: the AMBER+STRICT read is not listed: {reads}"));
+        assert!(strict.contains("TLP:AMBER+STRICT"), "{db}: {strict}");
+        assert!(
+            strict.contains(&format!("href=\"/intel/objects/{}\"", id(1))),
+            "{db}: {strict}"
+        );
+        assert!(
+            !reads.contains(&id(2)),
+            "{db}: a GREEN read listed: {reads}"
+        );
+    }
+}

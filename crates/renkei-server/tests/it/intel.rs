@@ -491,3 +491,51 @@ async fn a_revoked_indicator_leaves_look_ups_and_exports() {
         .contains("revoked.evil-co.jp")
     );
 }
+
+/// The notifications feed over REST holds what others shared, as the
+/// portal's notifications do: the electricity operator's indicator is news
+/// to the national office and not to the operator itself, and the other
+/// way round; on both stores.
+#[tokio::test]
+async fn rest_notifications_leave_out_ones_own_shares() {
+    for (db, app) in crate::support::every_backend().await {
+        let (_, col) = app.council().await;
+        let power = app.token(&app.power, Role::Reporter).await;
+        let nco = app.token(&app.nco, Role::Reporter).await;
+        let bundle = |n: u8| {
+            json!({"type": "bundle", "id": format!("bundle--5d0092c5-5f74-4287-9642-33f4c354e5{n:02}"), "objects": [{
+                "type": "indicator", "spec_version": "2.1",
+                "id": format!("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd{n:02}"),
+                "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+                "pattern": format!("[domain-name:value = 'n{n}.evil-co.jp']"), "pattern_type": "stix",
+                "valid_from": "2026-11-01T00:00:00Z"
+            }]})
+            .to_string()
+        };
+        let q = format!("format=stix&tlp=GREEN&collection={}", col.id);
+        for (t, n) in [(&power, 1), (&nco, 2)] {
+            let r = import(&app, t, &q, &bundle(n)).await;
+            assert_eq!(r.status, 201, "{db}: {}", r.body);
+        }
+        for (t, theirs) in [(&power, 2), (&nco, 1)] {
+            let r = app.api("GET", "/api/v1/notifications", Some(t), None).await;
+            assert_eq!(r.status, 200, "{db}: {}", r.body);
+            let body = r.json();
+            let got: Vec<String> = body["objects"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(
+                got,
+                vec![format!(
+                    "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd{theirs:02}"
+                )],
+                "{db}: only the other organisation's share"
+            );
+        }
+    }
+}

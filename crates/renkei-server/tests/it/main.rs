@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod audit_log;
+mod audit_rest;
 mod bounds;
 mod checkpoints;
 mod feeds;

@@ -329,3 +329,106 @@ async fn a_refused_sign_in_keeps_the_email_typed() {
     );
     japanese_only("refused sign-in", &r.body);
 }
+
+/// The keys (`msg-…`, `error-…`) of every Fluent file of `lang`.
+fn bundle_keys(lang: &str) -> std::collections::BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("i18n")
+        .join(lang);
+    let mut keys = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(dir).expect("i18n dir") {
+        let text = std::fs::read_to_string(e.expect("entry").path()).expect("ftl");
+        keys.extend(
+            text.lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_owned()))
+                .filter(|k| !k.starts_with(['#', ' ', '.'])),
+        );
+    }
+    keys
+}
+
+/// The error codes written in the domain crates' and the server's sources
+/// (tests left out): `with_code("c"`, `code: "c"`, `code: Some("c")`, a
+/// line error's first argument and a parse error's second (`refusal`).
+fn codes_in_sources() -> std::collections::BTreeSet<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut found = std::collections::BTreeSet::new();
+    for dir in ["renkei-core/src", "renkei-stix/src", "renkei-server/src"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("source dir") {
+                let path = e.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.to_string_lossy().into_owned();
+                if !name.ends_with(".rs") || name.ends_with("tests.rs") {
+                    continue;
+                }
+                let all = std::fs::read_to_string(&path).expect("source");
+                let src = all
+                    .split("#[cfg(test)]\nmod tests {")
+                    .next()
+                    .unwrap_or_default();
+                let literal = |rest: &str, nth: usize| {
+                    let rest = rest.trim_start();
+                    if !rest.starts_with('"') {
+                        return None;
+                    }
+                    rest.split('"').nth(nth).map(str::to_owned)
+                };
+                for (marker, nth) in [
+                    ("with_code(", 1),
+                    ("code: ", 1),
+                    ("code: Some(", 1),
+                    ("LineError::new(", 1),
+                    ("refusal(", 3),
+                ] {
+                    for part in src.split(marker).skip(1) {
+                        if let Some(c) = literal(part, nth)
+                            && !c.is_empty()
+                            && c.bytes()
+                                .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
+                        {
+                            found.insert(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Every code an error can carry has a text of its own in both languages:
+/// the lists the domain crates publish, and every code written in the
+/// sources, so a new code without a message fails here.
+#[test]
+fn every_error_code_has_a_message_in_both_languages() {
+    let written = codes_in_sources();
+    for c in [
+        "line-time-invalid",
+        "port-invalid",
+        "admin-only",
+        "misp-not-pair",
+    ] {
+        assert!(written.contains(c), "the walk missed {c}: {written:?}");
+    }
+    let listed = renkei_core::PARSE_CODES
+        .iter()
+        .chain(renkei_stix::PARSE_CODES)
+        .chain(renkei_stix::lists::LINE_CODES)
+        .map(|c| (*c).to_owned());
+    let all: std::collections::BTreeSet<String> = written.iter().cloned().chain(listed).collect();
+    let mut missing = Vec::new();
+    for lang in ["ja", "en"] {
+        let keys = bundle_keys(lang);
+        for c in &all {
+            if !keys.contains(&format!("msg-{c}")) && !keys.contains(&format!("error-{c}")) {
+                missing.push(format!("{lang}: {c}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "codes with no message: {missing:?}");
+}

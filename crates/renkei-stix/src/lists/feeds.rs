@@ -219,6 +219,7 @@ pub(super) fn read_drop(input: &[u8], layout: Layout, b: &mut Builder) {
             b.refuse(
                 1,
                 vec![LineError::new(
+                    "line-encoding",
                     line,
                     "encoding",
                     &shown,
@@ -252,16 +253,30 @@ pub(super) fn read_drop(input: &[u8], layout: Layout, b: &mut Builder) {
 
 /// A JSON line's `(cidr, sblid)`, or `None` for the metadata record.
 fn json_record(line: usize, text: &str) -> Result<Option<(String, String)>, LineError> {
-    let bad = |m: &str| LineError::new(line, "value", text, m);
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| bad(&format!("not a JSON record: {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        LineError::new(
+            "line-not-json",
+            line,
+            "value",
+            text,
+            format!("not a JSON record: {e}"),
+        )
+    })?;
     if v.get("type").and_then(serde_json::Value::as_str) == Some("metadata") {
         return Ok(None);
     }
     let cidr = v
         .get("cidr")
         .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| bad("a DROP record names its network in \"cidr\""))?;
+        .ok_or_else(|| {
+            LineError::new(
+                "line-drop-no-cidr",
+                line,
+                "value",
+                text,
+                "a DROP record names its network in \"cidr\"",
+            )
+        })?;
     let sbl = v
         .get("sblid")
         .and_then(serde_json::Value::as_str)

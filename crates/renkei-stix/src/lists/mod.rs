@@ -160,14 +160,17 @@ pub struct LineError {
 
 /// The codes of line errors not made from a value's [`ParseError`].
 pub const LINE_CODES: &[&str] = &[
-    "line-invalid",
-    "line-time",
+    "line-time-invalid",
+    "line-time-order",
     "line-expired",
     "line-size",
     "line-too-many-errors",
     "line-encoding",
     "line-columns",
-    "line-port",
+    "line-port-mismatch",
+    "line-quote-open",
+    "line-not-json",
+    "line-drop-no-cidr",
 ];
 
 impl fmt::Display for LineError {
@@ -177,16 +180,16 @@ impl fmt::Display for LineError {
 }
 
 impl LineError {
-    fn new(line: usize, field: &'static str, input: &str, message: impl Into<String>) -> Self {
-        let code = match field {
-            "valid_from" | "valid_until" => "line-time",
-            "size" => "line-size",
-            "errors" => "line-too-many-errors",
-            "encoding" => "line-encoding",
-            "columns" => "line-columns",
-            "port" => "line-port",
-            _ => "line-invalid",
-        };
+    /// The error of `line` with its `code` (one of [`LINE_CODES`]); its
+    /// arguments, if any, are added with [`LineError::with_args`].
+    fn new(
+        code: &'static str,
+        line: usize,
+        field: &'static str,
+        input: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        debug_assert!(LINE_CODES.contains(&code), "unlisted code {code}");
         Self {
             line,
             field,
@@ -197,11 +200,19 @@ impl LineError {
         }
     }
 
+    fn with_args(mut self, args: &[(&'static str, &str)]) -> Self {
+        self.args = args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self
+    }
+
     fn from_parse(line: usize, input: &str, e: ParseError) -> Self {
         Self {
             code: e.code,
             args: e.args,
-            ..Self::new(line, e.field, input, e.message)
+            line,
+            field: e.field,
+            input: echo(input),
+            message: e.message,
         }
     }
 }
@@ -499,27 +510,29 @@ impl Builder {
             if let (Some(until), Some(now)) = (&e.valid_until, self.now)
                 && until.micros <= now.0
             {
-                errors.push(LineError {
-                    code: "line-expired",
-                    ..LineError::new(
-                        line,
-                        "valid_until",
-                        &until.text,
-                        format!(
-                            "{text} expired at {}; an expired indicator blocks nothing",
-                            until.text
-                        ),
-                    )
-                });
-            } else if let (Some(from), Some(until)) = (&e.valid_from, &e.valid_until)
-                && until.micros <= from.micros
-            {
                 errors.push(LineError::new(
+                    "line-expired",
                     line,
                     "valid_until",
                     &until.text,
-                    format!("must be later than valid_from ({})", from.text),
+                    format!(
+                        "{text} expired at {}; an expired indicator blocks nothing",
+                        until.text
+                    ),
                 ));
+            } else if let (Some(from), Some(until)) = (&e.valid_from, &e.valid_until)
+                && until.micros <= from.micros
+            {
+                errors.push(
+                    LineError::new(
+                        "line-time-order",
+                        line,
+                        "valid_until",
+                        &until.text,
+                        format!("must be later than valid_from ({})", from.text),
+                    )
+                    .with_args(&[("value", &until.text), ("from", &from.text)]),
+                );
             }
         }
         if !errors.is_empty() {
@@ -561,6 +574,7 @@ impl Builder {
             self.out.counts.refused += span;
             if first_time {
                 self.push_error(LineError::new(
+                    "line-size",
                     line,
                     "size",
                     &fresh[0].endpoint(),
@@ -584,6 +598,7 @@ impl Builder {
         match self.out.errors.len() {
             n if n < MAX_LINE_ERRORS => self.out.errors.push(e),
             n if n == MAX_LINE_ERRORS => self.out.errors.push(LineError::new(
+                "line-too-many-errors",
                 e.line,
                 "errors",
                 "",

@@ -258,6 +258,7 @@ pub(super) fn read(
             RecordKind::Unterminated => b.refuse(
                 r.span,
                 vec![LineError::new(
+                    "line-quote-open",
                     r.line,
                     "value",
                     &shown(r.bytes),
@@ -347,7 +348,9 @@ fn cell(fields: &[String], i: Option<usize>) -> Option<&str> {
 }
 
 fn time(line: usize, field: &'static str, t: &str) -> Result<StixTime, LineError> {
-    StixTime::parse_loose(&nfkc(t)).map_err(|m| LineError::new(line, field, t, m))
+    StixTime::parse_loose(&nfkc(t)).map_err(|m| {
+        LineError::new("line-time-invalid", line, field, t, m).with_args(&[("value", t)])
+    })
 }
 
 /// One data record's outcome.
@@ -356,6 +359,7 @@ fn row(r: &Record<'_>, layout: Layout, c: &Columns) -> Outcome {
     let refuse = |e: LineError| Outcome::Refused(vec![e]);
     if r.bytes.iter().filter(|b| **b == b',').count() >= MAX_COLUMNS {
         return refuse(LineError::new(
+            "line-columns",
             line,
             "columns",
             &shown(r.bytes),
@@ -364,6 +368,7 @@ fn row(r: &Record<'_>, layout: Layout, c: &Columns) -> Outcome {
     }
     let Ok(text) = std::str::from_utf8(r.bytes) else {
         return refuse(LineError::new(
+            "line-encoding",
             line,
             "encoding",
             &shown(r.bytes),
@@ -417,14 +422,17 @@ fn entry(
     let mut e = ListEntry::new(line, read.value);
     e.port = read.port;
     if let Some(p) = cell(f, c.port) {
-        let n = values::port(&nfkc(p)).map_err(|x| LineError::new(line, "port", p, x.message))?;
-        if e.port.is_some_and(|q| q != n) {
+        let n = values::port(&nfkc(p)).map_err(|x| LineError::from_parse(line, p, x))?;
+        if let Some(q) = e.port.filter(|q| *q != n) {
+            let named = q.to_string();
             return Err(LineError::new(
+                "line-port-mismatch",
                 line,
                 "port",
                 p,
-                format!("the value names port {}", e.port.unwrap_or_default()),
-            ));
+                format!("the value names port {named}"),
+            )
+            .with_args(&[("value", p), ("port", &named)]));
         }
         e.port = Some(n);
     }

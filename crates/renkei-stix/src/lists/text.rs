@@ -164,6 +164,7 @@ pub(super) fn read(input: &str, prefix: Option<&str>, b: &mut Builder) {
             b.refuse(
                 total - n,
                 vec![LineError::new(
+                    "line-size",
                     line,
                     "size",
                     "",
@@ -201,7 +202,12 @@ fn line_outcome(line: usize, text: &str) -> Outcome {
                 let e = values::read(refanged.trim_end_matches(['.', ',', ':', ';', ')']), None)
                     .err()
                     .unwrap_or_else(|| {
-                        renkei_core::ParseError::new("value", "is not an indicator")
+                        crate::refusal(
+                            "value",
+                            "value-not-indicator",
+                            &[("value", token)],
+                            "is not an indicator",
+                        )
                     });
                 errors.push(LineError::from_parse(line, token, e));
             }

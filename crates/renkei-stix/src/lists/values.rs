@@ -56,7 +56,7 @@ pub(super) fn read(raw: &str, kind: Option<ValueKind>) -> Result<Read, ParseErro
 pub(super) fn read_normal(normal: &str, kind: Option<ValueKind>) -> Result<Read, ParseError> {
     let s = normal.trim();
     if s.is_empty() {
-        return Err(ParseError::new("value", "is empty"));
+        return Err(crate::refusal("value", "value-empty", &[], "is empty"));
     }
     if let Some(r) = endpoint(s, kind)? {
         return Ok(r);
@@ -112,8 +112,10 @@ fn guess(raw: &str) -> Result<IndicatorValue, ParseError> {
 pub(super) fn port(p: &str) -> Result<u16, ParseError> {
     match p.parse::<u16>() {
         Ok(n) if n > 0 && p.len() <= 5 => Ok(n),
-        _ => Err(ParseError::new(
+        _ => Err(crate::refusal(
             "port",
+            "port-invalid",
+            &[("value", p), ("min", "1")],
             format!("{p:?} is not a port (1 to 65535)"),
         )),
     }
@@ -180,12 +182,12 @@ fn endpoint(s: &str, kind: Option<ValueKind>) -> Result<Option<Read>, ParseError
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let not_host = || {
-        ParseError::new(
+        let schemes = WEB_SCHEMES.join(", ");
+        crate::refusal(
             "value",
-            format!(
-                "{s:?} is not a web URL ({} are), and names no host to keep instead",
-                WEB_SCHEMES.join(", ")
-            ),
+            "value-url-no-host",
+            &[("value", s), ("schemes", &schemes)],
+            format!("{s:?} is not a web URL ({schemes} are), and names no host to keep instead"),
         )
     };
     let (host, p) = if let Some(v6) = hostport.strip_prefix('[') {

@@ -80,7 +80,7 @@ fn not_mapped(name: &str, relation: &str) -> String {
 fn time(raw: &str) -> Result<String, ParseError> {
     StixTime::parse_loose(raw.trim())
         .map(|t| StixTime::from_timestamp(renkei_core::Timestamp(t.micros)).text)
-        .map_err(|m| ParseError::new("value", m))
+        .map_err(|m| crate::refusal("value", "time-invalid", &[("value", raw.trim())], m))
 }
 
 /// `ip-port` and `network-connection`: one network-traffic, its ends
@@ -134,7 +134,12 @@ fn traffic(name: &str, attrs: &[Attr]) -> Built {
                 if p.is_empty() || p.len() > 64 {
                     b.errors.push((
                         i,
-                        ParseError::new("value", "a protocol name of 1 to 64 bytes"),
+                        crate::refusal(
+                            "value",
+                            "misp-text-length",
+                            &[("max", "64")],
+                            "a protocol name of 1 to 64 bytes",
+                        ),
                     ));
                     continue;
                 }
@@ -294,7 +299,12 @@ fn x509(attrs: &[Attr]) -> Built {
                     }
                     Err(_) => b.errors.push((
                         i,
-                        ParseError::new("value", format!("{v:?} is not an integer")),
+                        crate::refusal(
+                            "value",
+                            "misp-not-integer",
+                            &[("value", v)],
+                            format!("{v:?} is not an integer"),
+                        ),
                     )),
                 }
                 continue;
@@ -428,7 +438,12 @@ fn file(attrs: &[Attr]) -> Built {
                 if v.is_empty() || v.len() > renkei_core::indicator::MAX_VALUE_LEN {
                     b.errors.push((
                         i,
-                        ParseError::new("value", "a file name must be 1 to 4096 bytes"),
+                        crate::refusal(
+                            "value",
+                            "misp-text-length",
+                            &[("max", "4096")],
+                            "a file name must be 1 to 4096 bytes",
+                        ),
                     ));
                     continue;
                 }
@@ -440,9 +455,7 @@ fn file(attrs: &[Attr]) -> Built {
                     b.shape.terms.push(Term::int("file", "file:size", n, v));
                     f.insert("size".into(), json!(n));
                 }
-                _ => b
-                    .errors
-                    .push((i, ParseError::new("value", format!("{v:?} is not a size")))),
+                _ => b.errors.push((i, super::terms::not_size(v))),
             },
             "mimetype" => {
                 f.insert("mime_type".into(), json!(v));

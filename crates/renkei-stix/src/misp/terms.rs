@@ -19,8 +19,10 @@ const MAX_TEXT: usize = renkei_core::indicator::MAX_VALUE_LEN;
 fn text(value: &str) -> Result<&str, ParseError> {
     let v = value.trim();
     if v.is_empty() || v.len() > MAX_TEXT {
-        return Err(ParseError::new(
+        return Err(crate::refusal(
             "value",
+            "misp-text-length",
+            &[("max", &MAX_TEXT.to_string())],
             format!("must be 1 to {MAX_TEXT} bytes"),
         ));
     }
@@ -48,10 +50,14 @@ pub(super) fn sco_type(v: &IndicatorValue) -> &'static str {
 }
 
 pub(super) fn port(raw: &str) -> Result<i64, ParseError> {
-    raw.trim()
-        .parse::<u16>()
-        .map(i64::from)
-        .map_err(|_| ParseError::new("value", format!("{raw:?} is not a port (0 to 65535)")))
+    raw.trim().parse::<u16>().map(i64::from).map_err(|_| {
+        crate::refusal(
+            "value",
+            "port-invalid",
+            &[("value", raw), ("min", "0")],
+            format!("{raw:?} is not a port (0 to 65535)"),
+        )
+    })
 }
 
 /// A URL: one without a scheme (`www.example.top`, an `.onion` host) is
@@ -64,8 +70,10 @@ pub(super) fn url(raw: &str) -> Result<IndicatorValue, ParseError> {
                 .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
     });
     if !has_scheme {
-        return Err(ParseError::new(
+        return Err(crate::refusal(
             "value",
+            "misp-url-no-scheme",
+            &[("value", raw)],
             format!(
                 "{raw:?} is not a URL: it has no scheme (http://, https://…); \
                  give it one in MISP, or make it a domain or hostname attribute"
@@ -104,13 +112,21 @@ pub(super) fn hash_name(misp: &str) -> Option<(&'static str, Option<usize>)> {
 
 /// A hash value checked for its algorithm, lower-cased when hexadecimal.
 pub(super) fn hash_value(misp: &str, raw: &str) -> Result<(&'static str, String), ParseError> {
-    let (name, len) = hash_name(misp)
-        .ok_or_else(|| ParseError::new("type", format!("{misp:?} is not a hash type")))?;
+    let (name, len) = hash_name(misp).ok_or_else(|| {
+        crate::refusal(
+            "type",
+            "misp-hash-type-unknown",
+            &[("value", misp)],
+            format!("{misp:?} is not a hash type"),
+        )
+    })?;
     let v = text(raw)?;
     match len {
         Some(n) if v.len() != n || !v.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Err(ParseError::new(
+            Err(crate::refusal(
                 "value",
+                "misp-hash-length",
+                &[("name", name), ("digits", &n.to_string()), ("value", v)],
                 format!("{name} must be {n} hexadecimal digits, got {v:?}"),
             ))
         }
@@ -177,10 +193,25 @@ fn traffic(side: &str, addr: &IndicatorValue, port_no: Option<i64>, shown: &str)
     s
 }
 
+/// A value that is not a size in bytes.
+pub(super) fn not_size(value: &str) -> ParseError {
+    crate::refusal(
+        "value",
+        "misp-not-size",
+        &[("value", value)],
+        format!("{value:?} is not a size"),
+    )
+}
+
 fn split2<'a>(value: &'a str, what: &str) -> Result<(&'a str, &'a str), ParseError> {
-    value
-        .rsplit_once('|')
-        .ok_or_else(|| ParseError::new("value", format!("{value:?} is not {what}")))
+    value.rsplit_once('|').ok_or_else(|| {
+        crate::refusal(
+            "value",
+            "misp-not-pair",
+            &[("value", value), ("form", what)],
+            format!("{value:?} is not {what}"),
+        )
+    })
 }
 
 /// Maps one attribute's type and value.
@@ -358,9 +389,14 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
         }
         "as" => {
             let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-            let n = digits
-                .parse::<u32>()
-                .map_err(|_| ParseError::new("value", format!("{value:?} is not an AS number")))?;
+            let n = digits.parse::<u32>().map_err(|_| {
+                crate::refusal(
+                    "value",
+                    "misp-not-as-number",
+                    &[("value", value)],
+                    format!("{value:?} is not an AS number"),
+                )
+            })?;
             s.terms.push(Term::int(
                 "autonomous-system",
                 "autonomous-system:number",
@@ -450,7 +486,7 @@ fn attribute_shape(t: &str, value: &str) -> Result<Option<Shape>, ParseError> {
                 .parse::<u64>()
                 .ok()
                 .and_then(|n| i64::try_from(n).ok())
-                .ok_or_else(|| ParseError::new("value", format!("{value:?} is not a size")))?;
+                .ok_or_else(|| not_size(value))?;
             s.terms.push(Term::int("file", "file:size", n, value));
         }
         _ => return Ok(None),

@@ -97,6 +97,16 @@ pub trait AuditStore: Send + Sync {
     /// first, for those who may read the audit log of `f.org` (all of it
     /// when `None`); this read is itself audited.
     async fn search_audit(&self, actor: &Actor, f: &AuditFilter, limit: i64) -> Result<AuditPage>;
+    /// As `search_audit`, but going on through the log's windows until
+    /// `limit` (1..=500) entries are found or nothing older matches (at
+    /// most as far back as an export looks): a page whose last entry is
+    /// where the next starts, for clients that page by `before_seq`.
+    async fn find_audit(
+        &self,
+        actor: &Actor,
+        f: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
     /// Every entry matching `f` up to [`EXPORT_MAX`], newest first, and
     /// whether more matched; audited as an export.
     async fn export_audit(&self, actor: &Actor, f: &AuditFilter)
@@ -216,38 +226,22 @@ impl<B: Backend> AuditStore for SqlStore<B> {
         Ok(page)
     }
 
+    async fn find_audit(
+        &self,
+        actor: &Actor,
+        f: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let limit = limit.clamp(1, 500) as usize;
+        Ok(self.collect(actor, f, limit, "audit.read").await?.0)
+    }
+
     async fn export_audit(
         &self,
         actor: &Actor,
         f: &AuditFilter,
     ) -> Result<(Vec<AuditEntry>, bool)> {
-        let object = self.may_read_audit(actor, f.org, "audit.export").await?;
-        if f.object.is_some() {
-            self.index_objects().await?;
-        }
-        // Bounded in rows and in pages (windows of the log looked at).
-        let mut at = f.clone();
-        let mut all = Vec::new();
-        let mut more = false;
-        for _ in 0..EXPORT_PAGES {
-            let left = EXPORT_MAX - all.len();
-            if left == 0 {
-                more = at.before_seq.is_some();
-                break;
-            }
-            let page = self.filtered_page(&at, left.min(500) as i64).await?;
-            all.extend(page.entries);
-            at.before_seq = page.next_before;
-            more = page.next_before.is_some();
-            if !more {
-                break;
-            }
-        }
-        let detail = format!("{} entries {}", all.len(), filter::describe(f));
-        self.audit
-            .read(None, actor, "audit.export", &object, detail.trim_end())
-            .await?;
-        Ok((all, more))
+        self.collect(actor, f, EXPORT_MAX, "audit.export").await
     }
 
     async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>> {
@@ -273,6 +267,44 @@ impl<B: Backend> AuditStore for SqlStore<B> {
 
 #[allow(private_bounds)]
 impl<B: Backend> SqlStore<B> {
+    /// Up to `max` entries matching `f`, newest first, and whether more
+    /// matched, looking at most [`EXPORT_PAGES`] windows of the log; for
+    /// those who may read them, audited once as `action`.
+    async fn collect(
+        &self,
+        actor: &Actor,
+        f: &AuditFilter,
+        max: usize,
+        action: &str,
+    ) -> Result<(Vec<AuditEntry>, bool)> {
+        let object = self.may_read_audit(actor, f.org, action).await?;
+        if f.object.is_some() {
+            self.index_objects().await?;
+        }
+        let mut at = f.clone();
+        let mut all = Vec::new();
+        let mut more = false;
+        for _ in 0..EXPORT_PAGES {
+            let left = max - all.len();
+            if left == 0 {
+                more = at.before_seq.is_some();
+                break;
+            }
+            let page = self.filtered_page(&at, left.min(500) as i64).await?;
+            all.extend(page.entries);
+            at.before_seq = page.next_before;
+            more = page.next_before.is_some();
+            if !more {
+                break;
+            }
+        }
+        let detail = format!("{} entries {}", all.len(), filter::describe(f));
+        self.audit
+            .read(None, actor, action, &object, detail.trim_end())
+            .await?;
+        Ok((all, more))
+    }
+
     /// Lists entries (about `about`, if given) for an administrator; the
     /// read is itself audited.
     async fn list_entries(
@@ -324,7 +356,7 @@ impl<B: Backend> SqlStore<B> {
         let object = org.map_or_else(|| "audit:all".to_owned(), |o| format!("audit:org:{o}"));
         if !allowed {
             let why = "only administrators read the audit log";
-            return Err(self.deny(actor, action, &object, why).await);
+            return Err(self.deny(actor, action, &object, why).await.admin_only());
         }
         Ok(object)
     }

@@ -210,7 +210,8 @@ impl<B: Backend> AuthStore for SqlStore<B> {
             let why = "only administrators of the organisation create its tokens";
             return Err(self
                 .deny(actor, "token.create", &format!("org:{org}"), why)
-                .await);
+                .await
+                .admin_only());
         }
         check_len("name", name, 100)?;
         if role == Role::Admin {

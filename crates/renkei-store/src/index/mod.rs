@@ -244,6 +244,15 @@ pub trait IndexStore: Send + Sync {
         after: (i64, i64),
         limit: i64,
     ) -> Result<Vec<FoundObject>>;
+    /// As `added_since`, leaving out what the caller's own organisation
+    /// shared: the notifications feed, which like the portal's
+    /// notifications (`NotificationStore::notices`) holds others' news only.
+    async fn news_since(
+        &self,
+        actor: &Actor,
+        after: (i64, i64),
+        limit: i64,
+    ) -> Result<Vec<FoundObject>>;
 
     /// Where the user has read notifications up to: `(date_added, pk)`.
     async fn notifications_seen(&self, user: UserId) -> Result<(i64, i64)>;

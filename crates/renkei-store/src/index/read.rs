@@ -317,31 +317,16 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
         after: (i64, i64),
         limit: i64,
     ) -> Result<Vec<FoundObject>> {
-        let (u, o, s) = binds(&actor.viewer);
-        let limit = limit.clamp(1, 1000);
-        let query = |leg: Leg| {
-            // Not the definitions every collection holds (owner_org 0,
-            // migration 0014): nobody shared them, so they are no news.
-            let mut d = Sql::built(format!(
-                "{FOUND_COLS} FROM stix_objects o
-                 WHERE o.deleted_at IS NULL AND o.owner_org <> 0 AND {}",
-                readable_stix!()
-            ))
-            .bind(u)
-            .bind(o)
-            .bind(s.as_deref());
-            leg.push(&mut d, after, ">");
-            let lim = d.p(limit);
-            d.push(&format!(" ORDER BY o.date_added, o.pk LIMIT {lim}"));
-            d
-        };
-        let mut conn = self.pool.acquire().await?;
-        let rows = keyset_rows::<B>(&mut conn, true, limit as usize, query).await?;
-        drop(conn);
-        let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
-        self.audit_found(actor, "stix.notify", "notifications", &out)
-            .await?;
-        Ok(out)
+        self.added_after(actor, after, limit, false).await
+    }
+
+    async fn news_since(
+        &self,
+        actor: &Actor,
+        after: (i64, i64),
+        limit: i64,
+    ) -> Result<Vec<FoundObject>> {
+        self.added_after(actor, after, limit, true).await
     }
 
     async fn notifications_seen(&self, user: UserId) -> Result<(i64, i64)> {
@@ -368,6 +353,48 @@ impl<B: IntelBackend> IndexStore for SqlStore<B> {
 
 #[allow(private_bounds)]
 impl<B: IntelBackend> SqlStore<B> {
+    /// Readable objects added after `after`, oldest first, audited as
+    /// notification reads; with `others_only`, not those the viewer's own
+    /// organisation shared.
+    async fn added_after(
+        &self,
+        actor: &Actor,
+        after: (i64, i64),
+        limit: i64,
+        others_only: bool,
+    ) -> Result<Vec<FoundObject>> {
+        let (u, o, s) = binds(&actor.viewer);
+        let limit = limit.clamp(1, 1000);
+        let query = |leg: Leg| {
+            // Not the definitions every collection holds (owner_org 0,
+            // migration 0014): nobody shared them, so they are no news.
+            let mut d = Sql::built(format!(
+                "{FOUND_COLS} FROM stix_objects o
+                 WHERE o.deleted_at IS NULL AND o.owner_org <> 0 AND {}",
+                readable_stix!()
+            ))
+            .bind(u)
+            .bind(o)
+            .bind(s.as_deref());
+            if others_only {
+                // -1 for a viewer of no organisation: no row has it.
+                let own = d.p(o.unwrap_or(-1));
+                d.push(&format!(" AND o.owner_org <> {own}"));
+            }
+            leg.push(&mut d, after, ">");
+            let lim = d.p(limit);
+            d.push(&format!(" ORDER BY o.date_added, o.pk LIMIT {lim}"));
+            d
+        };
+        let mut conn = self.pool.acquire().await?;
+        let rows = keyset_rows::<B>(&mut conn, true, limit as usize, query).await?;
+        drop(conn);
+        let out = rows.iter().map(found).collect::<Result<Vec<_>>>()?;
+        self.audit_found(actor, "stix.notify", "notifications", &out)
+            .await?;
+        Ok(out)
+    }
+
     /// The readable objects holding `v` (a hot read: `lookup_values`).
     async fn hits_for(
         &self,

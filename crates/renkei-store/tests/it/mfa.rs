@@ -205,11 +205,11 @@ async fn only_administrators_require_mfa_and_the_last_factor_stays() {
 
         assert!(matches!(
             s.set_mfa_required(&a, o.id, true).await,
-            Err(StoreError::Forbidden(_))
+            Err(StoreError::AdminOnly(_))
         ));
         assert!(matches!(
             s.set_mfa_required(&foreign, o.id, true).await,
-            Err(StoreError::Forbidden(_))
+            Err(StoreError::AdminOnly(_))
         ));
         assert!(!s.mfa_required(o.id).await.expect("policy"));
         s.set_mfa_required(&admin, o.id, true).await.expect("set");

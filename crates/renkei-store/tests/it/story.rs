@@ -121,7 +121,7 @@ async fn story(b: &Backend) {
             },
         )
         .await;
-    assert!(matches!(denied, Err(StoreError::Forbidden(_))));
+    assert!(matches!(denied, Err(StoreError::AdminOnly(_))));
     // An organisation admin manages their own organisation only.
     let power_admin_actor = actor(s, &power_admin).await;
     let cross = s
@@ -136,7 +136,7 @@ async fn story(b: &Backend) {
             },
         )
         .await;
-    assert!(matches!(cross, Err(StoreError::Forbidden(_))));
+    assert!(matches!(cross, Err(StoreError::AdminOnly(_))));
 
     // -- supply chain ----------------------------------------------------
     s.add_supply_link(
@@ -305,7 +305,7 @@ async fn story(b: &Backend) {
     assert!(
         matches!(
             bad_audience,
-            Err(StoreError::Conflict {
+            Err(StoreError::UnknownRecipients {
                 field: "audience.orgs",
                 ..
             })

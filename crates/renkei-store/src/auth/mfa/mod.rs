@@ -323,7 +323,10 @@ impl<B: Backend> MfaStore for SqlStore<B> {
         let object = format!("org:{org}");
         if !renkei_core::can_administer(actor, org) {
             let why = "only administrators of the organisation set its second-factor policy";
-            return Err(self.deny(actor, "mfa.policy", &object, why).await);
+            return Err(self
+                .deny(actor, "mfa.policy", &object, why)
+                .await
+                .admin_only());
         }
         let mut tx = self.begin().await?;
         if !exists(&mut tx, ORG_EXISTS, org.0).await? {
@@ -453,10 +456,10 @@ impl<B: Backend> MfaStore for SqlStore<B> {
             .i64("org_id")?;
         if !renkei_core::can_administer(actor, OrgId(org)) {
             let why = "only administrators of the user's organisation reset their second factors";
-            return Err(match self.deny(actor, "mfa.reset", &object, why).await {
-                StoreError::Forbidden(_) => StoreError::NotFound("user"),
-                other => other,
-            });
+            return Err(self
+                .deny(actor, "mfa.reset", &object, why)
+                .await
+                .hidden("user"));
         }
         let now = Timestamp::now().0;
         let mut tx = self.begin().await?;

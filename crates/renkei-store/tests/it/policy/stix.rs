@@ -192,7 +192,7 @@ pub(crate) async fn share(b: &Backend, w: &World, built: &Built) -> Result<Share
                 let out = s.add_stix(&a, col, vec![nv]).await;
                 if v.bogus {
                     prop_assert!(
-                        matches!(out, Err(StoreError::Conflict { .. })),
+                        matches!(out, Err(StoreError::UnknownRecipients { .. })),
                         "an audience naming user -1 was not refused: {:?}",
                         out
                     );
