@@ -86,7 +86,8 @@ rooms!(
     "start",
     "shareform",
     "audit",
-    "admin"
+    "admin",
+    "forms"
 );
 
 /// Both languages' bundles.
