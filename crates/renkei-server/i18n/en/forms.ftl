@@ -27,3 +27,20 @@ forms-help-import-misp-name = MISP event
 forms-help-import-misp = An event (JSON) of MISP, the threat-sharing platform. Its attributes and objects are stored as STIX.
 forms-help-import-stix-name = STIX 2.1 bundle
 forms-help-import-stix = A bundle (JSON) in the international STIX 2.1 standard. Its objects are stored as they are. STIX 2.0 is not accepted.
+
+## The import form
+forms-import-intro = Imports CSV, text, a MISP event (JSON) or a STIX bundle. Before anything is stored, a preview shows how many values of each kind will be stored, each line that could not be read and why, and which organisations will be able to read them. If a line cannot be read, nothing is stored unless you choose to leave such lines out.
+forms-import-step-hint = The next page shows what will be stored and who will be able to read it. Nothing is stored yet.
+forms-import-preview-title = Check what will be imported
+forms-import-preview-intro = Nothing is stored yet. Check what will be stored and who will be able to read it, then press "Store".
+forms-import-total = { $count } objects will be stored
+forms-import-values-caption = Values to store, by kind
+forms-import-objects-caption = Objects without values, by type
+forms-import-count = Count
+forms-import-count-n = { $count }
+forms-import-left-out = { $count } lines left out (they could not be read)
+forms-import-group = { $count } objects
+forms-import-confirm = Store
+forms-misp-left-out = This item of the MISP event cannot be imported and is left out.
+error-import-file-required = Choose the "File" to import.
+error-import-draft-gone = What the preview showed is no longer kept (a day has passed, or it was stored already). Choose the file again.

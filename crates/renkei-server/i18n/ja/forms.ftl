@@ -27,3 +27,20 @@ forms-help-import-misp-name = MISP イベント
 forms-help-import-misp = 脅威情報共有基盤 MISP のイベント（JSON）です。属性やオブジェクトを STIX の形に変換して登録します。
 forms-help-import-stix-name = STIX 2.1 バンドル
 forms-help-import-stix = 国際標準 STIX 2.1 のバンドル（JSON）です。オブジェクトをそのまま登録します。STIX 2.0 は受け付けません。
+
+## 取り込みフォーム
+forms-import-intro = CSV、テキスト、MISP イベント（JSON）、STIX バンドルを取り込みます。登録する前に確認画面で、種類ごとの件数、読めなかった行とその理由、閲覧できる組織を確かめられます。読めない行があるときは、「読めない行を除いて登録する」を選ばない限り何も登録しません。
+forms-import-step-hint = 次の画面で内容と閲覧できる組織を確認してから登録します。まだ登録はしません。
+forms-import-preview-title = 取り込む内容の確認
+forms-import-preview-intro = まだ登録していません。内容と閲覧できる相手を確かめてから「確定して登録する」を押してください。
+forms-import-total = 登録するオブジェクト { $count } 件
+forms-import-values-caption = 登録する値の種類と件数
+forms-import-objects-caption = 値を持たないオブジェクトの種類と件数
+forms-import-count = 件数
+forms-import-count-n = { $count } 件
+forms-import-left-out = 登録しない行 { $count } 件（読めなかったため除きます）
+forms-import-group = { $count } 件
+forms-import-confirm = 確定して登録する
+forms-misp-left-out = MISP イベントのこの項目は取り込めないため除きます。
+error-import-file-required = 取り込む「ファイル」を選んでください。
+error-import-draft-gone = 確認画面の内容が見つかりません（1 日たったか、すでに登録済みです）。ファイルを選び直してください。

@@ -78,6 +78,8 @@ pub(crate) const CODES: &[&str] = &[
     "share-audience-unknown",
     "share-lines-unreadable",
     "share-no-values",
+    "import-file-required",
+    "import-draft-gone",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

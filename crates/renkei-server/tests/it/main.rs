@@ -7,6 +7,7 @@ mod audit_log;
 mod bounds;
 mod checkpoints;
 mod feeds;
+mod import_form;
 mod intel;
 mod intel_portal;
 mod intel_readable;
