@@ -61,7 +61,7 @@ def test_share_search_object_and_sighting(driver, base_url):
     assert "合計 3 回" in driver.find_element(By.ID, "sighting-count").text
 
 
-def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url, tmp_path: Path):
+def test_import_upload_lists_every_bad_line_previews_and_stores_once(driver, base_url, tmp_path: Path):
     sign_in(driver, base_url)
     driver.get(f"{base_url}/intel/import")
     assert unlabelled_controls(driver) == []
@@ -69,7 +69,8 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     bad = tmp_path / "list.csv"
     bad.write_text(f"value,type\n{marker},domain\n300.1.1.1,ipv4\nnot a value\n", encoding="utf-8")
     driver.find_element(By.ID, "f-file").send_keys(str(bad))
-    # No collection is chosen in advance.
+    # No format, collection or TLP is chosen in advance.
+    Select(driver.find_element(By.ID, "f-format")).select_by_value("csv")
     Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
@@ -83,10 +84,21 @@ def test_import_upload_lists_every_bad_line_and_stores_nothing(driver, base_url,
     good.write_text(f"value\n{marker}\n", encoding="utf-8")
     driver.get(f"{base_url}/intel/import")
     driver.find_element(By.ID, "f-file").send_keys(str(good))
+    Select(driver.find_element(By.ID, "f-format")).select_by_value("csv")
     Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
+    # A preview first: what will be stored, by kind, and who will read it.
+    assert nav_status(driver) == 200
+    counts = driver.find_element(By.ID, "import-counts").text
+    assert "ドメイン" in counts and "1 件" in counts, counts
+    assert driver.find_elements(By.CSS_SELECTOR, ".reader-orgs li")
+    assert unlabelled_controls(driver) == []
+    submit_and_wait(driver, "import-confirm")
     assert driver.find_element(By.ID, "import-ok").text
+    # The result page's address (post/redirect/get): a reload stores nothing more.
+    assert "/intel/import?done=" in driver.current_url
+    driver.refresh()
     driver.get(f"{base_url}/intel/search?q={marker}")
     assert len(table_rows(driver, "results")) == 1
 

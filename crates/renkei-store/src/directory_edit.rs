@@ -62,6 +62,57 @@ const UPDATE_COMMUNITY: &str = "
     UPDATE communities SET name_ja = $2, name_en = $3, description = $4
     WHERE id = $1";
 
+/// One checked edit: its statement, the unique name it may collide with
+/// (field, what), and the audit entry's action, object and detail.
+struct Edit<'a> {
+    update: Sql<'a>,
+    unique: Option<(&'static str, &'static str)>,
+    action: &'static str,
+    object: &'a str,
+    detail: String,
+}
+
+/// What an audit detail says of an edit: the new values, then the old.
+fn changed(now: &str, was: &str) -> String {
+    format!("{now} (was {was})")
+}
+
+/// Both names of an organisation or a community: 1 to 200 characters.
+fn check_names(name_ja: &str, name_en: &str) -> Result<()> {
+    check_len("name_ja", name_ja, 200)?;
+    check_len("name_en", name_en, 200)
+}
+
+/// An organisation's fields as an audit detail writes them.
+fn org_words((ja, en, kind, sector): (&str, &str, OrgKind, Option<&Sector>)) -> String {
+    let sector = sector.map_or("-", |s| s.as_str());
+    format!("{ja} / {en} {} {sector}", kind.as_str())
+}
+
+#[allow(private_bounds)]
+impl<B: Backend> SqlStore<B> {
+    /// Runs an edit and appends its audit entry in one transaction.
+    async fn apply_edit(&self, actor: &Actor, e: Edit<'_>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let ran = e.update.execute(&mut tx).await;
+        match e.unique {
+            Some((field, what)) => ran.map_err(conflict_on(field, what))?,
+            None => ran?,
+        };
+        append(&mut tx, actor, e.action, e.object, &e.detail).await?;
+        self.commit(tx).await
+    }
+
+    /// A community by id (few enough to list).
+    async fn community_by_id(&self, id: CommunityId) -> Result<Community> {
+        self.list_communities()
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(StoreError::NotFound("community"))
+    }
+}
+
 #[async_trait]
 impl<B: Backend> DirectoryEditStore for SqlStore<B> {
     async fn update_org(&self, actor: &Actor, id: OrgId, e: OrgEdit) -> Result<Org> {
@@ -70,32 +121,29 @@ impl<B: Backend> DirectoryEditStore for SqlStore<B> {
             let why = "only platform administrators edit organisations";
             return Err(self.deny(actor, "org.update", &object, why).await);
         }
-        check_len("name_ja", &e.name_ja, 200)?;
-        check_len("name_en", &e.name_en, 200)?;
+        check_names(&e.name_ja, &e.name_en)?;
         let before = self.get_org(id).await?;
-        let mut tx = self.begin().await?;
-        Sql::new(UPDATE_ORG)
-            .bind(id.0)
-            .bind(e.name_ja.trim())
-            .bind(e.name_en.trim())
-            .bind(e.kind.as_str())
-            .bind(e.sector.as_ref().map(|s| s.as_str()))
-            .execute(&mut tx)
-            .await
-            .map_err(conflict_on("name_ja", "an organisation with this name"))?;
-        let detail = format!(
-            "{} / {} {} {} (was {} / {} {} {})",
-            e.name_ja.trim(),
-            e.name_en.trim(),
-            e.kind.as_str(),
-            e.sector.as_ref().map_or("-", |s| s.as_str()),
-            before.name_ja,
-            before.name_en,
-            before.kind.as_str(),
-            before.sector.as_ref().map_or("-", |s| s.as_str()),
+        let (name_ja, name_en) = (e.name_ja.trim(), e.name_en.trim());
+        let b = &before;
+        let detail = changed(
+            &org_words((name_ja, name_en, e.kind, e.sector.as_ref())),
+            &org_words((&b.name_ja, &b.name_en, b.kind, b.sector.as_ref())),
         );
-        append(&mut tx, actor, "org.update", &object, &detail).await?;
-        self.commit(tx).await?;
+        let update = Sql::new(UPDATE_ORG)
+            .bind(id.0)
+            .bind(name_ja)
+            .bind(name_en)
+            .bind(e.kind.as_str())
+            .bind(e.sector.as_ref().map(|s| s.as_str()));
+        let unique = Some(("name_ja", "an organisation with this name"));
+        let edit = Edit {
+            update,
+            unique,
+            action: "org.update",
+            object: &object,
+            detail,
+        };
+        self.apply_edit(actor, edit).await?;
         self.get_org(id).await
     }
 
@@ -114,10 +162,8 @@ impl<B: Backend> DirectoryEditStore for SqlStore<B> {
         if !allowed {
             let why = "only administrators of the user's organisation edit the user";
             // Someone else's user reads as missing, as it does elsewhere.
-            return Err(self
-                .deny(actor, "user.update", &object, why)
-                .await
-                .hidden("user"));
+            let e = self.deny(actor, "user.update", &object, why).await;
+            return Err(e.hidden("user"));
         }
         let before = before?;
         check_len("display_name", display_name, 100)?;
@@ -136,22 +182,23 @@ impl<B: Backend> DirectoryEditStore for SqlStore<B> {
                 });
             }
         }
-        let mut tx = self.begin().await?;
-        Sql::new(UPDATE_USER)
-            .bind(id.0)
-            .bind(display_name.trim())
-            .bind(role.as_str())
-            .execute(&mut tx)
-            .await?;
-        let detail = format!(
-            "{} {} (was {} {})",
-            display_name.trim(),
-            role.as_str(),
-            before.display_name,
-            before.role.as_str()
+        let display_name = display_name.trim();
+        let detail = changed(
+            &format!("{display_name} {}", role.as_str()),
+            &format!("{} {}", before.display_name, before.role.as_str()),
         );
-        append(&mut tx, actor, "user.update", &object, &detail).await?;
-        self.commit(tx).await?;
+        let update = Sql::new(UPDATE_USER)
+            .bind(id.0)
+            .bind(display_name)
+            .bind(role.as_str());
+        let edit = Edit {
+            update,
+            unique: None,
+            action: "user.update",
+            object: &object,
+            detail,
+        };
+        self.apply_edit(actor, edit).await?;
         self.get_user(id).await
     }
 
@@ -166,42 +213,33 @@ impl<B: Backend> DirectoryEditStore for SqlStore<B> {
             let why = "only platform administrators edit communities";
             return Err(self.deny(actor, "community.update", &object, why).await);
         }
-        check_len("name_ja", &e.name_ja, 200)?;
-        check_len("name_en", &e.name_en, 200)?;
+        check_names(&e.name_ja, &e.name_en)?;
         if e.description.chars().count() > 2000 {
             return Err(StoreError::Invalid(renkei_core::ParseError::new(
                 "description",
                 "at most 2000 characters",
             )));
         }
-        let before = self
-            .list_communities()
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(StoreError::NotFound("community"))?;
-        let mut tx = self.begin().await?;
-        Sql::new(UPDATE_COMMUNITY)
-            .bind(id.0)
-            .bind(e.name_ja.trim())
-            .bind(e.name_en.trim())
-            .bind(e.description.trim())
-            .execute(&mut tx)
-            .await
-            .map_err(conflict_on("name_ja", "a community with this name"))?;
-        let detail = format!(
-            "{} / {} (was {} / {})",
-            e.name_ja.trim(),
-            e.name_en.trim(),
-            before.name_ja,
-            before.name_en
+        let before = self.community_by_id(id).await?;
+        let (name_ja, name_en) = (e.name_ja.trim(), e.name_en.trim());
+        let detail = changed(
+            &format!("{name_ja} / {name_en}"),
+            &format!("{} / {}", before.name_ja, before.name_en),
         );
-        append(&mut tx, actor, "community.update", &object, &detail).await?;
-        self.commit(tx).await?;
-        self.list_communities()
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(StoreError::NotFound("community"))
+        let update = Sql::new(UPDATE_COMMUNITY)
+            .bind(id.0)
+            .bind(name_ja)
+            .bind(name_en)
+            .bind(e.description.trim());
+        let unique = Some(("name_ja", "a community with this name"));
+        let edit = Edit {
+            update,
+            unique,
+            action: "community.update",
+            object: &object,
+            detail,
+        };
+        self.apply_edit(actor, edit).await?;
+        self.community_by_id(id).await
     }
 }

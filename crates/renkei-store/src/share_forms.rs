@@ -1,9 +1,12 @@
-//! What the portal's share form needs beyond storing: who would read a
-//! version before it is shared (the access rule itself, over every
-//! organisation), and submissions kept by an idempotency key so a form
-//! sent twice stores once.
+//! What the portal's share and import forms need beyond storing: who would
+//! read a version before it is shared (the access rule itself, over every
+//! organisation), submissions kept by an idempotency key so a form sent
+//! twice stores once, and the import form's uploads kept between its
+//! preview and its confirmation.
 
 use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use renkei_core::model::Collection;
 use renkei_core::{Actor, Marking, OrgId, Tlp, UserId, Viewer, can_read};
 
@@ -37,6 +40,14 @@ pub enum Submission {
 /// The longest submission key accepted.
 pub const MAX_SUBMISSION_KEY: usize = 64;
 
+/// An import form's upload waiting for its confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportDraft {
+    /// The form's fields, urlencoded.
+    pub fields: String,
+    pub file: Vec<u8>,
+}
+
 #[async_trait]
 pub trait ShareFormStore: Send + Sync {
     /// Who would read a version with `marking` (as the sharer names it:
@@ -55,9 +66,22 @@ pub trait ShareFormStore: Send + Sync {
     async fn drop_submission(&self, user: UserId, key: &str) -> Result<()>;
     /// The result of `user`'s submission `key`, if finished.
     async fn submission_result(&self, user: UserId, key: &str) -> Result<Option<String>>;
-    /// Deletes submissions claimed before `before` (retention; the system
-    /// only, audited when any went).
+    /// Deletes submissions claimed and import drafts kept before `before`
+    /// (retention; the system only, audited when any went).
     async fn prune_submissions(&self, actor: &Actor, before: i64) -> Result<u64>;
+    /// Keeps `user`'s import upload under `key` until it is confirmed (a
+    /// second preview with the same key replaces it).
+    async fn keep_import_draft(
+        &self,
+        user: UserId,
+        key: &str,
+        draft: &ImportDraft,
+        now: i64,
+    ) -> Result<()>;
+    /// `user`'s import upload kept under `key`, if any.
+    async fn import_draft(&self, user: UserId, key: &str) -> Result<Option<ImportDraft>>;
+    /// Forgets `user`'s import upload under `key` (once stored).
+    async fn drop_import_draft(&self, user: UserId, key: &str) -> Result<()>;
 }
 
 const CLAIM: &str = "
@@ -77,6 +101,21 @@ const DROP: &str = "
 
 /// Old submissions (index `share_submissions_created`, migration 0017).
 const PRUNE: &str = "DELETE FROM share_submissions WHERE created_at < $1";
+
+/// Migration 0019; a new upload under a key replaces the one kept.
+const KEEP_DRAFT: &str = "
+    INSERT INTO import_drafts (user_id, idem_key, created_at, fields, file)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (user_id, idem_key)
+    DO UPDATE SET created_at = excluded.created_at, fields = excluded.fields, file = excluded.file";
+
+const DRAFT: &str = "
+    SELECT fields, file FROM import_drafts WHERE user_id = $1 AND idem_key = $2";
+
+const DROP_DRAFT: &str = "DELETE FROM import_drafts WHERE user_id = $1 AND idem_key = $2";
+
+/// Old drafts (index `import_drafts_created`).
+const PRUNE_DRAFTS: &str = "DELETE FROM import_drafts WHERE created_at < $1";
 
 fn check_key(key: &str) -> Result<()> {
     if key.is_empty()
@@ -180,6 +219,54 @@ impl<B: Backend> ShareFormStore for SqlStore<B> {
 
     async fn prune_submissions(&self, actor: &Actor, before: i64) -> Result<u64> {
         let d = Sql::new(PRUNE).bind(before);
-        self.prune(actor, "share submissions", vec![d]).await
+        let drafts = Sql::new(PRUNE_DRAFTS).bind(before);
+        self.prune(actor, "share submissions", vec![d, drafts])
+            .await
+    }
+
+    async fn keep_import_draft(
+        &self,
+        user: UserId,
+        key: &str,
+        draft: &ImportDraft,
+        now: i64,
+    ) -> Result<()> {
+        check_key(key)?;
+        Sql::new(KEEP_DRAFT)
+            .bind(user.0)
+            .bind(key)
+            .bind(now)
+            .bind(draft.fields.as_str())
+            .bind(BASE64.encode(&draft.file))
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn import_draft(&self, user: UserId, key: &str) -> Result<Option<ImportDraft>> {
+        check_key(key)?;
+        let row = Sql::new(DRAFT)
+            .bind(user.0)
+            .bind(key)
+            .fetch_optional(self)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let file = BASE64
+            .decode(r.text("file")?)
+            .map_err(|e| StoreError::corrupt("import_drafts", e))?;
+        Ok(Some(ImportDraft {
+            fields: r.text("fields")?,
+            file,
+        }))
+    }
+
+    async fn drop_import_draft(&self, user: UserId, key: &str) -> Result<()> {
+        check_key(key)?;
+        Sql::new(DROP_DRAFT)
+            .bind(user.0)
+            .bind(key)
+            .execute(self)
+            .await?;
+        Ok(())
     }
 }

@@ -10,12 +10,13 @@ use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
 use renkei_core::{CommunityId, OrgId, OrgKind, Role, Sector, UserId};
-use renkei_store::StoreError;
 use renkei_store::directory_edit::{CommunityEdit, OrgEdit};
+use renkei_store::{Result as StoreResult, StoreError};
 use serde::Deserialize;
 
 use crate::http::AppState;
 use crate::http::auth::Principal;
+use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::page::{CsrfForm, PortalForm, error_page, layout, login_redirect, render};
 
@@ -34,42 +35,102 @@ struct Saved {
     saved: Option<String>,
 }
 
-/// The edit page: `what` is org, user or community; `values` the fields.
-#[allow(clippy::too_many_arguments)]
+/// The record an edit page is about.
+#[derive(Debug, Clone, Copy)]
+enum Record {
+    Org(i64),
+    User(i64),
+    Community(i64),
+}
+
+impl Record {
+    /// Its name in paths, the template and the texts (`admin-edit-…`).
+    fn what(self) -> &'static str {
+        match self {
+            Record::Org(_) => "org",
+            Record::User(_) => "user",
+            Record::Community(_) => "community",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Record::Org(id) | Record::User(id) | Record::Community(id) => id,
+        }
+    }
+
+    /// The edit page's own path.
+    fn path(self) -> String {
+        format!("/admin/{}s/{}/edit", self.what(), self.id())
+    }
+}
+
+/// The edit page of `r` with its fields' `values`; `error` names the
+/// field refused.
 async fn page(
     s: &AppState,
     p: &Principal,
     lang: Lang,
-    what: &str,
-    id: i64,
+    r: Record,
     values: Value,
-    saved: bool,
-    error: Option<&'static str>,
+    (saved, error): (bool, Option<&'static str>),
 ) -> Response {
     let kinds: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
     let sectors: &[&str] = Sector::KNOWN;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let path = format!("/admin/{what}s/{id}/edit");
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let nav = match what {
-        "org" => "/admin/orgs",
-        "user" => "/admin/users",
-        _ => "/admin/communities",
-    };
-    let l = layout(s, p, lang, nav).await;
+    let l = layout(s, p, lang, &format!("/admin/{}s", r.what())).await;
     render(
         s,
         status,
         "admin_edit.html",
         context! {
-            l, what, id, path, v => values, saved, kinds, sectors, roles,
+            l, what => r.what(), id => r.id(), path => r.path(), v => values, saved, kinds, sectors, roles,
             error => error.map(|f| context! { field => f, key => format!("admin-error-{f}") }),
         },
     )
+}
+
+/// The form as first shown: signed-out people sign in and come back;
+/// `found` is the record's fields, or the error page's error.
+async fn form(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    r: Record,
+    saved: Option<String>,
+    found: impl AsyncFnOnce() -> Result<Value, ApiError>,
+) -> Response {
+    if let Some(to) = login_redirect(p, &r.path()) {
+        return to;
+    }
+    match found().await {
+        Ok(v) => page(s, p, lang, r, v, (saved.is_some(), None)).await,
+        Err(e) => error_page(s, p, lang, e).await,
+    }
+}
+
+/// After a save: back to the page, saying it was saved (post/redirect/get);
+/// a refused field shown on the form with what was typed; else the error page.
+async fn saved<T>(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    r: Record,
+    typed: Value,
+    result: StoreResult<T>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("{}?saved=1", r.path())).into_response(),
+        Err(e) => match field_of(&e) {
+            Some(field) => page(s, p, lang, r, typed, (false, Some(field))).await,
+            None => error_page(s, p, lang, e.into()).await,
+        },
+    }
 }
 
 /// The field an error names, if the edit page has a text for it.
@@ -99,21 +160,17 @@ async fn org_form(
     Path(id): Path<i64>,
     Query(q): Query<Saved>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, &format!("/admin/orgs/{id}/edit")) {
-        return r;
-    }
-    if !renkei_core::is_platform_admin(p.viewer()) {
-        return error_page(&s, &p, lang, crate::http::error::ApiError::not_found("org")).await;
-    }
-    let o = match s.store.get_org(OrgId(id)).await {
-        Ok(o) => o,
-        Err(e) => return error_page(&s, &p, lang, e.into()).await,
+    let found = async || {
+        if !renkei_core::is_platform_admin(p.viewer()) {
+            return Err(ApiError::not_found("org"));
+        }
+        let o = s.store.get_org(OrgId(id)).await?;
+        Ok(context! {
+            name_ja => o.name_ja, name_en => o.name_en, kind => o.kind.as_str(),
+            sector => o.sector.as_ref().map(|s| s.as_str()),
+        })
     };
-    let v = context! {
-        name_ja => o.name_ja, name_en => o.name_en, kind => o.kind.as_str(),
-        sector => o.sector.as_ref().map(|s| s.as_str()),
-    };
-    page(&s, &p, lang, "org", id, v, q.saved.is_some(), None).await
+    form(&s, &p, lang, Record::Org(id), q.saved, found).await
 }
 
 #[derive(Deserialize)]
@@ -126,12 +183,6 @@ struct OrgForm {
     sector: String,
 }
 
-impl PortalForm for OrgForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 async fn org_save(
     State(s): State<AppState>,
     lang: Lang,
@@ -139,31 +190,27 @@ async fn org_save(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<OrgForm>,
 ) -> Response {
+    let r = Record::Org(id);
     let v =
         context! { name_ja => f.name_ja, name_en => f.name_en, kind => f.kind, sector => f.sector };
     let Ok(kind) = OrgKind::parse(&f.kind) else {
-        return page(&s, &p, lang, "org", id, v, false, Some("kind")).await;
+        return page(&s, &p, lang, r, v, (false, Some("kind"))).await;
     };
     let sector = match f.sector.trim() {
         "" => None,
         x => match Sector::parse(x) {
             Ok(s) => Some(s),
-            Err(_) => return page(&s, &p, lang, "org", id, v, false, Some("sector")).await,
+            Err(_) => return page(&s, &p, lang, r, v, (false, Some("sector"))).await,
         },
     };
     let edit = OrgEdit {
-        name_ja: f.name_ja.clone(),
-        name_en: f.name_en.clone(),
+        name_ja: f.name_ja,
+        name_en: f.name_en,
         kind,
         sector,
     };
-    match s.store.update_org(&p.actor, OrgId(id), edit).await {
-        Ok(_) => Redirect::to(&format!("/admin/orgs/{id}/edit?saved=1")).into_response(),
-        Err(e) => match field_of(&e) {
-            Some(field) => page(&s, &p, lang, "org", id, v, false, Some(field)).await,
-            None => error_page(&s, &p, lang, e.into()).await,
-        },
-    }
+    let result = s.store.update_org(&p.actor, OrgId(id), edit).await;
+    saved(&s, &p, lang, r, v, result).await
 }
 
 async fn user_form(
@@ -173,22 +220,17 @@ async fn user_form(
     Path(id): Path<i64>,
     Query(q): Query<Saved>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, &format!("/admin/users/{id}/edit")) {
-        return r;
-    }
-    let u = match s.store.get_user(UserId(id)).await {
-        Ok(u) if renkei_core::can_administer(&p.actor, u.org) => u,
-        Ok(_) => {
-            let e = crate::http::error::ApiError::not_found("user");
-            return error_page(&s, &p, lang, e).await;
+    let found = async || {
+        let u = s.store.get_user(UserId(id)).await?;
+        if !renkei_core::can_administer(&p.actor, u.org) {
+            return Err(ApiError::not_found("user"));
         }
-        Err(e) => return error_page(&s, &p, lang, e.into()).await,
+        Ok(context! {
+            display_name => u.display_name, role => u.role.as_str(), email => u.email.to_string(),
+            org => u.org.0, is_self => p.user.as_ref().map(|me| me.id) == Some(u.id),
+        })
     };
-    let v = context! {
-        display_name => u.display_name, role => u.role.as_str(), email => u.email.to_string(),
-        org => u.org.0, is_self => p.user.as_ref().map(|me| me.id) == Some(u.id),
-    };
-    page(&s, &p, lang, "user", id, v, q.saved.is_some(), None).await
+    form(&s, &p, lang, Record::User(id), q.saved, found).await
 }
 
 #[derive(Deserialize)]
@@ -198,12 +240,6 @@ struct UserEditForm {
     role: String,
 }
 
-impl PortalForm for UserEditForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 async fn user_save(
     State(s): State<AppState>,
     lang: Lang,
@@ -211,25 +247,20 @@ async fn user_save(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<UserEditForm>,
 ) -> Response {
+    let r = Record::User(id);
     let (email, org) = match s.store.get_user(UserId(id)).await {
         Ok(u) => (u.email.to_string(), u.org.0),
         Err(e) => return error_page(&s, &p, lang, e.into()).await,
     };
     let v = context! { display_name => f.display_name, role => f.role, email, org };
     let Ok(role) = Role::parse(&f.role) else {
-        return page(&s, &p, lang, "user", id, v, false, Some("role")).await;
+        return page(&s, &p, lang, r, v, (false, Some("role"))).await;
     };
-    match s
+    let result = s
         .store
         .update_user(&p.actor, UserId(id), &f.display_name, role)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/admin/users/{id}/edit?saved=1")).into_response(),
-        Err(e) => match field_of(&e) {
-            Some(field) => page(&s, &p, lang, "user", id, v, false, Some(field)).await,
-            None => error_page(&s, &p, lang, e.into()).await,
-        },
-    }
+        .await;
+    saved(&s, &p, lang, r, v, result).await
 }
 
 async fn community_form(
@@ -239,21 +270,18 @@ async fn community_form(
     Path(id): Path<i64>,
     Query(q): Query<Saved>,
 ) -> Response {
-    if let Some(r) = login_redirect(&p, &format!("/admin/communities/{id}/edit")) {
-        return r;
-    }
-    let found = s
-        .store
-        .list_communities()
-        .await
-        .ok()
-        .and_then(|cs| cs.into_iter().find(|c| c.id == CommunityId(id)));
-    let Some(c) = found.filter(|_| renkei_core::is_platform_admin(p.viewer())) else {
-        let e = crate::http::error::ApiError::not_found("community");
-        return error_page(&s, &p, lang, e).await;
+    let found = async || {
+        let c = s
+            .store
+            .list_communities()
+            .await
+            .ok()
+            .and_then(|cs| cs.into_iter().find(|c| c.id == CommunityId(id)))
+            .filter(|_| renkei_core::is_platform_admin(p.viewer()))
+            .ok_or_else(|| ApiError::not_found("community"))?;
+        Ok(context! { name_ja => c.name_ja, name_en => c.name_en, description => c.description })
     };
-    let v = context! { name_ja => c.name_ja, name_en => c.name_en, description => c.description };
-    page(&s, &p, lang, "community", id, v, q.saved.is_some(), None).await
+    form(&s, &p, lang, Record::Community(id), q.saved, found).await
 }
 
 #[derive(Deserialize)]
@@ -265,12 +293,6 @@ struct CommunityForm {
     description: String,
 }
 
-impl PortalForm for CommunityForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 async fn community_save(
     State(s): State<AppState>,
     lang: Lang,
@@ -280,19 +302,26 @@ async fn community_save(
 ) -> Response {
     let v = context! { name_ja => f.name_ja, name_en => f.name_en, description => f.description };
     let edit = CommunityEdit {
-        name_ja: f.name_ja.clone(),
-        name_en: f.name_en.clone(),
-        description: f.description.clone(),
+        name_ja: f.name_ja,
+        name_en: f.name_en,
+        description: f.description,
     };
-    match s
+    let result = s
         .store
         .update_community(&p.actor, CommunityId(id), edit)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/admin/communities/{id}/edit?saved=1")).into_response(),
-        Err(e) => match field_of(&e) {
-            Some(field) => page(&s, &p, lang, "community", id, v, false, Some(field)).await,
-            None => error_page(&s, &p, lang, e.into()).await,
-        },
-    }
+        .await;
+    saved(&s, &p, lang, Record::Community(id), v, result).await
 }
+
+/// Each edit form carries the session's CSRF token as `csrf`.
+macro_rules! portal_forms {
+    ($($form:ty),*) => {$(
+        impl PortalForm for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    )*};
+}
+
+portal_forms!(OrgForm, UserEditForm, CommunityForm);

@@ -80,6 +80,8 @@ pub(crate) const CODES: &[&str] = &[
     "share-no-values",
     "audit-filter-invalid",
     "audit-filter-range",
+    "import-file-required",
+    "import-draft-gone",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

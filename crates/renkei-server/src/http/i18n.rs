@@ -87,7 +87,8 @@ rooms!(
     "shareform",
     "audit",
     "admin",
-    "codes"
+    "codes",
+    "forms"
 );
 
 /// Both languages' bundles.

@@ -65,6 +65,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/intel_share_preview.html"),
     ),
     (
+        "intel_import_preview.html",
+        include_str!("../../templates/intel_import_preview.html"),
+    ),
+    (
         "intel_exports.html",
         include_str!("../../templates/intel_exports.html"),
     ),

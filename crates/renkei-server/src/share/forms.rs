@@ -1,39 +1,26 @@
-//! The portal's share form (values typed or pasted, with an explicit TLP
-//! and audience) and import upload (CSV, free text, MISP event, STIX
-//! bundle), each with a report of every line or object that could not be
-//! read.
+//! What the portal's share form (values typed or pasted, with an explicit
+//! TLP and audience) and import form (CSV, free text, MISP event, STIX
+//! bundle; `import_form.rs`) share: their fields, the choices they offer,
+//! the page with a report of every line that could not be read, and
+//! storing a list of values.
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
-use renkei_core::{Audience, CommunityId, OrgId, Sector, Timestamp, Tlp, UserId};
-use renkei_stix::{LineError, LineNote, ListFormat, ListImport, ListOptions};
+use renkei_core::{Audience, CommunityId, OrgId, Sector, Tlp, UserId};
+use renkei_stix::{LineError, LineNote, ListImport};
 use serde::Deserialize;
 
-use super::imports::{MAX_IMPORT_BYTES, check_red, list_error, resolve_recipients};
-use super::service::{self, ShareError, ShareOptions};
+use super::imports::resolve_recipients;
+use super::service::{self, ShareOptions};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::http::messages::{self, Localized};
-use crate::http::page::{
-    error_ctx, error_page, layout, login_redirect, org_name, refuse_form, render, urlencode,
-};
+use crate::http::page::{error_ctx, layout, login_redirect, org_name, render};
 use crate::http::parse::ParsePlace;
-
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/intel/import",
-        get(import_page)
-            .post(import_upload)
-            .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024)),
-    )
-}
 
 /// What the share and import forms offer: collections the user may add to,
 /// their communities, sectors, TLP levels.
@@ -295,7 +282,7 @@ pub(super) async fn share_view(
         communities => form.communities.split(',').map(str::to_owned).collect::<Vec<_>>(),
         sectors => form.sectors.split(',').map(str::to_owned).collect::<Vec<_>>(),
         recipients => form.recipients.clone(), value_column => form.value_column.clone(),
-        comment_prefix => form.comment_prefix.clone(),
+        comment_prefix => form.comment_prefix.clone(), skip_invalid => !form.skip_invalid.is_empty(),
         orgs => form.orgs.split(',').map(str::to_owned).collect::<Vec<_>>(),
         key => form.key.clone(),
     };
@@ -374,236 +361,4 @@ pub(super) async fn share_list(
         .add_stix_whole(&p.actor, collection, versions)
         .await?;
     Ok(out.successes.len())
-}
-
-async fn import_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
-    blank_form(&s, &p, lang, "/intel/import", "intel_import.html").await
-}
-
-/// A file upload (CSV, free text, MISP event, STIX bundle) with a report of
-/// every line or object that could not be read.
-async fn import_upload(
-    State(s): State<AppState>,
-    lang: Lang,
-    p: Principal,
-    mut mp: Multipart,
-) -> Response {
-    // A place on the parse pool before the file (up to 16 MiB) is read.
-    let place = match s.parse.place() {
-        Ok(place) => place,
-        Err(e) => return error_page(&s, &p, lang, e.error(lang)).await,
-    };
-    let mut fields = Vec::new();
-    let mut file: Vec<u8> = Vec::new();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(b) if name == "file" => file = b.to_vec(),
-                    Ok(b) => fields.push(format!(
-                        "{}={}",
-                        urlencode(&name),
-                        urlencode(&String::from_utf8_lossy(&b))
-                    )),
-                    Err(e) => {
-                        return error_page(
-                            &s,
-                            &p,
-                            lang,
-                            ApiError::new(e.status(), "Upload failed", e.body_text()),
-                        )
-                        .await;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &s,
-                    &p,
-                    lang,
-                    ApiError::new(e.status(), "Upload failed", e.body_text()),
-                )
-                .await;
-            }
-        }
-    }
-    let f = join_repeated(&fields.join("&"));
-    if let Some(r) = refuse_form(&s, &p, lang, "/intel/import", &f.csrf).await {
-        return r;
-    }
-    let view = |lines: (Vec<Value>, Option<Value>), stored: Option<usize>, e: Option<ApiError>| {
-        let (s, p, f) = (&s, &p, &f);
-        async move { share_view(s, p, lang, "intel_import.html", f, lines, stored, e).await }
-    };
-    let none = || (Vec::new(), None);
-    if file.is_empty() {
-        return view(none(), None, Some(ApiError::field("file", "choose a file"))).await;
-    }
-    let (audience, collection) = match (f.audience(lang), f.collection(&s, &p, lang).await) {
-        (Ok(a), Ok(c)) => (a, c),
-        (Err(e), _) | (_, Err(e)) => return view(none(), None, Some(e)).await,
-    };
-    let named = match recipients(&s, lang, &f).await {
-        Ok(r) => r,
-        Err(e) => return view(none(), None, Some(e)).await,
-    };
-    let store = s.store.as_ref();
-    let outcome = match f.format.as_str() {
-        "csv" | "text" => {
-            let tlp = match f
-                .tlp(lang)
-                .and_then(|t| check_red(lang, t, &p.actor, &named).map(|()| t))
-            {
-                Ok(t) => t,
-                Err(e) => return view(none(), None, Some(e)).await,
-            };
-            let opts = ListOptions {
-                value_column: Some(f.value_column.trim().to_owned()).filter(|c| !c.is_empty()),
-                comment_prefix: Some(f.comment_prefix.trim().to_owned()).filter(|c| !c.is_empty()),
-                now: Some(Timestamp::now()),
-            };
-            let format = if f.format == "csv" {
-                ListFormat::Csv
-            } else {
-                ListFormat::Text
-            };
-            let parsed = place
-                .run(move || renkei_stix::parse_list(&file, format, &opts))
-                .await;
-            let list = match parsed {
-                Ok(Ok(l)) => l,
-                Ok(Err(e)) => {
-                    let mut e = list_error(e);
-                    if e.field.as_deref() == Some("body") {
-                        e.field = Some("file".into());
-                    }
-                    return view(none(), None, Some(e)).await;
-                }
-                Err(e) => return view(none(), None, Some(e.error(lang))).await,
-            };
-            let opts = ShareOptions {
-                tlp,
-                audience,
-                description: None,
-                recipients: named,
-            };
-            let skip = !f.skip_invalid.is_empty();
-            let lines = (line_rows(&list.errors), Some(report(&list)));
-            let list_as = (lang, "file", skip);
-            return match share_list(&s, &p, &place, list_as, list, &collection, opts).await {
-                Ok(n) => view(lines, Some(n), None).await,
-                Err(e) => view(lines, None, Some(e)).await,
-            };
-        }
-        "misp" | "stix" => {
-            let tlp = f.tlp(lang).ok();
-            let objects: Result<Vec<renkei_stix::StixObject>, Vec<renkei_stix::FieldError>> =
-                if f.format == "misp" {
-                    let configured = s
-                        .settings
-                        .derived_id_key()
-                        .map_err(|e| ApiError::field("derived_id_key", e));
-                    let key = match configured {
-                        Ok(c) => service::derived_id_key(store, c)
-                            .await
-                            .map_err(ApiError::from),
-                        Err(e) => Err(e),
-                    };
-                    let key = match key {
-                        Ok(key) => key,
-                        Err(e) => return view(none(), None, Some(e)).await,
-                    };
-                    let skip_invalid = !f.skip_invalid.is_empty();
-                    let org = p.viewer().org;
-                    let read = place
-                        .run(move || super::read_misp(&file, &key, org, skip_invalid))
-                        .await;
-                    let opts = super::MispShareOptions {
-                        tlp,
-                        audience: audience.clone(),
-                        skip_invalid,
-                        recipients: named.clone(),
-                    };
-                    let shared = match read {
-                        Ok(Ok(import)) => {
-                            super::share_misp_import(store, &p.actor, &collection, import, &opts)
-                                .await
-                        }
-                        Ok(Err(e)) => Err(e),
-                        Err(e) => return view(none(), None, Some(e.error(lang))).await,
-                    };
-                    match shared {
-                        Ok(out) => {
-                            return view(none(), Some(out.outcome.successes.len()), None).await;
-                        }
-                        Err(ShareError::Invalid(errs)) => Err(errs),
-                        Err(ShareError::Store(e)) => {
-                            return view(none(), None, Some(e.into())).await;
-                        }
-                    }
-                } else {
-                    let parsed = place
-                        .run(move || {
-                            serde_json::from_slice::<serde_json::Value>(&file)
-                                .map_err(|e| {
-                                    vec![renkei_stix::FieldError {
-                                        index: None,
-                                        id: None,
-                                        field: "file".into(),
-                                        message: format!("not JSON: {e}"),
-                                    }]
-                                })
-                                .and_then(|v| renkei_stix::parse_bundle(&v).map_err(|e| e.0))
-                        })
-                        .await;
-                    match parsed {
-                        Ok(o) => o,
-                        Err(e) => return view(none(), None, Some(e.error(lang))).await,
-                    }
-                };
-            match objects {
-                Ok(objects) => service::share_objects_to(
-                    store,
-                    &p.actor,
-                    &collection,
-                    &objects,
-                    tlp,
-                    &audience,
-                    &named,
-                )
-                .await
-                .map(|o| o.successes.len())
-                .map_err(ApiError::from),
-                // STIX 2.0: one answer, in the reader's language.
-                Err(errs) if errs == renkei_stix::ObjectErrors::stix20().0 => {
-                    return view(none(), None, Some(super::api::stix20_refused(lang))).await;
-                }
-                Err(errs) => {
-                    let lines: Vec<Value> = errs
-                        .iter()
-                        .map(|e| context! { line => e.index.map_or(0, |i| i + 1), field => e.field.clone(), input => e.id.clone().unwrap_or_default(), message => Localized::value(messages::for_property) })
-                        .collect();
-                    return view(
-                        (lines, None),
-                        None,
-                        Some(
-                            ApiError::field(
-                                "file",
-                                "some objects could not be read; nothing was stored",
-                            )
-                            .with_code("objects-unreadable", &[]),
-                        ),
-                    )
-                    .await;
-                }
-            }
-        }
-        _ => Err(ApiError::field("format", "choose a format").with_code("format-required", &[])),
-    };
-    match outcome {
-        Ok(n) => view(none(), Some(n), None).await,
-        Err(e) => view(none(), None, Some(e)).await,
-    }
 }

@@ -10,7 +10,7 @@ use renkei_core::model::Collection;
 use renkei_core::{Actor, Audience, CommunityId, Tlp, UserId};
 use renkei_stix::{FieldError, MispImport, MispOptions, Narrowed, Reach, Skipped};
 use renkei_store::Store;
-use renkei_store::intel::AddOutcome;
+use renkei_store::intel::{AddOutcome, NewStixVersion};
 
 use super::service::{ShareError, audience_for, id_scope, new_version};
 
@@ -89,9 +89,29 @@ pub async fn share_misp_import(
     store: &dyn Store,
     actor: &Actor,
     collection: &Collection,
-    mut import: MispImport,
+    import: MispImport,
     opts: &MispShareOptions,
 ) -> Result<MispShared, ShareError> {
+    let (versions, skipped, narrowed) =
+        misp_versions(store, actor, collection, import, opts).await?;
+    let outcome = store.add_stix_whole(actor, collection, versions).await?;
+    Ok(MispShared {
+        outcome,
+        skipped,
+        narrowed,
+    })
+}
+
+/// What [`share_misp_import`] would store, each version marked and
+/// audienced, with the items left out and narrowed; stores nothing (the
+/// portal's preview shows it before the user confirms).
+pub(super) async fn misp_versions(
+    store: &dyn Store,
+    actor: &Actor,
+    collection: &Collection,
+    mut import: MispImport,
+    opts: &MispShareOptions,
+) -> Result<(Vec<NewStixVersion>, Vec<Skipped>, Vec<Narrowed>), ShareError> {
     // Sharing groups: each to its community, or the items are refused.
     let groups = import
         .origins
@@ -186,10 +206,5 @@ pub async fn share_misp_import(
             message: "the export holds nothing renkei can share".into(),
         }]));
     }
-    let outcome = store.add_stix_whole(actor, collection, versions).await?;
-    Ok(MispShared {
-        outcome,
-        skipped: import.skipped,
-        narrowed,
-    })
+    Ok((versions, import.skipped, narrowed))
 }

@@ -7,6 +7,7 @@ mod api;
 pub mod exports;
 mod exports_page;
 mod forms;
+mod import_form;
 mod imports;
 mod items;
 mod misp;
@@ -43,7 +44,7 @@ pub(crate) fn routes(taxii_max_content_length: usize) -> Router<AppState> {
         .merge(warninglists::routes())
         .merge(pages::routes())
         .merge(notices::routes())
-        .merge(forms::routes())
+        .merge(import_form::routes())
         .merge(share_form::routes())
         .merge(exports_page::routes())
         .merge(taxii::routes(taxii_max_content_length))

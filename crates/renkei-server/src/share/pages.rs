@@ -63,6 +63,8 @@ async fn intel_page(
         Err(e) => return error_page(&s, &p, lang, e.into()).await,
     };
     let communities = s.store.list_communities().await.unwrap_or_default();
+    // Each row names its sharer, as the object page does.
+    let names = Names::load(&s, lang).await;
     let mut sections = Vec::new();
     for c in collections {
         let mut query = renkei_store::intel::StixQuery::new(50);
@@ -79,7 +81,8 @@ async fn intel_page(
             .iter()
             .map(|r| {
                 let body: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
-                readable::row_ctx(r, &body, None, time(r.date_added))
+                let owner = Some(names.org(r.owner_org));
+                readable::row_ctx(r, &body, owner, time(r.date_added))
             })
             .collect();
         let next = page
@@ -300,6 +303,17 @@ async fn object_view(
             time(v.row.date_added),
         )
     });
+    // The collection it was shared in, by title (the reader may read the
+    // object there, so the title tells nothing new).
+    let collection = match head {
+        Some(v) => s
+            .store
+            .get_collection(&v.collection_id)
+            .await
+            .ok()
+            .map(|c| c.title),
+        None => None,
+    };
     let correlations: Vec<Value> = correlations
         .iter()
         .map(|h| {
@@ -342,7 +356,7 @@ async fn object_view(
         },
         "intel_object.html",
         context! {
-            l, id, name => text(&latest, "name"), summary,
+            l, id, name => text(&latest, "name"), summary, collection,
             description => text(&latest, "description"), lines, shared_by_several => lines.len() > 1, correlations, sightings,
             tlps => Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), flash, error => error_ctx(error),
         },

@@ -14,7 +14,8 @@ use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use minijinja::value::Value;
-use renkei_core::{Marking, Role, Timestamp, Tlp};
+use renkei_core::{Marking, Role, Timestamp, Tlp, UserId};
+use renkei_store::StoreError;
 use renkei_store::share_forms::Submission;
 use serde::Deserialize;
 
@@ -71,20 +72,31 @@ pub(super) fn refusal(p: &Principal, choices: &Value) -> Option<&'static str> {
 }
 
 #[derive(Deserialize)]
-struct Done {
+pub(super) struct Done {
     done: Option<String>,
 }
 
-/// The empty form; after a share (`?done=KEY`), with its result above (a
-/// key that is not the user's, or not finished, shows the empty form only).
 async fn share_page(
     State(s): State<AppState>,
     lang: Lang,
     p: Principal,
     Query(q): Query<Done>,
 ) -> Response {
+    form_page(&s, &p, lang, (PATH, TEMPLATE), q).await
+}
+
+/// The empty share or import form; after a submission (`?done=KEY`), with
+/// its result above (a key that is not the user's, or not finished, shows
+/// the empty form only).
+pub(super) async fn form_page(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    (path, template): (&str, &str),
+    q: Done,
+) -> Response {
     let (Some(key), Some(user)) = (q.done, p.user.as_ref().map(|u| u.id)) else {
-        return blank_form(&s, &p, lang, PATH, TEMPLATE).await;
+        return blank_form(s, p, lang, path, template).await;
     };
     let stored = match s.store.submission_result(user, &key).await {
         Ok(r) => r.and_then(|r| r.parse::<usize>().ok()),
@@ -95,16 +107,48 @@ async fn share_page(
         ..ShareForm::default()
     };
     share_view(
-        &s,
-        &p,
+        s,
+        p,
         lang,
-        TEMPLATE,
+        template,
         &form,
         (Vec::new(), None),
         stored,
         None,
     )
     .await
+}
+
+/// Claims submission `key` of `user` for this request: `Ok(None)` when it
+/// is to store now; else the redirect to the result of the request that
+/// claimed it first (waiting a while for one still storing).
+pub(super) async fn claim(
+    s: &AppState,
+    user: UserId,
+    key: &str,
+    path: &str,
+) -> Result<Option<Response>, StoreError> {
+    let done = || see_other(&format!("{path}?done={key}"));
+    match s
+        .store
+        .claim_submission(user, key, Timestamp::now().0)
+        .await?
+    {
+        Submission::Claimed => Ok(None),
+        Submission::Done(_) => Ok(Some(done())),
+        Submission::Pending => {
+            // The first request with this key is storing: wait for it so
+            // the redirect shows its result.
+            let until = tokio::time::Instant::now() + WAIT_FOR_FIRST;
+            while tokio::time::Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if matches!(s.store.submission_result(user, key).await, Ok(Some(_))) {
+                    break;
+                }
+            }
+            Ok(Some(done()))
+        }
+    }
 }
 
 /// What a checked form shares.
@@ -159,7 +203,7 @@ async fn check(
 
 /// Every community and organisation named exists; the error names the
 /// first that does not, as it was given.
-async fn known_audience(
+pub(super) async fn known_audience(
     s: &AppState,
     lang: Lang,
     a: &renkei_core::Audience,
@@ -223,25 +267,9 @@ async fn share_post(State(s): State<AppState>, lang: Lang, p: Principal, body: S
         return view(&f, Vec::new(), None, None).await;
     };
     let done = || see_other(&format!("{PATH}?done={}", f.key));
-    match s
-        .store
-        .claim_submission(user, &f.key, Timestamp::now().0)
-        .await
-    {
-        Ok(Submission::Claimed) => {}
-        Ok(Submission::Done(_)) => return done(),
-        Ok(Submission::Pending) => {
-            // The first request with this key is storing: wait for it so
-            // the redirect shows its result.
-            let until = tokio::time::Instant::now() + WAIT_FOR_FIRST;
-            while tokio::time::Instant::now() < until {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if matches!(s.store.submission_result(user, &f.key).await, Ok(Some(_))) {
-                    break;
-                }
-            }
-            return done();
-        }
+    match claim(&s, user, &f.key, PATH).await {
+        Ok(None) => {}
+        Ok(Some(earlier)) => return earlier,
         Err(e) => return view(&f, Vec::new(), None, Some(e.into())).await,
     }
     let place = match s.parse.place() {
@@ -299,7 +327,7 @@ async fn preview(s: &AppState, p: &Principal, lang: Lang, f: &ShareForm, c: &Che
         owner_org: owner,
         created_by: user,
     };
-    let readers = match s.store.readers(&c.collection, &marking).await {
+    let (reader_orgs, people) = match readers_in_words(s, p, lang, &c.collection, &marking).await {
         Ok(r) => r,
         Err(e) => {
             return share_view(
@@ -322,13 +350,6 @@ async fn preview(s: &AppState, p: &Principal, lang: Lang, f: &ShareForm, c: &Che
             .map(|o| org_name(o, lang))
             .unwrap_or_default()
     };
-    let reader_orgs: Vec<String> = readers.orgs.iter().map(|o| name_of(*o)).collect();
-    let mut people = Vec::new();
-    for (u, org) in &readers.users {
-        if let Ok(user) = s.store.get_user(*u).await {
-            people.push(context! { name => user.display_name, org => name_of(*org), me => Some(*u) == p.viewer().user });
-        }
-    }
     let communities = s.store.list_communities().await.unwrap_or_default();
     let chosen = context! {
         communities => communities.iter()
@@ -367,6 +388,35 @@ async fn preview(s: &AppState, p: &Principal, lang: Lang, f: &ShareForm, c: &Che
             error => error_ctx(None),
         },
     )
+}
+
+/// Who would read versions marked `marking` in collection `c` (the
+/// store's access rule, [`renkei_store::share_forms::ShareFormStore::readers`]),
+/// in words: the organisations' names, and the people named one by one
+/// (name, organisation, whether it is the user).
+pub(super) async fn readers_in_words(
+    s: &AppState,
+    p: &Principal,
+    lang: Lang,
+    c: &renkei_core::model::Collection,
+    marking: &Marking,
+) -> Result<(Vec<String>, Vec<Value>), StoreError> {
+    let readers = s.store.readers(c, marking).await?;
+    let orgs = s.store.list_orgs().await?;
+    let name_of = |id: renkei_core::OrgId| {
+        orgs.iter()
+            .find(|o| o.id == id)
+            .map(|o| org_name(o, lang))
+            .unwrap_or_default()
+    };
+    let reader_orgs: Vec<String> = readers.orgs.iter().map(|o| name_of(*o)).collect();
+    let mut people = Vec::new();
+    for (u, org) in &readers.users {
+        if let Ok(user) = s.store.get_user(*u).await {
+            people.push(context! { name => user.display_name, org => name_of(*org), me => Some(*u) == p.viewer().user });
+        }
+    }
+    Ok((reader_orgs, people))
 }
 
 /// Values listed on the preview (all are counted).

@@ -459,6 +459,14 @@ async fn the_portal_import_form_reports_every_line_and_shares_red_to_named_peopl
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    // The preview names the one person who will read it (and the sharer).
+    assert!(
+        r.body.contains("閲覧できるのは: 次の 2 人だけです"),
+        "{}",
+        r.body
+    );
+    let r = crate::import_form::confirm(&app, &power, &r).await;
+    assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(hits(&app, "admin@nco.example.jp", "203.0.113.10").await, 1);
     assert_eq!(
         hits(&app, "viewer@power.example.jp", "203.0.113.10").await,

@@ -8,6 +8,7 @@ mod audit_rest;
 mod bounds;
 mod checkpoints;
 mod feeds;
+mod import_form;
 mod intel;
 mod intel_portal;
 mod intel_readable;

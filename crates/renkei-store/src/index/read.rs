@@ -510,6 +510,7 @@ fn found(r: &impl RowExt) -> Result<FoundObject> {
             date_added: r.i64("date_added")?,
             tlp: tlp(r)?,
             body: r.text("body")?,
+            owner_org: r.i64("owner_org")?,
         },
         collection_id: r.text("collection_id")?,
         owner_org: r.i64("owner_org")?,

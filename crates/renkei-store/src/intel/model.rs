@@ -112,6 +112,8 @@ pub struct StixRow {
     pub date_added: i64,
     pub tlp: Tlp,
     pub body: String,
+    /// The organisation that shared this version (its sharer's line).
+    pub owner_org: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -180,7 +180,7 @@ const GET_SECRET: &str = "SELECT secret FROM server_secrets WHERE name = $1";
 
 /// The columns of a portal page (`stix_page`).
 const PAGE_SELECT: &str =
-    "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body";
+    "SELECT o.pk, o.stix_id, o.stix_type, o.version, o.date_added, o.tlp, o.body, o.owner_org";
 
 #[async_trait]
 impl<B: IntelBackend> IntelStore for SqlStore<B> {
@@ -292,6 +292,7 @@ impl<B: IntelBackend> IntelStore for SqlStore<B> {
                     tlp: Tlp::parse(&r.text("tlp")?)
                         .map_err(|e| StoreError::corrupt("stix_objects", e))?,
                     body: r.text("body")?,
+                    owner_org: r.i64("owner_org")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
