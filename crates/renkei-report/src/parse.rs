@@ -78,7 +78,9 @@ struct RawCalendar {
     rule: RawRule,
     first_day: Option<RawFirstDay>,
     #[serde(default)]
-    closed_days: Vec<toml::value::Datetime>,
+    // TOML dates (`2026-12-25`) or strings; read as values because a
+    // datetime reaches us as its text through the path-tracking layer.
+    closed_days: Vec<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -328,7 +330,10 @@ fn build(errors: &mut Errors, raw: RawProfile) -> Option<Profile> {
         unique(errors, &mut seen, format!("{p}.id"), &s.id);
         stages.push(stage(errors, &known, &p, s));
     }
-    check_cycles(errors, &stages);
+    // With a duplicate id a reference is ambiguous; that error is enough.
+    if seen.len() == stages.len() {
+        check_cycles(errors, &stages);
+    }
     let mut seen = BTreeSet::new();
     let mut notices = Vec::with_capacity(raw.notices.len());
     for (i, n) in raw.notices.into_iter().enumerate() {
@@ -378,8 +383,13 @@ fn calendar(errors: &mut Errors, raw: RawCalendar) -> Calendar {
     let mut closed_days = Vec::with_capacity(raw.closed_days.len());
     for (i, d) in raw.closed_days.iter().enumerate() {
         // A local date only: a closed day is a calendar day, not an instant.
-        let date = (d.time.is_none() && d.offset.is_none())
-            .then(|| d.to_string().parse::<Date>().ok())
+        let text = match d {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => other.to_string(),
+        };
+        let date = (text.len() == 10)
+            .then(|| text.parse::<Date>().ok())
             .flatten();
         match date {
             Some(date) => closed_days.push(date),
