@@ -192,26 +192,46 @@ fn a_common_value_that_does_not_fit_is_left_out_and_named() {
 
 #[test]
 fn a_list_fills_a_long_text_one_item_a_line() {
+    // A regime whose form takes the indicators as one text.
+    let text = r#"
+id = "text-iocs"
+version = "1"
+name = { ja = "テキスト", en = "Text" }
+time-zone = "Asia/Tokyo"
+calendar = { rule = "jp-civil" }
+
+[[stages]]
+id = "only"
+name = { ja = "報告", en = "Report" }
+forms = ["f"]
+deadline = { from = "awareness", amount = 1, unit = "days" }
+
+[[forms]]
+id = "f"
+name = { ja = "様式", en = "Form" }
+
+[[forms.fields]]
+id = "iocs"
+label = { ja = "指標", en = "Indicators" }
+type = "long-text"
+common = "indicators"
+"#;
+    let p = renkei_report::parse_profile("text-iocs.toml", text).expect("valid");
     let dora = profile("eu-dora");
-    let mut i = incident();
-    i.common
-        .insert(CommonField::Cause, json!("VPN 装置の既知の脆弱性"));
     let views = file_once(
-        &i,
-        &[&dora],
+        &incident(),
+        &[&p, &dora],
         ts("2026-11-10T02:00:00Z"),
         &ClockPolicy::default(),
     )
     .expect("views");
-    let init = form(&views[0], "initial");
     assert_eq!(
-        init["affected-systems"],
-        json!(["業務端末 12 台", "ファイルサーバ fs01"])
+        form(&views[0], "f")["iocs"],
+        json!("198.51.100.7\nevil.example")
     );
+    // DORA's list field keeps the list.
     assert_eq!(
-        form(&views[0], "final")["root-cause"],
-        json!("VPN 装置の既知の脆弱性")
+        form(&views[1], "intermediate")["indicators"],
+        json!(["198.51.100.7", "evil.example"])
     );
-    // The NIS2 profile's own fields are not in DORA's forms.
-    assert!(!init.contains_key("cross-border"));
 }
