@@ -34,6 +34,36 @@ pub mod codes {
     pub const UNKNOWN_PROFILE: &str = "unknown-profile";
     pub const NO_DEADLINE: &str = "no-deadline";
     pub const OUT_OF_RANGE: &str = "out-of-range";
+
+    /// Every code above, for the server's check that each has a message.
+    pub const ALL: &[&str] = &[
+        TOO_LARGE,
+        SYNTAX,
+        UNKNOWN_KEY,
+        MISSING_KEY,
+        INVALID_VALUE,
+        INVALID_ID,
+        DUPLICATE_ID,
+        MISSING_LABEL,
+        INVALID_TIME_ZONE,
+        INVALID_DATE,
+        INVALID_ANCHOR,
+        UNKNOWN_STAGE,
+        UNKNOWN_EVENT,
+        UNKNOWN_CONDITION,
+        UNKNOWN_FORM,
+        NO_FORMS,
+        STAGE_CYCLE,
+        INVALID_AMOUNT,
+        INVALID_RANGE,
+        MISSING_OPTIONS,
+        UNKNOWN_COMMON_FIELD,
+        COMMON_TYPE_MISMATCH,
+        DUPLICATE_PROFILE,
+        UNKNOWN_PROFILE,
+        NO_DEADLINE,
+        OUT_OF_RANGE,
+    ];
 }
 
 /// One problem in a profile or override file.

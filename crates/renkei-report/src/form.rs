@@ -19,6 +19,21 @@ pub mod codes {
     pub const NOT_AN_INTEGER: &str = "not-an-integer";
     pub const BELOW_MINIMUM: &str = "below-minimum";
     pub const ABOVE_MAXIMUM: &str = "above-maximum";
+
+    /// Every code above, for the server's check that each has a message.
+    pub const ALL: &[&str] = &[
+        REQUIRED,
+        UNKNOWN_FIELD,
+        WRONG_TYPE,
+        TOO_LONG,
+        LINE_BREAK,
+        TOO_MANY_ITEMS,
+        INVALID_DATE_TIME,
+        UNKNOWN_OPTION,
+        NOT_AN_INTEGER,
+        BELOW_MINIMUM,
+        ABOVE_MAXIMUM,
+    ];
 }
 
 /// One bad field.

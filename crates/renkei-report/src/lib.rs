@@ -72,3 +72,23 @@ pub use profile::{
     Notice, Period, Profile, Stage, Unit, Variant,
 };
 pub use set::{MAX_OVERRIDE_BYTES, ProfileSet, SHIPPED, StageOverride, parse_overrides};
+
+#[cfg(test)]
+mod tests {
+    /// The crate docs list every code, so the server's translators can
+    /// work from them; a new code must be added there too.
+    #[test]
+    fn every_code_is_listed_in_the_crate_docs() {
+        let docs = include_str!("lib.rs");
+        let all = crate::error::codes::ALL
+            .iter()
+            .chain(crate::form::codes::ALL)
+            .chain([&crate::clock::DATE_OUT_OF_RANGE]);
+        for code in all {
+            assert!(
+                docs.contains(&format!("`{code}`")),
+                "{code} is not in the crate docs"
+            );
+        }
+    }
+}
