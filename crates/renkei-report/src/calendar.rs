@@ -294,6 +294,16 @@ mod tests {
     }
 
     #[test]
+    fn days_end_at_local_midnight_across_brussels_spring_forward() {
+        let c = cal(CalendarRule::Eu1182_71);
+        // Event Friday 27 March 2026, 10:00 CET; clocks go forward on the
+        // 29th. Three days end with Monday 30 March at 24:00 CEST, 22:00 UTC.
+        let e = end("2026-03-27T09:00:00Z", 3, Unit::Days, "Europe/Brussels", &c);
+        assert_eq!(e.last_day, Some(date(2026, 3, 30)));
+        assert_eq!(e.at, ts("2026-03-30T21:59:59.999999999Z"));
+    }
+
+    #[test]
     fn new_york_hours_and_days_across_both_changes() {
         let c = cal(CalendarRule::JpCivil);
         // 7 March 2026 12:00 EST; clocks go forward 8 March: 72 h later is
@@ -309,6 +319,17 @@ mod tests {
         let local =
             e.at.to_zoned_datetime(TimeZone::get("America/New_York").expect("zone"));
         assert_eq!(local.hour(), 13);
+        // Days across the same change: 6 March + 3 days ends with Monday
+        // 9 March at midnight EDT, 04:00 UTC (05:00 before the change).
+        let plain = cal(CalendarRule::Plain);
+        let e = end(
+            "2026-03-06T17:00:00Z",
+            3,
+            Unit::Days,
+            "America/New_York",
+            &plain,
+        );
+        assert_eq!(e.at, ts("2026-03-10T03:59:59.999999999Z"));
         // 31 October 2026 22:00 EDT, clocks back on 1 November: a one-day
         // period ends at the end of 1 November EST (05:00 UTC on the 2nd).
         let e = end(

@@ -1,5 +1,5 @@
 //! A reporting regime as data: its stages and their deadline rules, its
-//! forms and their fields, its recipients; built only by [`crate::parse`],
+//! forms and their fields, its recipients; built only by [`crate::parse_profile`],
 //! so every `Profile` in hand has passed validation.
 
 use jiff::civil::Date;
