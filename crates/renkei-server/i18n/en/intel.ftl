@@ -57,3 +57,9 @@ intel-search-items = Shared reports
 intel-search-items-count = { $count } shared reports
 intel-search-indicators = Threat intelligence (indicators and more)
 intel-search-related = A URL also finds indicators of its host and registered domain (login.example.co.jp → example.co.jp), a domain the URLs on it, and a network the addresses inside it.
+intel-heading-more = and { $count } more
+intel-heading-sighting = Sighting by { $org } ({ $count ->
+    [one] once
+   *[other] { $count } times
+})
+intel-heading-kind = { $kind } shared by { $org }

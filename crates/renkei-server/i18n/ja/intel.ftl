@@ -57,3 +57,6 @@ intel-search-items = 共有された報告
 intel-search-items-count = 共有された報告 { $count } 件
 intel-search-indicators = 脅威情報（指標など）
 intel-search-related = URLはそのホストと登録ドメイン（例: login.example.co.jp → example.co.jp）の指標も、ドメインはその上のURLも見つけます。ネットワークは、その中のアドレスも見つけます。
+intel-heading-more = ほか{ $count }件
+intel-heading-sighting = { $org }による観測（{ $count }回）
+intel-heading-kind = { $org }が共有した{ $kind }

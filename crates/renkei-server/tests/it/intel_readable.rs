@@ -251,6 +251,49 @@ async fn an_indicator_reads_in_words_with_its_sharer_audience_sightings_and_jst(
     }
 }
 
+/// An object without a name is headed in words, in both languages: a
+/// sighting by whose sighting it is, never by its STIX id.
+#[tokio::test]
+async fn an_object_without_a_name_is_headed_in_words_not_by_its_id() {
+    for (db, app) in every_backend().await {
+        world(&app).await;
+        let nco = app
+            .login("admin@nco.example.jp", PASSWORD)
+            .await
+            .expect("login");
+        let sighting = "sighting--5e1a0007-0000-4000-8000-000000000007";
+        let page = app.get(&format!("/intel/objects/{sighting}"), &nco).await;
+        assert_eq!(page.status, 200, "{db}: {}", page.body);
+        let h1 = page
+            .body
+            .split_once("<h1>")
+            .and_then(|(_, r)| r.split_once("</h1>"))
+            .map(|(h, _)| h.to_owned())
+            .expect("a heading");
+        assert!(
+            h1.contains("関西鉄道") && h1.contains("による観測（12回）"),
+            "{db}: {h1}"
+        );
+        let title = page
+            .body
+            .split_once("<title>")
+            .and_then(|(_, r)| r.split_once("</title>"))
+            .map(|(t, _)| t.to_owned())
+            .expect("a title");
+        assert!(!title.contains("sighting--"), "{db}: {title}");
+        assert!(title.contains("による観測"), "{db}: {title}");
+        // The id stays behind the raw toggle, not in the heading.
+        assert!(!h1.contains("sighting--"), "{db}: {h1}");
+        let en = format!("{nco}; renkei_lang=en");
+        let page = app.get(&format!("/intel/objects/{sighting}"), &en).await;
+        assert!(
+            page.body.contains("Sighting by ") && page.body.contains("(12 times)</h1>"),
+            "{db}: {}",
+            page.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn one_search_finds_reports_and_indicators_from_a_url_or_its_domain() {
     for (db, app) in every_backend().await {
