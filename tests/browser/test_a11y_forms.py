@@ -67,11 +67,27 @@ def test_share_and_import_results_have_no_axe_violation(driver, base_url, axe, t
     bad = tmp_path / "list.csv"
     bad.write_text("value,type\n300.1.1.1,ipv4\nnot a value\n", encoding="utf-8")
     driver.find_element(By.ID, "f-file").send_keys(str(bad))
+    # Nothing is chosen in advance: format, collection and TLP.
+    Select(driver.find_element(By.ID, "f-format")).select_by_value("csv")
     Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
     driver.find_element(By.ID, "tlp-green").click()
     submit_and_wait(driver, "import-submit")
     assert driver.find_elements(By.CSS_SELECTOR, "#line-errors tbody tr")
     pages.check("import: lines that could not be read", 422)
+
+    good = tmp_path / "good.csv"
+    good.write_text(f"value\n198.18.{n % 250 + 1}.{n // 256 % 250 + 2}\n", encoding="utf-8")
+    driver.get(f"{base_url}/intel/import")
+    driver.find_element(By.ID, "f-file").send_keys(str(good))
+    Select(driver.find_element(By.ID, "f-format")).select_by_value("csv")
+    Select(driver.find_element(By.ID, "f-collection")).select_by_index(1)
+    driver.find_element(By.ID, "tlp-green").click()
+    submit_and_wait(driver, "import-submit")
+    assert driver.find_elements(By.ID, "import-counts")
+    pages.check("import preview", 200)
+    submit_and_wait(driver, "import-confirm")
+    assert driver.find_elements(By.ID, "import-ok")
+    pages.check("import stored")
     pages.assert_clean()
 
 
