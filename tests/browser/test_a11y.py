@@ -49,7 +49,7 @@ WAIT = 15
 # Addresses typed rather than followed: the search (a GET form), the
 # sections still to come (out of the navigation, still served), and an
 # unknown address (the styled 404).
-TYPED = ["/intel/search?q=evil", "/reports", "/advisories", "/detections", "/no/such/page"]
+TYPED = ["/intel/search?q=evil", "/reports", "/reports/regimes", "/advisories", "/detections", "/no/such/page"]
 
 # Links that are not pages: downloads, the language switch (a redirect),
 # the stylesheet and scripts, the APIs, sign-in at another provider.

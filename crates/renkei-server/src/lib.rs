@@ -14,6 +14,7 @@ pub mod oidc;
 mod openapi;
 mod ops;
 mod overview;
+mod report;
 pub mod retention;
 pub mod sealed;
 pub mod share;
@@ -33,6 +34,7 @@ use tracing::Level;
 pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
+pub use report::load_profiles;
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {
@@ -44,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .merge(share::routes(state.settings.taxii_max_content_length))
         .merge(audit::routes())
         .merge(overview::routes())
+        .merge(report::routes())
         .merge(start::routes())
         .fallback(http::page::unknown_path)
         .layer(axum::middleware::from_fn_with_state(

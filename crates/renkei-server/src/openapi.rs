@@ -26,6 +26,7 @@ pub(crate) fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::directory::api_doc());
     doc.merge(crate::share::api_doc());
     doc.merge(crate::audit::Doc::openapi());
+    doc.merge(crate::report::api_doc());
     // Modifiers run when `openapi()` builds a document, before the merges.
     Conventions::apply(&mut doc);
     doc

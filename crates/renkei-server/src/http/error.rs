@@ -82,6 +82,14 @@ pub(crate) const CODES: &[&str] = &[
     "audit-filter-range",
     "import-file-required",
     "import-draft-gone",
+    "report-profile-unknown",
+    "report-profiles-required",
+    "report-too-many",
+    "report-time-invalid",
+    "report-event-unknown",
+    "report-condition-unknown",
+    "report-stage-unknown",
+    "report-date-out-of-range",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

@@ -88,7 +88,8 @@ rooms!(
     "audit",
     "admin",
     "codes",
-    "forms"
+    "forms",
+    "report"
 );
 
 /// Both languages' bundles.

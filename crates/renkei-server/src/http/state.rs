@@ -32,10 +32,35 @@ pub struct AppState {
     pub parse: Arc<parse::ParsePool>,
     /// TAXII adds stored after their answer, bounded and drained at shutdown (`jobs.rs`).
     pub jobs: Arc<jobs::Jobs>,
+    /// The reporting regimes in force: shipped, the administrator's files,
+    /// then the override table (`report::load_profiles`).
+    pub reports: Arc<renkei_report::ProfileSet>,
 }
 
 impl AppState {
+    /// The state, or why the reporting profiles the settings name cannot
+    /// be used (file, profile and field path).
+    pub fn try_new(store: Arc<dyn Store>, settings: Settings) -> Result<Self, String> {
+        let reports = crate::report::load_profiles(&settings)?;
+        Ok(Self::with_reports(store, settings, reports))
+    }
+
+    /// As [`AppState::try_new`] for settings `Settings::load` has already
+    /// checked; should the files have changed since, the shipped profiles
+    /// are served and the reason logged rather than the process stopped.
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        let reports = crate::report::load_profiles(&settings).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reporting profiles: serving the shipped ones");
+            renkei_report::ProfileSet::shipped().unwrap_or_default()
+        });
+        Self::with_reports(store, settings, reports)
+    }
+
+    fn with_reports(
+        store: Arc<dyn Store>,
+        settings: Settings,
+        reports: renkei_report::ProfileSet,
+    ) -> Self {
         let i18n = Arc::new(i18n::Translations::load());
         Self {
             templates: Arc::new(templates::Templates::new(i18n.clone())),
@@ -62,6 +87,7 @@ impl AppState {
                 settings.taxii_add_queue,
             )),
             settings: Arc::new(settings),
+            reports: Arc::new(reports),
         }
     }
 }

@@ -89,6 +89,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../templates/warninglists.html"),
     ),
     (
+        "report_regimes.html",
+        include_str!("../../templates/report_regimes.html"),
+    ),
+    (
         "upcoming.html",
         include_str!("../../templates/upcoming.html"),
     ),

@@ -18,6 +18,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod report_profiles;
 mod share_form;
 mod start;
 mod stix_in;
