@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+from datetime import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -393,6 +394,26 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     assert hook.id in {w.id for w in call(c.op("webhooks", "list_webhooks"), 200, client=toto)}
     call(c.op("webhooks", "list_deliveries"), 200, client=toto, id=hook.id)
     call(c.op("webhooks", "disable_webhook"), 204, client=toto, id=hook.id)
+
+    # -- reporting regimes --------------------------------------------------------------------
+    profiles = call(c.op("reporting", "list_report_profiles"), 200, client=reporter)
+    assert {"jp-cyber-response", "jp-appi-leak", "eu-nis2", "eu-cra", "eu-dora", "us-circia"} <= {p.id for p in profiles}
+    nis2 = call(c.op("reporting", "get_report_profile"), 200, client=reporter, id="eu-nis2")
+    assert nis2.to_dict()["id"] == "eu-nis2"
+    # NIS2 Art. 23(4): early warning within 24 hours of awareness, notification within 72.
+    clocks = call(
+        c.op("reporting", "compute_report_clocks"),
+        200,
+        client=reporter,
+        body=m.ClocksRequest.from_dict(
+            {"profiles": ["eu-nis2"], "awareness": "2026-12-01T09:00:00Z", "now": "2026-12-01T10:00:00Z"}
+        ),
+    )
+    (regime,) = clocks.regimes
+    due = {k.stage: k.due for k in regime.clocks}
+    at = lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
+    assert at(due["early-warning"]) == at("2026-12-02T09:00:00Z"), due
+    assert at(due["notification"]) == at("2026-12-04T09:00:00Z"), due
 
     # -- audit ------------------------------------------------------------------------------
     entries = call(c.op("audit", "list_audit"), 200, client=ncso, limit=500)
