@@ -369,25 +369,7 @@ async fn red_imports_reach_the_named_recipients_and_nobody_else() {
 
 /// The portal's import form, with `fields` beside the file.
 async fn upload(app: &TestApp, cookie: &str, fields: &[(&str, &str)], file: &str) -> Reply {
-    let b = "renkeiboundary";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"feed.txt\"\r\nContent-Type: text/plain\r\n\r\n{file}\r\n--{b}--\r\n"
-    ));
-    let r = Request::post("/intel/import")
-        .header(header::COOKIE, cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(r).await
+    app.import_form(cookie, fields, Some(file)).await
 }
 
 #[tokio::test]

@@ -4,42 +4,18 @@
 //! import per form however often it is confirmed. And the words the
 //! intelligence pages use, each linked to its explanation on `/help`.
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use renkei_core::IndicatorValue;
 
 use crate::support::{PASSWORD, Reply, TestApp, every_backend, hidden};
 
-/// The import form sent as the browser sends it: `fields`, then the file
-/// (none for a confirmation, which sends no file input).
+/// The import form sent as the browser sends it (`TestApp::import_form`).
 pub(crate) async fn upload(
     app: &TestApp,
     cookie: &str,
     fields: &[(&str, &str)],
     file: Option<&str>,
 ) -> Reply {
-    let b = "renkeiboundary";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    if let Some(file) = file {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n"
-        ));
-    }
-    body.push_str(&format!("--{b}--\r\n"));
-    let r = Request::post("/intel/import")
-        .header(header::COOKIE, cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(r).await
+    app.import_form(cookie, fields, file).await
 }
 
 /// Confirms the preview `preview` shows (its key), as its button does.

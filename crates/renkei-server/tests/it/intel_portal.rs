@@ -2,9 +2,6 @@
 //! object page with correlations and sightings, import upload with a
 //! per-line error report, exports and notifications.
 
-use axum::body::Body;
-use axum::http::{Request, header};
-
 use crate::support::{PASSWORD, TestApp, hidden};
 
 async fn upload(
@@ -16,30 +13,13 @@ async fn upload(
     tlp: &str,
     file: &str,
 ) -> crate::support::Reply {
-    let b = "renkeiboundary";
-    let mut body = String::new();
-    for (k, v) in [
+    let fields = [
         ("csrf", csrf),
         ("collection", collection),
         ("format", format),
         ("tlp", tlp),
-    ] {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
-    ));
-    let r = Request::post("/intel/import")
-        .header(header::COOKIE, cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(r).await
+    ];
+    app.import_form(cookie, &fields, Some(file)).await
 }
 
 #[tokio::test]

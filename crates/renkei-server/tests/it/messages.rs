@@ -4,8 +4,7 @@
 //! Also the styled 404 (REST and TAXII keep their own bodies) and the
 //! e-mail address kept after a refused sign-in.
 
-use axum::body::Body;
-use axum::http::{Request, header};
+use axum::http::header;
 
 use crate::support::{PASSWORD, TestApp, hidden};
 
@@ -90,25 +89,7 @@ async fn upload(
     fields: &[(&str, &str)],
     file: &str,
 ) -> crate::support::Reply {
-    let b = "renkeiboundary";
-    let mut body = String::new();
-    for (k, v) in fields {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
-    ));
-    let r = Request::post("/intel/import")
-        .header(header::COOKIE, cookie)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    app.send(r).await
+    app.import_form(cookie, fields, Some(file)).await
 }
 
 #[tokio::test]

@@ -297,31 +297,15 @@ async fn the_portal_answers_stix20_in_its_language() {
         .await
         .expect("login");
     let csrf = hidden(&app.get("/intel/import", &power).await.body, "csrf");
-    let b = "renkeiboundary";
-    let mut body = String::new();
-    for (k, v) in [
+    let fields = [
         ("csrf", csrf.as_str()),
         ("collection", col.id.as_str()),
         ("format", "stix"),
         ("tlp", ""),
-    ] {
-        body.push_str(&format!(
-            "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
-        ));
-    }
-    body.push_str(&format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"misp.json\"\r\nContent-Type: application/json\r\n\r\n{}\r\n--{b}--\r\n",
-        misp_stix20()
-    ));
-    let r = Request::post("/intel/import")
-        .header(header::COOKIE, &power)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(Body::from(body))
-        .expect("request");
-    let r = app.send(r).await;
+    ];
+    let r = app
+        .import_form(&power, &fields, Some(&misp_stix20().to_string()))
+        .await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
         r.body.contains("STIX 2.0 は受け付けていません"),

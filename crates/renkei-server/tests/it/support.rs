@@ -129,6 +129,38 @@ impl TestApp {
         }
     }
 
+    /// The portal's import form sent as a browser sends it: `fields`, then
+    /// the file (none for a confirmation, which sends no file input).
+    pub async fn import_form(
+        &self,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        file: Option<&str>,
+    ) -> Reply {
+        let b = "renkeiboundary";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        if let Some(file) = file {
+            body.push_str(&format!(
+                "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"list.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{b}--\r\n"));
+        let r = Request::post("/intel/import")
+            .header(header::COOKIE, cookie)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(r).await
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
         let status = res.status().as_u16();
