@@ -248,8 +248,12 @@ async fn user_save(
     CsrfForm(f): CsrfForm<UserEditForm>,
 ) -> Response {
     let r = Record::User(id);
+    // Shown again on a refused field: only to someone who may administer
+    // the user, or the refusal page would show another organisation's
+    // member's address. Others get the same 404 as for no such user.
     let (email, org) = match s.store.get_user(UserId(id)).await {
-        Ok(u) => (u.email.to_string(), u.org.0),
+        Ok(u) if renkei_core::can_administer(&p.actor, u.org) => (u.email.to_string(), u.org.0),
+        Ok(_) => return error_page(&s, &p, lang, ApiError::not_found("user")).await,
         Err(e) => return error_page(&s, &p, lang, e.into()).await,
     };
     let v = context! { display_name => f.display_name, role => f.role, email, org };

@@ -514,6 +514,21 @@ async fn administrators_edit_organisations_users_and_communities_audited() {
             )
             .await;
         assert_eq!(r.status, 404, "{backend}");
+        // A refused field changes nothing there either: still 404, and the
+        // page names nobody of the other organisation.
+        let r = app
+            .post_form(
+                &other,
+                &power,
+                &[
+                    ("csrf", &csrf),
+                    ("display_name", "x"),
+                    ("role", "no-such-role"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 404, "{backend}");
+        assert!(!r.body.contains("nco.example.jp"), "{backend}: {}", r.body);
 
         let (c, _) = app.council().await;
         let cpath = format!("/admin/communities/{}/edit", c.id.0);
