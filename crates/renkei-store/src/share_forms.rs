@@ -109,6 +109,19 @@ const KEEP_DRAFT: &str = "
     ON CONFLICT (user_id, idem_key)
     DO UPDATE SET created_at = excluded.created_at, fields = excluded.fields, file = excluded.file";
 
+/// Uploads a person keeps waiting for confirmation at once: each may be
+/// 16 MiB, and forms left open should not fill the table for a day.
+pub const MAX_IMPORT_DRAFTS: i64 = 4;
+
+/// All but `user`'s newest [`MAX_IMPORT_DRAFTS`] uploads.
+const TRIM_DRAFTS: &str = "
+    DELETE FROM import_drafts
+    WHERE user_id = $1 AND idem_key NOT IN (
+        SELECT idem_key FROM import_drafts
+        WHERE user_id = $1
+        ORDER BY created_at DESC, idem_key
+        LIMIT $2)";
+
 const DRAFT: &str = "
     SELECT fields, file FROM import_drafts WHERE user_id = $1 AND idem_key = $2";
 
@@ -238,6 +251,11 @@ impl<B: Backend> ShareFormStore for SqlStore<B> {
             .bind(now)
             .bind(draft.fields.as_str())
             .bind(BASE64.encode(&draft.file))
+            .execute(self)
+            .await?;
+        Sql::new(TRIM_DRAFTS)
+            .bind(user.0)
+            .bind(MAX_IMPORT_DRAFTS)
             .execute(self)
             .await?;
         Ok(())

@@ -505,3 +505,46 @@ async fn the_intelligence_list_names_who_shared_each_object() {
         row("198.18.10.2")
     );
 }
+
+/// Uploads waiting for confirmation are bounded per person: a new one
+/// pushes out that person's oldest beyond the limit, nobody else's.
+#[tokio::test]
+async fn a_person_keeps_a_bounded_number_of_uploads_waiting() {
+    use renkei_store::share_forms::{ImportDraft, MAX_IMPORT_DRAFTS};
+    for (backend, app) in every_backend().await {
+        let draft = |n: i64| ImportDraft {
+            fields: format!("format=csv&n={n}"),
+            file: format!("value\n198.18.9.{n}\n").into_bytes(),
+        };
+        let (me, other) = (app.power_admin.id, app.nco_admin.id);
+        app.store
+            .keep_import_draft(other, "other-0", &draft(0), 1)
+            .await
+            .expect("keep");
+        let total = MAX_IMPORT_DRAFTS + 2;
+        for n in 0..total {
+            app.store
+                .keep_import_draft(me, &format!("k-{n}"), &draft(n), 10 + n)
+                .await
+                .expect("keep");
+        }
+        for n in 0..total {
+            let kept = app
+                .store
+                .import_draft(me, &format!("k-{n}"))
+                .await
+                .expect("read");
+            assert_eq!(
+                kept.is_some(),
+                n >= total - MAX_IMPORT_DRAFTS,
+                "{backend}: k-{n}"
+            );
+        }
+        let theirs = app
+            .store
+            .import_draft(other, "other-0")
+            .await
+            .expect("read");
+        assert!(theirs.is_some(), "{backend}: another person's upload stays");
+    }
+}
