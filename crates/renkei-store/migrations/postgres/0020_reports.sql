@@ -12,7 +12,7 @@ CREATE TABLE incidents (
     title       TEXT    NOT NULL,
     -- When the organisation became aware; NULL until someone says so.
     aware_at    BIGINT,
-    -- JSON: {"events": {"name": µs, …}, "conditions": ["name", …]}.
+    -- JSON: {"events": {"name": "RFC 3339", …}, "conditions": ["name", …]}.
     facts       TEXT    NOT NULL,
     -- JSON: the common description (renkei_report::CommonField ids).
     common      TEXT    NOT NULL,

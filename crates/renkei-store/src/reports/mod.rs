@@ -103,7 +103,7 @@ pub struct NewIncident {
     pub org: OrgId,
     pub title: String,
     pub aware_at: Option<Timestamp>,
-    /// JSON: `{"events": {name: µs}, "conditions": [name]}`.
+    /// JSON: `{"events": {name: RFC 3339}, "conditions": [name]}`.
     pub facts: String,
     /// JSON: the common description.
     pub common: String,
@@ -289,6 +289,9 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<ReportVersion>;
     /// `NotFound` both when absent and when the actor may not read it.
     async fn report(&self, actor: &Actor, id: i64) -> Result<Report>;
+    /// The report with what its clocks run on (its incident's facts, each
+    /// stage's first submission), in one audited read.
+    async fn report_case(&self, actor: &Actor, id: i64) -> Result<QueueRow>;
     /// Versions without their bodies, oldest first.
     async fn report_versions(&self, actor: &Actor, id: i64) -> Result<Vec<ReportVersion>>;
     async fn report_version(&self, actor: &Actor, id: i64, version: i64) -> Result<ReportVersion>;

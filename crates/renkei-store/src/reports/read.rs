@@ -274,6 +274,24 @@ impl<B: Backend> SqlStore<B> {
         Ok(report)
     }
 
+    pub(super) async fn read_case(&self, actor: &Actor, id: i64) -> Result<super::QueueRow> {
+        let report = self.read_report(actor, id).await?;
+        let (incidents, submitted) = self.clock_inputs(std::slice::from_ref(&report)).await?;
+        let own = actor.viewer.org == Some(report.org);
+        let incident = incidents.into_iter().next().map(|mut i| {
+            if !own {
+                i.common = "{}".into();
+            }
+            i
+        });
+        let submitted = submitted.into_iter().map(|(_, s, t)| (s, t)).collect();
+        Ok(super::QueueRow {
+            report,
+            incident,
+            submitted,
+        })
+    }
+
     pub(super) async fn read_incident(&self, actor: &Actor, id: i64) -> Result<Incident> {
         let (o, rr) = binds(actor);
         let row = Sql::new(INCIDENT)

@@ -736,6 +736,9 @@ impl<B: Backend> ReportStore for SqlStore<B> {
     async fn report(&self, actor: &Actor, id: i64) -> Result<Report> {
         self.read_report(actor, id).await
     }
+    async fn report_case(&self, actor: &Actor, id: i64) -> Result<super::QueueRow> {
+        self.read_case(actor, id).await
+    }
     async fn report_versions(&self, actor: &Actor, id: i64) -> Result<Vec<ReportVersion>> {
         self.read_versions(actor, id).await
     }
