@@ -415,6 +415,124 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     assert at(due["early-warning"]) == at("2026-12-02T09:00:00Z"), due
     assert at(due["notification"]) == at("2026-12-04T09:00:00Z"), due
 
+    # -- reports: an incident filed once under two regimes, a version, the recipient's work --
+    r = lambda op: c.op("reports", op)  # noqa: E731
+    bindings = call(r("list_bindings"), 200, client=ncso)
+    national = [b.org_id for b in bindings if b.recipient == "national-office"]
+    assert national, "the demo binds the national office"
+    call(
+        r("bind_recipient"),
+        201,
+        client=ncso,
+        body=m.BindingView(profile="eu-nis2", recipient="csirt", org_id=national[0]),
+    )
+    incident = call(
+        r("create_incident"),
+        201,
+        client=reporter,
+        body=m.IncidentRequest.from_dict(
+            {
+                "title": f"{tag} ランサムウェア",
+                "awareness": "2026-12-01T09:00:00+09:00",
+                "common": {"organisation-name": "東都電力株式会社"},
+                "regimes": ["jp-cyber-response", "eu-nis2"],
+                "consent": {"national": True, "sanitised": True},
+            }
+        ),
+    )
+    jp = next(x for x in incident.reports if x.profile == "jp-cyber-response")
+    call(r("get_incident"), 200, client=reporter, id=incident.id)
+    call(
+        r("update_incident"),
+        200,
+        client=reporter,
+        id=incident.id,
+        body=m.IncidentFacts.from_dict({"awareness": "2026-12-01T08:00:00+09:00", "common": {}}),
+    )
+    extra = call(
+        r("create_report"), 201, client=reporter, body=m.ReportRequest.from_dict({"profile": "us-circia", "incident": incident.id})
+    )
+    assert extra.incident_id == incident.id
+    assert jp.id in {x.id for x in call(r("list_reports"), 200, client=reporter).reports}
+    values = {
+        "report-category": "flash",
+        "operator": "東都電力株式会社",
+        "sector": "電力",
+        "contact": "03-0000-0000",
+        "aware-at": "2026-12-01T08:00:00+09:00",
+        "incident-overview": "ファイルサーバが暗号化された。",
+        "affected-computer": ["ファイルサーバ"],
+        "response-taken": "隔離した。",
+    }
+    call(
+        r("save_draft"),
+        200,
+        client=reporter,
+        id=jp.id,
+        body=m.FormValues.from_dict({"stage": "flash", "form": "ransomware", "values": {"operator": "東都電力株式会社"}}),
+    )
+    v1 = call(
+        r("submit_version"),
+        201,
+        client=reporter,
+        id=jp.id,
+        body=m.FormValues.from_dict({"stage": "flash", "form": "ransomware", "values": values}),
+    )
+    assert len(v1.sha256) == 64
+    assert [v.version for v in call(r("list_versions"), 200, client=reporter, id=jp.id)] == [1]
+    assert call(r("get_version"), 200, client=reporter, id=jp.id, version=1).sha256 == v1.sha256
+    call(r("set_consent"), 200, client=reporter, id=jp.id, body=m.ConsentRequest(national=True, sanitised=True))
+    from importlib import import_module
+
+    File = import_module(f"{c.pkg.__name__}.types").File
+    att = call(
+        r("add_attachment"),
+        201,
+        client=reporter,
+        id=jp.id,
+        name="log.txt",
+        body=File(payload=io.BytesIO("接続元 185.220.101.47\n".encode()), file_name="log.txt"),
+    )
+    assert att.media_type.startswith("text/plain")
+    assert [a.id for a in call(r("list_attachments"), 200, client=reporter, id=jp.id)] == [att.id]
+    r_att = r("get_attachment").sync_detailed(client=reporter, id=jp.id, attachment=att.id)
+    assert r_att.status_code == HTTPStatus.OK and "185.220.101.47" in r_att.content.decode()
+    queue = call(r("report_queue"), 200, client=ncso, profile="jp-cyber-response")
+    assert jp.id in {x.id for x in queue.reports}
+    call(r("set_state"), 204, client=ncso, id=jp.id, body=m.StateRequest(state="analysing"))
+    call(r("post_message"), 201, client=ncso, id=jp.id, body=m.MessageRequest(body="台数を教えてください"))
+    assert len(call(r("list_messages"), 200, client=reporter, id=jp.id)) == 1
+    task = call(r("add_task"), 201, client=ncso, id=jp.id, body=m.TaskRequest(title="IoC 抽出"))
+    call(r("update_task"), 200, client=ncso, id=jp.id, task=task.id, body=m.TaskUpdate(done=True))
+    assert [t.done for t in call(r("list_tasks"), 200, client=ncso, id=jp.id)] == [True]
+    kinds = {e.kind for e in call(r("timeline"), 200, client=ncso, id=jp.id)}
+    assert {"version", "message", "task", "state"} <= kinds, kinds
+    notice = call(
+        r("create_notice"),
+        201,
+        client=reporter,
+        body=m.NoticeRequest(profile="jp-cyber-response", notice="computer-notice", title=f"{tag} EMS"),
+    )
+    call(
+        r("submit_notice_version"),
+        201,
+        client=reporter,
+        id=notice.id,
+        body=m.FormValues.from_dict(
+            {
+                "values": {
+                    "operator": "東都電力株式会社",
+                    "product-name": "EMS-1000",
+                    "manufacturer": "ミライ制御",
+                    "product-version": "4.2",
+                    "role": "需給制御",
+                }
+            }
+        ),
+    )
+    call(r("get_notice"), 200, client=ncso, id=notice.id)
+    assert len(call(r("list_notice_versions"), 200, client=reporter, id=notice.id)) == 1
+
     # -- audit ------------------------------------------------------------------------------
     entries = call(c.op("audit", "list_audit"), 200, client=ncso, limit=500)
     assert any(e.action.startswith("webhook") for e in entries), {e.action for e in entries}

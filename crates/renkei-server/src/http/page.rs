@@ -32,7 +32,6 @@ const CSS: &str = include_str!("../../static/renkei.css");
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/renkei.css", get(css))
-        .route("/reports", get(upcoming))
         .route("/advisories", get(upcoming))
         .route("/detections", get(upcoming))
 }

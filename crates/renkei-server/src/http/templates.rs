@@ -92,6 +92,28 @@ pub const SOURCES: &[(&str, &str)] = &[
         "report_regimes.html",
         include_str!("../../templates/report_regimes.html"),
     ),
+    ("reports.html", include_str!("../../templates/reports.html")),
+    (
+        "report_rows.html",
+        include_str!("../../templates/report_rows.html"),
+    ),
+    (
+        "report_countdown.html",
+        include_str!("../../templates/report_countdown.html"),
+    ),
+    (
+        "report_queue.html",
+        include_str!("../../templates/report_queue.html"),
+    ),
+    (
+        "report_new.html",
+        include_str!("../../templates/report_new.html"),
+    ),
+    ("report.html", include_str!("../../templates/report.html")),
+    (
+        "report_version.html",
+        include_str!("../../templates/report_version.html"),
+    ),
     (
         "upcoming.html",
         include_str!("../../templates/upcoming.html"),

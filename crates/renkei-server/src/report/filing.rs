@@ -798,7 +798,7 @@ pub async fn list_attachments(
 }
 
 /// One file, as a download of the type its content showed.
-#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{attachment}", tag = TAG, params(("id" = i64, Path), ("attachment" = i64, Path)), responses((status = 200, description = "the file's bytes", content_type = "application/octet-stream"), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{attachment}", tag = TAG, params(("id" = i64, Path), ("attachment" = i64, Path)), responses((status = 200, description = "the file's bytes, as the type its content showed", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "application/zip"), (Vec<u8> = "application/gzip"), (Vec<u8> = "application/x-7z-compressed"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (Vec<u8> = "application/vnd.tcpdump.pcap"), (Vec<u8> = "application/x-pcapng"), (String = "text/plain"))), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
 pub async fn get_attachment(
     State(s): State<AppState>,
     p: Principal,

@@ -7,7 +7,10 @@
 mod api;
 mod coord;
 mod filing;
+mod form_fields;
 mod page;
+mod pages;
+mod report_page;
 mod service;
 mod views;
 mod views_filing;
@@ -27,6 +30,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(filing::routes())
         .merge(coord::routes())
         .merge(page::routes())
+        .merge(pages::routes())
+        .merge(report_page::routes())
 }
 
 pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
