@@ -86,7 +86,6 @@ flash-user-created = User added.
 flash-membership-created = Member organisation added.
 flash-terms-accepted = Acceptance of the confidentiality terms recorded.
 upcoming-intel = Sharing threat intelligence (STIX/TAXII, MISP) is coming.
-upcoming-reports = Incident reports and notices are coming.
 upcoming-advisories = Vulnerability advisories (CSAF) are coming.
 upcoming-detections = Detection from member logs is coming.
 kind-coordinator = Coordinator

@@ -86,7 +86,6 @@ flash-user-created = 利用者を追加しました。
 flash-membership-created = 参加組織を追加しました。
 flash-terms-accepted = 守秘義務規程への同意を記録しました。
 upcoming-intel = 脅威情報（STIX/TAXII、MISP連携）の共有機能は準備中です。
-upcoming-reports = インシデント報告・届出の機能は準備中です。
 upcoming-advisories = 脆弱性情報（CSAF）の配信機能は準備中です。
 upcoming-detections = ログ照合による検知機能は準備中です。
 kind-coordinator = 調整機関
