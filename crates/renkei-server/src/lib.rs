@@ -10,6 +10,7 @@ mod audit;
 pub mod config;
 mod directory;
 pub mod http;
+pub mod mail;
 pub mod oidc;
 mod openapi;
 mod ops;
