@@ -156,6 +156,7 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let worker = share::webhooks::start(&state);
+    let mail = state.mail.clone();
     let checkpoints = audit::checkpoints::start(&state);
     let retention = retention::start(&state);
     let side = metrics.map(|l| {
@@ -182,6 +183,8 @@ pub async fn run(
     worker.stop().await;
     checkpoints.stop().await;
     retention.stop().await;
+    // Messages already accepted get the same grace to go out.
+    mail.stop(grace).await;
     served.and(side)
 }
 

@@ -314,6 +314,10 @@ async fn a_full_queue_refuses_at_once_and_a_silent_server_times_out() {
         body: "x".repeat(renkei_server::mail::MAX_BODY_BYTES + 1),
     };
     assert_eq!(app.state.mail.send(&to, huge), Err(MailError::TooLarge));
+    // Stopping waits its grace for the one still being tried, then gives
+    // it up; nothing more is accepted.
+    assert_eq!(app.state.mail.stop(Duration::from_millis(200)).await, 1);
+    assert_eq!(app.state.mail.send(&to, letter), Err(MailError::QueueFull));
     hold.abort();
 }
 
