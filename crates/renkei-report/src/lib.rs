@@ -35,6 +35,11 @@
 //! [`reminders::due_reminders`] says which reminders are due at an instant
 //! from a case's [`Clock`]s, a [`ReminderPolicy`] (offsets before each
 //! deadline) and the reminders already sent; the server sends them.
+//! Kinds ([`ReminderKind`], stored and serialised by id): `elapsed-N` (N %
+//! of the period gone), `before-Nh` (elapsed hours), `before-Nd` (calendar
+//! days in the regime's zone), `overdue`. Default: `elapsed-50`,
+//! `before-1h`, `overdue` for hour limits; `before-1d`, `overdue` for day
+//! and month limits ([`ReminderPolicy::from_ids`] reads other lists).
 //!
 //! # Error codes
 //! Stable strings, turned into Fluent messages by the server.

@@ -20,9 +20,9 @@ use crate::clock::{Clock, ClockStatus};
 use crate::profile::{Profile, Unit};
 
 /// One kind of reminder, with a stable id (`elapsed-50`, `before-1h`,
-/// `before-1d`, `overdue`) the store keeps for the ones sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
+/// `before-1d`, `overdue`) the store keeps for the ones sent; serialised
+/// as that id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReminderKind {
     /// This share of the period (from what the deadline runs from to the
     /// deadline) has elapsed; 1–99.
@@ -73,6 +73,12 @@ impl ReminderKind {
     }
 }
 
+impl Serialize for ReminderKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.id())
+    }
+}
+
 impl std::fmt::Display for ReminderKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.id())
@@ -87,6 +93,25 @@ pub struct ReminderPolicy {
     pub hours: Vec<ReminderKind>,
     /// For deadlines counted in days or months.
     pub days: Vec<ReminderKind>,
+}
+
+impl ReminderPolicy {
+    /// A policy from kind ids (`["elapsed-50", "before-1h", "overdue"]`),
+    /// as a settings file would give them; the error names the bad id.
+    pub fn from_ids<S: AsRef<str>>(hours: &[S], days: &[S]) -> Result<ReminderPolicy, String> {
+        let kinds = |ids: &[S]| {
+            ids.iter()
+                .map(|id| {
+                    let id = id.as_ref();
+                    ReminderKind::parse(id.trim()).ok_or_else(|| format!("{id:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(ReminderPolicy {
+            hours: kinds(hours)?,
+            days: kinds(days)?,
+        })
+    }
 }
 
 impl Default for ReminderPolicy {
@@ -246,5 +271,24 @@ mod tests {
         ] {
             assert_eq!(ReminderKind::parse(bad), None, "{bad}");
         }
+        assert_eq!(
+            serde_json::to_value(ReminderKind::HoursBefore { hours: 1 }).ok(),
+            Some(serde_json::json!("before-1h"))
+        );
+    }
+
+    #[test]
+    fn a_policy_reads_from_ids() {
+        assert_eq!(
+            ReminderPolicy::from_ids(
+                &["elapsed-50", "before-1h", "overdue"],
+                &["before-1d", "overdue"]
+            ),
+            Ok(ReminderPolicy::default())
+        );
+        assert_eq!(
+            ReminderPolicy::from_ids(&["before-1h"], &["soon"]),
+            Err("\"soon\"".to_owned())
+        );
     }
 }
