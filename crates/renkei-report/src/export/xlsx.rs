@@ -19,6 +19,13 @@ const FONT: &str = "ＭＳ Ｐゴシック";
 const CHARSET_SHIFT_JIS: u8 = 128;
 const PAPER_A4: u8 = 9;
 const GREY: u32 = 0xD9D9D9;
+/// Column widths (in characters of the default font) of 項番, 項目, Item, 内容.
+const WIDTHS: [u16; 4] = [6, 34, 30, 64];
+/// Points a line of 11-point text takes, and a row's padding.
+const LINE_POINTS: f64 = 14.0;
+const ROW_PADDING: f64 = 3.0;
+/// Excel's tallest row.
+const MAX_ROW_POINTS: f64 = 409.0;
 
 /// The workbook of one or more versions (a report's flash and detailed
 /// versions, say): one sheet each, in the order given.
@@ -154,10 +161,9 @@ fn sheet_name(r: &Resolved<'_>, taken: &mut BTreeSet<String>) -> String {
 fn sheet(ws: &mut Worksheet, r: &Resolved<'_>, f: &Formats) -> Result<(), XlsxError> {
     let v = r.v;
     let p = v.profile;
-    ws.set_column_width(0, 6)?;
-    ws.set_column_width(1, 34)?;
-    ws.set_column_width(2, 30)?;
-    ws.set_column_width(3, 64)?;
+    for (col, w) in WIDTHS.into_iter().enumerate() {
+        ws.set_column_width(col as u16, w)?;
+    }
     ws.merge_range(
         0,
         0,
@@ -166,6 +172,8 @@ fn sheet(ws: &mut Worksheet, r: &Resolved<'_>, f: &Formats) -> Result<(), XlsxEr
         &format!("{}　{}", p.name.ja, r.filing_name.ja),
         &f.title,
     )?;
+    ws.set_row_height(0, 24)?;
+    ws.set_row_height(1, 16)?;
     ws.merge_range(
         1,
         0,
@@ -207,6 +215,7 @@ fn sheet(ws: &mut Worksheet, r: &Resolved<'_>, f: &Formats) -> Result<(), XlsxEr
         ws.write_string_with_format(row, 1, *ja, &f.label)?;
         ws.write_string_with_format(row, 2, *en, &f.label)?;
         write_value(ws, row, value, f)?;
+        fit_row(ws, row, [ja, en, value.as_str()])?;
         row += 1;
     }
 
@@ -220,16 +229,17 @@ fn sheet(ws: &mut Worksheet, r: &Resolved<'_>, f: &Formats) -> Result<(), XlsxEr
         let value = v.values.get(&field.id).unwrap_or(&serde_json::Value::Null);
         let text = field_text(field, value, p.tz()).ja;
         for (part, chunk) in chunks(&text).into_iter().enumerate() {
-            if part == 0 {
+            let (ja, en) = if part == 0 {
                 ws.write_number_with_format(row, 0, (i + 1) as f64, &f.number)?;
-                ws.write_string_with_format(row, 1, &field.label.ja, &f.label)?;
-                ws.write_string_with_format(row, 2, &field.label.en, &f.label)?;
+                (field.label.ja.as_str(), field.label.en.as_str())
             } else {
                 ws.write_string_with_format(row, 0, "", &f.number)?;
-                ws.write_string_with_format(row, 1, "（続き）", &f.label)?;
-                ws.write_string_with_format(row, 2, "(continued)", &f.label)?;
-            }
+                ("（続き）", "(continued)")
+            };
+            ws.write_string_with_format(row, 1, ja, &f.label)?;
+            ws.write_string_with_format(row, 2, en, &f.label)?;
             write_value(ws, row, chunk, f)?;
+            fit_row(ws, row, [ja, en, chunk])?;
             row += 1;
         }
     }
@@ -255,6 +265,41 @@ fn write_value(ws: &mut Worksheet, row: u32, s: &str, f: &Formats) -> Result<(),
     };
     ws.write_string_with_format(row, 3, s, fmt)?;
     Ok(())
+}
+
+/// Sets the row tall enough for its wrapped text: spreadsheet programs
+/// do not grow a row for wrapped text they did not lay out themselves.
+fn fit_row(ws: &mut Worksheet, row: u32, cells: [&str; 3]) -> Result<(), XlsxError> {
+    let lines = cells
+        .iter()
+        .zip(&WIDTHS[1..])
+        .map(|(s, w)| lines(s, usize::from(*w)))
+        .max()
+        .unwrap_or(1);
+    if lines > 1 {
+        let points = (lines as f64 * LINE_POINTS + ROW_PADDING).min(MAX_ROW_POINTS);
+        ws.set_row_height(row, points)?;
+    }
+    Ok(())
+}
+
+/// How many lines `s` takes in a column `width` characters wide: each
+/// line break starts one, and a long line wraps (a Japanese character is
+/// two columns wide).
+fn lines(s: &str, width: usize) -> usize {
+    let width = width.max(1);
+    s.split('\n')
+        .map(|line| {
+            let cols: usize = line.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+            cols.div_ceil(width).max(1)
+        })
+        .sum()
+}
+
+/// East Asian wide and full-width characters (CJK, kana, full-width
+/// forms), roughly: half-width katakana and the Latin ranges are narrow.
+fn wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
 /// `s` in pieces of at most [`MAX_CELL_CHARS`] characters (one empty piece
@@ -286,5 +331,15 @@ mod tests {
         assert_eq!(parts.concat(), s);
         assert!(parts.iter().all(|p| p.chars().count() <= MAX_CELL_CHARS));
         assert_eq!(chunks(""), vec![""]);
+    }
+
+    #[test]
+    fn wrapped_lines_are_counted_with_wide_characters() {
+        assert_eq!(lines("", 10), 1);
+        assert_eq!(lines("abcdefghij", 10), 1);
+        assert_eq!(lines("abcdefghijk", 10), 2);
+        assert_eq!(lines("あいうえお", 10), 1);
+        assert_eq!(lines("あいうえおか", 10), 2);
+        assert_eq!(lines("a\nb\n\nc", 10), 4);
     }
 }

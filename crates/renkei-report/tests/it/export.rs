@@ -190,6 +190,36 @@ fn unzip_entry(bytes: &[u8], name: &str) -> String {
 }
 
 #[test]
+fn rows_are_tall_enough_for_their_lines() {
+    let p = profile("jp-cyber-response");
+    let values = ransomware_values();
+    let bytes = to_xlsx(&[version(&p, &values)]).expect("workbook");
+    let (_, rows) = read_back(bytes.clone());
+    let sheet = unzip_entry(&bytes, "xl/worksheets/sheet1.xml");
+    let row_tag = |label: &str| {
+        let n = rows
+            .iter()
+            .position(|r| r.get(1).map(text).as_deref() == Some(label))
+            .expect("row")
+            + 1;
+        let start = sheet.find(&format!("<row r=\"{n}\"")).expect("row tag");
+        let tag = &sheet[start..start + sheet[start..].find('>').expect("end")];
+        // The height in points (rounded to whole pixels by the writer).
+        tag.split("ht=\"")
+            .nth(1)
+            .and_then(|h| h.split('"').next())
+            .map(|h| h.parse::<f64>().expect("a height"))
+    };
+    let about = |h: Option<f64>, want: f64| h.is_some_and(|h| (h - want).abs() < 0.5);
+    // Two items, two lines: 2 × 14 pt + 3 pt.
+    assert!(about(row_tag("影響を受けた特定重要電子計算機"), 31.0));
+    // Three indicators, three lines.
+    assert!(about(row_tag("侵害指標（IoC）"), 45.0));
+    // One short line keeps the default height.
+    assert_eq!(row_tag("ランサムウェアの種類"), None);
+}
+
+#[test]
 fn long_values_continue_in_rows_and_nothing_is_lost() {
     let p = profile("jp-cyber-response");
     let mut values = ransomware_values();
