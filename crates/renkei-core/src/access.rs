@@ -153,6 +153,50 @@ pub fn can_write_community(viewer: &Viewer, community: CommunityId) -> bool {
         )
 }
 
+/// What the report rule needs to know of an incident report or notice.
+/// Reports are addressed like letters, not marked like intelligence: TLP
+/// and audiences do not apply to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportAccess {
+    /// The reporting organisation.
+    pub org: OrgId,
+    /// Organisations the report is addressed to: the recipients its
+    /// profile names (bound to organisations by the platform), and the
+    /// national office when the reporter consented to share with it.
+    pub recipients: Vec<OrgId>,
+    /// Whether any version has been submitted (a draft is the reporter's).
+    pub submitted: bool,
+}
+
+/// May `viewer` read the report (its versions, thread, tasks, timeline)?
+///
+/// | who | may read |
+/// |---|---|
+/// | members of the reporting organisation | always, drafts included |
+/// | administrators and coordinator analysts of a recipient organisation | once a version is submitted |
+/// | anyone else | nothing: what others learn goes out as a sanitised alert, a record of its own |
+pub fn can_read_report(viewer: &Viewer, report: &ReportAccess) -> bool {
+    let Some(org) = viewer.org else { return false };
+    org == report.org
+        || (report.submitted && receives_reports(viewer) && report.recipients.contains(&org))
+}
+
+/// Roles of a recipient organisation that read the reports it receives
+/// (the store's report queries bind this as a flag).
+pub fn receives_reports(viewer: &Viewer) -> bool {
+    matches!(viewer.role, Some(Role::Admin | Role::CoordinatorAnalyst))
+}
+
+/// May `viewer` file reports in the name of its organisation (drafts,
+/// versions, consent)? Viewers read only.
+pub fn can_file_report(viewer: &Viewer, report_org: OrgId) -> bool {
+    viewer.org == Some(report_org)
+        && matches!(
+            viewer.role,
+            Some(Role::Admin | Role::CoordinatorAnalyst | Role::Reporter)
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

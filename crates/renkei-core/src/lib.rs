@@ -14,8 +14,8 @@ pub mod related;
 pub mod warning;
 
 pub use access::{
-    Actor, Viewer, can_administer, can_read, can_read_community, can_write, can_write_community,
-    is_platform_admin,
+    Actor, ReportAccess, Viewer, can_administer, can_file_report, can_read, can_read_community,
+    can_read_report, can_write, can_write_community, is_platform_admin, receives_reports,
 };
 pub use audit::{AuditEntry, AuditOutcome, ChainBreak, ChainVerifier, GENESIS_HASH, verify_chain};
 pub use indicator::{IndicatorValue, ValueKind, decay_score, refang};

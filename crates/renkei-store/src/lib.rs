@@ -21,6 +21,7 @@ pub mod items;
 pub mod notify;
 pub mod oidc;
 pub mod overview;
+pub mod reports;
 pub mod share_forms;
 mod store;
 pub mod warnings;
@@ -48,6 +49,7 @@ pub use items::ItemStore;
 pub use notify::NotificationStore;
 pub use oidc::OidcLinkStore;
 pub use overview::{OverviewStore, RestrictedRead};
+pub use reports::ReportStore;
 pub use share_forms::ShareFormStore;
 pub use store::SqlStore;
 pub use warnings::WarningStore;
@@ -98,6 +100,7 @@ pub trait Store:
     + OidcLinkStore
     + ShareFormStore
     + OverviewStore
+    + ReportStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -119,6 +122,7 @@ impl<T> Store for T where
         + OidcLinkStore
         + ShareFormStore
         + OverviewStore
+        + ReportStore
         + Maintenance
         + std::fmt::Debug
 {

@@ -460,6 +460,9 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
         "貴社が利用する制御機器の未公開脆弱性について、製品ベンダーと調整中です。公開まで他者への共有はできません。",
     )
     .await?;
+    let toto = actor_for(store, &user("soc@toto-power.example.jp")).await?;
+    let kansai = actor_for(store, &user("soc@kansai-rail.example.jp")).await?;
+    crate::demo_reports::build(store, &system, org("ncso"), &toto, &kansai).await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod bench;
 mod demo;
+mod demo_reports;
 mod export;
 mod import;
 mod serve;

@@ -38,3 +38,15 @@ error-report-event-unknown = The chosen regimes have no event “{ $name }”.
 error-report-condition-unknown = The chosen regimes have no condition “{ $name }”.
 error-report-stage-unknown = The chosen regimes have no stage “{ $name }”.
 error-report-date-out-of-range = The deadline of stage “{ $stage }” falls outside the calendar that can be computed.
+error-report-values-invalid = { $count ->
+    [one] One value does not fit its field.
+   *[other] { $count } values do not fit their fields.
+}
+error-report-common-unknown = There is no common field “{ $name }”.
+error-report-order-unknown = “{ $value }” is not an order (newest or due).
+error-report-cursor-invalid = The page cursor is not one this server gave.
+error-report-form-unknown = The stage has no form “{ $name }”.
+error-report-stage-required = Name the stage this version is for.
+error-report-attachment-refused = This file cannot be attached: PDF, images, Office documents, archives, packet captures and plain text are accepted, checked by their content.
+error-report-notice-unknown = The regime has no notice “{ $name }”.
+error-report-recipient-unknown = The regime names no recipient “{ $name }”.

@@ -90,6 +90,15 @@ pub(crate) const CODES: &[&str] = &[
     "report-condition-unknown",
     "report-stage-unknown",
     "report-date-out-of-range",
+    "report-values-invalid",
+    "report-common-unknown",
+    "report-order-unknown",
+    "report-cursor-invalid",
+    "report-form-unknown",
+    "report-stage-required",
+    "report-attachment-refused",
+    "report-notice-unknown",
+    "report-recipient-unknown",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

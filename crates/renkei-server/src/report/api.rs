@@ -176,7 +176,7 @@ pub async fn compute_clocks(
     }))
 }
 
-fn chosen_profiles<'a>(s: &'a AppState, ids: &[String]) -> ApiResult<Vec<&'a Profile>> {
+pub(super) fn chosen_profiles<'a>(s: &'a AppState, ids: &[String]) -> ApiResult<Vec<&'a Profile>> {
     if ids.is_empty() {
         return Err(bad("profiles", "report-profiles-required", &[]));
     }

@@ -5,8 +5,12 @@
 //! are renkei-report's; this room translates only.
 
 mod api;
+mod coord;
+mod filing;
 mod page;
+mod service;
 mod views;
+mod views_filing;
 
 use std::io::Read;
 use std::path::Path;
@@ -19,11 +23,17 @@ use crate::config::Settings;
 use crate::http::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
-    api::routes().merge(page::routes())
+    api::routes()
+        .merge(filing::routes())
+        .merge(coord::routes())
+        .merge(page::routes())
 }
 
 pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
-    api::Doc::openapi()
+    let mut doc = api::Doc::openapi();
+    doc.merge(filing::Doc::openapi());
+    doc.merge(coord::Doc::openapi());
+    doc
 }
 
 /// The profiles the settings put in force: the shipped ones, replaced or

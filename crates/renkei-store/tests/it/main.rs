@@ -9,6 +9,7 @@ mod mfa;
 mod oidc;
 mod policy;
 mod related;
+mod reports;
 mod retention;
 mod rewrite;
 mod sco;

@@ -16,6 +16,7 @@
 //! Failing cases are kept in `policy.proptest-regressions` and run first.
 
 mod oracle;
+mod reports;
 mod stix;
 
 use std::collections::BTreeSet;
@@ -672,6 +673,31 @@ proptest! {
         block_on(async {
             let b = support::postgres(&url).await;
             check_world(&b, &w).await
+        })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn no_report_read_escapes_the_rule_sqlite(w in reports::report_world()) {
+        block_on(async {
+            let b = support::sqlite().await;
+            reports::check_report_world(&b, &w).await
+        })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(8))]
+
+    #[test]
+    fn no_report_read_escapes_the_rule_postgres(w in reports::report_world()) {
+        let Some(url) = support::pg_url() else { return Ok(()) };
+        block_on(async {
+            let b = support::postgres(&url).await;
+            reports::check_report_world(&b, &w).await
         })?;
     }
 }

@@ -1,0 +1,171 @@
+-- Incident reports and notices (PostgreSQL). Never edit once applied: add a new
+-- migration. Times are microseconds since the Unix epoch (UTC).
+--
+-- An incident is described once by its organisation; each regime it is
+-- reported under is a report of its own, with its own versions, clock and
+-- recipients. A notice (a critical computer's 届出) is a report without an
+-- incident. Reports are addressed, not marked: who reads one is the
+-- reporting organisation and its recipients (renkei_core::can_read_report).
+CREATE TABLE incidents (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id      BIGINT NOT NULL REFERENCES organisations (id),
+    title       TEXT    NOT NULL,
+    -- When the organisation became aware; NULL until someone says so.
+    aware_at    BIGINT,
+    -- JSON: {"events": {"name": "RFC 3339", …}, "conditions": ["name", …]}.
+    facts       TEXT    NOT NULL,
+    -- JSON: the common description (renkei_report::CommonField ids).
+    common      TEXT    NOT NULL,
+    created_by  BIGINT REFERENCES users (id),
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+CREATE INDEX incidents_org ON incidents (org_id, id);
+
+CREATE TABLE reports (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id            BIGINT NOT NULL REFERENCES organisations (id),
+    -- NULL for notices.
+    incident_id       BIGINT REFERENCES incidents (id),
+    profile_id        TEXT    NOT NULL,
+    -- The profile's notice id for notices, NULL for incident reports.
+    notice_id         TEXT,
+    title             TEXT    NOT NULL,
+    -- The recipients' handling: received, analysing, waiting, closed.
+    state             TEXT    NOT NULL,
+    -- The reporting organisation's sector when filed (the queue's filter).
+    sector            TEXT,
+    -- The reporter's consent: to the national office, and to sanitised
+    -- alerts for others. Changes are kept in report_consents.
+    consent_national  BOOLEAN NOT NULL,
+    consent_sanitised BOOLEAN NOT NULL,
+    -- 0 until the first submission.
+    latest_version    BIGINT NOT NULL,
+    -- The reporter's autosaved draft, JSON; never shown to recipients.
+    draft             TEXT,
+    draft_at          BIGINT,
+    -- The earliest open deadline, computed by the server at each write:
+    -- orders the queue's "due" view. NULL when none is open.
+    next_due_at       BIGINT,
+    last_activity_at  BIGINT NOT NULL,
+    created_by        BIGINT REFERENCES users (id),
+    created_at        BIGINT NOT NULL
+);
+CREATE INDEX reports_org ON reports (org_id, id);
+CREATE INDEX reports_incident ON reports (incident_id, id);
+CREATE INDEX reports_due ON reports (next_due_at, id);
+
+-- Which organisation receives, for each profile, a recipient it names
+-- (competent-minister, national-office, …): set by platform admins.
+CREATE TABLE report_bindings (
+    profile_id    TEXT    NOT NULL,
+    recipient_id  TEXT    NOT NULL,
+    org_id        BIGINT NOT NULL REFERENCES organisations (id),
+    created_at    BIGINT NOT NULL,
+    PRIMARY KEY (profile_id, recipient_id, org_id)
+);
+
+-- Organisations a report is addressed to, and why ('recipient:<id>' from
+-- a binding, 'national-office' from consent). Ended, never deleted.
+CREATE TABLE report_recipients (
+    report_id  BIGINT NOT NULL REFERENCES reports (id),
+    org_id     BIGINT NOT NULL REFERENCES organisations (id),
+    reason     TEXT    NOT NULL,
+    added_at   BIGINT NOT NULL,
+    ended_at   BIGINT,
+    PRIMARY KEY (report_id, org_id, reason)
+);
+CREATE INDEX report_recipients_org ON report_recipients (org_id, report_id);
+
+-- Each submission, byte for byte, with the SHA-256 of its body.
+CREATE TABLE report_versions (
+    report_id     BIGINT NOT NULL REFERENCES reports (id),
+    version       BIGINT NOT NULL,
+    -- NULL for notices.
+    stage_id      TEXT,
+    form_id       TEXT    NOT NULL,
+    body          TEXT    NOT NULL,
+    sha256        TEXT    NOT NULL,
+    note          TEXT    NOT NULL,
+    submitted_by  BIGINT REFERENCES users (id),
+    submitted_at  BIGINT NOT NULL,
+    PRIMARY KEY (report_id, version)
+);
+-- A submitted version never changes and is never deleted.
+CREATE FUNCTION report_versions_immutable() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'report versions are immutable';
+END;
+$$;
+CREATE TRIGGER report_versions_no_change BEFORE UPDATE OR DELETE ON report_versions
+FOR EACH ROW EXECUTE FUNCTION report_versions_immutable();
+
+CREATE TABLE report_consents (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id   BIGINT NOT NULL REFERENCES reports (id),
+    national    BOOLEAN NOT NULL,
+    sanitised   BOOLEAN NOT NULL,
+    by_user     BIGINT REFERENCES users (id),
+    at          BIGINT NOT NULL
+);
+CREATE INDEX report_consents_report ON report_consents (report_id, id);
+
+CREATE TABLE report_states (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id   BIGINT NOT NULL REFERENCES reports (id),
+    state       TEXT    NOT NULL,
+    by_user     BIGINT REFERENCES users (id),
+    by_org      BIGINT REFERENCES organisations (id),
+    at          BIGINT NOT NULL
+);
+CREATE INDEX report_states_report ON report_states (report_id, id);
+
+-- The thread between the reporter and the recipients.
+CREATE TABLE report_messages (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id    BIGINT NOT NULL REFERENCES reports (id),
+    author_user  BIGINT REFERENCES users (id),
+    author_org   BIGINT NOT NULL REFERENCES organisations (id),
+    body         TEXT    NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX report_messages_report ON report_messages (report_id, id);
+
+-- A recipient organisation's tasks on a report.
+CREATE TABLE report_tasks (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id   BIGINT NOT NULL REFERENCES reports (id),
+    org_id      BIGINT NOT NULL REFERENCES organisations (id),
+    title       TEXT    NOT NULL,
+    owner_user  BIGINT REFERENCES users (id),
+    done_at     BIGINT,
+    created_by  BIGINT REFERENCES users (id),
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX report_tasks_report ON report_tasks (report_id, id);
+
+-- Files attached by the reporter; the type is what the content is, not
+-- what the name says.
+CREATE TABLE report_attachments (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report_id   BIGINT NOT NULL REFERENCES reports (id),
+    name        TEXT    NOT NULL,
+    media_type  TEXT    NOT NULL,
+    size        BIGINT NOT NULL,
+    sha256      TEXT    NOT NULL,
+    -- base64
+    content     TEXT    NOT NULL,
+    added_by    BIGINT REFERENCES users (id),
+    added_at    BIGINT NOT NULL
+);
+CREATE INDEX report_attachments_report ON report_attachments (report_id, id);
+
+-- Reminders sent before (and at) each stage's deadline, so each is sent once.
+CREATE TABLE report_reminders (
+    report_id  BIGINT NOT NULL REFERENCES reports (id),
+    stage_id   TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    sent_at    BIGINT NOT NULL,
+    PRIMARY KEY (report_id, stage_id, kind)
+);
