@@ -24,6 +24,23 @@
 //! profile's pre-filled forms and clocks. [`validate_values`] checks what a
 //! reporter submits.
 //!
+//! # Exports
+//! [`export::to_json`] and [`export::to_xlsx`] turn one submitted
+//! [`ReportVersion`] (profile, form, stage or notice, version, SHA-256,
+//! submission time, organisation, reporter, values) into structured JSON of
+//! a stable, documented shape and an `.xlsx` workbook in the spreadsheet
+//! layout operators e-mail today, in memory.
+//!
+//! # Reminders
+//! [`reminders::due_reminders`] says which reminders are due at an instant
+//! from a case's [`Clock`]s, a [`ReminderPolicy`] (offsets before each
+//! deadline) and the reminders already sent; the server sends them.
+//! Kinds ([`ReminderKind`], stored and serialised by id): `elapsed-N` (N %
+//! of the period gone), `before-Nh` (elapsed hours), `before-Nd` (calendar
+//! days in the regime's zone), `overdue`. Default: `elapsed-50`,
+//! `before-1h`, `overdue` for hour limits; `before-1d`, `overdue` for day
+//! and month limits ([`ReminderPolicy::from_ids`] reads other lists).
+//!
 //! # Error codes
 //! Stable strings, turned into Fluent messages by the server.
 //!
@@ -43,6 +60,10 @@
 //!
 //! Clocks ([`ClockError::code`]): `date-out-of-range`.
 //!
+//! Exports ([`ExportError::code`]): `export-unknown-form`,
+//! `export-unknown-stage`, `export-unknown-notice`,
+//! `export-form-not-in-stage`, `export-nothing`, `export-workbook`.
+//!
 //! Clock statuses ([`ClockStatus`], serialised): `not-applicable`,
 //! `no-deadline`, `not-started`, `due`, `due-soon`, `overdue`, `met`,
 //! `met-late`.
@@ -51,11 +72,13 @@ pub mod calendar;
 pub mod clock;
 pub mod common;
 pub mod error;
+pub mod export;
 pub mod form;
 pub mod incident;
 pub mod jp_holidays;
 mod parse;
 pub mod profile;
+pub mod reminders;
 mod set;
 
 pub use calendar::{PeriodEnd, period_end};
@@ -64,6 +87,7 @@ pub use clock::{
 };
 pub use common::CommonField;
 pub use error::ProfileError;
+pub use export::{ExportError, Filing, ReportVersion, to_json, to_xlsx};
 pub use form::{FieldError, Mode, validate_values};
 pub use incident::{Incident, Prefilled, RegimeView, file_once, prefill};
 pub use parse::{MAX_PROFILE_BYTES, parse_profile};
@@ -71,6 +95,7 @@ pub use profile::{
     Anchor, Calendar, CalendarRule, DeadlineRule, Field, FieldKind, FirstDay, Form, Labels, Named,
     Notice, Period, Profile, Stage, Unit, Variant,
 };
+pub use reminders::{DueReminder, ReminderKind, ReminderPolicy, due_reminders};
 pub use set::{MAX_OVERRIDE_BYTES, ProfileSet, SHIPPED, StageOverride, parse_overrides};
 
 #[cfg(test)]
@@ -83,6 +108,7 @@ mod tests {
         let all = crate::error::codes::ALL
             .iter()
             .chain(crate::form::codes::ALL)
+            .chain(crate::export::codes::ALL)
             .chain([&crate::clock::DATE_OUT_OF_RANGE]);
         for code in all {
             assert!(

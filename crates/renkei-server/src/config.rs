@@ -159,6 +159,25 @@ pub struct Settings {
     /// shipped reporting regimes by id.
     #[serde(default)]
     pub report_profiles_dir: Option<std::path::PathBuf>,
+    /// Outgoing mail (deadline reminders, notifications):
+    /// `smtp://127.0.0.1:25` (plain, loopback hosts only),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://host:465`;
+    /// `user:password@` in the URL logs in, so it is secret. Unset, no
+    /// mail is sent (`mail.rs`).
+    #[serde(default)]
+    pub smtp_url: Option<SecretString>,
+    /// The sender, e.g. `renkei <noreply@cti.example.jp>`; required with
+    /// `smtp_url`.
+    #[serde(default)]
+    pub mail_from: Option<String>,
+    /// Longest each SMTP step may take, in seconds (an attempt at most four
+    /// times that).
+    pub mail_timeout_secs: u64,
+    /// Messages being sent at once.
+    pub mail_concurrency: usize,
+    /// Messages accepted beyond those, waiting their turn; past them a
+    /// message is refused (counted as `dropped`).
+    pub mail_queue: usize,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -186,6 +205,9 @@ struct Defaults {
     webhook_allow_private: bool,
     audit_checkpoint_dir: &'static str,
     audit_checkpoint_interval_secs: u64,
+    mail_timeout_secs: u64,
+    mail_concurrency: usize,
+    mail_queue: usize,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -211,6 +233,9 @@ const DEFAULTS: Defaults = Defaults {
     webhook_allow_private: false,
     audit_checkpoint_dir: "renkei-data/audit-checkpoints",
     audit_checkpoint_interval_secs: 600,
+    mail_timeout_secs: 30,
+    mail_concurrency: 2,
+    mail_queue: 1000,
 };
 
 impl Settings {
@@ -271,6 +296,7 @@ impl Settings {
                 "taxii_status_retention_hours: at least 1".to_owned(),
             )));
         }
+        crate::mail::check(&s).map_err(|e| Box::new(figment::Error::from(e)))?;
         // A bad profile or override stops the start, naming where it is.
         crate::report::load_profiles(&s).map_err(|e| Box::new(figment::Error::from(e)))?;
         for p in &s.trusted_proxies {

@@ -10,6 +10,7 @@ mod audit;
 pub mod config;
 mod directory;
 pub mod http;
+pub mod mail;
 pub mod oidc;
 mod openapi;
 mod ops;
@@ -155,6 +156,7 @@ pub async fn run(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let worker = share::webhooks::start(&state);
+    let mail = state.mail.clone();
     let checkpoints = audit::checkpoints::start(&state);
     let retention = retention::start(&state);
     let side = metrics.map(|l| {
@@ -181,6 +183,8 @@ pub async fn run(
     worker.stop().await;
     checkpoints.stop().await;
     retention.stop().await;
+    // Messages already accepted get the same grace to go out.
+    mail.stop(grace).await;
     served.and(side)
 }
 

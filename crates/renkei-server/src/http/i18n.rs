@@ -89,7 +89,8 @@ rooms!(
     "admin",
     "codes",
     "forms",
-    "report"
+    "report",
+    "mail"
 );
 
 /// Both languages' bundles.

@@ -1,5 +1,5 @@
 //! Prometheus metrics: request counts and latencies by route and status,
-//! webhook delivery attempts by outcome.
+//! webhook delivery attempts and e-mail messages by outcome.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,7 +27,8 @@ pub struct RouteLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
-    /// `delivered`, `retry` or `failed`.
+    /// Webhooks: `delivered`, `retry` or `failed`; mail: `sent`,
+    /// `retry`, `failed` or `dropped`.
     pub outcome: String,
 }
 
@@ -39,6 +40,8 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     /// Webhook delivery attempts by outcome.
     pub webhook_attempts: Family<OutcomeLabels, Counter>,
+    /// E-mail messages by outcome (`mail.rs`).
+    pub mail_messages: Family<OutcomeLabels, Counter>,
 }
 
 impl Metrics {
@@ -64,11 +67,18 @@ impl Metrics {
             "Webhook delivery attempts by outcome (delivered, retry, failed)",
             webhook_attempts.clone(),
         );
+        let mail_messages = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "mail_messages",
+            "E-mail messages by outcome (sent, retry, failed, dropped)",
+            mail_messages.clone(),
+        );
         Arc::new(Self {
             registry,
             requests,
             latency,
             webhook_attempts,
+            mail_messages,
         })
     }
 

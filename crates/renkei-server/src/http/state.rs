@@ -35,6 +35,8 @@ pub struct AppState {
     /// The reporting regimes in force: shipped, the administrator's files,
     /// then the override table (`report::load_profiles`).
     pub reports: Arc<renkei_report::ProfileSet>,
+    /// Outgoing e-mail, bounded, in the background (`mail.rs`).
+    pub mail: Arc<crate::mail::Mailer>,
 }
 
 impl AppState {
@@ -62,12 +64,18 @@ impl AppState {
         reports: renkei_report::ProfileSet,
     ) -> Self {
         let i18n = Arc::new(i18n::Translations::load());
+        let metrics = metrics::Metrics::new();
         Self {
+            mail: Arc::new(crate::mail::Mailer::new(
+                &settings,
+                i18n.clone(),
+                metrics.clone(),
+            )),
             templates: Arc::new(templates::Templates::new(i18n.clone())),
             store,
             i18n,
             oidc: Arc::new(crate::oidc::Providers::new(&settings)),
-            metrics: metrics::Metrics::new(),
+            metrics,
             basic_cache: Arc::default(),
             passwords: Arc::new(password::Passwords::new(
                 settings.password_hashing_concurrency,

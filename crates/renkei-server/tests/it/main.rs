@@ -13,6 +13,7 @@ mod intel;
 mod intel_portal;
 mod intel_readable;
 mod leaks;
+mod mail;
 mod messages;
 mod mfa;
 mod misp;
