@@ -180,3 +180,4 @@ report-event-task-done = Task done
 report-event-state = State changed
 report-event-consent = Consent
 report-event-attachment = File attached
+report-reminder-banner = Some reports are due soon or overdue.

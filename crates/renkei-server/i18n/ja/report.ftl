@@ -168,3 +168,4 @@ report-event-task-done = タスク完了
 report-event-state = 状況変更
 report-event-consent = 同意
 report-event-attachment = 添付
+report-reminder-banner = 期限が近い、または過ぎている報告があります。

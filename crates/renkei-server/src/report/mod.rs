@@ -10,6 +10,7 @@ mod filing;
 mod form_fields;
 mod page;
 mod pages;
+pub mod reminders;
 mod report_page;
 mod service;
 mod views;
@@ -24,6 +25,8 @@ use utoipa::OpenApi;
 
 use crate::config::Settings;
 use crate::http::AppState;
+
+pub use reminders::reminder_policy;
 
 pub(crate) fn routes() -> Router<AppState> {
     api::routes()

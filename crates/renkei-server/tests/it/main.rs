@@ -20,6 +20,7 @@ mod misp;
 mod oidc;
 mod portal;
 mod report_profiles;
+mod report_reminders;
 mod reports;
 mod share_form;
 mod start;

@@ -344,11 +344,12 @@ pub trait ReportStore: Send + Sync {
     /// Every binding: (profile, recipient, organisation).
     async fn recipient_bindings(&self) -> Result<Vec<(String, String, OrgId)>>;
 
-    /// Submitted-or-not reports with an open deadline before `before`, for
-    /// the reminder sweep (the system only).
+    /// Reports whose earliest open deadline falls in `[from, before)`, the
+    /// most urgent first, for the reminder sweep (the system only).
     async fn reports_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<OpenReport>>;

@@ -100,10 +100,11 @@ const BINDINGS: &str = "
     SELECT profile_id, recipient_id, org_id FROM report_bindings
     ORDER BY profile_id, recipient_id, org_id";
 
-/// Reports with an open deadline before `$1`, the most urgent first.
+/// Reports whose earliest open deadline falls in [`$3`, `$1`), the most
+/// urgent first (index `reports_due`).
 const DUE: &str = concat!(
     report_select!(),
-    "WHERE r.next_due_at IS NOT NULL AND r.next_due_at < $1
+    "WHERE r.next_due_at >= $3 AND r.next_due_at < $1
      ORDER BY r.next_due_at, r.id LIMIT $2"
 );
 
@@ -447,6 +448,7 @@ impl<B: Backend> SqlStore<B> {
     pub(super) async fn read_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<OpenReport>> {
@@ -457,6 +459,7 @@ impl<B: Backend> SqlStore<B> {
         let rows = Sql::new(DUE)
             .bind(before.0)
             .bind(limit.clamp(1, 1000))
+            .bind(from.0)
             .fetch_all(self)
             .await?;
         let reports = rows

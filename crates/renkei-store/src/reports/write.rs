@@ -800,9 +800,10 @@ impl<B: Backend> ReportStore for SqlStore<B> {
     async fn reports_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<super::OpenReport>> {
-        self.read_due(actor, before, limit).await
+        self.read_due(actor, from, before, limit).await
     }
 }
