@@ -505,6 +505,7 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     task = call(r("add_task"), 201, client=ncso, id=jp.id, body=m.TaskRequest(title="IoC 抽出"))
     call(r("update_task"), 200, client=ncso, id=jp.id, task=task.id, body=m.TaskUpdate(done=True))
     assert [t.done for t in call(r("list_tasks"), 200, client=ncso, id=jp.id)] == [True]
+    assert call(r("list_indicators"), 200, client=ncso, id=jp.id) == []
     kinds = {e.kind for e in call(r("timeline"), 200, client=ncso, id=jp.id)}
     assert {"version", "message", "task", "state"} <= kinds, kinds
     notice = call(

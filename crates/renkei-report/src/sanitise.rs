@@ -124,7 +124,10 @@ fn digit(c: char) -> bool {
 }
 
 fn phone_sep(c: char) -> bool {
-    matches!(c, '-' | '‐' | '－' | '−' | ' ' | '(' | ')' | '（' | '）' | '+')
+    matches!(
+        c,
+        '-' | '‐' | '－' | '−' | ' ' | '(' | ')' | '（' | '）' | '+'
+    )
 }
 
 #[cfg(test)]
@@ -137,7 +140,11 @@ mod tests {
     fn identities_contacts_and_phones_go_and_indicators_stay() {
         let text = "東都電力株式会社 情報セキュリティ室（田中 03-1234-5678, soc@toto-power.example.jp）\n\
                     C2 185.220.101.47 と restore-files.example.net へ通信。Toto Electric の本社サーバ。";
-        let got = sanitise(text, &["東都電力株式会社", "Toto Electric", "田中 翔太", "田中"], MASK);
+        let got = sanitise(
+            text,
+            &["東都電力株式会社", "Toto Electric", "田中 翔太", "田中"],
+            MASK,
+        );
         for gone in ["東都電力", "Toto", "田中", "03-1234-5678", "soc@toto-power"] {
             assert!(!got.contains(gone), "{gone} left in {got}");
         }
@@ -150,12 +157,18 @@ mod tests {
     fn dates_addresses_and_short_numbers_are_not_phones() {
         let text = "2026-12-01 09:00 に 10.0.0.1 から 443 番ポート";
         assert_eq!(sanitise(text, &[], MASK), text);
-        assert_eq!(sanitise("+81 3 1234 5678 まで", &[], MASK), format!("{MASK} まで"));
+        assert_eq!(
+            sanitise("+81 3 1234 5678 まで", &[], MASK),
+            format!("{MASK} まで")
+        );
         assert_eq!(sanitise("０３－１２３４－５６７８", &[], MASK), MASK);
     }
 
     #[test]
     fn case_of_ascii_names_does_not_matter_and_one_letter_is_ignored() {
-        assert_eq!(sanitise("TOTO ELECTRIC said", &["Toto Electric", "a"], "X"), "X said");
+        assert_eq!(
+            sanitise("TOTO ELECTRIC said", &["Toto Electric", "a"], "X"),
+            "X said"
+        );
     }
 }

@@ -181,3 +181,8 @@ report-event-state = State changed
 report-event-consent = Consent
 report-event-attachment = File attached
 report-reminder-banner = Some reports are due soon or overdue.
+report-indicators-title = Indicators in this report
+report-seen-in = also in { $count ->
+    [one] one other report
+   *[other] { $count } other reports
+}

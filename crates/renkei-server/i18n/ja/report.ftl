@@ -169,3 +169,5 @@ report-event-state = 状況変更
 report-event-consent = 同意
 report-event-attachment = 添付
 report-reminder-banner = 期限が近い、または過ぎている報告があります。
+report-indicators-title = 報告に記載された指標
+report-seen-in = 他の { $count } 件の報告にも記載
