@@ -9,6 +9,7 @@
 
 mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backend;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use accounts::AccountStore;
+pub use alerts::AlertStore;
 pub use audit::{
     ACTIONS, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditStore, TreeHead, TreeWalk,
     verify_against,
@@ -98,6 +100,7 @@ pub trait Store:
     + OidcLinkStore
     + ShareFormStore
     + OverviewStore
+    + AlertStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -119,6 +122,7 @@ impl<T> Store for T where
         + OidcLinkStore
         + ShareFormStore
         + OverviewStore
+        + AlertStore
         + Maintenance
         + std::fmt::Debug
 {
