@@ -89,7 +89,8 @@ rooms!(
     "admin",
     "codes",
     "forms",
-    "report"
+    "report",
+    "alerts"
 );
 
 /// Both languages' bundles.

@@ -17,12 +17,14 @@
 //!   recipients are the organisations [`crate::ShareFormStore::readers`]
 //!   finds for the alert's marking in that collection, the issuer's own
 //!   excluded;
-//! - relaying: a person with a writing role of the prefectural government
+//! - relaying: a person or token with a writing role (admin, coordinator
+//!   analyst, reporter) of the prefectural government
 //!   (`prefectural_governments`, set by platform administrators) to
 //!   local_government organisations of the same prefecture that were
 //!   recipients of the alert passed on (`alert-relay-wider` otherwise);
 //!   TLP:RED is never relayed;
-//! - forwarding: a person with a writing role of a recipient organisation,
+//! - forwarding: a person or token with a writing role of a recipient
+//!   organisation,
 //!   to contractors of its supply-chain links (tier 1, and tier 2 either
 //!   recorded on the organisation or on its tier-1 contractor); TLP:CLEAR,
 //!   GREEN and AMBER only (AMBER+STRICT stays in the organisation, RED with

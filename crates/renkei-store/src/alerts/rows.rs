@@ -31,11 +31,16 @@ const INSERT_STEP: &str = "
 const INSERT_INDICATOR: &str = "
     INSERT INTO alert_indicators (alert_id, position, value, pattern) VALUES ($1, $2, $3, $4)";
 
-/// A writing role (the roles that may share at all).
+/// A writing role: the roles that may share at all (`renkei_core::can_write`);
+/// viewers read and confirm only.
 pub(super) fn writer(actor: &Actor) -> bool {
     matches!(
         actor.viewer.role,
-        Some(renkei_core::Role::Admin | renkei_core::Role::CoordinatorAnalyst)
+        Some(
+            renkei_core::Role::Admin
+                | renkei_core::Role::CoordinatorAnalyst
+                | renkei_core::Role::Reporter
+        )
     )
 }
 
