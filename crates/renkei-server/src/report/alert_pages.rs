@@ -162,9 +162,9 @@ async fn show(
         .iter()
         .map(|x| context! { value => x.as_str(), key => status_key(*x) })
         .collect();
-    let (form, error) = match error {
-        Some((form, e)) => (Some(form), error_ctx(Some(e))),
-        None => (None, error_ctx(None)),
+    let (form, status, error) = match error {
+        Some((form, e)) => (Some(form), e.status, error_ctx(Some(e))),
+        None => (None, StatusCode::OK, error_ctx(None)),
     };
     let alert = context! {
         id => a.id, kind => a.kind.as_str(), parent_id => a.parent_id,
@@ -186,7 +186,7 @@ async fn show(
     let l = layout(s, p, lang, &path).await;
     render(
         s,
-        StatusCode::OK,
+        status,
         "alert.html",
         context! {
             l, alert, statuses, recipients, issuer, ok,

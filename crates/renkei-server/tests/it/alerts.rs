@@ -384,3 +384,88 @@ async fn an_alert_is_published_confirmed_relayed_and_forwarded() {
         .expect("audit");
     assert!(audited.iter().any(|e| e.action == "alert.forward"));
 }
+
+#[tokio::test]
+async fn the_portal_issues_an_alert_and_a_recipient_confirms_it() {
+    let app = TestApp::new().await;
+    let (_, _col) = app.council().await;
+    let nco = app
+        .login("admin@nco.example.jp", crate::support::PASSWORD)
+        .await
+        .expect("login");
+    let csrf = app.csrf(&nco).await;
+    let editor = app.get("/alerts/new", &nco).await;
+    assert_eq!(editor.status, 200, "{}", editor.body);
+    assert!(
+        editor.body.contains("name=\"tlp\""),
+        "TLP chosen explicitly"
+    );
+    let power = app.power.id.0.to_string();
+    let audience = format!("org:{power}");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("title", "制御機器の脆弱性"),
+        ("summary", "至急確認してください。"),
+        ("steps", "機器を特定する\nパッチを適用する"),
+        ("indicators", "203.0.113.9"),
+        ("audience", audience.as_str()),
+    ];
+    // No TLP chosen: refused naming it, nothing issued.
+    let r = app.post_form("/alerts", &nco, &form).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("制御機器の脆弱性"), "the form is kept");
+    assert!(
+        app.store
+            .list_alerts(&app.actor(&app.nco_admin).await, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    form.push(("tlp", "AMBER"));
+    let r = app.post_form("/alerts", &nco, &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.location().to_owned();
+    assert!(at.ends_with("?ok=issued"), "{at}");
+    let id: i64 = at
+        .trim_start_matches("/alerts/")
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("alert id");
+    let page = app.get(&format!("/alerts/{id}"), &nco).await;
+    assert!(page.body.contains("id=\"recipients\"") && page.body.contains("未確認"));
+
+    // The recipient confirms from its list.
+    let pw = app
+        .login("admin@power.example.jp", crate::support::PASSWORD)
+        .await
+        .expect("login");
+    let list = app.get("/alerts", &pw).await;
+    assert!(list.body.contains("制御機器の脆弱性"), "{}", list.body);
+    let csrf = app.csrf(&pw).await;
+    let r = app
+        .post_form(
+            &format!("/alerts/{id}/status"),
+            &pw,
+            &[
+                ("csrf", csrf.as_str()),
+                ("status", "not_applicable"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "a reason is required");
+    let r = app
+        .post_form(
+            &format!("/alerts/{id}/status"),
+            &pw,
+            &[("csrf", csrf.as_str()), ("status", "done")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = app.get(&format!("/alerts/{id}"), &nco).await;
+    assert!(page.body.contains("対応済み"), "the issuer sees it");
+    // The recipient sees no recipients' table.
+    let page = app.get(&format!("/alerts/{id}"), &pw).await;
+    assert!(!page.body.contains("id=\"recipients\""));
+}

@@ -191,16 +191,15 @@ impl<B: IntelBackend> AlertStore for SqlStore<B> {
         };
         let id = insert_alert(&mut tx, &row, &alert.steps, &alert.indicators, now).await?;
         Sql::new(SET_ROOT).bind(id).execute(&mut tx).await?;
-        for r in &alert.source_reports {
+        let mut sources = alert.source_reports.clone();
+        sources.sort_unstable();
+        sources.dedup();
+        for r in &sources {
             Sql::new(INSERT_SOURCE)
                 .bind(id)
                 .bind(*r)
                 .execute(&mut tx)
-                .await
-                .map_err(|_| StoreError::Conflict {
-                    field: "source_reports",
-                    message: format!("report {r} named twice"),
-                })?;
+                .await?;
         }
         for o in &recipients {
             Sql::new(INSERT_RECIPIENT)
