@@ -454,6 +454,17 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     assert mine.status == "confirmed"
     fwd = call(c.op("alerts", "forward_alert"), 201, client=town, id=relay.id, body=m.PassOnRequest.from_dict({}))
     assert fwd.kind == "forward"
+    by_name = {o.name_en: o.id for o in call(c.op("organisations", "list_orgs"), 200, client=town)}
+    named = call(
+        c.op("alerts", "name_alert_vendors"),
+        200,
+        client=town,
+        body=m.VendorsRequest.from_dict(
+            {"vendor": by_name["Sakura Network Ltd."], "subcontractor": by_name["Fuji Giken Ltd."]}
+        ),
+    )
+    assert set(named.orgs) == set(call(c.op("alerts", "list_alert_vendors"), 200, client=town).orgs)
+    assert by_name["Fuji Giken Ltd."] in named.orgs
     table = call(c.op("alerts", "alert_recipients"), 200, client=ncso, id=alert.id)
     assert table.total == 3 and table.unconfirmed == 2, table.to_dict()
     reminded = call(c.op("alerts", "remind_alert"), 201, client=ncso, id=alert.id)

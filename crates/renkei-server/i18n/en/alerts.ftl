@@ -67,6 +67,14 @@ error-alert-no-targets = There is no organisation to pass it on to.
 error-alert-indicator-bad = Indicator on line { $n } could not be read.
 error-alert-choose-audience = Choose the audience (tick the box if the collection's whole community is meant).
 
+alerts-vendors = Your maintenance vendors
+alerts-vendors-intro = Name the maintenance vendor that receives the alerts you forward, and its subcontractor (two tiers at most). They are recorded as supply-chain links, in the audit log.
+alerts-vendors-current = Forwarded to now:
+alerts-vendor = Maintenance vendor
+alerts-subcontractor = Its subcontractor (optional)
+alerts-vendors-submit = Save
+alerts-ok-vendors = Vendors saved.
+
 # Audit log action names
 action-alert-create = Alert issued
 action-alert-forward = Alert forwarded to vendors

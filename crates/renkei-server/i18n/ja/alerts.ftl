@@ -67,6 +67,14 @@ error-alert-no-targets = 渡せる組織がありません。
 error-alert-indicator-bad = 指標の { $n } 行目を読み取れませんでした。
 error-alert-choose-audience = 共有先を選んでください（コミュニティ全体でよければ確認の欄に印を付けてください）。
 
+alerts-vendors = 保守業者の登録
+alerts-vendors-intro = 転送する注意喚起を受け取る保守業者と、その再委託先（2 階層まで）を登録します。委託関係として記録され、監査ログに残ります。
+alerts-vendors-current = 現在の転送先:
+alerts-vendor = 保守業者
+alerts-subcontractor = 再委託先（任意）
+alerts-vendors-submit = 登録する
+alerts-ok-vendors = 保守業者を登録しました。
+
 # 監査ログの操作名
 action-alert-create = 注意喚起の発行
 action-alert-forward = 注意喚起の委託先への転送

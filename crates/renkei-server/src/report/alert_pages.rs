@@ -34,6 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/alerts", get(list_page).post(create))
         .route("/alerts/new", get(editor))
+        .route("/alerts/vendors", post(name_vendors))
         .route("/alerts/{id}", get(alert_page))
         .route("/alerts/{id}/status", post(set_status))
         .route("/alerts/{id}/remind", post(remind))
@@ -74,7 +75,17 @@ fn row(a: &Alert, name: &dyn Fn(OrgId) -> String) -> Value {
     }
 }
 
-async fn list_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
+#[derive(Deserialize)]
+struct ListQuery {
+    ok: Option<String>,
+}
+
+async fn list_page(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    Query(q): Query<ListQuery>,
+) -> Response {
     if let Some(r) = login_redirect(&p, "/alerts") {
         return r;
     }
@@ -85,13 +96,92 @@ async fn list_page(State(s): State<AppState>, lang: Lang, p: Principal) -> Respo
     let orgs = s.store.list_orgs().await.unwrap_or_default();
     let name = names(&orgs, lang);
     let rows: Vec<Value> = list.iter().map(|a| row(a, &name)).collect();
+    let vendors = vendor_choices(&s, &p, &orgs, lang).await;
     let l = layout(&s, &p, lang, "/alerts").await;
     render(
         &s,
         StatusCode::OK,
         "alerts.html",
-        context! { l, rows, can_issue => may_issue(&p) },
+        context! { l, rows, can_issue => may_issue(&p), vendors, ok => q.ok },
     )
+}
+
+/// For a local government's administrators: their vendors now, and the
+/// organisations they may name (suppliers, vendors, security providers).
+async fn vendor_choices(s: &AppState, p: &Principal, orgs: &[Org], lang: Lang) -> Value {
+    let Some(me) = p.viewer().org else {
+        return Value::UNDEFINED;
+    };
+    let town = orgs
+        .iter()
+        .any(|o| o.id == me && o.kind == renkei_core::OrgKind::LocalGovernment);
+    if !town || p.viewer().role != Some(Role::Admin) {
+        return Value::UNDEFINED;
+    }
+    let name = names(orgs, lang);
+    let current: Vec<String> = s
+        .store
+        .vendors_of(me)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(&name)
+        .collect();
+    use renkei_core::OrgKind::{SecurityProvider, Supplier, Vendor};
+    let choices: Vec<Value> = orgs
+        .iter()
+        .filter(|o| matches!(o.kind, Supplier | Vendor | SecurityProvider))
+        .map(|o| context! { id => o.id.0, name => org_name(o, lang) })
+        .collect();
+    context! { current, choices }
+}
+
+#[derive(Deserialize)]
+struct VendorsForm {
+    csrf: String,
+    vendor: String,
+    #[serde(default)]
+    subcontractor: String,
+}
+
+impl PortalForm for VendorsForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    fn page(_: &str) -> String {
+        "/alerts".to_owned()
+    }
+}
+
+async fn name_vendors(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    CsrfForm(f): CsrfForm<VendorsForm>,
+) -> Response {
+    let id = |field: &'static str, v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .map(OrgId)
+            .map_err(|_| ApiError::field(field, "choose an organisation"))
+    };
+    let res = async {
+        let vendor = id("vendor", &f.vendor)?;
+        let sub = match f.subcontractor.trim() {
+            "" => None,
+            t => Some(id("subcontractor", t)?),
+        };
+        s.store
+            .name_vendors(&p.actor, vendor, sub)
+            .await
+            .map_err(ApiError::from)
+    }
+    .await;
+    match res {
+        Ok(()) => see_other("/alerts?ok=vendors"),
+        Err(e) => error_page(&s, &p, lang, e).await,
+    }
 }
 
 #[derive(Deserialize)]

@@ -32,7 +32,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_alert, list_alerts, get_alert, set_status, recipients, remind, relay, forward),
+    paths(create_alert, list_alerts, get_alert, set_status, recipients, remind, relay, forward, list_vendors, name_vendors),
     tags((name = TAG, description = "Alerts (注意喚起): a summary, countermeasure steps and indicators under an explicit TLP and audience, published as a STIX report with indicators and courses of action. Each recipient organisation confirms it (confirmed, in progress, done, or not applicable with a reason); the issuer sees who has not, by sector and prefecture, and reminds them. A prefecture's government relays an alert to its municipalities with a local instruction, never wider than the original; a municipality forwards it to its maintenance vendor and that vendor's subcontractor."))
 )]
 pub(super) struct Doc;
@@ -44,6 +44,10 @@ pub(super) fn routes() -> Router<AppState> {
             get(list_alerts)
                 .post(create_alert)
                 .layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+        .route(
+            "/api/v1/alerts/vendors",
+            get(list_vendors).post(name_vendors),
         )
         .route("/api/v1/alerts/{id}", get(get_alert))
         .route("/api/v1/alerts/{id}/status", put(set_status))
@@ -472,4 +476,52 @@ pub async fn forward(
     let (orgs, local) = r.parts();
     let a = s.store.forward_alert(&p.actor, id, &orgs, local).await?;
     Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VendorsView {
+    /// The organisations your organisation forwards alerts to: its
+    /// supply-chain contractors, two tiers.
+    pub orgs: Vec<i64>,
+}
+
+/// The maintenance vendors (and their subcontractors) your organisation
+/// forwards alerts to.
+#[utoipa::path(get, path = "/api/v1/alerts/vendors", tag = TAG, operation_id = "list_alert_vendors", responses((status = 200, body = VendorsView)), security(("bearer" = [])))]
+pub async fn list_vendors(State(s): State<AppState>, p: Principal) -> ApiResult<Json<VendorsView>> {
+    p.require()?;
+    let org = p.viewer().org.ok_or_else(ApiError::unauthorized)?;
+    let orgs = s.store.vendors_of(org).await?;
+    Ok(Json(VendorsView {
+        orgs: orgs.into_iter().map(|o| o.0).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VendorsRequest {
+    /// Your maintenance vendor (a supplier, vendor or security provider).
+    pub vendor: i64,
+    /// That vendor's subcontractor, if any (the second and last tier).
+    pub subcontractor: Option<i64>,
+}
+
+/// Names your local government's maintenance vendor and its subcontractor
+/// (recorded as supply-chain links of tier 1 and 2): your organisation's
+/// administrators only.
+#[utoipa::path(post, path = "/api/v1/alerts/vendors", tag = TAG, operation_id = "name_alert_vendors", request_body = VendorsRequest, responses((status = 200, body = VendorsView), (status = 403, description = "not an administrator of a local government"), (status = 404, description = "no such supplier, vendor or security provider")), security(("bearer" = [])))]
+pub async fn name_vendors(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiJson(r): ApiJson<VendorsRequest>,
+) -> ApiResult<Json<VendorsView>> {
+    p.require()?;
+    let org = p.viewer().org.ok_or_else(ApiError::unauthorized)?;
+    s.store
+        .name_vendors(&p.actor, OrgId(r.vendor), r.subcontractor.map(OrgId))
+        .await?;
+    let orgs = s.store.vendors_of(org).await?;
+    Ok(Json(VendorsView {
+        orgs: orgs.into_iter().map(|o| o.0).collect(),
+    }))
 }

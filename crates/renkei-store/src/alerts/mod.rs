@@ -29,6 +29,9 @@
 //!   recorded on the organisation or on its tier-1 contractor); TLP:CLEAR,
 //!   GREEN and AMBER only (AMBER+STRICT stays in the organisation, RED with
 //!   named people: `alert-forward-tlp`);
+//! - naming vendors: a local government's administrators record their
+//!   maintenance vendor (tier 1) and its subcontractor (tier 2) as
+//!   supply-chain links from their organisation;
 //! - confirming: members of the recipient organisation; a change on a
 //!   relay or forward is also recorded on the alerts it came from where the
 //!   organisation is a recipient too, so the original's issuer sees it;
@@ -391,6 +394,13 @@ pub trait AlertStore: Send + Sync {
     async fn municipalities_of(&self, org: OrgId) -> Result<Vec<OrgId>>;
     /// The contractors `org` may forward to (two tiers).
     async fn vendors_of(&self, org: OrgId) -> Result<Vec<OrgId>>;
+    /// The actor's organisation, a local government, names its maintenance
+    /// vendor (and that vendor's subcontractor) to receive the alerts it
+    /// forwards: supply-chain links of tier 1 and 2 from the organisation,
+    /// kept if already there. Its administrators only; audited as
+    /// `supply_link.create`. Ids that are no supplier, vendor or security
+    /// provider are not found.
+    async fn name_vendors(&self, actor: &Actor, vendor: OrgId, sub: Option<OrgId>) -> Result<()>;
     /// Whether `org` is its prefecture's government.
     async fn is_prefectural_government(&self, org: OrgId) -> Result<bool>;
     /// Marks (or unmarks) `org`, a local_government organisation with a

@@ -140,6 +140,14 @@ const VENDORS: &str = "
     WHERE s1.customer_org = $1 AND s1.tier = 1 AND s2.tier = 1 AND s2.contractor_org <> $1
     ORDER BY id";
 
+const ORG_KIND: &str = "SELECT kind FROM organisations WHERE id = $1";
+
+/// A link the organisation already has is kept as it is.
+const INSERT_VENDOR_LINK: &str = "
+    INSERT INTO supply_links (customer_org, contractor_org, tier, created_at)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT (customer_org, contractor_org) DO NOTHING";
+
 const IS_PREF_GOV: &str = "SELECT 1 AS one FROM prefectural_governments WHERE org_id = $1";
 
 const ORG_FOR_PREF: &str = "SELECT kind, prefecture FROM organisations WHERE id = $1";
@@ -518,6 +526,63 @@ impl<B: IntelBackend> AlertStore for SqlStore<B> {
         ids(Sql::new(VENDORS).bind(org.0).fetch_all(self).await?)
     }
 
+    async fn name_vendors(&self, actor: &Actor, vendor: OrgId, sub: Option<OrgId>) -> Result<()> {
+        let Some(me) = actor.viewer.org else {
+            return Err(StoreError::NotFound("organisation"));
+        };
+        let object = format!("org:{me}");
+        let town = self.org_kind(me).await?.as_deref() == Some("local_government");
+        if !town || actor.viewer.role != Some(renkei_core::Role::Admin) {
+            let why = "a local government's administrators name its vendors";
+            return Err(self
+                .deny(actor, "supply_link.create", &object, why)
+                .await
+                .admin_only());
+        }
+        if sub == Some(vendor) {
+            return Err(StoreError::NotFound("organisation"));
+        }
+        let mut links = vec![(vendor, 1_i64)];
+        links.extend(sub.map(|s| (s, 2)));
+        for (o, _) in &links {
+            let kind = self.org_kind(*o).await?;
+            let contractor = matches!(
+                kind.as_deref(),
+                Some("supplier" | "vendor" | "security_provider")
+            );
+            if !contractor || *o == me {
+                return Err(StoreError::NotFound("organisation"));
+            }
+        }
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let mut detail = Vec::new();
+        for (o, tier) in &links {
+            let n = Sql::new(INSERT_VENDOR_LINK)
+                .bind(me.0)
+                .bind(o.0)
+                .bind(*tier)
+                .bind(now.0)
+                .execute(&mut tx)
+                .await?;
+            if n > 0 {
+                detail.push(format!("contractor org:{o} tier {tier}"));
+            }
+        }
+        if !detail.is_empty() {
+            append(
+                &mut tx,
+                actor,
+                "supply_link.create",
+                &object,
+                &detail.join("; "),
+            )
+            .await?;
+        }
+        self.commit(tx).await?;
+        Ok(())
+    }
+
     async fn is_prefectural_government(&self, org: OrgId) -> Result<bool> {
         Ok(Sql::new(IS_PREF_GOV)
             .bind(org.0)
@@ -631,6 +696,11 @@ impl<B: IntelBackend> SqlStore<B> {
             }
         }
         Ok(a)
+    }
+
+    async fn org_kind(&self, org: OrgId) -> Result<Option<String>> {
+        let row = Sql::new(ORG_KIND).bind(org.0).fetch_optional(self).await?;
+        row.map(|r| r.text("kind")).transpose()
     }
 
     async fn recipient_orgs(&self, id: i64) -> Result<Vec<OrgId>> {

@@ -483,6 +483,29 @@ async fn story(b: &Backend) {
             .is_empty()
     );
 
+    // -- a town names its own vendor and subcontractor ------------------
+    let (b_vendor, b_sub) = (o.sub, o.vendor);
+    assert!(matches!(
+        s.name_vendors(&w.town_a_viewer, b_vendor, None).await,
+        Err(StoreError::AdminOnly(_))
+    ));
+    assert!(matches!(
+        s.name_vendors(&w.vendor, o.sub, None).await,
+        Err(StoreError::AdminOnly(_))
+    ));
+    not_found(s.name_vendors(&w.town_b, o.town_a, None).await);
+    not_found(s.name_vendors(&w.town_b, b_vendor, Some(b_vendor)).await);
+    assert!(s.vendors_of(o.town_b).await.expect("none yet").is_empty());
+    s.name_vendors(&w.town_b, b_vendor, Some(b_sub))
+        .await
+        .expect("named");
+    s.name_vendors(&w.town_b, b_vendor, Some(b_sub))
+        .await
+        .expect("named again: kept");
+    let mut named = s.vendors_of(o.town_b).await.expect("vendors");
+    named.sort_by_key(|x| x.0);
+    assert_eq!(named, vec![o.vendor, o.sub]);
+
     // Every change is in the audit chain.
     assert!(b.count("alert_status_history").await >= 3);
 }
