@@ -102,15 +102,6 @@ const ORGS: &[OrgSpec] = &[
         users: &[("admin", "吉田 茂", Role::Admin)],
     },
     OrgSpec {
-        slug: "town-hinode",
-        ja: "ひので町",
-        en: "Hinode Town",
-        kind: OrgKind::LocalGovernment,
-        sector: Some("government"),
-        pref: Some(22),
-        users: &[("admin", "石川 早苗", Role::Admin)],
-    },
-    OrgSpec {
         slug: "mirai-ctrl",
         ja: "株式会社ミライ制御システム",
         en: "Mirai Control Systems K.K.",
@@ -127,15 +118,6 @@ const ORGS: &[OrgSpec] = &[
         sector: Some("it_services"),
         pref: Some(11),
         users: &[("admin", "佐々木 修", Role::Admin)],
-    },
-    OrgSpec {
-        slug: "fuji-giken",
-        ja: "有限会社ふじ技研",
-        en: "Fuji Giken Ltd.",
-        kind: OrgKind::Supplier,
-        sector: Some("it_services"),
-        pref: Some(22),
-        users: &[("admin", "望月 亮介", Role::Admin)],
     },
     OrgSpec {
         slug: "kansai-maint",
@@ -196,6 +178,25 @@ const ORGS: &[OrgSpec] = &[
             ("admin", "森 由紀", Role::Admin),
             ("analyst", "池田 学", Role::Reporter),
         ],
+    },
+    // Added for alerts (issue 18), last so the ids above stay as they were.
+    OrgSpec {
+        slug: "town-hinode",
+        ja: "ひので町",
+        en: "Hinode Town",
+        kind: OrgKind::LocalGovernment,
+        sector: Some("government"),
+        pref: Some(22),
+        users: &[("admin", "石川 早苗", Role::Admin)],
+    },
+    OrgSpec {
+        slug: "fuji-giken",
+        ja: "有限会社ふじ技研",
+        en: "Fuji Giken Ltd.",
+        kind: OrgKind::Supplier,
+        sector: Some("it_services"),
+        pref: Some(22),
+        users: &[("admin", "望月 亮介", Role::Admin)],
     },
 ];
 
