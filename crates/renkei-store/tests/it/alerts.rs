@@ -506,6 +506,43 @@ async fn story(b: &Backend) {
     named.sort_by_key(|x| x.0);
     assert_eq!(named, vec![o.vendor, o.sub]);
 
+    // -- every read agrees with the one access rule ----------------------
+    let everyone = [
+        &w.national,
+        &w.pref,
+        &w.town_a,
+        &w.town_a_viewer,
+        &w.town_b,
+        &w.far_town,
+        &w.vendor,
+        &w.sub,
+        &w.outsider,
+    ];
+    let anonymous = Actor::anonymous("t");
+    let issued = [&alert, &relay, &narrow, &only_a, &fwd, &strict];
+    for a in everyone.into_iter().chain([&anonymous]) {
+        let listed: Vec<i64> = s
+            .list_alerts(a, 500)
+            .await
+            .expect("list")
+            .iter()
+            .map(|x| x.id)
+            .collect();
+        for x in issued {
+            let may = renkei_core::can_read(&a.viewer, &x.marking);
+            assert_eq!(
+                s.get_alert(a, x.id).await.is_ok(),
+                may,
+                "get_alert {} ({:?}) for {} on {}",
+                x.id,
+                x.kind,
+                a.label,
+                b.name()
+            );
+            assert_eq!(listed.contains(&x.id), may, "list_alerts for {}", a.label);
+        }
+    }
+
     // Every change is in the audit chain.
     assert!(b.count("alert_status_history").await >= 3);
 }
