@@ -50,7 +50,13 @@ async fn taxii_ids(app: &TestApp, root: &str, col: &str, token: &str) -> (u16, V
 
 #[tokio::test]
 async fn an_alert_is_published_confirmed_relayed_and_forwarded() {
-    let app = TestApp::new().await;
+    for (name, app) in crate::support::every_backend().await {
+        published_confirmed_relayed(&app).await;
+        eprintln!("alerts over REST, TAXII and the portal passed on {name}");
+    }
+}
+
+async fn published_confirmed_relayed(app: &TestApp) {
     let (council, col) = app.council().await;
     let sys = Actor::system("test");
     let pref = org(
