@@ -60,7 +60,7 @@ async fn published_confirmed_relayed(app: &TestApp) {
     let (council, col) = app.council().await;
     let sys = Actor::system("test");
     let pref = org(
-        &app,
+        app,
         "静岡県",
         OrgKind::LocalGovernment,
         "local_government",
@@ -68,15 +68,15 @@ async fn published_confirmed_relayed(app: &TestApp) {
     )
     .await;
     let town = org(
-        &app,
+        app,
         "みどり町",
         OrgKind::LocalGovernment,
         "local_government",
         Some(22),
     )
     .await;
-    let vendor = org(&app, "保守社", OrgKind::Supplier, "it_services", None).await;
-    let outsider = org(&app, "部外者", OrgKind::Operator, "finance", None).await;
+    let vendor = org(app, "保守社", OrgKind::Supplier, "it_services", None).await;
+    let outsider = org(app, "部外者", OrgKind::Operator, "finance", None).await;
     app.store
         .set_prefectural_government(&sys, pref.id, true)
         .await
@@ -195,13 +195,13 @@ async fn published_confirmed_relayed(app: &TestApp) {
         .await
         .expect("accept");
     let root = format!("/taxii2/community-{}/", council.id);
-    let (status, ids) = taxii_ids(&app, &root, &col.id, &t_town).await;
+    let (status, ids) = taxii_ids(app, &root, &col.id, &t_town).await;
     assert_eq!(status, 200);
     assert!(ids.contains(&report), "{ids:?}");
     assert!(ids.iter().any(|i| i.starts_with("course-of-action--")));
-    let (_, ids) = taxii_ids(&app, &root, &col.id, &power).await;
+    let (_, ids) = taxii_ids(app, &root, &col.id, &power).await;
     assert!(!ids.contains(&report), "outside the audience: {ids:?}");
-    let (status, ids) = taxii_ids(&app, &root, &col.id, &t_out).await;
+    let (status, ids) = taxii_ids(app, &root, &col.id, &t_out).await;
     assert!(status != 200 || !ids.contains(&report), "{status} {ids:?}");
 
     // -- outside the audience: not found through REST and the portal ---------
@@ -229,7 +229,6 @@ async fn published_confirmed_relayed(app: &TestApp) {
     let put = |t: &str, status: &str, reason: Option<&str>| {
         let t = t.to_owned();
         let b = json!({"status": status, "reason": reason});
-        let app = &app;
         async move {
             app.api(
                 "PUT",
