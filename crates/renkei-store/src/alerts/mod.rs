@@ -39,6 +39,7 @@
 //!
 //! Every id a caller names that they may not use is answered as not found.
 
+mod links;
 mod rows;
 mod store;
 
