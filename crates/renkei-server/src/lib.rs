@@ -39,7 +39,7 @@ use tracing::Level;
 pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
-pub use report::load_profiles;
+pub use report::{AlertDraft, load_profiles, publish_alert};
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {

@@ -2,6 +2,7 @@
 //! (and once over a real socket for startup and graceful shutdown).
 
 mod accounts;
+mod alerts;
 mod api;
 mod audit_log;
 mod audit_rest;
