@@ -171,3 +171,6 @@ report-event-attachment = 添付
 report-reminder-banner = 期限が近い、または過ぎている報告があります。
 report-indicators-title = 報告に記載された指標
 report-seen-in = 他の { $count } 件の報告にも記載
+report-make-alert = この報告から注意喚起を作成
+report-make-alert-hint = 報告組織・担当者・連絡先を伏せた文面から始まります。対策の手順、TLP、共有先を選んでから公開してください。
+report-no-sanitised = 報告者が加工済みの共有に同意していないため、この報告から注意喚起は作成できません。

@@ -19,6 +19,7 @@ mod page;
 mod pages;
 pub mod reminders;
 mod report_page;
+mod sanitise_share;
 mod service;
 mod views;
 mod views_filing;
