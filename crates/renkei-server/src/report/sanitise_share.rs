@@ -50,7 +50,11 @@ fn refused(index: usize, code: &'static str) -> ApiError {
 /// Each source report must be readable by `actor` (missing and unreadable
 /// answer alike) and, unless the actor's organisation filed it, consented
 /// to sanitised use.
-pub(crate) async fn check_sources(s: &AppState, actor: &Actor, ids: &[i64]) -> Result<(), ApiError> {
+pub(crate) async fn check_sources(
+    s: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+) -> Result<(), ApiError> {
     for (i, id) in ids.iter().enumerate() {
         let report = match s.store.report(actor, *id).await {
             Ok(r) => r,
@@ -68,7 +72,11 @@ pub(crate) async fn check_sources(s: &AppState, actor: &Actor, ids: &[i64]) -> R
 
 /// The editor's start from report `id`: its title and what it says
 /// happened, sanitised, and its indicators.
-pub(crate) async fn from_report(s: &AppState, actor: &Actor, id: i64) -> Result<FromReport, ApiError> {
+pub(crate) async fn from_report(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> Result<FromReport, ApiError> {
     check_sources(s, actor, &[id]).await?;
     let report = s.store.report(actor, id).await?;
     let mut identities: Vec<String> = vec![report.org_name.clone()];
@@ -84,7 +92,10 @@ pub(crate) async fn from_report(s: &AppState, actor: &Actor, id: i64) -> Result<
     }
     let mut told = Vec::new();
     if report.latest_version > 0 {
-        let v = s.store.report_version(actor, id, report.latest_version).await?;
+        let v = s
+            .store
+            .report_version(actor, id, report.latest_version)
+            .await?;
         let values: Map<String, Value> = serde_json::from_str(&v.body).unwrap_or_default();
         for key in ["operator", "contact"] {
             if let Some(Value::String(x)) = values.get(key) {
