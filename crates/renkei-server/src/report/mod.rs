@@ -12,9 +12,11 @@ mod alert_pages;
 mod alert_stix;
 mod alerts;
 mod api;
+mod attachments;
 mod coord;
 mod filing;
 mod form_fields;
+mod notices;
 mod page;
 mod pages;
 pub mod reminders;
@@ -40,6 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
     api::routes()
         .merge(filing::routes())
         .merge(coord::routes())
+        .merge(attachments::routes())
         .merge(page::routes())
         .merge(pages::routes())
         .merge(report_page::routes())
@@ -51,6 +54,8 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     let mut doc = api::Doc::openapi();
     doc.merge(filing::Doc::openapi());
     doc.merge(coord::Doc::openapi());
+    doc.merge(attachments::Doc::openapi());
+    doc.merge(notices::Doc::openapi());
     doc.merge(alerts::Doc::openapi());
     doc
 }
