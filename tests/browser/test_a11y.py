@@ -49,7 +49,7 @@ WAIT = 15
 # Addresses typed rather than followed: the search (a GET form), the
 # sections still to come (out of the navigation, still served), and an
 # unknown address (the styled 404).
-TYPED = ["/intel/search?q=evil", "/reports", "/reports/regimes", "/advisories", "/detections", "/no/such/page"]
+TYPED = ["/intel/search?q=evil", "/reports/regimes", "/advisories", "/detections", "/no/such/page"]
 
 # Links that are not pages: downloads, the language switch (a redirect),
 # the stylesheet and scripts, the APIs, sign-in at another provider.
@@ -59,7 +59,7 @@ NOT_PAGES = re.compile(
 
 # Routes with an id: checked for a few ids (objects and reports differ in
 # what they show), other routes once.
-PER_ROUTE = {"/intel/objects/{id}": 3, "/items/{id}": 3}
+PER_ROUTE = {"/intel/objects/{id}": 3, "/items/{id}": 3, "/reports/{id}": 2}
 
 EVERYONE = {
     "/",
@@ -71,6 +71,8 @@ EVERYONE = {
     "/intel/warninglists",
     "/notifications",
     "/alerts",
+    "/reports",
+    "/reports/regimes",
     "/admin/orgs",
     "/admin/communities",
     "/help",
@@ -78,19 +80,24 @@ EVERYONE = {
     "/account/mfa",
     "/account/mfa/passkeys/new",
 }
-# Who may issue alerts (a sharing role) reaches the alert editor.
-ISSUERS = {"/alerts/new"}
+# Who may issue alerts (a sharing role) reaches the alert editor; who may
+# file reports, the incident form.
+ISSUERS = {"/alerts/new", "/reports/new"}
+# The demo's reports: Toto Electric's and Kansai Railway's own, the
+# national office's queue of those addressed to it.
+FILED = {"/reports/{id}", "/reports/{id}/versions/{id}"}
+RECEIVES = {"/reports/queue"}
 # Members whose organisation accepted its terms read shared objects and reports.
 READERS = {"/intel/objects/{id}", "/items/{id}"}
 ADMINS = {"/admin/users", "/admin/users/{id}/edit", "/admin/tokens", "/admin/audit"}
 PLATFORM = {"/admin/overview", "/admin/orgs/{id}/edit", "/admin/communities/{id}/edit"}
 
 PEOPLE = {
-    "admin@ncso.example.jp": EVERYONE | READERS | ADMINS | PLATFORM | ISSUERS,
-    "soc@toto-power.example.jp": EVERYONE | READERS | ISSUERS,
-    "viewer@toto-power.example.jp": EVERYONE | READERS,
+    "admin@ncso.example.jp": EVERYONE | READERS | ADMINS | PLATFORM | ISSUERS | FILED | RECEIVES,
+    "soc@toto-power.example.jp": EVERYONE | READERS | ISSUERS | FILED,
+    "viewer@toto-power.example.jp": EVERYONE | READERS | FILED,
     # The town has not accepted the council's terms: it reads only CLEAR reports.
-    "admin@town-midori.example.jp": EVERYONE | ADMINS | ISSUERS | {"/items/{id}"},
+    "admin@town-midori.example.jp": EVERYONE | ADMINS | ISSUERS | RECEIVES | {"/items/{id}"},
 }
 
 SIGNED_OUT = ["/login", "/no/such/page"]
@@ -109,6 +116,10 @@ SCREENSHOT_PAGES = {
     "notifications": "/notifications",
     "alerts": "/alerts",
     "alert-new": "/alerts/new",
+    "reports": "/reports",
+    "report-queue": "/reports/queue",
+    "report-new": "/reports/new",
+    "report-page": "/reports/1",
     "help": "/help",
     "orgs": "/admin/orgs",
     "communities": "/admin/communities",
