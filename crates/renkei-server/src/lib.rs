@@ -35,6 +35,7 @@ use tracing::Level;
 pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
+pub use report::export as report_export;
 pub use report::load_profiles;
 
 /// The whole application as a `Router`, for serving or for calling in-process.

@@ -6,6 +6,7 @@
 
 mod api;
 mod coord;
+pub mod export;
 mod filing;
 mod form_fields;
 mod page;
@@ -29,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
     api::routes()
         .merge(filing::routes())
         .merge(coord::routes())
+        .merge(export::routes())
         .merge(page::routes())
         .merge(pages::routes())
         .merge(report_page::routes())
@@ -38,6 +40,7 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     let mut doc = api::Doc::openapi();
     doc.merge(filing::Doc::openapi());
     doc.merge(coord::Doc::openapi());
+    doc.merge(export::Doc::openapi());
     doc
 }
 

@@ -19,6 +19,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod report_export;
 mod report_profiles;
 mod reports;
 mod share_form;
