@@ -22,6 +22,7 @@ from renkei_server import DEMO_PASSWORD, StartError, start_demo  # noqa: E402
 
 REPORTER = "soc@toto-power.example.jp"
 OTHER = "soc@kansai-rail.example.jp"
+ADMIN = "admin@ncso.example.jp"  # platform administrator: reads the audit log
 REPORT = 1
 
 
@@ -107,6 +108,13 @@ def test_the_cli_exports_the_demo_report_to_a_workbook_with_every_field_as_text(
     run = export(renkei_bin, data, one, "xlsx", REPORTER, "--version", "1")
     assert run.returncode == 0, run.stderr
     assert one.read_bytes() == rest_xlsx.content
+
+    # The CLI's reads are in the audit log, as the user's, from the command line.
+    with httpx.Client(base_url=server.url, auth=(ADMIN, DEMO_PASSWORD), timeout=30) as h:
+        audit = h.get("/api/v1/audit", params={"action": "report.read", "object": f"report:{REPORT}"})
+        assert audit.status_code == 200, audit.text[:300]
+    cli = [e for e in audit.json() if e["source"] == "cli"]
+    assert cli and all(e["actor"] == REPORTER and e["outcome"] == "ok" for e in cli), audit.json()[:5]
 
 
 def test_another_organisation_gets_nothing_and_a_bad_format_is_refused(
