@@ -522,6 +522,7 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     task = call(r("add_task"), 201, client=ncso, id=jp.id, body=m.TaskRequest(title="IoC 抽出"))
     call(r("update_task"), 200, client=ncso, id=jp.id, task=task.id, body=m.TaskUpdate(done=True))
     assert [t.done for t in call(r("list_tasks"), 200, client=ncso, id=jp.id)] == [True]
+    assert call(r("list_indicators"), 200, client=ncso, id=jp.id) == []
     kinds = {e.kind for e in call(r("timeline"), 200, client=ncso, id=jp.id)}
     assert {"version", "message", "task", "state"} <= kinds, kinds
     notice = call(
@@ -549,6 +550,61 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     )
     call(r("get_notice"), 200, client=ncso, id=notice.id)
     assert len(call(r("list_notice_versions"), 200, client=reporter, id=notice.id)) == 1
+
+    # -- alerts -----------------------------------------------------------------------------
+    pref = c.basic("admin@pref-shizuoka.example.jp")
+    town = c.basic("admin@town-midori.example.jp")
+    alert = call(
+        c.op("alerts", "create_alert"),
+        201,
+        client=ncso,
+        body=m.NewAlertRequest.from_dict(
+            {
+                "title": f"VPN機器の脆弱性 {tag}",
+                "summary": "自治体の外部接続点を狙う攻撃",
+                "steps": ["ファームウェアを更新する", "管理画面を公開しない"],
+                "indicators": ["198.51.100.99"],
+                "tlp": "AMBER",
+                "audience": {"sectors": ["government"]},
+            }
+        ),
+    )
+    assert alert.stix_report_id.startswith("report--")
+    assert alert.id in {a.id for a in call(c.op("alerts", "list_alerts"), 200, client=town)}
+    assert call(c.op("alerts", "get_alert"), 200, client=town, id=alert.id).title == alert.title
+    relay = call(
+        c.op("alerts", "relay_alert"),
+        201,
+        client=pref,
+        id=alert.id,
+        body=m.PassOnRequest.from_dict({"vendor": "さくらネットワーク", "deadline": "2026-12-25"}),
+    )
+    assert relay.kind == "relay" and relay.parent_id == alert.id
+    mine = call(
+        c.op("alerts", "set_alert_status"),
+        200,
+        client=town,
+        id=relay.id,
+        body=m.StatusRequest.from_dict({"status": "confirmed"}),
+    )
+    assert mine.status == "confirmed"
+    fwd = call(c.op("alerts", "forward_alert"), 201, client=town, id=relay.id, body=m.PassOnRequest.from_dict({}))
+    assert fwd.kind == "forward"
+    by_name = {o.name_en: o.id for o in call(c.op("organisations", "list_orgs"), 200, client=town)}
+    named = call(
+        c.op("alerts", "name_alert_vendors"),
+        200,
+        client=town,
+        body=m.VendorsRequest.from_dict(
+            {"vendor": by_name["Sakura Network Ltd."], "subcontractor": by_name["Fuji Giken Ltd."]}
+        ),
+    )
+    assert set(named.orgs) == set(call(c.op("alerts", "list_alert_vendors"), 200, client=town).orgs)
+    assert by_name["Fuji Giken Ltd."] in named.orgs
+    table = call(c.op("alerts", "alert_recipients"), 200, client=ncso, id=alert.id)
+    assert table.total == 3 and table.unconfirmed == 2, table.to_dict()
+    reminded = call(c.op("alerts", "remind_alert"), 201, client=ncso, id=alert.id)
+    assert len(reminded.reminded) == 2
 
     # -- audit ------------------------------------------------------------------------------
     entries = call(c.op("audit", "list_audit"), 200, client=ncso, limit=500)

@@ -70,6 +70,7 @@ EVERYONE = {
     "/intel/exports",
     "/intel/warninglists",
     "/notifications",
+    "/alerts",
     "/admin/orgs",
     "/admin/communities",
     "/help",
@@ -77,17 +78,19 @@ EVERYONE = {
     "/account/mfa",
     "/account/mfa/passkeys/new",
 }
+# Who may issue alerts (a sharing role) reaches the alert editor.
+ISSUERS = {"/alerts/new"}
 # Members whose organisation accepted its terms read shared objects and reports.
 READERS = {"/intel/objects/{id}", "/items/{id}"}
 ADMINS = {"/admin/users", "/admin/users/{id}/edit", "/admin/tokens", "/admin/audit"}
 PLATFORM = {"/admin/overview", "/admin/orgs/{id}/edit", "/admin/communities/{id}/edit"}
 
 PEOPLE = {
-    "admin@ncso.example.jp": EVERYONE | READERS | ADMINS | PLATFORM,
-    "soc@toto-power.example.jp": EVERYONE | READERS,
+    "admin@ncso.example.jp": EVERYONE | READERS | ADMINS | PLATFORM | ISSUERS,
+    "soc@toto-power.example.jp": EVERYONE | READERS | ISSUERS,
     "viewer@toto-power.example.jp": EVERYONE | READERS,
     # The town has not accepted the council's terms: it reads only CLEAR reports.
-    "admin@town-midori.example.jp": EVERYONE | ADMINS | {"/items/{id}"},
+    "admin@town-midori.example.jp": EVERYONE | ADMINS | ISSUERS | {"/items/{id}"},
 }
 
 SIGNED_OUT = ["/login", "/no/such/page"]
@@ -104,6 +107,8 @@ SCREENSHOT_PAGES = {
     "exports": "/intel/exports",
     "search": "/intel/search?q=evil",
     "notifications": "/notifications",
+    "alerts": "/alerts",
+    "alert-new": "/alerts/new",
     "help": "/help",
     "orgs": "/admin/orgs",
     "communities": "/admin/communities",

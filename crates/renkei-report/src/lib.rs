@@ -79,6 +79,7 @@ pub mod jp_holidays;
 mod parse;
 pub mod profile;
 pub mod reminders;
+pub mod sanitise;
 mod set;
 
 pub use calendar::{PeriodEnd, period_end};
@@ -96,6 +97,7 @@ pub use profile::{
     Notice, Period, Profile, Stage, Unit, Variant,
 };
 pub use reminders::{DueReminder, ReminderKind, ReminderPolicy, due_reminders};
+pub use sanitise::sanitise;
 pub use set::{MAX_OVERRIDE_BYTES, ProfileSet, SHIPPED, StageOverride, parse_overrides};
 
 #[cfg(test)]

@@ -178,6 +178,14 @@ pub struct Settings {
     /// Messages accepted beyond those, waiting their turn; past them a
     /// message is refused (counted as `dropped`).
     pub mail_queue: usize,
+    /// Seconds between reminder sweeps of the reports' deadlines; 0 runs
+    /// none (run them in one process only).
+    pub report_reminder_interval_secs: u64,
+    /// Reminder kinds before an hour deadline (`elapsed-50`, `before-1h`,
+    /// `overdue`, …) and before a day or month deadline (`before-1d`,
+    /// `overdue`, …); see renkei_report::reminders.
+    pub report_reminders_hours: Vec<String>,
+    pub report_reminders_days: Vec<String>,
 }
 
 /// The defaults as a serialisable layer (figment needs one).
@@ -208,6 +216,9 @@ struct Defaults {
     mail_timeout_secs: u64,
     mail_concurrency: usize,
     mail_queue: usize,
+    report_reminder_interval_secs: u64,
+    report_reminders_hours: &'static [&'static str],
+    report_reminders_days: &'static [&'static str],
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -236,6 +247,9 @@ const DEFAULTS: Defaults = Defaults {
     mail_timeout_secs: 30,
     mail_concurrency: 2,
     mail_queue: 1000,
+    report_reminder_interval_secs: 60,
+    report_reminders_hours: &["elapsed-50", "before-1h", "overdue"],
+    report_reminders_days: &["before-1d", "overdue"],
 };
 
 impl Settings {
@@ -297,6 +311,7 @@ impl Settings {
             )));
         }
         crate::mail::check(&s).map_err(|e| Box::new(figment::Error::from(e)))?;
+        crate::report::reminder_policy(&s).map_err(|e| Box::new(figment::Error::from(e)))?;
         // A bad profile or override stops the start, naming where it is.
         crate::report::load_profiles(&s).map_err(|e| Box::new(figment::Error::from(e)))?;
         for p in &s.trusted_proxies {

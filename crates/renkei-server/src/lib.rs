@@ -16,6 +16,10 @@ mod openapi;
 mod ops;
 mod overview;
 mod report;
+
+/// One sweep of the reports' deadline reminders (the server runs it on a
+/// schedule; tests run it at an instant of their choosing).
+pub use report::reminders::sweep as sweep_report_reminders;
 pub mod retention;
 pub mod sealed;
 pub mod share;
@@ -36,7 +40,7 @@ pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
 pub use report::export as report_export;
-pub use report::load_profiles;
+pub use report::{AlertDraft, load_profiles, publish_alert};
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {
@@ -160,6 +164,7 @@ pub async fn run(
     let mail = state.mail.clone();
     let checkpoints = audit::checkpoints::start(&state);
     let retention = retention::start(&state);
+    let reminders = report::reminders::start(&state);
     let side = metrics.map(|l| {
         axum::serve(l, ops::metrics_app(state.clone()))
             .with_graceful_shutdown(until_stopped(stopped.clone()))
@@ -184,6 +189,7 @@ pub async fn run(
     worker.stop().await;
     checkpoints.stop().await;
     retention.stop().await;
+    reminders.stop().await;
     // Messages already accepted get the same grace to go out.
     mail.stop(grace).await;
     served.and(side)

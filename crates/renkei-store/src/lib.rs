@@ -9,6 +9,7 @@
 
 mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backend;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use accounts::AccountStore;
+pub use alerts::AlertStore;
 pub use audit::{
     ACTIONS, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditStore, TreeHead, TreeWalk,
     verify_against,
@@ -101,6 +103,7 @@ pub trait Store:
     + ShareFormStore
     + OverviewStore
     + ReportStore
+    + AlertStore
     + Maintenance
     + std::fmt::Debug
 {
@@ -123,6 +126,7 @@ impl<T> Store for T where
         + ShareFormStore
         + OverviewStore
         + ReportStore
+        + AlertStore
         + Maintenance
         + std::fmt::Debug
 {

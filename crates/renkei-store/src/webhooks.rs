@@ -68,6 +68,9 @@ pub trait WebhookStore: Send + Sync {
         from: (i64, i64),
         to: (i64, i64),
     ) -> Result<Option<i64>>;
+    /// Records an announcement of something other than new objects (a
+    /// report's deadline reminder) for the worker to deliver like any other.
+    async fn enqueue_event(&self, webhook: i64, payload: &str) -> Result<i64>;
     /// Pending deliveries due at `now`, oldest first, each claimed until
     /// `lease_until` so that a second worker does not send it too (and a
     /// worker that dies lets it fall due again).
@@ -234,6 +237,25 @@ impl<B: Backend> WebhookStore for SqlStore<B> {
             .await?;
         self.commit(tx).await?;
         Ok(Some(r.i64("id")?))
+    }
+
+    async fn enqueue_event(&self, webhook: i64, payload: &str) -> Result<i64> {
+        if payload.len() > 64 * 1024 {
+            return Err(StoreError::Invalid(renkei_core::ParseError::new(
+                "payload",
+                "at most 64 KiB",
+            )));
+        }
+        let now = Timestamp::now().0;
+        let r = Sql::new(INSERT_DELIVERY)
+            .bind(webhook)
+            .bind(now)
+            .bind(payload)
+            .bind(0i64)
+            .bind(now)
+            .fetch_one(self)
+            .await?;
+        Ok(r.i64("id")?)
     }
 
     async fn due_deliveries(

@@ -78,6 +78,16 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 1)]
         tier: i64,
     },
+    /// Mark a local_government organisation (with a prefecture) as its
+    /// prefecture's government: its coordinators relay alerts to the other
+    /// local governments of the prefecture. One per prefecture.
+    PrefecturalGovernment {
+        #[arg(long)]
+        org: i64,
+        /// Remove the mark instead.
+        #[arg(long)]
+        unset: bool,
+    },
     /// Create an API bearer token; the secret is printed once.
     TokenCreate {
         #[arg(long)]
@@ -266,6 +276,13 @@ pub async fn run(store: &dyn Store, command: AdminCommand) -> anyhow::Result<()>
                 )
                 .await?;
             println!("link recorded: {customer} → {contractor} (tier {tier})");
+        }
+        AdminCommand::PrefecturalGovernment { org, unset } => {
+            store
+                .set_prefectural_government(&actor, OrgId(org), !unset)
+                .await?;
+            let state = if unset { "no longer" } else { "now" };
+            println!("organisation {org} is {state} its prefecture's government");
         }
         AdminCommand::TokenCreate { org, name, role } => {
             let role = Role::parse(&role)?;

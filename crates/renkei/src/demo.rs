@@ -1,7 +1,9 @@
 //! The demo world: a national office, operators in three sectors, a
-//! prefecture and a town, suppliers in two tiers, vendors, a security
-//! provider, a national council and a sector ISAC, and shared items at every
-//! TLP level. Loaded once per data directory.
+//! prefecture (its government relaying alerts) and two towns, one town's
+//! maintenance vendor and that vendor's subcontractor, suppliers in two
+//! tiers, vendors, a security provider, a national council and a sector
+//! ISAC, and shared items at every TLP level. Loaded once per data
+//! directory.
 
 use std::path::Path;
 
@@ -177,6 +179,25 @@ const ORGS: &[OrgSpec] = &[
             ("analyst", "池田 学", Role::Reporter),
         ],
     },
+    // Added for alerts (issue 18), last so the ids above stay as they were.
+    OrgSpec {
+        slug: "town-hinode",
+        ja: "ひので町",
+        en: "Hinode Town",
+        kind: OrgKind::LocalGovernment,
+        sector: Some("government"),
+        pref: Some(22),
+        users: &[("admin", "石川 早苗", Role::Admin)],
+    },
+    OrgSpec {
+        slug: "fuji-giken",
+        ja: "有限会社ふじ技研",
+        en: "Fuji Giken Ltd.",
+        kind: OrgKind::Supplier,
+        sector: Some("it_services"),
+        pref: Some(22),
+        users: &[("admin", "望月 亮介", Role::Admin)],
+    },
 ];
 
 /// customer slug, contractor slug, tier
@@ -186,7 +207,10 @@ const LINKS: &[(&str, &str, i64)] = &[
     ("kansai-rail", "kansai-maint", 1),
     ("hokuriku-med", "hokuriku-iryo", 1),
     ("hokuriku-med", "hikari-soft", 2),
+    // みどり町's maintenance vendor and its subcontractor: who receives
+    // the alerts the town forwards.
     ("town-midori", "sakura-net", 1),
+    ("sakura-net", "fuji-giken", 1),
 ];
 
 /// The council's confidentiality terms, as a member reads them before
@@ -321,6 +345,11 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
             .await?;
     }
 
+    // 静岡県 relays alerts to みどり町 and ひので町.
+    store
+        .set_prefectural_government(&system, org("pref-shizuoka"), true)
+        .await?;
+
     let council = store
         .create_community(
             &system,
@@ -354,6 +383,7 @@ pub async fn build(store: &dyn Store, password: &str) -> anyhow::Result<()> {
         "hokuriku-med",
         "pref-shizuoka",
         "town-midori",
+        "town-hinode",
         "nihon-isw",
         "yamato-denshi",
         "securelink",

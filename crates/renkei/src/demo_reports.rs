@@ -79,6 +79,10 @@ pub async fn build(
                 note: String::new(),
                 // The detailed report's 30 days run from the flash report.
                 next_due_at: Some(Timestamp(now + 30 * 24 * HOUR)),
+                indicators: ["185.220.101.47", "restore-files.example.net"]
+                    .iter()
+                    .filter_map(|v| renkei_core::IndicatorValue::guess(v).ok())
+                    .collect(),
             },
         )
         .await?;

@@ -180,6 +180,12 @@ report-event-task-done = Task done
 report-event-state = State changed
 report-event-consent = Consent
 report-event-attachment = File attached
+report-reminder-banner = Some reports are due soon or overdue.
+report-indicators-title = Indicators in this report
+report-seen-in = also in { $count ->
+    [one] one other report
+   *[other] { $count } other reports
+}
 error-report-export-format-unknown = There is no export format “{ $value }” (json or xlsx).
 error-report-export-nothing = The report has no submitted version yet.
 report-export-xlsx = Download as Excel

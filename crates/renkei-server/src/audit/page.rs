@@ -443,6 +443,11 @@ mod tests {
             "audience.orgs",
             "audience.users",
             "iv.value",
+            // the alerts' SQL alias and their local instruction's fields
+            "al.org_id",
+            "local.deadline",
+            "local.note",
+            "local.vendor",
             // what `retention.prune` prunes
             "sessions",
         ];

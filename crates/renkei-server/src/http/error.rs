@@ -47,6 +47,13 @@ fn owned(args: &[(&'static str, &str)]) -> Option<Box<Args>> {
 
 /// The stable error codes; each has its text `error-<code>` in both languages.
 pub(crate) const CODES: &[&str] = &[
+    "alert-reason-required",
+    "alert-relay-red",
+    "alert-relay-wider",
+    "alert-forward-tlp",
+    "alert-no-targets",
+    "alert-indicator-bad",
+    "alert-choose-audience",
     "not-found",
     "forbidden",
     "conflict",

@@ -90,7 +90,8 @@ rooms!(
     "codes",
     "forms",
     "report",
-    "mail"
+    "mail",
+    "alerts"
 );
 
 /// Both languages' bundles.

@@ -88,6 +88,12 @@ pub const SOURCES: &[(&str, &str)] = &[
         "warninglists.html",
         include_str!("../../templates/warninglists.html"),
     ),
+    ("alerts.html", include_str!("../../templates/alerts.html")),
+    ("alert.html", include_str!("../../templates/alert.html")),
+    (
+        "alert_new.html",
+        include_str!("../../templates/alert_new.html"),
+    ),
     (
         "report_regimes.html",
         include_str!("../../templates/report_regimes.html"),

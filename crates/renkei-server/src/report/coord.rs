@@ -51,6 +51,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/reports/{id}/tasks", get(list_tasks).post(add_task))
         .route("/api/v1/reports/{id}/tasks/{task}", put(update_task))
         .route("/api/v1/reports/{id}/timeline", get(timeline))
+        .route("/api/v1/reports/{id}/indicators", get(list_indicators))
         .route(
             "/api/v1/report-bindings",
             get(list_bindings).post(bind_recipient),
@@ -193,6 +194,37 @@ pub async fn timeline(
     p.require()?;
     let got = s.store.timeline(&p.actor, id).await?;
     Ok(Json(got.into_iter().map(v::timeline).collect()))
+}
+
+/// An indicator the report names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorView {
+    /// `ipv4`, `ipv6`, `domain`, `url`, `email`, `md5`, `sha1`, `sha256`, `sha512`.
+    pub kind: String,
+    pub value: String,
+    /// Other reports you may read that name it too.
+    pub other_reports: i64,
+}
+
+/// The indicators the report's latest version names, each with how many
+/// other reports you may read name it ("seen in 3 reports").
+#[utoipa::path(get, path = "/api/v1/reports/{id}/indicators", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [IndicatorView]), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+pub async fn list_indicators(
+    State(s): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<IndicatorView>>> {
+    p.require()?;
+    let got = s.store.report_indicators(&p.actor, id).await?;
+    Ok(Json(
+        got.into_iter()
+            .map(|i| IndicatorView {
+                kind: i.kind,
+                value: i.value,
+                other_reports: i.other_reports,
+            })
+            .collect(),
+    ))
 }
 
 /// Which organisation receives a profile's recipient.

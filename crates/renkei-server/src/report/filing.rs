@@ -698,6 +698,7 @@ pub async fn submit_version(
                 body: canonical(form, &f.values),
                 note: f.note.clone(),
                 next_due_at: due,
+                indicators: super::service::indicators(form, &f.values),
             },
         )
         .await?;

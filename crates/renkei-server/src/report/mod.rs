@@ -2,8 +2,15 @@
 //! administrator's files, the override table) loaded at start, listed over
 //! REST with their deadline rules as data, each regime's clocks for a case,
 //! and a portal page saying every deadline in words. The rules themselves
-//! are renkei-report's; this room translates only.
+//! are renkei-report's; this room translates only. Alerts (注意喚起)
+//! live here too: `alerts.rs` (REST), `alert_pages.rs` (portal),
+//! `alert_stix.rs` (publishing as STIX).
 
+pub use alert_stix::{AlertDraft, publish as publish_alert};
+
+mod alert_pages;
+mod alert_stix;
+mod alerts;
 mod api;
 mod coord;
 pub mod export;
@@ -11,6 +18,7 @@ mod filing;
 mod form_fields;
 mod page;
 mod pages;
+pub mod reminders;
 mod report_page;
 mod service;
 mod views;
@@ -26,6 +34,8 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::http::AppState;
 
+pub use reminders::reminder_policy;
+
 pub(crate) fn routes() -> Router<AppState> {
     api::routes()
         .merge(filing::routes())
@@ -34,6 +44,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(page::routes())
         .merge(pages::routes())
         .merge(report_page::routes())
+        .merge(alerts::routes())
+        .merge(alert_pages::routes())
 }
 
 pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
@@ -41,6 +53,7 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     doc.merge(filing::Doc::openapi());
     doc.merge(coord::Doc::openapi());
     doc.merge(export::Doc::openapi());
+    doc.merge(alerts::Doc::openapi());
     doc
 }
 

@@ -179,6 +179,16 @@ async fn list_page(
     let w = Words { s: &s, lang };
     let now = Instant::now();
     let rows: Vec<Ctx> = page.rows.iter().map(|r| w.row(r, now)).collect();
+    // The portal's reminder: every listed report whose clock is due soon
+    // or overdue, named above the list.
+    let urgent: Vec<Ctx> = rows
+        .iter()
+        .filter(|r| {
+            let st = r.get_attr("next").and_then(|n| n.get_attr("status"));
+            st.is_ok_and(|st| st.as_str() == Some("due-soon") || st.as_str() == Some("overdue"))
+        })
+        .cloned()
+        .collect();
     let next = page
         .next
         .map(|c| format!("/reports?after={}", cursor_text(c)));
@@ -192,7 +202,7 @@ async fn list_page(
         &s,
         StatusCode::OK,
         "reports.html",
-        context! { l, rows, next, caption, show_org => false, may_file, may_receive => receives_reports(p.viewer()) },
+        context! { l, rows, next, caption, show_org => false, may_file, urgent, may_receive => receives_reports(p.viewer()) },
     )
 }
 

@@ -205,6 +205,11 @@ async fn render_report(s: &AppState, p: &Principal, lang: Lang, id: i64, shown: 
         _ => Vec::new(),
     };
     let files = s.store.attachments(&p.actor, id).await.unwrap_or_default();
+    let indicators = s
+        .store
+        .report_indicators(&p.actor, id)
+        .await
+        .unwrap_or_default();
     let timeline = s.store.timeline(&p.actor, id).await.unwrap_or_default();
     let mut recipients = Vec::new();
     for x in &r.recipients {
@@ -275,6 +280,7 @@ async fn render_report(s: &AppState, p: &Principal, lang: Lang, id: i64, shown: 
                 version => v.version, stage => stage_name(&v.stage_id), at => v.submitted_at.to_jst_display(),
                 sha256 => v.sha256, note => v.note,
             }).collect::<Vec<_>>(),
+            indicators => indicators.iter().map(|i| context! { kind => i.kind, value => i.value, others => i.other_reports }).collect::<Vec<_>>(),
             files => files.iter().map(|a| context! { id => a.id, name => a.name, media_type => a.media_type, size => a.size, sha256 => a.sha256 }).collect::<Vec<_>>(),
             messages => messages.iter().map(|m| context! { author => m.author, at => m.created_at.to_jst_display(), body => m.body }).collect::<Vec<_>>(),
             tasks => tasks.iter().map(|t| context! { id => t.id, title => t.title, owner => t.owner_email, done => t.done_at.is_some() }).collect::<Vec<_>>(),
@@ -385,6 +391,7 @@ async fn file(
             body: canonical(form, &values),
             note: get("note"),
             next_due_at: due,
+            indicators: super::service::indicators(form, &values),
         };
         s.store.submit_version(&p.actor, id, v).await.map(|v| {
             let w = Words { s: &s, lang };

@@ -177,3 +177,29 @@ pub(crate) fn canonical(form: &Form, values: &Map<String, Value>) -> String {
         .collect();
     Value::Object(kept).to_string()
 }
+
+/// The indicators a form's values name: every list field the profile maps
+/// to the common `indicators`, refanged and read as observables; what is
+/// not one is left to the text.
+pub(crate) fn indicators(
+    form: &Form,
+    values: &Map<String, Value>,
+) -> Vec<renkei_core::IndicatorValue> {
+    let mut out = Vec::new();
+    for f in &form.fields {
+        if f.common != Some(renkei_report::CommonField::Indicators) {
+            continue;
+        }
+        let Some(Value::Array(items)) = values.get(&f.id) else {
+            continue;
+        };
+        for item in items.iter().filter_map(Value::as_str) {
+            if let Ok(v) = renkei_core::IndicatorValue::guess(&renkei_core::refang(item)) {
+                if !out.contains(&v) && out.len() < renkei_store::reports::MAX_INDICATORS {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}

@@ -19,9 +19,9 @@ use crate::support::TestApp;
 
 /// aiosmtpd on a free loopback port, writing messages to `dir`; killed
 /// when dropped.
-struct Smtpd {
+pub(crate) struct Smtpd {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
 
@@ -38,7 +38,7 @@ fn venv_python() -> PathBuf {
 
 /// The server, or `None` (with the reason printed) when the venv lacks
 /// aiosmtpd outside CI.
-fn smtpd() -> Option<Smtpd> {
+pub(crate) fn smtpd() -> Option<Smtpd> {
     let python = venv_python();
     let has = Command::new(&python)
         .args(["-c", "import aiosmtpd"])
@@ -87,7 +87,7 @@ fn smtpd() -> Option<Smtpd> {
 }
 
 /// The `n`th message received (1-based), waiting for it up to 20 s.
-async fn received(server: &Smtpd, n: usize) -> (Value, String) {
+pub(crate) async fn received(server: &Smtpd, n: usize) -> (Value, String) {
     let json = server.dir.path().join(format!("{n}.json"));
     let until = Instant::now() + Duration::from_secs(20);
     while !json.exists() {
@@ -99,7 +99,7 @@ async fn received(server: &Smtpd, n: usize) -> (Value, String) {
     (serde_json::from_str(&data).expect("json"), raw)
 }
 
-fn with_smtp(s: &mut Settings, port: u16) {
+pub(crate) fn with_smtp(s: &mut Settings, port: u16) {
     s.smtp_url = Some(format!("smtp://127.0.0.1:{port}").into());
     s.mail_from = Some("renkei <noreply@renkei.example>".into());
 }

@@ -2,6 +2,7 @@
 //! (and once over a real socket for startup and graceful shutdown).
 
 mod accounts;
+mod alerts;
 mod api;
 mod audit_log;
 mod audit_rest;
@@ -21,6 +22,7 @@ mod oidc;
 mod portal;
 mod report_export;
 mod report_profiles;
+mod report_reminders;
 mod reports;
 mod share_form;
 mod start;

@@ -169,3 +169,14 @@ CREATE TABLE report_reminders (
     sent_at    INTEGER NOT NULL,
     PRIMARY KEY (report_id, stage_id, kind)
 );
+
+-- The indicators a version names (its indicator lists, canonical), so that
+-- a reader of a report sees how many other reports it may read name them.
+CREATE TABLE report_indicators (
+    report_id  INTEGER NOT NULL REFERENCES reports (id),
+    version    INTEGER NOT NULL,
+    kind       TEXT    NOT NULL,
+    value      TEXT    NOT NULL,
+    PRIMARY KEY (report_id, version, kind, value)
+);
+CREATE INDEX report_indicators_value ON report_indicators (kind, value, report_id);

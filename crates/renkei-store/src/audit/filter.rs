@@ -26,6 +26,13 @@ pub(crate) const EXPORT_PAGES: usize = 200;
 /// both languages on the audit page (a test walks the sources for codes
 /// not listed here).
 pub const ACTIONS: &[&str] = &[
+    "alert.create",
+    "alert.forward",
+    "alert.read",
+    "alert.recipients",
+    "alert.relay",
+    "alert.remind",
+    "alert.status",
     "audit.export",
     "audit.read",
     "audit.verify",
@@ -58,6 +65,7 @@ pub const ACTIONS: &[&str] = &[
     "notify.read",
     "oidc.link",
     "org.create",
+    "org.prefectural_government",
     "org.update",
     "overview.read",
     "password_reset.create",

@@ -12,7 +12,7 @@ mod read;
 mod write;
 
 use async_trait::async_trait;
-use renkei_core::{Actor, OrgId, ParseError, Timestamp, UserId};
+use renkei_core::{Actor, IndicatorValue, OrgId, ParseError, Timestamp, UserId};
 
 use crate::Result;
 
@@ -34,6 +34,8 @@ pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 pub const MAX_ATTACHMENTS: i64 = 20;
 /// Versions one report may hold (amendments are rare; this bounds a loop).
 pub const MAX_VERSIONS: i64 = 500;
+/// Indicators one version may name.
+pub const MAX_INDICATORS: usize = 1_000;
 /// Messages or tasks one report may hold.
 pub const MAX_THREAD: i64 = 2_000;
 
@@ -166,6 +168,18 @@ pub struct NewVersion {
     pub note: String,
     /// The earliest open deadline once this version is in.
     pub next_due_at: Option<Timestamp>,
+    /// The indicators it names (at most [`MAX_INDICATORS`]), for
+    /// correlation with other reports.
+    pub indicators: Vec<IndicatorValue>,
+}
+
+/// An indicator of a report, and how many other reports the reader may
+/// read name it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportIndicator {
+    pub kind: String,
+    pub value: String,
+    pub other_reports: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,6 +309,9 @@ pub trait ReportStore: Send + Sync {
     /// Versions without their bodies, oldest first.
     async fn report_versions(&self, actor: &Actor, id: i64) -> Result<Vec<ReportVersion>>;
     async fn report_version(&self, actor: &Actor, id: i64, version: i64) -> Result<ReportVersion>;
+    /// The latest version's indicators, each with how many other reports
+    /// the actor may read name it ("seen in 3 reports").
+    async fn report_indicators(&self, actor: &Actor, id: i64) -> Result<Vec<ReportIndicator>>;
     /// The reporter's consent; a change adds or ends the national office's
     /// access and is kept.
     async fn set_consent(&self, actor: &Actor, id: i64, consent: Consent) -> Result<Report>;
@@ -344,11 +361,12 @@ pub trait ReportStore: Send + Sync {
     /// Every binding: (profile, recipient, organisation).
     async fn recipient_bindings(&self) -> Result<Vec<(String, String, OrgId)>>;
 
-    /// Submitted-or-not reports with an open deadline before `before`, for
-    /// the reminder sweep (the system only).
+    /// Reports whose earliest open deadline falls in `[from, before)`, the
+    /// most urgent first, for the reminder sweep (the system only).
     async fn reports_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<OpenReport>>;

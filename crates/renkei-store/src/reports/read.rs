@@ -96,14 +96,30 @@ const ATTACHMENT: &str = concat!(
     readable!()
 );
 
+/// The latest version's indicators, each with the number of other
+/// reports the viewer may read that name it.
+const INDICATORS: &str = concat!(
+    "SELECT i.kind, i.value, (
+        SELECT COUNT(DISTINCT r.id) FROM report_indicators j
+        JOIN reports r ON r.id = j.report_id
+        WHERE j.kind = i.kind AND j.value = i.value AND j.report_id <> i.report_id AND ",
+    readable!(),
+    ") AS others
+     FROM report_indicators i
+     WHERE i.report_id = $3
+       AND i.version = (SELECT latest_version FROM reports WHERE id = $3)
+     ORDER BY i.kind, i.value"
+);
+
 const BINDINGS: &str = "
     SELECT profile_id, recipient_id, org_id FROM report_bindings
     ORDER BY profile_id, recipient_id, org_id";
 
-/// Reports with an open deadline before `$1`, the most urgent first.
+/// Reports whose earliest open deadline falls in [`$3`, `$1`), the most
+/// urgent first (index `reports_due`).
 const DUE: &str = concat!(
     report_select!(),
-    "WHERE r.next_due_at IS NOT NULL AND r.next_due_at < $1
+    "WHERE r.next_due_at >= $3 AND r.next_due_at < $1
      ORDER BY r.next_due_at, r.id LIMIT $2"
 );
 
@@ -431,6 +447,30 @@ impl<B: Backend> SqlStore<B> {
         Ok(a)
     }
 
+    pub(super) async fn read_indicators(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<super::ReportIndicator>> {
+        self.read_report(actor, id).await?;
+        let (o, rr) = binds(actor);
+        let rows = Sql::new(INDICATORS)
+            .bind(o)
+            .bind(rr)
+            .bind(id)
+            .fetch_all(self)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::ReportIndicator {
+                    kind: r.text("kind")?,
+                    value: r.text("value")?,
+                    other_reports: r.i64("others")?,
+                })
+            })
+            .collect()
+    }
+
     pub(super) async fn read_bindings(&self) -> Result<Vec<(String, String, OrgId)>> {
         let rows = Sql::new(BINDINGS).fetch_all(self).await?;
         rows.iter()
@@ -447,6 +487,7 @@ impl<B: Backend> SqlStore<B> {
     pub(super) async fn read_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<OpenReport>> {
@@ -457,6 +498,7 @@ impl<B: Backend> SqlStore<B> {
         let rows = Sql::new(DUE)
             .bind(before.0)
             .bind(limit.clamp(1, 1000))
+            .bind(from.0)
             .fetch_all(self)
             .await?;
         let reports = rows

@@ -98,6 +98,11 @@ const INSERT_VERSION: &str = "
     )
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
+const INSERT_INDICATOR: &str = "
+    INSERT INTO report_indicators (report_id, version, kind, value)
+    VALUES ($1, $2, $3, $4)
+    ON CONFLICT DO NOTHING";
+
 const COUNT_ATTACHMENTS: &str = "SELECT COUNT(*) AS n FROM report_attachments WHERE report_id = $1";
 
 const INSERT_ATTACHMENT: &str = "
@@ -499,6 +504,10 @@ impl<B: Backend> ReportStore for SqlStore<B> {
         if v.note.chars().count() > MAX_MESSAGE {
             return Err(invalid("note", format!("at most {MAX_MESSAGE} characters")));
         }
+        if v.indicators.len() > super::MAX_INDICATORS {
+            let max = super::MAX_INDICATORS;
+            return Err(invalid("indicators", format!("at most {max} indicators")));
+        }
         let held = self.filed_by_actor(actor, report, "report.submit").await?;
         if held.latest_version >= MAX_VERSIONS {
             return Err(invalid(
@@ -528,6 +537,15 @@ impl<B: Backend> ReportStore for SqlStore<B> {
             .bind(now.0)
             .execute(&mut tx)
             .await?;
+        for i in &v.indicators {
+            Sql::new(INSERT_INDICATOR)
+                .bind(report)
+                .bind(version)
+                .bind(i.kind().as_str())
+                .bind(i.value())
+                .execute(&mut tx)
+                .await?;
+        }
         let stage = v.stage_id.as_deref().unwrap_or("notice");
         let detail = format!("version {version} {stage} {} sha256 {sha}", v.form_id);
         append(
@@ -745,6 +763,13 @@ impl<B: Backend> ReportStore for SqlStore<B> {
     async fn report_version(&self, actor: &Actor, id: i64, version: i64) -> Result<ReportVersion> {
         self.read_version(actor, id, version).await
     }
+    async fn report_indicators(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Vec<super::ReportIndicator>> {
+        self.read_indicators(actor, id).await
+    }
     async fn attachments(&self, actor: &Actor, id: i64) -> Result<Vec<Attachment>> {
         self.read_attachments(actor, id).await
     }
@@ -800,9 +825,10 @@ impl<B: Backend> ReportStore for SqlStore<B> {
     async fn reports_due(
         &self,
         actor: &Actor,
+        from: Timestamp,
         before: Timestamp,
         limit: i64,
     ) -> Result<Vec<super::OpenReport>> {
-        self.read_due(actor, before, limit).await
+        self.read_due(actor, from, before, limit).await
     }
 }

@@ -2,6 +2,7 @@
 //! on PostgreSQL (`RENKEI_TEST_PG_URL`; required when `CI=true`).
 
 mod accounts;
+mod alerts;
 mod exports;
 mod held;
 mod leaks;

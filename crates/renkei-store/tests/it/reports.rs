@@ -30,6 +30,7 @@ fn version(stage: &str, body: &str) -> NewVersion {
         body: body.into(),
         note: String::new(),
         next_due_at: None,
+        indicators: Vec::new(),
     }
 }
 
@@ -466,5 +467,64 @@ async fn bad_input_names_its_field_and_stores_nothing() {
             s.add_report(other, incident, regime("eu-cra", None)).await,
             Err(StoreError::NotFound(_))
         ));
+    }
+}
+
+#[tokio::test]
+async fn indicators_correlate_across_the_reports_a_reader_may_read() {
+    for b in support::backends().await {
+        let s = b.store();
+        let w = world(s).await;
+        let ip = renkei_core::IndicatorValue::guess("185.220.101.47").expect("ip");
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let jp = open(s, &w).await[0];
+            let mut v = version("flash", "{}");
+            v.indicators = vec![ip.clone()];
+            s.submit_version(&w.reporter, jp, v).await.expect("submit");
+            ids.push(jp);
+        }
+        let seen = s
+            .report_indicators(&w.ministry, ids[0])
+            .await
+            .expect("indicators");
+        assert_eq!(seen.len(), 1, "{}", b.name());
+        assert_eq!(
+            (seen[0].value.as_str(), seen[0].other_reports),
+            ("185.220.101.47", 2)
+        );
+        // Another operator files the same address: it sees no one else's report.
+        let (_, other) = &w.others[0];
+        let other_org = other.viewer.org.expect("org");
+        let (_, reports) = s
+            .open_incident(
+                other,
+                NewIncident {
+                    org: other_org,
+                    title: "同じ C2".into(),
+                    aware_at: None,
+                    facts: "{}".into(),
+                    common: "{}".into(),
+                    reports: vec![regime("jp-cyber-response", None)],
+                },
+            )
+            .await
+            .expect("open");
+        let mut v = version("flash", "{}");
+        v.indicators = vec![ip.clone()];
+        s.submit_version(other, reports[0].id, v)
+            .await
+            .expect("submit");
+        let theirs = s
+            .report_indicators(other, reports[0].id)
+            .await
+            .expect("indicators");
+        assert_eq!(theirs[0].other_reports, 0, "{}", b.name());
+        // The recipient of all four sees three others.
+        let seen = s
+            .report_indicators(&w.ministry, ids[0])
+            .await
+            .expect("indicators");
+        assert_eq!(seen[0].other_reports, 3, "{}", b.name());
     }
 }

@@ -123,7 +123,7 @@ fn demo_answers_health_within_ten_seconds_serves_japanese_and_keeps_its_data() {
     );
     assert_eq!(
         out.lines().filter(|l| l.starts_with("org ")).count(),
-        14,
+        16,
         "{out}"
     );
 }

@@ -155,6 +155,7 @@ pub(crate) async fn check_report_world(b: &Backend, w: &ReportWorld) -> Result<(
                 body: "{}".into(),
                 note: String::new(),
                 next_due_at: None,
+                indicators: Vec::new(),
             };
             s.submit_version(filer, id, v).await.expect("submit");
         }
