@@ -188,3 +188,57 @@ def test_an_operator_files_a_ransomware_flash_report_and_amends_it(driver, base_
     sign_in_as(driver, base_url, SOC)
     driver.get(f"{base_url}{report_path}")
     assert "制御系と分離" in driver.find_element(By.ID, "thread").text
+
+
+RAIL = "soc@kansai-rail.example.jp"
+
+
+def test_the_national_office_turns_a_report_into_an_alert_a_third_organisation_reads(driver, base_url):
+    """The demo's ransomware report (Toto Electric, consented to sanitised use) becomes an
+    alert with concrete steps; Kansai Railway reads it in the portal and over TAXII, and
+    neither names the reporter."""
+    sign_in_as(driver, base_url, ANALYST)
+    driver.get(f"{base_url}/reports/queue")
+    driver.find_element(By.XPATH, "//table[@id='report-table']//a[text()='ファイルサーバのランサムウェア感染']").click()
+    wait(driver).until(lambda d: path_of(d).startswith("/reports/"))
+    report_id = path_of(driver).rsplit("/", 1)[1]
+    submit_and_wait(driver, "report-to-alert")
+    assert path_of(driver) == "/alerts/new"
+    editor = driver.find_element(By.TAG_NAME, "form").get_attribute("innerHTML")
+    for gone in ["東都電力", "Toto", "田中", "03-0000-0000"]:
+        assert gone not in editor, f"{gone} left in the editor"
+    assert driver.find_element(By.ID, "sources").get_attribute("value") == report_id
+    assert "185.220.101.47" in driver.find_element(By.ID, "indicators").get_attribute("value")
+    title = f"ファイルサーバを狙うランサムウェアへの注意喚起 {int(time.time())}"
+    fill(driver, "title", title)
+    fill(driver, "steps", "VPN 機器のファームウェアを最新にする\n管理画面をインターネットに公開しない\nバックアップをオフラインで保管する")
+    driver.find_element(By.CSS_SELECTOR, "input[name='tlp'][value='GREEN']").click()
+    fill(driver, "audience", "sector:railway,sector:electricity")
+    driver.find_element(By.ID, "audience-chosen").click()
+    submit_and_wait(driver, "alert-publish")
+    alert_path = path_of(driver)
+    assert alert_path.startswith("/alerts/"), driver.current_url
+
+    # A third organisation reads it, with its steps, and nothing naming the reporter.
+    sign_in_as(driver, base_url, RAIL)
+    driver.get(f"{base_url}{alert_path}")
+    page = driver.find_element(By.TAG_NAME, "main").text
+    assert title in page and "バックアップをオフラインで保管する" in page, page
+    for gone in ["東都電力", "Toto"]:
+        assert gone not in page, f"{gone} shown to a third organisation"
+
+    # Over TAXII too: the report object with its course-of-action steps.
+    from taxii2client.v21 import Server
+
+    server = Server(f"{base_url}/taxii2/", user=RAIL, password=DEMO_PASSWORD)
+    found = []
+    for root in server.api_roots:
+        for col in root.collections:
+            objects = col.get_objects().get("objects", [])
+            found += [o for o in objects if o.get("type") == "report" and o.get("name") == title]
+            if found:
+                steps = [o for o in objects if o.get("type") == "course-of-action"]
+                assert any("バックアップ" in (o.get("description") or o.get("name", "")) for o in steps)
+                break
+    assert found, "the alert's STIX report is not readable over TAXII"
+    assert "東都電力" not in str(found) and "Toto" not in str(found)

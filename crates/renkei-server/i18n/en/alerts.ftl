@@ -84,3 +84,5 @@ action-alert-relay = Alert relayed
 action-alert-remind = Alert reminder sent
 action-alert-status = Alert status recorded
 action-org-prefectural_government = Prefectural government set
+error-alert-source-unknown = There is no such report you may read.
+error-alert-source-no-consent = The reporter has not consented to sanitised sharing, so this report cannot be used in an alert.

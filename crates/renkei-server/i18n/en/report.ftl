@@ -186,6 +186,9 @@ report-seen-in = also in { $count ->
     [one] one other report
    *[other] { $count } other reports
 }
+report-make-alert = Make an alert from this report
+report-make-alert-hint = It starts from the report's words with the reporting organisation, its people and contacts masked; add the steps and choose TLP and audience before publishing.
+report-no-sanitised = The reporter has not consented to sanitised sharing: no alert can be made from this report.
 error-report-export-format-unknown = There is no export format “{ $value }” (json or xlsx).
 error-report-export-nothing = The report has no submitted version yet.
 report-export-xlsx = Download as Excel

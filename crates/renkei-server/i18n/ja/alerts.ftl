@@ -84,3 +84,5 @@ action-alert-relay = 注意喚起の中継
 action-alert-remind = 注意喚起の督促
 action-alert-status = 注意喚起の確認状況の記録
 action-org-prefectural_government = 都道府県庁の指定
+error-alert-source-unknown = 参照できる報告ではありません。
+error-alert-source-no-consent = 報告者が加工済みの共有に同意していないため、この報告は注意喚起に使えません。

@@ -54,6 +54,8 @@ pub(crate) const CODES: &[&str] = &[
     "alert-no-targets",
     "alert-indicator-bad",
     "alert-choose-audience",
+    "alert-source-unknown",
+    "alert-source-no-consent",
     "not-found",
     "forbidden",
     "conflict",

@@ -553,8 +553,31 @@ impl AlertForm {
     }
 }
 
-async fn editor(State(s): State<AppState>, lang: Lang, p: Principal) -> Response {
-    edit_page(&s, lang, &p, AlertForm::default(), None, StatusCode::OK).await
+#[derive(Deserialize, Default)]
+struct EditorQuery {
+    /// Start from this report, sanitised (sanitise-and-share).
+    from_report: Option<i64>,
+}
+
+async fn editor(
+    State(s): State<AppState>,
+    lang: Lang,
+    p: Principal,
+    axum::extract::Query(q): axum::extract::Query<EditorQuery>,
+) -> Response {
+    let mut form = AlertForm::default();
+    if let Some(id) = q.from_report.filter(|_| p.user.is_some()) {
+        match super::sanitise_share::from_report(&s, &p.actor, id).await {
+            Ok(f) => {
+                form.title = f.title;
+                form.summary = f.summary;
+                form.indicators = f.indicators;
+                form.sources = f.sources;
+            }
+            Err(e) => return error_page(&s, &p, lang, e).await,
+        }
+    }
+    edit_page(&s, lang, &p, form, None, StatusCode::OK).await
 }
 
 async fn edit_page(

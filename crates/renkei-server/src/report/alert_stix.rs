@@ -166,6 +166,7 @@ pub async fn publish(s: &AppState, actor: &Actor, draft: AlertDraft) -> Result<A
     alert.indicators = inds.iter().map(|(x, _)| x.clone()).collect();
     alert.check()?;
     alert.marking.check()?;
+    super::sanitise_share::check_sources(s, actor, &draft.source_reports).await?;
     let collection = match &draft.collection {
         Some(id) => crate::share::exports::visible_collection(s.store.as_ref(), actor, id).await?,
         None => default_collection(s.store.as_ref(), &actor.viewer)

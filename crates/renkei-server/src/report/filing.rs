@@ -5,18 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jiff::Timestamp as Instant;
 use renkei_core::{OrgId, Timestamp};
 use renkei_report::{CommonField, Mode, Profile};
-use renkei_store::reports::{
-    Consent, MAX_ATTACHMENT, NewIncident, NewReport, NewVersion, QueueFilter, QueueRow,
-};
+use renkei_store::reports::{Consent, NewIncident, NewReport, NewVersion, QueueFilter, QueueRow};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -25,9 +21,7 @@ use super::service::{
     bad, canonical, check_values, facts_json, from_instant, instant, next_due, next_due_after,
     report_clocks,
 };
-use super::views_filing::{
-    self as v, AttachmentView, IncidentView, ReportPage, ReportView, VersionView,
-};
+use super::views_filing::{self as v, IncidentView, ReportPage, ReportView, VersionView};
 use crate::http::AppState;
 use crate::http::auth::Principal;
 use crate::http::error::ApiError;
@@ -45,9 +39,7 @@ const MAX_JSON: usize = 320 * 1024;
 #[openapi(
     paths(
         create_incident, get_incident, update_incident, create_report, list_reports, get_report,
-        save_draft, list_versions, submit_version, get_version, set_consent, add_attachment,
-        list_attachments, get_attachment, create_notice, get_notice, list_notice_versions,
-        submit_notice_version
+        save_draft, list_versions, submit_version, get_version, set_consent
     ),
     tags((name = TAG, description = "Incident reports and critical-computer notices: an incident described once and filed under each regime that applies, each report with its own clocks, immutable versions (each with its SHA-256), recipients and consent."))
 )]
@@ -69,22 +61,7 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/reports/{id}/versions/{version}", get(get_version))
         .route("/api/v1/reports/{id}/consent", put(set_consent))
-        .route(
-            "/api/v1/reports/{id}/attachments",
-            get(list_attachments)
-                .post(add_attachment)
-                .layer(DefaultBodyLimit::max(MAX_ATTACHMENT + 1)),
-        )
-        .route(
-            "/api/v1/reports/{id}/attachments/{attachment}",
-            get(get_attachment),
-        )
-        .route("/api/v1/notices", post(create_notice))
-        .route("/api/v1/notices/{id}", get(get_notice))
-        .route(
-            "/api/v1/notices/{id}/versions",
-            get(list_notice_versions).post(submit_notice_version),
-        )
+        .merge(super::notices::routes())
         .layer(DefaultBodyLimit::max(MAX_JSON))
 }
 
@@ -192,11 +169,11 @@ fn check_facts(
     })
 }
 
-fn chosen<'a>(s: &'a AppState, ids: &[String]) -> ApiResult<Vec<&'a Profile>> {
+pub(super) fn chosen<'a>(s: &'a AppState, ids: &[String]) -> ApiResult<Vec<&'a Profile>> {
     super::api::chosen_profiles(s, ids)
 }
 
-fn org_of(p: &Principal) -> ApiResult<OrgId> {
+pub(super) fn org_of(p: &Principal) -> ApiResult<OrgId> {
     p.require()?;
     p.viewer().org.ok_or_else(ApiError::unauthorized)
 }
@@ -729,188 +706,4 @@ pub async fn set_consent(
     p.require()?;
     s.store.set_consent(&p.actor, id, Consent::from(&c)).await?;
     Ok(Json(view(&s, s.store.report_case(&p.actor, id).await?)))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AttachmentParams {
-    /// The file's name, as the reporter knows it.
-    pub name: String,
-}
-
-/// What the bytes are, when they are something a report may carry:
-/// documents, images, archives, captures and plain text. Executables and
-/// anything unrecognised are refused.
-pub(super) fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    const ALLOWED: &[&str] = &[
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "application/zip",
-        "application/gzip",
-        "application/x-7z-compressed",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.tcpdump.pcap",
-        "application/x-pcapng",
-    ];
-    if let Some(kind) = infer::get(bytes) {
-        return ALLOWED.iter().copied().find(|m| *m == kind.mime_type());
-    }
-    // Logs and notes: UTF-8 text without NULs or other controls but tab and line ends.
-    let text = std::str::from_utf8(bytes).ok()?;
-    text.chars()
-        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .then_some("text/plain; charset=utf-8")
-}
-
-/// Attaches a file (the request body, at most 10 MiB). Its type is found
-/// from its content; its SHA-256 is recorded.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/attachments", tag = TAG, params(("id" = i64, Path), AttachmentParams), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, body = AttachmentView), (status = 400, description = "empty, too large, or not a kind of file a report may carry (`report-attachment-refused`)"), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
-pub async fn add_attachment(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<i64>,
-    ApiQuery(q): ApiQuery<AttachmentParams>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
-    p.require()?;
-    let Some(media_type) = sniff(&body) else {
-        return Err(bad("file", "report-attachment-refused", &[]));
-    };
-    let got = s
-        .store
-        .add_attachment(&p.actor, id, &q.name, media_type, &body)
-        .await?;
-    Ok((StatusCode::CREATED, Json(v::attachment(got))))
-}
-
-/// The report's files.
-#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [AttachmentView]), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
-pub async fn list_attachments(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<AttachmentView>>> {
-    p.require()?;
-    let got = s.store.attachments(&p.actor, id).await?;
-    Ok(Json(got.into_iter().map(v::attachment).collect()))
-}
-
-/// One file, as a download of the type its content showed.
-#[utoipa::path(get, path = "/api/v1/reports/{id}/attachments/{attachment}", tag = TAG, params(("id" = i64, Path), ("attachment" = i64, Path)), responses((status = 200, description = "the file's bytes, as the type its content showed", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "application/zip"), (Vec<u8> = "application/gzip"), (Vec<u8> = "application/x-7z-compressed"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (Vec<u8> = "application/vnd.tcpdump.pcap"), (Vec<u8> = "application/x-pcapng"), (String = "text/plain"))), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
-pub async fn get_attachment(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath((id, attachment)): ApiPath<(i64, i64)>,
-) -> ApiResult<Response> {
-    p.require()?;
-    let a = s.store.attachment(&p.actor, id, attachment).await?;
-    let mut res = a.content.into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&a.media_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    // Never rendered in the portal's origin, whatever the bytes hold.
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox"),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    Ok(res)
-}
-
-/// A notice to file (a critical computer's 届出).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NoticeRequest {
-    pub profile: String,
-    /// The profile's notice id (`computer-notice`).
-    pub notice: String,
-    pub title: String,
-    #[serde(default)]
-    pub consent: ConsentRequest,
-}
-
-/// Opens a notice; its content is filed as versions (changes too).
-#[utoipa::path(post, path = "/api/v1/notices", tag = TAG, request_body = NoticeRequest, responses((status = 201, body = ReportView), (status = 400, description = "a field is wrong")), security(("bearer" = [])))]
-pub async fn create_notice(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiJson(r): ApiJson<NoticeRequest>,
-) -> ApiResult<(StatusCode, Json<ReportView>)> {
-    let org = org_of(&p)?;
-    let profile = chosen(&s, std::slice::from_ref(&r.profile)).map_err(|e| ApiError {
-        field: Some("profile".into()),
-        ..e
-    })?[0];
-    if !profile.notices.iter().any(|n| n.id == r.notice) {
-        return Err(bad(
-            "notice",
-            "report-notice-unknown",
-            &[("name", &r.notice)],
-        ));
-    }
-    let new = NewReport {
-        profile_id: profile.id.clone(),
-        notice_id: Some(r.notice.clone()),
-        title: r.title.clone(),
-        consent: Consent::from(&r.consent),
-        next_due_at: None,
-    };
-    let got = s.store.open_notice(&p.actor, org, new).await?;
-    let row = s.store.report_case(&p.actor, got.id).await?;
-    Ok((StatusCode::CREATED, Json(view(&s, row))))
-}
-
-/// `NotFound` unless report `id` is a notice.
-async fn notice_case(s: &AppState, p: &Principal, id: i64) -> ApiResult<QueueRow> {
-    p.require()?;
-    let row = s.store.report_case(&p.actor, id).await?;
-    if row.report.notice_id.is_none() {
-        return Err(ApiError::not_found("notice"));
-    }
-    Ok(row)
-}
-
-/// A notice.
-#[utoipa::path(get, path = "/api/v1/notices/{id}", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = ReportView), (status = 404, description = "absent, not a notice, or not readable")), security(("bearer" = [])))]
-pub async fn get_notice(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<ReportView>> {
-    let row = notice_case(&s, &p, id).await?;
-    Ok(Json(view(&s, row)))
-}
-
-/// A notice's versions, oldest first.
-#[utoipa::path(get, path = "/api/v1/notices/{id}/versions", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [VersionView]), (status = 404, description = "absent, not a notice, or not readable")), security(("bearer" = [])))]
-pub async fn list_notice_versions(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<VersionView>>> {
-    notice_case(&s, &p, id).await?;
-    list_versions(State(s), p, ApiPath(id)).await
-}
-
-/// Files the notice's content, or a change of it, as a new version.
-#[utoipa::path(post, path = "/api/v1/notices/{id}/versions", tag = TAG, params(("id" = i64, Path)), request_body = FormValues, responses((status = 201, body = VersionView), (status = 400, description = "a value is wrong or missing"), (status = 404, description = "absent, not a notice, or not readable")), security(("bearer" = [])))]
-pub async fn submit_notice_version(
-    State(s): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<i64>,
-    ApiJson(f): ApiJson<FormValues>,
-) -> ApiResult<(StatusCode, Json<VersionView>)> {
-    notice_case(&s, &p, id).await?;
-    submit_version(State(s), p, ApiPath(id), ApiJson(f)).await
 }

@@ -12,14 +12,17 @@ mod alert_pages;
 mod alert_stix;
 mod alerts;
 mod api;
+mod attachments;
 mod coord;
 pub mod export;
 mod filing;
 mod form_fields;
+mod notices;
 mod page;
 mod pages;
 pub mod reminders;
 mod report_page;
+mod sanitise_share;
 mod service;
 mod views;
 mod views_filing;
@@ -41,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(filing::routes())
         .merge(coord::routes())
         .merge(export::routes())
+        .merge(attachments::routes())
         .merge(page::routes())
         .merge(pages::routes())
         .merge(report_page::routes())
@@ -53,6 +57,8 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     doc.merge(filing::Doc::openapi());
     doc.merge(coord::Doc::openapi());
     doc.merge(export::Doc::openapi());
+    doc.merge(attachments::Doc::openapi());
+    doc.merge(notices::Doc::openapi());
     doc.merge(alerts::Doc::openapi());
     doc
 }

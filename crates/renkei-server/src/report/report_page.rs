@@ -20,7 +20,7 @@ use renkei_store::reports::{Consent, NewVersion, QueueRow, ReportState};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::filing::sniff;
+use super::attachments::sniff;
 use super::form_fields;
 use super::pages::{Words, prefill};
 use super::service::{canonical, next_due_after, report_clocks};

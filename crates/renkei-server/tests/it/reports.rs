@@ -478,3 +478,106 @@ async fn a_critical_computer_notice_is_filed_and_changed_as_versions() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_alert_is_made_from_a_consented_report_without_the_reporter() {
+    for (backend, app) in every_backend().await {
+        bind_all(&app).await;
+        let reporter = app.token(&app.power, Role::Reporter).await;
+        let mut ids = Vec::new();
+        for sanitised in [true, false] {
+            let body = json!({
+                "profile": "jp-cyber-response",
+                "title": "東都電力 本社ファイルサーバの暗号化",
+                "awareness": "2026-12-01T09:00:00+09:00",
+                "consent": {"national": true, "sanitised": sanitised},
+            });
+            let got = app
+                .api("POST", "/api/v1/reports", Some(&reporter), Some(body))
+                .await;
+            assert_eq!(got.status, 201, "{backend}: {}", got.body);
+            let id = got.json()["id"].as_i64().expect("id");
+            let mut values = ransomware("2026-12-01T09:00:00+09:00");
+            values["incident-overview"] = json!(
+                "東都電力の本社サーバが暗号化された。連絡先 03-1234-5678 soc@power.example.jp"
+            );
+            let send = json!({"stage": "flash", "form": "ransomware", "values": values});
+            let got = app
+                .api(
+                    "POST",
+                    &format!("/api/v1/reports/{id}/versions"),
+                    Some(&reporter),
+                    Some(send),
+                )
+                .await;
+            assert_eq!(got.status, 201, "{backend}: {}", got.body);
+            ids.push(id);
+        }
+        // The editor starts from the report with the reporter masked.
+        let cookie = app.login(NCO, PASSWORD).await.expect("login");
+        let page = app
+            .get(&format!("/alerts/new?from_report={}", ids[0]), &cookie)
+            .await;
+        assert_eq!(page.status, 200, "{backend}: {}", page.body);
+        for gone in ["東都電力", "03-1234-5678", "soc@power.example.jp"] {
+            assert!(!page.body.contains(gone), "{backend}: {gone} in the editor");
+        }
+        assert!(
+            page.body.contains("185.220.101.47"),
+            "{backend}: the indicator is carried over"
+        );
+        let refused = app
+            .get(&format!("/alerts/new?from_report={}", ids[1]), &cookie)
+            .await;
+        assert_ne!(refused.status, 200, "{backend}: no consent, no alert");
+
+        let (_, col) = app.council().await;
+        let alert = |sources: Vec<i64>| {
+            json!({
+                "collection": col.id,
+                "title": "ファイルサーバを狙うランサムウェア",
+                "summary": "［報告組織］の本社サーバが暗号化された。",
+                "steps": ["VPN 機器を最新にする", "バックアップをオフラインで保つ"],
+                "indicators": ["185.220.101.47"],
+                "tlp": "GREEN",
+                "audience": {"sectors": ["electricity"]},
+                "source_reports": sources,
+            })
+        };
+        let got = as_user(
+            &app,
+            NCO,
+            "POST",
+            "/api/v1/alerts",
+            Some(alert(vec![ids[0]])),
+        )
+        .await;
+        assert_eq!(got.status, 201, "{backend}: {}", got.body);
+        let got = as_user(
+            &app,
+            NCO,
+            "POST",
+            "/api/v1/alerts",
+            Some(alert(vec![ids[1]])),
+        )
+        .await;
+        assert_eq!(got.status, 422, "{backend}: {}", got.body);
+        assert_eq!(got.json()["code"], "alert-source-no-consent");
+        assert_eq!(got.json()["field"], "source_reports[0]");
+        // A report the issuer may not read is as unknown as one that is not there.
+        let other = as_user(
+            &app,
+            NCO,
+            "POST",
+            "/api/v1/alerts",
+            Some(alert(vec![999_999])),
+        )
+        .await;
+        assert_eq!(
+            other.json()["code"],
+            "alert-source-unknown",
+            "{backend}: {}",
+            other.body
+        );
+    }
+}

@@ -4,8 +4,8 @@
 
 use renkei_core::{Actor, OrgId, Timestamp, UserId, can_file_report, receives_reports};
 
+use super::held::Held;
 use super::read::{binds, report_row, report_select};
-use super::write::Held;
 use super::{
     Incident, MAX_MESSAGE, MAX_THREAD, MAX_TITLE, Message, Report, ReportState, Task, TimelineEntry,
 };

@@ -8,6 +8,7 @@
 //! reach the store; the store keeps the bytes it is given and their hash.
 
 mod coord;
+mod held;
 mod read;
 mod write;
 
