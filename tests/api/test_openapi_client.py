@@ -454,6 +454,7 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     )
     assert extra.incident_id == incident.id
     assert jp.id in {x.id for x in call(r("list_reports"), 200, client=reporter).reports}
+    assert call(r("get_report"), 200, client=reporter, id=jp.id).id == jp.id
     values = {
         "report-category": "flash",
         "operator": "東都電力株式会社",
@@ -481,6 +482,22 @@ def test_generated_client_calls_every_operation(api, clients: Clients):
     assert len(v1.sha256) == 64
     assert [v.version for v in call(r("list_versions"), 200, client=reporter, id=jp.id)] == [1]
     assert call(r("get_version"), 200, client=reporter, id=jp.id, version=1).sha256 == v1.sha256
+    # Exports: a version as JSON and as a workbook, every version as one workbook.
+    exp = r("export_version").sync_detailed(client=reporter, id=jp.id, version=1, format_="json")
+    assert exp.status_code == HTTPStatus.OK, exp.content[:300]
+    assert json.loads(exp.content)["sha256"] == v1.sha256
+    # The generated parser of a 200 reads JSON whenever JSON is one of its
+    # media types, so the workbooks go through the generated request (and
+    # the client's checked transport) and are read as bytes.
+    def workbook(op: str, **kwargs) -> httpx.Response:
+        return reporter.get_httpx_client().request(**r(op)._get_kwargs(**kwargs))
+
+    exp = workbook("export_version", id=jp.id, version=1, format_="xlsx")
+    assert exp.status_code == HTTPStatus.OK and exp.content[:2] == b"PK", exp.content[:300]
+    assert exp.headers["content-disposition"] == f'attachment; filename="report-{jp.id}-v1.xlsx"'
+    exp = workbook("export_report", id=jp.id, format_="xlsx")
+    assert exp.status_code == HTTPStatus.OK and exp.content[:2] == b"PK", exp.content[:300]
+    assert [d.additional_properties["version"] for d in call(r("export_report"), 200, client=reporter, id=jp.id, format_="json")] == [1]
     call(r("set_consent"), 200, client=reporter, id=jp.id, body=m.ConsentRequest(national=True, sanitised=True))
     from importlib import import_module
 
@@ -614,6 +631,10 @@ def test_errors_are_problems_the_client_reads(api, clients: Clients):
 
     problem = call(c.op("items", "get_item"), 404, client=reporter, id=2**62)
     assert isinstance(problem, m.Problem) and problem.status == 404
+
+    # An export format that does not exist: 400 naming `format`, with its code.
+    problem = call(c.op("reports", "export_version"), 400, client=reporter, id=1, version=1, format_="pdf")
+    assert isinstance(problem, m.Problem) and (problem.field, problem.code) == ("format", "report-export-format-unknown")
     # A path naming nothing possible: 404 as problem+json, not a plain-text 400.
     problem = call(c.op("items", "get_item"), 404, client=reporter, id="not-a-number")
     assert isinstance(problem, m.Problem), problem

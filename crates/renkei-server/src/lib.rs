@@ -39,6 +39,7 @@ use tracing::Level;
 pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
+pub use report::export as report_export;
 pub use report::{AlertDraft, load_profiles, publish_alert};
 
 /// The whole application as a `Router`, for serving or for calling in-process.

@@ -9,6 +9,7 @@ mod demo;
 mod demo_reports;
 mod export;
 mod import;
+mod report;
 mod serve;
 
 /// mimalloc rather than glibc's allocator: a TAXII page allocates and
@@ -69,6 +70,11 @@ enum Command {
     /// Export what an organisation may read: stix, csv, suricata, zeek,
     /// rpz or blocklist.
     Export(export::ExportArgs),
+    /// Incident reports: export one as JSON or .xlsx.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
     /// Import intelligence from a file.
     Import {
         #[command(subcommand)]
@@ -160,6 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { command } => import::run(command).await,
         Command::Export(args) => export::run(args).await,
+        Command::Report { command } => report::run(command).await,
         Command::Bench { command } => {
             bench::run(command).await?;
             Ok(ExitCode::SUCCESS)

@@ -108,6 +108,8 @@ pub(crate) const CODES: &[&str] = &[
     "report-attachment-refused",
     "report-notice-unknown",
     "report-recipient-unknown",
+    "report-export-format-unknown",
+    "report-export-nothing",
 ];
 
 /// An error as sent: RFC 9457 problem details, `application/problem+json`.

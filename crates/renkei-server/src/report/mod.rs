@@ -14,6 +14,7 @@ mod alerts;
 mod api;
 mod attachments;
 mod coord;
+pub mod export;
 mod filing;
 mod form_fields;
 mod notices;
@@ -42,6 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
     api::routes()
         .merge(filing::routes())
         .merge(coord::routes())
+        .merge(export::routes())
         .merge(attachments::routes())
         .merge(page::routes())
         .merge(pages::routes())
@@ -54,6 +56,7 @@ pub(crate) fn api_doc() -> utoipa::openapi::OpenApi {
     let mut doc = api::Doc::openapi();
     doc.merge(filing::Doc::openapi());
     doc.merge(coord::Doc::openapi());
+    doc.merge(export::Doc::openapi());
     doc.merge(attachments::Doc::openapi());
     doc.merge(notices::Doc::openapi());
     doc.merge(alerts::Doc::openapi());

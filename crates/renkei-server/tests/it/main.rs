@@ -20,6 +20,7 @@ mod mfa;
 mod misp;
 mod oidc;
 mod portal;
+mod report_export;
 mod report_profiles;
 mod report_reminders;
 mod reports;
