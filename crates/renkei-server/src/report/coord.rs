@@ -35,6 +35,7 @@ const TAG: &str = super::filing::TAG;
     add_task,
     update_task,
     timeline,
+    list_indicators,
     list_bindings,
     bind_recipient
 ))]

@@ -194,10 +194,11 @@ pub(crate) fn indicators(
             continue;
         };
         for item in items.iter().filter_map(Value::as_str) {
-            if let Ok(v) = renkei_core::IndicatorValue::guess(&renkei_core::refang(item)) {
-                if !out.contains(&v) && out.len() < renkei_store::reports::MAX_INDICATORS {
-                    out.push(v);
-                }
+            if let Ok(v) = renkei_core::IndicatorValue::guess(&renkei_core::refang(item))
+                && !out.contains(&v)
+                && out.len() < renkei_store::reports::MAX_INDICATORS
+            {
+                out.push(v);
             }
         }
     }
