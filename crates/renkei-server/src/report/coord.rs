@@ -199,7 +199,7 @@ pub async fn timeline(
 
 /// An indicator the report names.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorView {
+pub struct ReportIndicatorView {
     /// `ipv4`, `ipv6`, `domain`, `url`, `email`, `md5`, `sha1`, `sha256`, `sha512`.
     pub kind: String,
     pub value: String,
@@ -209,17 +209,17 @@ pub struct IndicatorView {
 
 /// The indicators the report's latest version names, each with how many
 /// other reports you may read name it ("seen in 3 reports").
-#[utoipa::path(get, path = "/api/v1/reports/{id}/indicators", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [IndicatorView]), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}/indicators", tag = TAG, params(("id" = i64, Path)), responses((status = 200, body = [ReportIndicatorView]), (status = 404, description = "absent or not readable")), security(("bearer" = [])))]
 pub async fn list_indicators(
     State(s): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<IndicatorView>>> {
+) -> ApiResult<Json<Vec<ReportIndicatorView>>> {
     p.require()?;
     let got = s.store.report_indicators(&p.actor, id).await?;
     Ok(Json(
         got.into_iter()
-            .map(|i| IndicatorView {
+            .map(|i| ReportIndicatorView {
                 kind: i.kind,
                 value: i.value,
                 other_reports: i.other_reports,

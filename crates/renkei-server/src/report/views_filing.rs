@@ -19,7 +19,7 @@ pub struct ConsentView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecipientView {
+pub struct ReportRecipientView {
     pub org_id: i64,
     /// `recipient:<the profile's recipient id>` or `national-office`.
     pub reason: String,
@@ -49,7 +49,7 @@ pub struct ReportView {
     pub draft_at: Option<String>,
     /// The earliest open deadline.
     pub next_due: Option<String>,
-    pub recipients: Vec<RecipientView>,
+    pub recipients: Vec<ReportRecipientView>,
     pub clocks: Vec<ClockView>,
     pub created_at: String,
     pub last_activity_at: String,
@@ -77,7 +77,7 @@ pub(crate) fn report(r: Report, profile: Option<&Profile>, clocks: &[Clock]) -> 
         recipients: r
             .recipients
             .into_iter()
-            .map(|x| RecipientView {
+            .map(|x| ReportRecipientView {
                 org_id: x.org.0,
                 reason: x.reason,
             })
