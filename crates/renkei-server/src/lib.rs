@@ -35,7 +35,9 @@ use tracing::Level;
 pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
-pub use report::load_profiles;
+pub use report::{
+    canonical, check_values, load_profiles, next_due, next_due_after, report_clocks, report_page,
+};
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {

@@ -25,6 +25,10 @@ use utoipa::OpenApi;
 use crate::config::Settings;
 use crate::http::AppState;
 
+// What `renkei bench report-queue` calls to compute clocks and answer a
+// queue page exactly as the handlers do.
+pub use service::{canonical, check_values, next_due, next_due_after, report_clocks, report_page};
+
 pub(crate) fn routes() -> Router<AppState> {
     api::routes()
         .merge(filing::routes())

@@ -585,20 +585,17 @@ async fn attach(
     let page = format!("/reports/{id}");
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("file").to_owned();
-                    match field.bytes().await {
-                        Ok(b) => file = Some((name, b.to_vec())),
-                        Err(_) => break,
-                    }
+    while let Ok(Some(field)) = mp.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("file").to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(_) => break,
                 }
-                _ => {}
-            },
-            Ok(None) | Err(_) => break,
+            }
+            _ => {}
         }
     }
     if let Some(r) = refuse_form(&s, &p, lang, &page, &csrf).await {

@@ -406,10 +406,7 @@ async fn the_help_page_explains_each_word_and_unfinished_sections_are_not_offere
     assert!(home.body.contains("href=\"/help\""));
     // Reporting is offered; the sections still to come are not.
     assert!(home.body.contains("href=\"/reports\""));
-    for unfinished in [
-        "href=\"/advisories\"",
-        "href=\"/detections\"",
-    ] {
+    for unfinished in ["href=\"/advisories\"", "href=\"/detections\""] {
         assert!(!home.body.contains(unfinished), "{unfinished}");
     }
     let intel = app.get("/intel", &admin).await;
