@@ -18,7 +18,7 @@ use crate::backend::{Backend, RowExt, Sql, Tx};
 use crate::store::{ORG_EXISTS, SqlStore, check_len, exists, platform_admin};
 use crate::{Result, StoreError};
 
-const INSERT_INCIDENT: &str = "
+pub(super) const INSERT_INCIDENT: &str = "
     INSERT INTO incidents (org_id, title, aware_at, facts, common, created_by, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
     RETURNING id";
@@ -32,21 +32,21 @@ const INSERT_REPORT: &str = "
     VALUES ($1, $2, $3, $4, $5, 'received', $6, $7, $8, 0, $9, $10, $11, $10)
     RETURNING id";
 
-const ORG_SECTOR: &str = "SELECT sector FROM organisations WHERE id = $1";
+pub(super) const ORG_SECTOR: &str = "SELECT sector FROM organisations WHERE id = $1";
 
 /// The organisations bound to the profile's recipients.
-const BOUND: &str = "
+pub(super) const BOUND: &str = "
     SELECT recipient_id, org_id FROM report_bindings WHERE profile_id = $1
     ORDER BY recipient_id, org_id";
 
 /// The national office: the organisations bound as some profile's
 /// `national-office` recipient.
-const NATIONAL_OFFICE: &str = "
+pub(super) const NATIONAL_OFFICE: &str = "
     SELECT DISTINCT org_id AS id FROM report_bindings
     WHERE recipient_id = 'national-office'
     ORDER BY org_id";
 
-const ADDRESS: &str = "
+pub(super) const ADDRESS: &str = "
     INSERT INTO report_recipients (report_id, org_id, reason, added_at)
     VALUES ($1, $2, $3, $4)
     ON CONFLICT (report_id, org_id, reason) DO UPDATE SET ended_at = NULL";
@@ -55,7 +55,7 @@ const END_NATIONAL: &str = "
     UPDATE report_recipients SET ended_at = $2
     WHERE report_id = $1 AND reason = 'national-office' AND ended_at IS NULL";
 
-const INSERT_CONSENT: &str = "
+pub(super) const INSERT_CONSENT: &str = "
     INSERT INTO report_consents (report_id, national, sanitised, by_user, at)
     VALUES ($1, $2, $3, $4, $5)";
 
@@ -92,7 +92,7 @@ const NEXT_VERSION: &str = "
     WHERE id = $1
     RETURNING latest_version";
 
-const INSERT_VERSION: &str = "
+pub(super) const INSERT_VERSION: &str = "
     INSERT INTO report_versions (
         report_id, version, stage_id, form_id, body, sha256, note, submitted_by, submitted_at
     )
@@ -117,7 +117,7 @@ const RECORD_REMINDER: &str = "
     VALUES ($1, $2, $3, $4)
     ON CONFLICT DO NOTHING";
 
-fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(ParseError::new(field, message))
 }
 
@@ -135,7 +135,7 @@ pub(super) fn check_id(field: &'static str, id: &str) -> Result<()> {
     }
 }
 
-fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
+pub(super) fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
     if text.len() > max {
         return Err(invalid(field, format!("at most {max} bytes")));
     }
@@ -145,7 +145,7 @@ fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
     }
 }
 
-fn check_report(r: &NewReport) -> Result<()> {
+pub(super) fn check_report(r: &NewReport) -> Result<()> {
     check_id("profile", &r.profile_id)?;
     if let Some(n) = &r.notice_id {
         check_id("notice", n)?;
@@ -649,6 +649,10 @@ impl<B: Backend> ReportStore for SqlStore<B> {
             content: Vec::new(),
             added_at: now,
         })
+    }
+
+    async fn load_filed(&self, actor: &Actor, batch: &[super::FiledIncident]) -> Result<u64> {
+        self.load_filed_batch(actor, batch).await
     }
 
     async fn bind_recipient(
