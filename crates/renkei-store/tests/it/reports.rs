@@ -509,8 +509,14 @@ async fn a_bulk_load_is_addressed_as_filing_is_and_the_system_only_does_it() {
             ],
         };
         // Only the system loads, and bad input is named and loads nothing.
-        let refused = s.load_filed(&w.reporter, &[incident.clone()]).await;
-        assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{}", b.name());
+        let refused = s
+            .load_filed(&w.reporter, std::slice::from_ref(&incident))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden(_))),
+            "{}",
+            b.name()
+        );
         let mut bad = incident.clone();
         bad.facts = "not json".into();
         match s.load_filed(&system(), &[bad]).await {
@@ -521,7 +527,13 @@ async fn a_bulk_load_is_addressed_as_filing_is_and_the_system_only_does_it() {
             limit: 50,
             ..Default::default()
         };
-        assert!(s.queue(&w.ministry, &f).await.expect("queue").rows.is_empty());
+        assert!(
+            s.queue(&w.ministry, &f)
+                .await
+                .expect("queue")
+                .rows
+                .is_empty()
+        );
         let n = s.load_filed(&system(), &[incident]).await.expect("load");
         assert_eq!(n, 3, "{}", b.name());
         // The ministry receives both regimes' submitted reports (not the
