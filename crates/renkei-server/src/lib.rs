@@ -40,7 +40,11 @@ pub use audit::checkpoints;
 pub use config::Settings;
 pub use http::AppState;
 pub use report::export as report_export;
-pub use report::{AlertDraft, load_profiles, publish_alert};
+pub use report::indicators as report_indicators;
+pub use report::{
+    AlertDraft, canonical, check_values, load_profiles, next_due, next_due_after, publish_alert,
+    report_clocks, report_page,
+};
 
 /// The whole application as a `Router`, for serving or for calling in-process.
 pub fn app(state: AppState) -> Router {

@@ -12,8 +12,8 @@ use renkei_store::reports::ReportState;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-use super::filing::{ReportListParams, cursor_text, filter, view};
-use super::service::bad;
+use super::filing::{ReportListParams, filter};
+use super::service::{bad, report_page};
 use super::views_filing::{self as v, MessageView, ReportPage, TaskView, TimelineView};
 use crate::http::AppState;
 use crate::http::auth::Principal;
@@ -71,10 +71,7 @@ pub async fn report_queue(
 ) -> ApiResult<Json<ReportPage>> {
     p.require()?;
     let page = s.store.queue(&p.actor, &filter(&q)?).await?;
-    Ok(Json(ReportPage {
-        next: page.next.map(cursor_text),
-        reports: page.rows.into_iter().map(|r| view(&s, r)).collect(),
-    }))
+    Ok(Json(report_page(&s.reports, page, jiff::Timestamp::now())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

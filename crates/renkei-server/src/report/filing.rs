@@ -19,7 +19,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::service::{
     bad, canonical, check_values, facts_json, from_instant, instant, next_due, next_due_after,
-    report_clocks,
+    report_clocks, report_page,
 };
 use super::views_filing::{self as v, IncidentView, ReportPage, ReportView, VersionView};
 use crate::http::AppState;
@@ -180,17 +180,7 @@ pub(super) fn org_of(p: &Principal) -> ApiResult<OrgId> {
 
 /// A report as answered: with its clocks at this instant.
 pub(super) fn view(s: &AppState, row: QueueRow) -> ReportView {
-    let profile = s.reports.get(&row.report.profile_id);
-    let clocks = profile.map_or_else(Vec::new, |p| {
-        report_clocks(
-            p,
-            &row.report,
-            row.incident.as_ref(),
-            &row.submitted,
-            Instant::now(),
-        )
-    });
-    v::report(row.report, profile, &clocks)
+    super::service::report_view(&s.reports, row, Instant::now())
 }
 
 fn new_report(profile: &Profile, title: &str, consent: Consent, facts: &Facts) -> NewReport {
@@ -524,10 +514,7 @@ pub async fn list_reports(
 ) -> ApiResult<Json<ReportPage>> {
     p.require()?;
     let page = s.store.own_reports(&p.actor, &filter(&q)?).await?;
-    Ok(Json(ReportPage {
-        next: page.next.map(cursor_text),
-        reports: page.rows.into_iter().map(|r| view(&s, r)).collect(),
-    }))
+    Ok(Json(report_page(&s.reports, page, Instant::now())))
 }
 
 /// A report with its clocks, recipients and consent.

@@ -38,6 +38,11 @@ use crate::config::Settings;
 use crate::http::AppState;
 
 pub use reminders::reminder_policy;
+// What `renkei bench report-queue` calls to compute clocks and answer a
+// queue page exactly as the handlers do.
+pub use service::{
+    canonical, check_values, indicators, next_due, next_due_after, report_clocks, report_page,
+};
 
 pub(crate) fn routes() -> Router<AppState> {
     api::routes()

@@ -8,12 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::http::StatusCode;
 use jiff::Timestamp as Instant;
 use renkei_core::Timestamp;
-use renkei_report::{CaseFacts, Clock, ClockPolicy, ClockStatus, Form, Mode, Profile};
-use renkei_store::reports::{Incident, Report};
+use renkei_report::{CaseFacts, Clock, ClockPolicy, ClockStatus, Form, Mode, Profile, ProfileSet};
+use renkei_store::reports::{Incident, QueuePage, QueueRow, Report};
 use serde_json::{Map, Value, json};
 
 use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
+
+use super::views_filing::{self as v, ReportPage, ReportView};
 
 pub(crate) fn to_instant(t: Timestamp) -> Instant {
     Instant::from_microsecond(t.0).unwrap_or(Instant::UNIX_EPOCH)
@@ -79,7 +81,7 @@ pub(crate) fn case_facts(incident: Option<&Incident>) -> CaseFacts {
 
 /// A report's clocks at `now`: `submitted` holds each stage's first
 /// submission. Notices have none.
-pub(crate) fn report_clocks(
+pub fn report_clocks(
     profile: &Profile,
     report: &Report,
     incident: Option<&Incident>,
@@ -104,7 +106,7 @@ pub(crate) fn report_clocks(
 }
 
 /// The earliest deadline still open among `clocks` (the queue's order).
-pub(crate) fn next_due(clocks: &[Clock]) -> Option<Timestamp> {
+pub fn next_due(clocks: &[Clock]) -> Option<Timestamp> {
     clocks
         .iter()
         .filter(|c| {
@@ -117,8 +119,31 @@ pub(crate) fn next_due(clocks: &[Clock]) -> Option<Timestamp> {
         .min()
 }
 
-/// The clocks a report will have once `stage` is submitted at `now`.
-pub(crate) fn next_due_after(
+/// A report as the API answers it, every clock computed at `now`.
+pub fn report_view(profiles: &ProfileSet, row: QueueRow, now: Instant) -> ReportView {
+    let profile = profiles.get(&row.report.profile_id);
+    let clocks = profile.map_or_else(Vec::new, |p| {
+        report_clocks(p, &row.report, row.incident.as_ref(), &row.submitted, now)
+    });
+    v::report(row.report, profile, &clocks)
+}
+
+/// A page of reports (the queue, an organisation's own) as the API
+/// answers it; `renkei bench report-queue` times this.
+pub fn report_page(profiles: &ProfileSet, page: QueuePage, now: Instant) -> ReportPage {
+    ReportPage {
+        next: page.next.map(super::filing::cursor_text),
+        reports: page
+            .rows
+            .into_iter()
+            .map(|r| report_view(profiles, r, now))
+            .collect(),
+    }
+}
+
+/// The earliest open deadline a report will have once `stage` is
+/// submitted at `now`.
+pub fn next_due_after(
     profile: &Profile,
     report: &Report,
     incident: Option<&Incident>,
@@ -137,11 +162,7 @@ pub(crate) fn next_due_after(
 
 /// The form's values checked; every bad field in `errors`, each with its
 /// field path (`values.<id>`), list index and code.
-pub(crate) fn check_values(
-    form: &Form,
-    values: &Map<String, Value>,
-    mode: Mode,
-) -> Result<(), ApiError> {
+pub fn check_values(form: &Form, values: &Map<String, Value>, mode: Mode) -> Result<(), ApiError> {
     let errors = renkei_report::validate_values(form, values, mode);
     let Some(first) = errors.first() else {
         return Ok(());
@@ -169,7 +190,7 @@ pub(crate) fn check_values(
 /// Values serialised the one way they are kept and hashed: serde_json's
 /// map is ordered by key, so the bytes do not depend on the client's key
 /// order or spacing; only the form's own fields are kept.
-pub(crate) fn canonical(form: &Form, values: &Map<String, Value>) -> String {
+pub fn canonical(form: &Form, values: &Map<String, Value>) -> String {
     let kept: Map<String, Value> = values
         .iter()
         .filter(|(k, _)| form.field(k).is_some())
@@ -181,10 +202,7 @@ pub(crate) fn canonical(form: &Form, values: &Map<String, Value>) -> String {
 /// The indicators a form's values name: every list field the profile maps
 /// to the common `indicators`, refanged and read as observables; what is
 /// not one is left to the text.
-pub(crate) fn indicators(
-    form: &Form,
-    values: &Map<String, Value>,
-) -> Vec<renkei_core::IndicatorValue> {
+pub fn indicators(form: &Form, values: &Map<String, Value>) -> Vec<renkei_core::IndicatorValue> {
     let mut out = Vec::new();
     for f in &form.fields {
         if f.common != Some(renkei_report::CommonField::Indicators) {

@@ -54,6 +54,16 @@ CREATE TABLE reports (
 CREATE INDEX reports_org ON reports (org_id, id);
 CREATE INDEX reports_incident ON reports (incident_id, id);
 CREATE INDEX reports_due ON reports (next_due_at, id);
+-- The queue filtered by regime or by sector, in both orders: without the
+-- due indexes the open deadlines are walked from the most overdue until
+-- enough match (one regime's reports can all lie behind weeks of others'
+-- overdue ones); with them alone, SQLite reads a whole regime through
+-- them to sort it newest first (BENCHMARKS.md, "Coordinator queue and
+-- submissions").
+CREATE INDEX reports_profile ON reports (profile_id, id);
+CREATE INDEX reports_profile_due ON reports (profile_id, next_due_at, id);
+CREATE INDEX reports_sector ON reports (sector, id);
+CREATE INDEX reports_sector_due ON reports (sector, next_due_at, id);
 
 -- Which organisation receives, for each profile, a recipient it names
 -- (competent-minister, national-office, …): set by platform admins.

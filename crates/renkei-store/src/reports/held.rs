@@ -12,21 +12,21 @@ use crate::backend::{Backend, RowExt, Sql, Tx};
 use crate::store::SqlStore;
 use crate::{Result, StoreError};
 
-const ORG_SECTOR: &str = "SELECT sector FROM organisations WHERE id = $1";
+pub(super) const ORG_SECTOR: &str = "SELECT sector FROM organisations WHERE id = $1";
 
 /// The organisations bound to the profile's recipients.
-const BOUND: &str = "
+pub(super) const BOUND: &str = "
     SELECT recipient_id, org_id FROM report_bindings WHERE profile_id = $1
     ORDER BY recipient_id, org_id";
 
 /// The national office: the organisations bound as some profile's
 /// `national-office` recipient.
-const NATIONAL_OFFICE: &str = "
+pub(super) const NATIONAL_OFFICE: &str = "
     SELECT DISTINCT org_id AS id FROM report_bindings
     WHERE recipient_id = 'national-office'
     ORDER BY org_id";
 
-const ADDRESS: &str = "
+pub(super) const ADDRESS: &str = "
     INSERT INTO report_recipients (report_id, org_id, reason, added_at)
     VALUES ($1, $2, $3, $4)
     ON CONFLICT (report_id, org_id, reason) DO UPDATE SET ended_at = NULL";
@@ -35,7 +35,7 @@ const END_NATIONAL: &str = "
     UPDATE report_recipients SET ended_at = $2
     WHERE report_id = $1 AND reason = 'national-office' AND ended_at IS NULL";
 
-const INSERT_CONSENT: &str = "
+pub(super) const INSERT_CONSENT: &str = "
     INSERT INTO report_consents (report_id, national, sanitised, by_user, at)
     VALUES ($1, $2, $3, $4, $5)";
 

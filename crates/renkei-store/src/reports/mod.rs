@@ -7,6 +7,7 @@
 //! checked by the server against the profile (`renkei-report`) before they
 //! reach the store; the store keeps the bytes it is given and their hash.
 
+mod bulk;
 mod coord;
 mod held;
 mod read;
@@ -17,6 +18,7 @@ use renkei_core::{Actor, IndicatorValue, OrgId, ParseError, Timestamp, UserId};
 
 use crate::Result;
 
+pub use bulk::{FiledIncident, FiledReport, MAX_LOAD};
 pub use coord::{QueueFilter, QueueOrder, QueuePage, QueueRow};
 
 /// The longest title of an incident or report, in characters.
@@ -350,6 +352,12 @@ pub trait ReportStore: Send + Sync {
     async fn tasks(&self, actor: &Actor, id: i64) -> Result<Vec<Task>>;
     /// Versions, messages, tasks, states, consents and files, in order.
     async fn timeline(&self, actor: &Actor, id: i64) -> Result<Vec<TimelineEntry>>;
+
+    /// Loads incidents and reports filed elsewhere, with their own times,
+    /// states and versions, in one transaction with one audit entry (the
+    /// system only; at most [`MAX_LOAD`] incidents); addressed as
+    /// [`Self::open_incident`] addresses them. The number of reports.
+    async fn load_filed(&self, actor: &Actor, batch: &[FiledIncident]) -> Result<u64>;
 
     /// Binds a profile's recipient to an organisation (platform admins).
     async fn bind_recipient(

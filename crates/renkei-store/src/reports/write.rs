@@ -20,7 +20,7 @@ use super::held::record_consent;
 use crate::store::{ORG_EXISTS, SqlStore, check_len, exists, platform_admin};
 use crate::{Result, StoreError};
 
-const INSERT_INCIDENT: &str = "
+pub(super) const INSERT_INCIDENT: &str = "
     INSERT INTO incidents (org_id, title, aware_at, facts, common, created_by, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
     RETURNING id";
@@ -51,7 +51,7 @@ const NEXT_VERSION: &str = "
     WHERE id = $1
     RETURNING latest_version";
 
-const INSERT_VERSION: &str = "
+pub(super) const INSERT_VERSION: &str = "
     INSERT INTO report_versions (
         report_id, version, stage_id, form_id, body, sha256, note, submitted_by, submitted_at
     )
@@ -81,7 +81,7 @@ const RECORD_REMINDER: &str = "
     VALUES ($1, $2, $3, $4)
     ON CONFLICT DO NOTHING";
 
-fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
+pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(ParseError::new(field, message))
 }
 
@@ -99,7 +99,7 @@ pub(super) fn check_id(field: &'static str, id: &str) -> Result<()> {
     }
 }
 
-fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
+pub(super) fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
     if text.len() > max {
         return Err(invalid(field, format!("at most {max} bytes")));
     }
@@ -109,7 +109,7 @@ fn check_json(field: &'static str, text: &str, max: usize) -> Result<()> {
     }
 }
 
-fn check_report(r: &NewReport) -> Result<()> {
+pub(super) fn check_report(r: &NewReport) -> Result<()> {
     check_id("profile", &r.profile_id)?;
     if let Some(n) = &r.notice_id {
         check_id("notice", n)?;
@@ -467,6 +467,10 @@ impl<B: Backend> ReportStore for SqlStore<B> {
             content: Vec::new(),
             added_at: now,
         })
+    }
+
+    async fn load_filed(&self, actor: &Actor, batch: &[super::FiledIncident]) -> Result<u64> {
+        self.load_filed_batch(actor, batch).await
     }
 
     async fn bind_recipient(

@@ -7,7 +7,8 @@
 
 use renkei_core::{Actor, OrgKind, Role, Timestamp};
 use renkei_store::reports::{
-    Consent, NewIncident, NewReport, NewVersion, QueueFilter, QueueOrder, ReportState,
+    Consent, FiledIncident, FiledReport, NewIncident, NewReport, NewVersion, QueueFilter,
+    QueueOrder, ReportState,
 };
 use renkei_store::{Store, StoreError};
 
@@ -526,5 +527,109 @@ async fn indicators_correlate_across_the_reports_a_reader_may_read() {
             .await
             .expect("indicators");
         assert_eq!(seen[0].other_reports, 3, "{}", b.name());
+    }
+}
+
+fn filed(profile: &str, versions: usize, state: ReportState, national: bool) -> FiledReport {
+    let at = |h: i64| Timestamp(1_790_000_000_000_000 + h * 3_600_000_000);
+    FiledReport {
+        new: NewReport {
+            consent: Consent {
+                national,
+                sanitised: false,
+            },
+            ..regime(profile, Some(at(48).0))
+        },
+        state,
+        created_at: at(1),
+        versions: (0..versions)
+            .map(|k| (version("flash", r#"{"summary":"速報"}"#), at(2 + k as i64)))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_load_is_addressed_as_filing_is_and_the_system_only_does_it() {
+    for b in support::backends().await {
+        let s = b.store();
+        let w = world(s).await;
+        let org = w.reporter.viewer.org.expect("org");
+        let incident = FiledIncident {
+            org,
+            by: w.reporter.viewer.user,
+            title: "読み込んだインシデント".into(),
+            aware_at: Some(Timestamp(1_790_000_000_000_000)),
+            facts: r#"{"events":{},"conditions":[]}"#.into(),
+            common: "{}".into(),
+            created_at: Timestamp(1_790_003_600_000_000),
+            reports: vec![
+                filed("jp-cyber-response", 2, ReportState::Analysing, false),
+                filed("jp-appi-leak", 1, ReportState::Received, true),
+                filed("jp-appi-leak", 0, ReportState::Received, false),
+            ],
+        };
+        // Only the system loads, and bad input is named and loads nothing.
+        let refused = s
+            .load_filed(&w.reporter, std::slice::from_ref(&incident))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden(_))),
+            "{}",
+            b.name()
+        );
+        let mut bad = incident.clone();
+        bad.facts = "not json".into();
+        match s.load_filed(&system(), &[bad]).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "facts"),
+            other => panic!("{}: {other:?}", b.name()),
+        }
+        let f = QueueFilter {
+            limit: 50,
+            ..Default::default()
+        };
+        assert!(
+            s.queue(&w.ministry, &f)
+                .await
+                .expect("queue")
+                .rows
+                .is_empty()
+        );
+        let n = s.load_filed(&system(), &[incident]).await.expect("load");
+        assert_eq!(n, 3, "{}", b.name());
+        // The ministry receives both regimes' submitted reports (not the
+        // draft), with their own times, states and first submissions.
+        let q = s.queue(&w.ministry, &f).await.expect("queue").rows;
+        assert_eq!(q.len(), 2, "{}", b.name());
+        let jp = q
+            .iter()
+            .find(|r| r.report.profile_id == "jp-cyber-response")
+            .expect("jp");
+        assert_eq!(jp.report.state, ReportState::Analysing);
+        assert_eq!(jp.report.latest_version, 2);
+        assert_eq!(jp.report.sector.as_deref(), Some("electricity"));
+        assert_eq!(
+            jp.submitted,
+            vec![("flash".into(), Timestamp(1_790_007_200_000_000))]
+        );
+        assert_eq!(
+            jp.incident.as_ref().and_then(|i| i.aware_at),
+            Some(Timestamp(1_790_000_000_000_000))
+        );
+        let v = s
+            .report_version(&w.ministry, jp.report.id, 1)
+            .await
+            .expect("version");
+        assert_eq!(v.body, r#"{"summary":"速報"}"#);
+        assert_eq!(v.sha256, sha256_hex(v.body.as_bytes()));
+        // The national office: the Act's report by its binding, APPI's by
+        // consent; nobody else reads any.
+        let office = s.queue(&w.office, &f).await.expect("queue").rows;
+        assert_eq!(office.len(), 2, "{}", b.name());
+        for (who, a) in &w.others {
+            for r in &q {
+                let paths = reads(s, a, r.report.id).await;
+                assert!(none_read(&paths), "{} {who}: {paths:?}", b.name());
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ pub struct CorrelateOptions {
 
 /// SplitMix64: a fixed, seedless mixer, so that the data set (and which
 /// values are present) can be regenerated without storing it.
-fn mix(mut x: u64) -> u64 {
+pub(super) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -261,14 +261,14 @@ fn probes(
 }
 
 /// Latency figures over one set of timed calls.
-struct Latencies {
+pub(super) struct Latencies {
     n: usize,
     secs: f64,
     sorted_us: Vec<f64>,
 }
 
 impl Latencies {
-    fn new(mut us: Vec<f64>, secs: f64) -> Self {
+    pub(super) fn new(mut us: Vec<f64>, secs: f64) -> Self {
         us.sort_by(f64::total_cmp);
         Self {
             n: us.len(),
@@ -278,7 +278,7 @@ impl Latencies {
     }
 
     /// The q-quantile in milliseconds (nearest rank).
-    fn ms(&self, q: f64) -> f64 {
+    pub(super) fn ms(&self, q: f64) -> f64 {
         if self.sorted_us.is_empty() {
             return f64::NAN;
         }
@@ -286,11 +286,15 @@ impl Latencies {
         self.sorted_us[rank - 1] / 1000.0
     }
 
+    pub(super) fn count(&self) -> usize {
+        self.n
+    }
+
     fn rate(&self) -> f64 {
         self.n as f64 / self.secs
     }
 
-    fn line(&self) -> String {
+    pub(super) fn line(&self) -> String {
         format!(
             "{} in {:.2} s = {:.0}/s; p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
             self.n,

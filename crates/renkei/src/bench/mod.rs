@@ -6,6 +6,9 @@
 //!   trait, exactly as the REST look-up and the portal call it (access rule
 //!   and read audit included), with a text-scan baseline timed in the same
 //!   run (see `bench/correlate.sh`).
+//! - `report-queue`: the coordinator's queue of reports with every clock
+//!   computed, and the submission of a version, through the store and the
+//!   server's clock functions (see `report_queue` and `bench/report_queue.sh`).
 //! - `import-feed` and `parse-only`: a generated feed file and a store
 //!   ready for `renkei import`, and the parse-only baseline of
 //!   `bench/import.sh`, which times the import in a process of its own.
@@ -15,6 +18,8 @@
 
 mod correlate;
 mod import;
+mod report_data;
+mod report_queue;
 mod taxii;
 
 use std::path::PathBuf;
@@ -72,6 +77,32 @@ pub enum BenchCommand {
         #[arg(long)]
         no_analyze: bool,
     },
+    /// Load --reports incident reports across the six shipped regimes,
+    /// addressed to one coordinator (a --sample through the store API, the
+    /// rest through the bulk path), then time the coordinator's first queue
+    /// page (limit 50) with and without every clock computed, and the
+    /// submission of a version; p50/p95/p99/max per case.
+    ReportQueue {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 100_000)]
+        reports: u64,
+        /// Reporting organisations (a sector each, in turn).
+        #[arg(long, default_value_t = 1_000)]
+        orgs: u64,
+        /// Reports filed through the store API (and measured alone first).
+        #[arg(long, default_value_t = 1_000)]
+        sample: u64,
+        /// Pages timed per case and way.
+        #[arg(long, default_value_t = 300)]
+        rounds: u64,
+        /// Versions submitted (half through the server's path).
+        #[arg(long, default_value_t = 1_000)]
+        submissions: u64,
+        /// Name of the store in the RESULT lines.
+        #[arg(long, default_value = "store")]
+        label: String,
+    },
     /// Write a feed file of --lines lines (a `#` comment header, then one
     /// IPv4 address, network, domain, URL or SHA-256 per line) and make the
     /// bench organisation and collection in the store, printing their ids
@@ -101,6 +132,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::ParseOnly { file, format } => return import::parse_only(file, format),
         BenchCommand::Taxii { db, .. }
         | BenchCommand::Correlate { db, .. }
+        | BenchCommand::ReportQueue { db, .. }
         | BenchCommand::ImportFeed { db, .. } => db,
     };
     if let Some(dir) = &db.data {
@@ -112,6 +144,26 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             import::import_feed(store.as_ref(), &out, lines).await
         }
         BenchCommand::ParseOnly { .. } => unreachable!("handled above"),
+        BenchCommand::ReportQueue {
+            db,
+            reports,
+            orgs,
+            sample,
+            rounds,
+            submissions,
+            label,
+        } => {
+            let store = db.open().await?;
+            let opt = report_queue::ReportQueueOptions {
+                reports,
+                orgs,
+                sample,
+                rounds: rounds.max(1),
+                submissions,
+                label,
+            };
+            report_queue::report_queue(store, &opt).await
+        }
         BenchCommand::Taxii {
             db,
             objects,
