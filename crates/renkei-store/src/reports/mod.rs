@@ -3,7 +3,7 @@
 //! its SHA-256, the reporter's consent, and what the recipients do with it
 //! (state, thread, tasks, timeline). Reports are addressed, not marked:
 //! `renkei_core::can_read_report` decides who reads one, and its SQL twin
-//! ([`readable`]) is in every query that reads them. Form contents are
+//! (`read.rs`, `readable!`) is in every query that reads them. Form contents are
 //! checked by the server against the profile (`renkei-report`) before they
 //! reach the store; the store keeps the bytes it is given and their hash.
 

@@ -7,7 +7,7 @@
 //! - **Load**: `--sample` incidents through the store API
 //!   (`open_incident`, then `submit_version` for each version, clocks from
 //!   the server's functions), timed as the API's rate; the rest through
-//!   [`ReportStore::load_filed`] (one transaction and one audit entry per
+//!   [`renkei_store::reports::ReportStore::load_filed`] (one transaction and one audit entry per
 //!   2,000 incidents: the bulk path, documented as such), with the same
 //!   generator ([`super::report_data`]). A check then recomputes the clocks
 //!   of loaded reports through `report_case` and compares their earliest
