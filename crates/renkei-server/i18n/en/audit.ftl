@@ -71,6 +71,7 @@ action-report-consent = Report sharing consent changed
 action-report-create = Report created
 action-report-draft = Report draft saved
 action-report-list = Report list read
+action-report-load = Reports loaded in bulk
 action-report-message = Message posted on a report
 action-report-read = Report read
 action-report-remind = Report deadline reminder sent

@@ -71,6 +71,7 @@ action-report-consent = 報告の共有同意の変更
 action-report-create = 報告の作成
 action-report-draft = 報告の下書き保存
 action-report-list = 報告一覧の閲覧
+action-report-load = 報告の一括読み込み
 action-report-message = 報告スレッドへの投稿
 action-report-read = 報告の閲覧
 action-report-remind = 報告期限のリマインダー送信

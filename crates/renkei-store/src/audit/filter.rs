@@ -76,6 +76,7 @@ pub const ACTIONS: &[&str] = &[
     "report.create",
     "report.draft",
     "report.list",
+    "report.load",
     "report.message",
     "report.read",
     "report.remind",
