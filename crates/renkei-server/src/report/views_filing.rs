@@ -49,8 +49,6 @@ pub struct ReportView {
     pub draft_at: Option<String>,
     /// The earliest open deadline.
     pub next_due: Option<String>,
-    /// The organisations it is addressed to (in one report's answer; empty
-    /// in the pages of lists).
     pub recipients: Vec<ReportRecipientView>,
     pub clocks: Vec<ClockView>,
     pub created_at: String,

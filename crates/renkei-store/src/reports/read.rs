@@ -258,23 +258,6 @@ impl<B: Backend> SqlStore<B> {
         }
     }
 
-    /// A version or file of report `id` was not found: a refusal is
-    /// recorded only when the report exists and the actor may not read it
-    /// (a missing part of a readable report is no refusal).
-    async fn part_missing(&self, actor: &Actor, id: i64) -> Result<()> {
-        let (o, rr) = binds(actor);
-        let readable = Sql::new(REPORT)
-            .bind(o)
-            .bind(rr)
-            .bind(id)
-            .fetch_optional(self)
-            .await?;
-        if readable.is_none() {
-            let _ = self.not_readable(actor, id, "report.read").await;
-        }
-        Ok(())
-    }
-
     pub(super) async fn read_report(&self, actor: &Actor, id: i64) -> Result<Report> {
         let (o, rr) = binds(actor);
         let row = Sql::new(REPORT)
@@ -413,7 +396,7 @@ impl<B: Backend> SqlStore<B> {
         let Some(row) = row else {
             // A version that does not exist of a readable report is as
             // missing as a report that is not readable.
-            self.part_missing(actor, id).await?;
+            let _ = self.not_readable(actor, id, "report.read").await;
             return Err(StoreError::NotFound("report version"));
         };
         let v = version_row(&row)?;
@@ -452,7 +435,7 @@ impl<B: Backend> SqlStore<B> {
             .fetch_optional(self)
             .await?;
         let Some(row) = row else {
-            self.part_missing(actor, id).await?;
+            let _ = self.not_readable(actor, id, "report.read").await;
             return Err(StoreError::NotFound("attachment"));
         };
         let a = attachment_row(&row)?;
